@@ -1,0 +1,1 @@
+"""The hall server: the dispatch engine, its journal, the MQTT gateway, alerts and reports."""

@@ -1,0 +1,159 @@
+"""What can be asked of the engine. Each command is a frozen dataclass; the gateway builds them
+from MQTT messages, the day simulation and the tests build them directly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTicket:
+    """A kiosk reserves a number; the ticket waits only once its printout is confirmed."""
+    service: str | None = None
+    klass: str = "normal"
+    kiosk: str | None = None
+    appointment: str | None = None   # check-in code; the service comes from the booking
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmPrinted:
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPrintFailed:
+    ticket: str
+    reason: str = "print failed"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseOfflineBlock:
+    """A kiosk asks for numbers it may issue on its own while the controller is unreachable."""
+    kiosk: str
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillOffline:
+    """A ticket a kiosk issued offline, reported when the controller is back."""
+    kiosk: str
+    service: str
+    number: int
+    issued_at: float
+    klass: str = "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class BookAppointment:
+    code: str
+    service: str
+    slot_start: float
+    slot_end: float
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCounter:
+    counter: int
+    clerk: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCounter:
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class PauseCounter:
+    counter: int
+    reason: str = "break"
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeCounter:
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallNext:
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarkNoShow:
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class StartService:
+    """The called citizen has arrived at the counter."""
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeHeld:
+    counter: int
+    ticket: str | None = None        # None: the ticket held longest
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    counter: int
+    to_service: str | None = None
+    to_counter: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    counter: int
+    outcome: str = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class Reinstate:
+    """Put a no-show back in the queue at its original place."""
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRating:
+    prompt: str
+    level: int                       # 4 非常满意, 3 满意, 2 一般, 1 不满意
+    pressed_at: float
+    counter: int | None = None       # the evaluator's counter, checked against the prompt
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDevice:
+    """A device's presence or printer state changed (from its retained `state` topic)."""
+    device: str
+    online: bool = True
+    paper: str = "ok"                # ok | low | out | unknown
+    fault: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgeAlert:
+    alert: int
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetNotice:
+    zh: str
+    en: str
+
+
+Command = (RequestTicket | ConfirmPrinted | ReportPrintFailed | LeaseOfflineBlock | BackfillOffline
+           | BookAppointment | OpenCounter | CloseCounter | PauseCounter | ResumeCounter | CallNext
+           | Recall | MarkNoShow | StartService | Hold | ResumeHeld | Transfer | Finish | Reinstate
+           | SubmitRating | ReportDevice | AcknowledgeAlert | SetNotice)

@@ -1,0 +1,520 @@
+"""The dispatch engine: commands in, events out, the clock passed in. No I/O, no threads.
+
+    engine = Engine(hall)
+    engine.tick(now)                                   # time passes: timers, daily reset
+    events = engine.handle(CallNext(counter=5), now)   # or raises Refused, changing nothing
+
+Two verbs only. `tick(now)` does what time alone causes (a reservation never printed is voided,
+a rating prompt times out, a service's numbering resets at its hour, an alert comes due).
+`handle(command, now)` does what someone asked; a command that cannot be carried out raises
+`Refused` with a code and a sentence for the person who asked, before any event is emitted.
+
+Every handler first checks, then emits. `_emit` applies each event to the state at once, so a
+handler that emits several events sees the effect of the earlier ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+
+from hall.config import OUTCOMES, PAUSE_REASONS, Hall
+from hall_controller.engine import commands as cmd
+from hall_controller.engine import events as ev
+from hall_controller.engine.model import CounterState, Ticket, TicketState
+from hall_controller.engine.state import HallState, service_day
+
+CLOCK_SKEW_S = 120        # a rating pressed "in the future" by this much is refused
+NOTICE_MAX = 500
+
+
+class Refused(Exception):
+    """A command that cannot be carried out: the sender's mistake or the hall's situation."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class EngineNotStarted(RuntimeError):
+    """`handle` before the first `tick`: the engine does not yet know what day it is (our bug)."""
+
+
+class Engine:
+    def __init__(self, hall: Hall, state: HallState | None = None):
+        self.hall = hall
+        self.state = state or HallState(hall)
+        self.now = self.state.clock
+        self._out: list = []
+        self._primary = {s: [c for c in hall.counters.values() if s in c.primary] for s in hall.services}
+        self._capable = {s: [c.number for c in hall.counters.values() if c.level(s)] for s in hall.services}
+        self._handlers = {
+            cmd.RequestTicket: self._request_ticket, cmd.ConfirmPrinted: self._confirm_printed,
+            cmd.ReportPrintFailed: self._print_failed, cmd.LeaseOfflineBlock: self._lease,
+            cmd.BackfillOffline: self._backfill, cmd.BookAppointment: self._book,
+            cmd.OpenCounter: self._open, cmd.CloseCounter: self._close, cmd.PauseCounter: self._pause,
+            cmd.ResumeCounter: self._resume, cmd.CallNext: self._call_next, cmd.Recall: self._recall,
+            cmd.MarkNoShow: self._no_show, cmd.StartService: self._start, cmd.Hold: self._hold,
+            cmd.ResumeHeld: self._resume_held, cmd.Transfer: self._transfer, cmd.Finish: self._finish,
+            cmd.Reinstate: self._reinstate, cmd.SubmitRating: self._rating,
+            cmd.ReportDevice: self._device, cmd.AcknowledgeAlert: self._ack, cmd.SetNotice: self._notice,
+        }
+        self._timers = {"reset": self._timer_reset, "reservation": self._timer_reservation,
+                        "sla": self._timer_sla, "long_service": self._timer_long_service,
+                        "prompt": self._timer_prompt}
+
+    # --- the two verbs ----------------------------------------------------------------------
+
+    def tick(self, now: float) -> list:
+        """Let time pass to `now`; return the events time alone caused."""
+        self._begin(now)
+        s = self.state
+        for service in self.hall.services.values():
+            if service.id not in s.days:
+                self._emit(ev.ServiceDayStarted(now, service.id, service_day(now, service.reset_time, self.hall)))
+        timers = s.timers
+        while timers and timers[0][0] <= now:
+            due, _, kind, key = heapq.heappop(timers)
+            self._timers[kind](key, due)
+        return self._end()
+
+    def handle(self, command, now: float) -> list:
+        """Carry out `command` at `now`; return its events, or raise Refused and change nothing."""
+        if len(self.state.days) != len(self.hall.services):
+            raise EngineNotStarted("call tick(now) once before handling commands")
+        self._begin(now)
+        try:
+            handler = self._handlers[type(command)]
+        except KeyError:
+            raise TypeError(f"not an engine command: {command!r}") from None
+        try:
+            handler(command)
+        except Refused:
+            if self._out:
+                raise RuntimeError(f"engine bug: {type(command).__name__} refused after emitting {self._out}")
+            raise
+        return self._end()
+
+    def apply(self, event) -> None:
+        """Apply an event read back from the journal (rebuilding after a restart)."""
+        self.state.apply(event)
+        self.now = self.state.clock
+
+    def _begin(self, now: float) -> None:
+        self.now = now
+        self._out = []
+
+    def _end(self) -> list:
+        out, self._out = self._out, []
+        return out
+
+    def _emit(self, event) -> None:
+        self.state.apply(event)
+        self._out.append(event)
+
+    # --- questions (pure reads, used by the board, the kiosk reply and the tests) ------------
+
+    def estimate_wait(self, service: str, ahead: int) -> float:
+        """Seconds until a ticket with `ahead` tickets before it is likely called.
+
+        Tickets ahead are served by the counters that have the service as primary skill, each
+        counting as a share (a counter with two primary services gives each half its time);
+        idle counters take the first tickets at once. When none of them is open yet, assume
+        they will open (a morning queue before opening still gets a figure).
+        """
+        s = self.state
+        capacity = idle = 0.0
+        for c in self._primary[service]:
+            desk = s.desks[c.number]
+            if desk.state is CounterState.OPEN:
+                capacity += 1 / len(c.primary)
+                if desk.current is None:
+                    idle += 1
+        if capacity == 0:
+            capacity = sum(1 / len(c.primary) for c in self._primary[service])
+        return max(0.0, ahead + 1 - idle) * s.mean_service[service] / capacity
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        try:
+            return self.state.tickets[ticket_id]
+        except KeyError:
+            raise Refused("unknown_ticket", f"there is no ticket {ticket_id} today") from None
+
+    # --- issuing ----------------------------------------------------------------------------
+
+    def _request_ticket(self, c: cmd.RequestTicket) -> None:
+        s, now = self.state, self.now
+        if c.appointment is not None:
+            appt = s.appointments.get(c.appointment)
+            if appt is None:
+                raise Refused("unknown_appointment", f"no booking has the code {c.appointment}")
+            if appt.ticket is not None:
+                raise Refused("already_checked_in", f"booking {c.appointment} already has ticket "
+                              f"{s.tickets[appt.ticket].label if appt.ticket in s.tickets else appt.ticket}")
+            if now < appt.slot_start - self.hall.dispatch.appointment_early_s:
+                opens = appt.slot_start - self.hall.dispatch.appointment_early_s
+                raise Refused("too_early", f"check-in for this booking opens at {self._clock(opens)}")
+            if now > appt.slot_end + self.hall.dispatch.appointment_late_s:
+                raise Refused("appointment_missed", f"the booked time ended at {self._clock(appt.slot_end)}; "
+                              "please take an ordinary ticket")
+            service, klass, since = appt.service, "appointment", max(now, appt.slot_start)
+        else:
+            service, klass, since = self._service(c.service), c.klass, now
+            if klass not in ("normal", "priority"):
+                raise Refused("bad_class", f"a kiosk can issue normal or priority tickets, not {klass!r}")
+        number = s.next_number[service]
+        if number > s.lease_top[service]:
+            raise Refused("numbers_exhausted", f"{self.hall.services[service].names.en} has issued all "
+                          "its numbers for today")
+        seq = s.seq + 1
+        key = since - self.hall.dispatch.head_start_s[klass]
+        ahead = s.waiting.ahead_of(service, (key, seq))
+        label = self.hall.services[service].display_number(number)
+        self._emit(ev.TicketReserved(now, f"{s.days[service]}-{label}", label, service, number, klass, seq,
+                                     since, key, c.kiosk, c.appointment,
+                                     round(self.estimate_wait(service, ahead), 1), ahead))
+
+    def _confirm_printed(self, c: cmd.ConfirmPrinted) -> None:
+        t = self._reserved(c.ticket)
+        self._emit(ev.TicketPrinted(self.now, t.id))
+        self._review_service(t.service)
+
+    def _print_failed(self, c: cmd.ReportPrintFailed) -> None:
+        t = self._reserved(c.ticket)
+        self._emit(ev.TicketVoided(self.now, t.id, c.reason or "print failed"))
+
+    def _reserved(self, ticket_id: str) -> Ticket:
+        t = self.ticket(ticket_id)
+        if t.state is not TicketState.RESERVED:
+            raise Refused("not_reserved", f"ticket {t.label} is {t.state.value}, not waiting for its printout")
+        return t
+
+    def _lease(self, c: cmd.LeaseOfflineBlock) -> None:
+        s = self.state
+        service = self._kiosk_service(c.kiosk, c.service)
+        top = s.lease_top[service]
+        first = top - self.hall.dispatch.offline_block_size + 1
+        if first < s.next_number[service]:
+            raise Refused("numbers_exhausted", f"no numbers left to lend for {service} today")
+        self._emit(ev.OfflineBlockLeased(self.now, c.kiosk, service, s.days[service], first, top))
+
+    def _backfill(self, c: cmd.BackfillOffline) -> None:
+        s = self.state
+        service = self._kiosk_service(c.kiosk, c.service)
+        if c.klass not in ("normal", "priority"):
+            raise Refused("bad_class", f"an offline ticket is normal or priority, not {c.klass!r}")
+        if c.issued_at < s.day_started_at[service] or c.issued_at > self.now + CLOCK_SKEW_S:
+            raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
+        if not any(a <= c.number <= b for a, b in s.leases.get((c.kiosk, service), ())):
+            raise Refused("not_leased", f"number {c.number} was not lent to kiosk {c.kiosk} today")
+        if (service, c.number) in s.used_offline:
+            raise Refused("duplicate", f"offline ticket {c.number} of {service} is already in the queue")
+        label = self.hall.services[service].display_number(c.number)
+        seq = s.seq + 1
+        key = c.issued_at - self.hall.dispatch.head_start_s[c.klass]
+        self._emit(ev.TicketIssuedOffline(self.now, f"{s.days[service]}-{label}", label, service, c.number,
+                                          c.klass, seq, c.issued_at, key, c.kiosk))
+        self._review_service(service)
+
+    def _kiosk_service(self, kiosk_id: str, service: str) -> str:
+        kiosk = self.hall.kiosks.get(kiosk_id)
+        if kiosk is None:
+            raise Refused("unknown_device", f"{kiosk_id} is not a kiosk of this hall")
+        if service not in kiosk.services:
+            raise Refused("unknown_service", f"kiosk {kiosk_id} does not issue {service!r} tickets")
+        return service
+
+    def _book(self, c: cmd.BookAppointment) -> None:
+        self._service(c.service)
+        if not c.code or len(c.code) > 32:
+            raise Refused("bad_code", "a booking code is 1 to 32 characters")
+        if c.code in self.state.appointments:
+            raise Refused("duplicate", f"booking code {c.code} is already used")
+        if not c.slot_end > c.slot_start:
+            raise Refused("bad_slot", "a booked slot must end after it starts")
+        self._emit(ev.AppointmentBooked(self.now, c.code, c.service, c.slot_start, c.slot_end))
+
+    # --- counters ---------------------------------------------------------------------------
+
+    def _desk(self, number: int):
+        desk = self.state.desks.get(number)
+        if desk is None:
+            raise Refused("unknown_counter", f"there is no counter {number}")
+        return desk
+
+    def _working_desk(self, number: int):
+        desk = self._desk(number)
+        if desk.state is CounterState.CLOSED:
+            raise Refused("counter_closed", f"counter {number} is closed; sign in first")
+        if desk.state is CounterState.PAUSED:
+            raise Refused("counter_paused", f"counter {number} is paused ({desk.pause_reason}); resume first")
+        return desk
+
+    def _current(self, number: int, *states: TicketState) -> Ticket:
+        desk = self._desk(number)
+        if desk.current is None:
+            raise Refused("no_ticket", f"counter {number} has no ticket at the moment")
+        t = self.state.tickets[desk.current]
+        if t.state not in states:
+            wanted = " or ".join(s.value for s in states)
+            raise Refused("bad_state", f"ticket {t.label} is {t.state.value}, not {wanted}")
+        return t
+
+    def _open(self, c: cmd.OpenCounter) -> None:
+        desk = self._desk(c.counter)
+        if not c.clerk or len(c.clerk) > 64:
+            raise Refused("bad_clerk", "sign in with a staff number (1 to 64 characters)")
+        if desk.state is not CounterState.CLOSED:
+            raise Refused("already_open", f"counter {c.counter} is already open (clerk {desk.clerk})")
+        self._emit(ev.CounterOpened(self.now, c.counter, c.clerk))
+        self._review_counter(c.counter)
+
+    def _close(self, c: cmd.CloseCounter) -> None:
+        desk = self._desk(c.counter)
+        if desk.state is CounterState.CLOSED:
+            raise Refused("counter_closed", f"counter {c.counter} is already closed")
+        self._refuse_if_busy(desk)
+        for ticket_id in list(desk.held):
+            self._emit(ev.TicketRequeued(self.now, ticket_id, c.counter))
+        self._emit(ev.CounterClosed(self.now, c.counter))
+        self._review_counter(c.counter)
+
+    def _refuse_if_busy(self, desk) -> None:
+        if desk.current is not None:
+            t = self.state.tickets[desk.current]
+            raise Refused("counter_busy", f"finish, hold or transfer ticket {t.label} first")
+
+    def _pause(self, c: cmd.PauseCounter) -> None:
+        desk = self._working_desk(c.counter)
+        if c.reason not in PAUSE_REASONS:
+            raise Refused("bad_reason", f"pause reason must be one of {', '.join(PAUSE_REASONS)}")
+        self._refuse_if_busy(desk)
+        self._emit(ev.CounterPaused(self.now, c.counter, c.reason))
+        self._review_counter(c.counter)
+
+    def _resume(self, c: cmd.ResumeCounter) -> None:
+        desk = self._desk(c.counter)
+        if desk.state is not CounterState.PAUSED:
+            raise Refused("not_paused", f"counter {c.counter} is {desk.state.value}, not paused")
+        self._emit(ev.CounterResumed(self.now, c.counter))
+        self._review_counter(c.counter)
+
+    # --- calling and serving ----------------------------------------------------------------
+
+    def _call_next(self, c: cmd.CallNext) -> None:
+        desk = self._working_desk(c.counter)
+        self._refuse_if_busy(desk)
+        t = self.state.waiting.next_for(self.hall.counters[c.counter], self.now)
+        if t is None:
+            raise Refused("nothing_waiting", f"nobody is waiting for counter {c.counter}")
+        if desk.prompt is not None:
+            self._emit(ev.RatingClosed(self.now, desk.prompt, c.counter, "next_call"))
+        self._emit(ev.TicketCalled(self.now, t.id, t.label, t.service, c.counter, self.state.call_seq + 1))
+        self._review_service(t.service)
+
+    def _recall(self, c: cmd.Recall) -> None:
+        t = self._current(c.counter, TicketState.CALLED)
+        if t.recalls >= self.hall.dispatch.recall_limit:
+            self._emit(ev.TicketNoShow(self.now, t.id, c.counter, True))
+        else:
+            self._emit(ev.TicketRecalled(self.now, t.id, t.label, t.service, c.counter,
+                                         self.state.call_seq + 1, t.recalls + 1))
+
+    def _no_show(self, c: cmd.MarkNoShow) -> None:
+        t = self._current(c.counter, TicketState.CALLED)
+        self._emit(ev.TicketNoShow(self.now, t.id, c.counter, False))
+
+    def _start(self, c: cmd.StartService) -> None:
+        t = self._current(c.counter, TicketState.CALLED)
+        self._emit(ev.ServiceStarted(self.now, t.id, c.counter))
+
+    def _hold(self, c: cmd.Hold) -> None:
+        t = self._current(c.counter, TicketState.SERVING)
+        self._emit(ev.TicketHeld(self.now, t.id, c.counter))
+        self._clear(("long_service", str(c.counter)))
+
+    def _resume_held(self, c: cmd.ResumeHeld) -> None:
+        desk = self._working_desk(c.counter)
+        self._refuse_if_busy(desk)
+        if not desk.held:
+            raise Refused("nothing_held", f"counter {c.counter} holds no ticket")
+        ticket_id = c.ticket if c.ticket is not None else desk.held[0]
+        if ticket_id not in desk.held:
+            raise Refused("not_held", f"ticket {ticket_id} is not held at counter {c.counter}")
+        self._emit(ev.TicketResumed(self.now, ticket_id, c.counter))
+
+    def _transfer(self, c: cmd.Transfer) -> None:
+        t = self._current(c.counter, TicketState.SERVING)
+        if (c.to_service is None) == (c.to_counter is None):
+            raise Refused("bad_transfer", "transfer to one service or to one counter")
+        if c.to_counter is not None:
+            target = self._desk(c.to_counter)
+            if c.to_counter == c.counter:
+                raise Refused("bad_transfer", "a ticket cannot be transferred to its own counter")
+            if target.state is CounterState.CLOSED:
+                raise Refused("counter_closed", f"counter {c.to_counter} is closed")
+            to_service = t.service
+        else:
+            to_service = self._service(c.to_service)
+        served = t.served_s + (self.now - t.started_at)
+        self._emit(ev.TicketTransferred(self.now, t.id, c.counter, to_service, c.to_counter, served))
+        self._clear(("long_service", str(c.counter)))
+        self._review_service(to_service)
+
+    def _finish(self, c: cmd.Finish) -> None:
+        t = self._current(c.counter, TicketState.SERVING)
+        if c.outcome not in OUTCOMES:
+            raise Refused("bad_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
+        desk = self.state.desks[c.counter]
+        served = t.served_s + (self.now - t.started_at)
+        self._emit(ev.TicketDone(self.now, t.id, c.counter, desk.clerk, t.service, c.outcome, served,
+                                 t.first_called_at - t.since))
+        self._emit(ev.RatingPrompted(self.now, t.id, t.id, c.counter, desk.clerk, t.service,
+                                     self.now + self.hall.dispatch.rating_timeout_s))
+        self._clear(("long_service", str(c.counter)))
+
+    def _reinstate(self, c: cmd.Reinstate) -> None:
+        t = self.ticket(c.ticket)
+        if t.state is not TicketState.NO_SHOW:
+            raise Refused("bad_state", f"ticket {t.label} is {t.state.value}, not a no-show")
+        if self.now - t.closed_at > self.hall.dispatch.reinstate_window_s:
+            raise Refused("too_late", f"ticket {t.label} missed its call more than "
+                          f"{self.hall.dispatch.reinstate_window_s / 60:.0f} minutes ago")
+        self._emit(ev.TicketReinstated(self.now, t.id))
+        self._review_service(t.service)
+
+    # --- ratings ----------------------------------------------------------------------------
+
+    def _rating(self, c: cmd.SubmitRating) -> None:
+        p = self.state.prompts.get(c.prompt)
+        if p is None:
+            raise Refused("unknown_prompt", f"there is no rating request {c.prompt}")
+        if c.level not in (1, 2, 3, 4):
+            raise Refused("bad_level", "a rating is 4 (非常满意), 3 (满意), 2 (一般) or 1 (不满意)")
+        if c.counter is not None and c.counter != p.counter:
+            raise Refused("wrong_counter", f"rating request {c.prompt} belongs to counter {p.counter}")
+        if p.level is not None:
+            raise Refused("already_rated", f"ticket {p.ticket} has already been rated")
+        if c.pressed_at > self.now + CLOCK_SKEW_S:
+            raise Refused("bad_time", "the rating's press time is in the future")
+        if not p.accepts(c.pressed_at):
+            raise Refused("rating_closed", "the rating was pressed after the request had ended")
+        self._emit(ev.RatingRecorded(self.now, p.id, p.ticket, p.counter, p.clerk, p.service, c.level,
+                                     c.pressed_at))
+        if c.level <= 2:
+            label = p.ticket.rsplit("-", 1)[-1]
+            word = "一般 (average)" if c.level == 2 else "不满意 (unsatisfied)"
+            self._raise("negative_rating", p.ticket,
+                        f"ticket {label} rated counter {p.counter} (clerk {p.clerk}) {word}")
+
+    # --- devices, alerts, notice ------------------------------------------------------------
+
+    def _device(self, c: cmd.ReportDevice) -> None:
+        if self.hall.device_role(c.device) is None:
+            raise Refused("unknown_device", f"{c.device} is not a device of this hall")
+        if c.paper not in ("ok", "low", "out", "unknown"):
+            raise Refused("bad_paper", "paper is ok, low, out or unknown")
+        old = self.state.devices.get(c.device)
+        if old is not None and (old.online, old.paper, old.fault) == (c.online, c.paper, c.fault):
+            return
+        self._emit(ev.DeviceReported(self.now, c.device, c.online, c.paper, c.fault))
+        if c.online:
+            self._clear(("device_offline", c.device))
+        else:
+            self._raise("device_offline", c.device, f"device {c.device} is offline")
+        if old is not None and old.paper != c.paper:
+            self._clear(("printer_paper", c.device))
+        if c.paper in ("low", "out"):
+            self._raise("printer_paper", c.device, f"kiosk {c.device}: paper {c.paper}")
+
+    def _ack(self, c: cmd.AcknowledgeAlert) -> None:
+        a = self.state.alerts.get(c.alert)
+        if a is None:
+            raise Refused("unknown_alert", f"there is no alert {c.alert}")
+        if a.acked_by is not None:
+            raise Refused("already_acknowledged", f"alert {c.alert} was acknowledged by {a.acked_by}")
+        if not c.by:
+            raise Refused("bad_user", "say who acknowledges the alert")
+        self._emit(ev.AlertAcknowledged(self.now, c.alert, c.by))
+
+    def _notice(self, c: cmd.SetNotice) -> None:
+        if len(c.zh) > NOTICE_MAX or len(c.en) > NOTICE_MAX:
+            raise Refused("too_long", f"a notice is at most {NOTICE_MAX} characters per language")
+        self._emit(ev.NoticeSet(self.now, c.zh, c.en))
+
+    def _raise(self, kind: str, subject: str, message: str) -> None:
+        if (kind, subject) not in self.state.active_alerts:
+            self._emit(ev.AlertRaised(self.now, self.state.alert_seq + 1, kind, subject, message))
+
+    def _clear(self, key: tuple[str, str]) -> None:
+        alert = self.state.active_alerts.get(key)
+        if alert is not None:
+            self._emit(ev.AlertCleared(self.now, alert))
+
+    def _review_service(self, service: str) -> None:
+        """Clear the wait alert once the queue is back within target; watch for understaffing."""
+        s = self.state
+        if ("wait_over_target", service) in s.active_alerts and not s.waiting.past_target(service, self.now):
+            self._clear(("wait_over_target", service))
+        idle = [n for n in self._capable[service] if s.desks[n].state is not CounterState.OPEN]
+        waiting = s.waiting.count[service]
+        if waiting >= self.hall.dispatch.long_queue and idle:
+            self._raise("understaffed", service, f"{self.hall.services[service].names.en}: {waiting} waiting "
+                        f"while counter(s) {', '.join(map(str, idle))} that could serve it are not open")
+        else:
+            self._clear(("understaffed", service))
+
+    def _review_counter(self, number: int) -> None:
+        counter = self.hall.counters[number]
+        for service in counter.primary + counter.backup:
+            self._review_service(service)
+
+    # --- timers -----------------------------------------------------------------------------
+
+    def _timer_reset(self, service: str, due: float) -> None:
+        if self.state.next_reset.get(service) != due:
+            return
+        day = service_day(due + 1, self.hall.services[service].reset_time, self.hall)
+        self._emit(ev.ServiceDayStarted(self.now, service, day))
+        self._review_service(service)
+
+    def _timer_reservation(self, ticket_id: str, due: float) -> None:
+        t = self.state.tickets.get(ticket_id)
+        if t is not None and t.state is TicketState.RESERVED:
+            self._emit(ev.TicketVoided(self.now, t.id, "reservation_timeout"))
+
+    def _timer_sla(self, ticket_id: str, due: float) -> None:
+        t = self.state.tickets.get(ticket_id)
+        if t is None or t not in self.state.waiting:
+            return
+        service = self.hall.services[t.service]
+        if self.state.waiting.past_target(t.service, self.now):
+            self._raise("wait_over_target", t.service, f"{service.names.en}: the longest wait is past "
+                        f"the {service.target_wait_s / 60:.0f}-minute target")
+
+    def _timer_long_service(self, key: tuple, due: float) -> None:
+        counter, ticket_id, started = key
+        t = self.state.tickets.get(ticket_id)
+        if t is None or t.state is not TicketState.SERVING or t.started_at != started:
+            return
+        minutes = (self.now - t.started_at + t.served_s) / 60
+        self._raise("long_service", str(counter), f"counter {counter} has served ticket {t.label} "
+                    f"for {minutes:.0f} minutes, far longer than usual")
+
+    def _timer_prompt(self, prompt_id: str, due: float) -> None:
+        p = self.state.prompts.get(prompt_id)
+        if p is not None and p.closed_at is None:
+            self._emit(ev.RatingClosed(self.now, p.id, p.counter, "timeout"))
+
+    # --- small helpers ----------------------------------------------------------------------
+
+    def _service(self, service: str | None) -> str:
+        if service not in self.hall.services:
+            raise Refused("unknown_service", f"there is no service {service!r} in this hall")
+        return service
+
+    def _clock(self, at: float) -> str:
+        return dt.datetime.fromtimestamp(at, self.hall.tz).strftime("%H:%M")
+
+

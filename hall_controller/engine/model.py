@@ -1,0 +1,151 @@
+"""The things the engine keeps: tickets, counters, rating prompts, and the ticket life cycle.
+
+The life cycle is a table (`TRANSITIONS`), not a tangle of ifs: every state change of a ticket
+goes through `move()`, and `docs/ticket-states.md` is generated from the same table, so the
+documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class TicketState(str, enum.Enum):
+    RESERVED = "reserved"      #: number given by the controller, not yet printed
+    WAITING = "waiting"        #: printed (or issued offline); in the queue
+    CALLED = "called"          #: announced; the citizen is walking to the counter
+    SERVING = "serving"        #: at the counter
+    HELD = "held"              #: parked at its counter (the clerk serves someone else meanwhile)
+    DONE = "done"              #: served; an outcome is recorded
+    NO_SHOW = "no_show"        #: did not come after the recalls; can be reinstated for a while
+    VOIDED = "voided"          #: the printout failed or was never confirmed; never called
+    EXPIRED = "expired"        #: still open when its service's day ended
+
+
+S = TicketState
+
+#: state -> {action: new state}. An action missing here is illegal in that state.
+TRANSITIONS: dict[TicketState, dict[str, TicketState]] = {
+    S.RESERVED: {"print": S.WAITING, "print_failed": S.VOIDED, "reservation_timeout": S.VOIDED,
+                 "day_closed": S.EXPIRED},
+    S.WAITING: {"call": S.CALLED, "day_closed": S.EXPIRED},
+    S.CALLED: {"recall": S.CALLED, "start": S.SERVING, "no_show": S.NO_SHOW, "day_closed": S.EXPIRED},
+    S.SERVING: {"finish": S.DONE, "hold": S.HELD, "transfer": S.WAITING},
+    S.HELD: {"resume": S.SERVING, "requeue": S.WAITING, "day_closed": S.EXPIRED},
+    S.NO_SHOW: {"reinstate": S.WAITING, "day_closed": S.EXPIRED},
+    S.DONE: {},
+    S.VOIDED: {},
+    S.EXPIRED: {},
+}
+
+
+class IllegalTransition(RuntimeError):
+    """The engine itself tried an impossible move: a bug in the engine, never the user's fault."""
+
+
+@dataclass(slots=True, eq=False)
+class Ticket:
+    id: str                 # "20261121-A023": unique across days
+    label: str              # "A023": what is printed, shown and spoken
+    service: str            # the queue it is in now (changes on transfer)
+    origin: str             # the service it was issued for
+    number: int
+    klass: str              # normal | priority | appointment
+    arrival: float          # when it was taken (its place in line, kept across transfers)
+    since: float            # when its wait started counting (the slot start for appointments)
+    seq: int                # issue order, the final tie-breaker
+    key: tuple[float, int]  # (effective arrival, seq): smaller is called first
+    state: TicketState = S.RESERVED
+    kiosk: str | None = None
+    offline: bool = False
+    appointment: str | None = None
+    promised_wait_s: float | None = None
+    ahead_at_issue: int = 0
+    counter: int | None = None       # the counter calling, serving or holding it
+    to_counter: int | None = None    # waiting for one counter only (transferred there)
+    called_at: float | None = None
+    first_called_at: float | None = None
+    recalls: int = 0
+    started_at: float | None = None  # start of the current serving interval
+    served_s: float = 0.0            # serving time so far (held time excluded)
+    transfers: int = 0
+    closed_at: float | None = None   # done, no-show, voided or expired
+
+    def move(self, action: str) -> None:
+        try:
+            self.state = TRANSITIONS[self.state][action]
+        except KeyError:
+            raise IllegalTransition(f"ticket {self.id}: {action!r} is not possible when {self.state.value}") from None
+
+    def can(self, action: str) -> bool:
+        return action in TRANSITIONS[self.state]
+
+
+class CounterState(str, enum.Enum):
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+
+
+@dataclass(slots=True, eq=False)
+class CounterDesk:
+    """A counter as it is right now (its skills are in the hall config)."""
+
+    number: int
+    state: CounterState = CounterState.CLOSED
+    clerk: str | None = None
+    pause_reason: str | None = None
+    since: float | None = None           # when the current state began
+    current: str | None = None           # ticket id called or being served
+    held: list[str] = field(default_factory=list)
+    prompt: str | None = None            # the rating prompt still open at this counter
+
+
+@dataclass(slots=True, eq=False)
+class RatingPrompt:
+    """An invitation to rate one finished service. Its id is the ticket id: one rating per ticket."""
+
+    id: str
+    ticket: str
+    counter: int
+    clerk: str | None
+    service: str
+    opened_at: float
+    deadline: float
+    closed_at: float | None = None       # ended by a rating, a timeout or the next call
+    level: int | None = None
+
+    def accepts(self, pressed_at: float) -> bool:
+        """A press counts if it happened while the prompt was open, however late it arrives."""
+        end = self.closed_at if self.closed_at is not None else self.deadline
+        return self.level is None and self.opened_at <= pressed_at <= end
+
+
+@dataclass(slots=True, eq=False)
+class Appointment:
+    code: str
+    service: str
+    slot_start: float
+    slot_end: float
+    ticket: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Alert:
+    id: int
+    kind: str
+    subject: str
+    message: str
+    raised_at: float
+    cleared_at: float | None = None
+    acked_by: str | None = None
+    acked_at: float | None = None
+
+
+@dataclass(slots=True, eq=False)
+class DeviceStatus:
+    online: bool
+    paper: str
+    fault: str | None
+    since: float

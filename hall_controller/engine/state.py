@@ -1,0 +1,352 @@
+"""The hall as the engine knows it, changed only by applying events.
+
+`HallState.apply(event)` is the one place where state changes. The engine decides what happens
+(and emits events); this module records it. Rebuilding from the journal is `apply` over the
+stored events, so the live engine and a rebuilt one cannot disagree unless `apply` itself is
+wrong, and the property tests compare the two.
+
+Timers (a reservation that must be printed in time, a rating prompt that times out, the daily
+number reset) are derived here too: applying an event schedules the timers it implies, and the
+engine checks a timer is still meaningful when it comes due.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+from collections import deque
+
+from hall.config import Hall
+from hall_controller.engine import events as ev
+from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus,
+                                          RatingPrompt, Ticket, TicketState)
+from hall_controller.engine.waiting import WaitingRoom
+
+RECENT_CALLS = 12
+MEAN_WEIGHT = 0.1          # weight of the newest service time in the running mean
+PROMPT_KEEP_S = 24 * 3600  # a late rating (delivered after an outage) is accepted this long
+OPEN_STATES = (TicketState.RESERVED, TicketState.WAITING, TicketState.CALLED, TicketState.HELD,
+               TicketState.NO_SHOW)
+
+
+class HallState:
+    def __init__(self, hall: Hall):
+        self.hall = hall
+        self.clock = 0.0
+        self.tickets: dict[str, Ticket] = {}
+        self.waiting = WaitingRoom(hall)
+        self.desks = {n: CounterDesk(n) for n in hall.counters}
+        self.prompts: dict[str, RatingPrompt] = {}
+        self.appointments: dict[str, Appointment] = {}
+        self.days: dict[str, str] = {}
+        self.day_started_at: dict[str, float] = {}
+        self.next_reset: dict[str, float] = {}
+        self.next_number: dict[str, int] = {}
+        self.lease_top: dict[str, int] = {}
+        self.leases: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.used_offline: set[tuple[str, int]] = set()
+        self.seq = 0
+        self.call_seq = 0
+        self.alert_seq = 0
+        self.alerts: dict[int, Alert] = {}
+        self.active_alerts: dict[tuple[str, str], int] = {}
+        self.devices: dict[str, DeviceStatus] = {}
+        self.mean_service = {s.id: s.mean_service_s for s in hall.services.values()}
+        self.notice = (hall.notice.zh, hall.notice.en)
+        self.recent_calls: deque[ev.TicketCalled | ev.TicketRecalled] = deque(maxlen=RECENT_CALLS)
+        self.timers: list[tuple[float, int, str, object]] = []
+        self._timer_n = 0
+        self._apply = {cls: getattr(self, "_" + _snake(cls.__name__)) for cls in ev.EVENT_TYPES.values()}
+
+    # --- the one entry point ----------------------------------------------------------------
+
+    def apply(self, event) -> None:
+        if event.at > self.clock:
+            self.clock = event.at
+        self._apply[type(event)](event)
+
+    def schedule(self, due: float, kind: str, key: object) -> None:
+        self._timer_n += 1
+        heapq.heappush(self.timers, (due, self._timer_n, kind, key))
+
+    # --- numbering and days -----------------------------------------------------------------
+
+    def _service_day_started(self, e: ev.ServiceDayStarted) -> None:
+        service = self.hall.services[e.service]
+        for t in [t for t in self.tickets.values() if t.service == e.service or t.origin == e.service]:
+            if t.state in OPEN_STATES and t.service == e.service:
+                self._close_for_day(t, e.at)
+            if t.state not in OPEN_STATES and t.state is not TicketState.SERVING:
+                del self.tickets[t.id]  # a closed ticket of a finished day: the journal keeps it
+        for pid in [p.id for p in self.prompts.values()
+                    if p.service == e.service and p.opened_at < e.at - PROMPT_KEEP_S]:
+            del self.prompts[pid]
+        for code in [a.code for a in self.appointments.values()
+                     if a.service == e.service and a.slot_end < e.at - PROMPT_KEEP_S]:
+            del self.appointments[code]
+        self.days[e.service] = e.day
+        self.day_started_at[e.service] = e.at
+        self.next_number[e.service] = service.first_number
+        self.lease_top[e.service] = service.last_number
+        for key in [k for k in self.leases if k[1] == e.service]:
+            del self.leases[key]
+        self.used_offline = {u for u in self.used_offline if u[0] != e.service}
+        if service.reset_time is not None:
+            due = next_reset_after(e.at, service.reset_time, self.hall)
+            self.next_reset[e.service] = due
+            self.schedule(due, "reset", e.service)
+
+    def _close_for_day(self, t: Ticket, at: float) -> None:
+        if t in self.waiting:
+            self.waiting.remove(t)
+        if t.counter is not None:
+            desk = self.desks[t.counter]
+            if desk.current == t.id:
+                desk.current = None
+            if t.id in desk.held:
+                desk.held.remove(t.id)
+        t.move("day_closed")
+        t.closed_at = at
+
+    def _offline_block_leased(self, e: ev.OfflineBlockLeased) -> None:
+        self.leases.setdefault((e.kiosk, e.service), []).append((e.first, e.last))
+        self.lease_top[e.service] = e.first - 1
+
+    def _appointment_booked(self, e: ev.AppointmentBooked) -> None:
+        self.appointments[e.code] = Appointment(e.code, e.service, e.slot_start, e.slot_end)
+
+    # --- issuing ----------------------------------------------------------------------------
+
+    def _ticket_reserved(self, e: ev.TicketReserved) -> None:
+        t = Ticket(id=e.ticket, label=e.label, service=e.service, origin=e.service, number=e.number,
+                   klass=e.klass, arrival=e.at, since=e.since, seq=e.seq, key=(e.priority_key, e.seq),
+                   kiosk=e.kiosk, appointment=e.appointment, promised_wait_s=e.promised_wait_s,
+                   ahead_at_issue=e.ahead)
+        self.tickets[t.id] = t
+        self.seq = e.seq
+        self.next_number[e.service] = e.number + 1
+        if e.appointment is not None:
+            self.appointments[e.appointment].ticket = t.id
+        self.schedule(e.at + self.hall.dispatch.reservation_timeout_s, "reservation", t.id)
+
+    def _ticket_printed(self, e: ev.TicketPrinted) -> None:
+        t = self.tickets[e.ticket]
+        t.move("print")
+        self._enqueue(t)
+
+    def _ticket_voided(self, e: ev.TicketVoided) -> None:
+        t = self.tickets[e.ticket]
+        t.move("reservation_timeout" if e.reason == "reservation_timeout" else "print_failed")
+        t.closed_at = e.at
+        if t.appointment is not None and t.appointment in self.appointments:
+            self.appointments[t.appointment].ticket = None  # the citizen may check in again
+
+    def _ticket_issued_offline(self, e: ev.TicketIssuedOffline) -> None:
+        t = Ticket(id=e.ticket, label=e.label, service=e.service, origin=e.service, number=e.number,
+                   klass=e.klass, arrival=e.since, since=e.since, seq=e.seq, key=(e.priority_key, e.seq),
+                   state=TicketState.WAITING, kiosk=e.kiosk, offline=True)
+        self.tickets[t.id] = t
+        self.seq = max(self.seq, e.seq)
+        self.used_offline.add((e.service, e.number))
+        self._enqueue(t)
+
+    def _enqueue(self, t: Ticket) -> None:
+        self.waiting.add(t)
+        self.schedule(t.since + self.hall.services[t.service].target_wait_s, "sla", t.id)
+
+    # --- counters ---------------------------------------------------------------------------
+
+    def _counter_opened(self, e: ev.CounterOpened) -> None:
+        d = self.desks[e.counter]
+        d.state, d.clerk, d.pause_reason, d.since = CounterState.OPEN, e.clerk, None, e.at
+
+    def _counter_closed(self, e: ev.CounterClosed) -> None:
+        d = self.desks[e.counter]
+        d.state, d.clerk, d.pause_reason, d.since = CounterState.CLOSED, None, None, e.at
+
+    def _counter_paused(self, e: ev.CounterPaused) -> None:
+        d = self.desks[e.counter]
+        d.state, d.pause_reason, d.since = CounterState.PAUSED, e.reason, e.at
+
+    def _counter_resumed(self, e: ev.CounterResumed) -> None:
+        d = self.desks[e.counter]
+        d.state, d.pause_reason, d.since = CounterState.OPEN, None, e.at
+
+    # --- calling and serving ----------------------------------------------------------------
+
+    def _ticket_called(self, e: ev.TicketCalled) -> None:
+        t = self.tickets[e.ticket]
+        self.waiting.remove(t)
+        t.move("call")
+        t.counter, t.to_counter, t.called_at = e.counter, None, e.at
+        if t.first_called_at is None:
+            t.first_called_at = e.at
+        self.desks[e.counter].current = t.id
+        self.call_seq = e.call_seq
+        self.recent_calls.append(e)
+
+    def _ticket_recalled(self, e: ev.TicketRecalled) -> None:
+        t = self.tickets[e.ticket]
+        t.move("recall")
+        t.recalls, t.called_at = e.recalls, e.at
+        self.call_seq = e.call_seq
+        self.recent_calls.append(e)
+
+    def _ticket_no_show(self, e: ev.TicketNoShow) -> None:
+        t = self.tickets[e.ticket]
+        t.move("no_show")
+        t.closed_at = e.at
+        self.desks[e.counter].current = None
+
+    def _ticket_reinstated(self, e: ev.TicketReinstated) -> None:
+        t = self.tickets[e.ticket]
+        t.move("reinstate")
+        t.closed_at, t.counter, t.recalls = None, None, 0
+        self.waiting.add(t)
+
+    def _service_started(self, e: ev.ServiceStarted) -> None:
+        t = self.tickets[e.ticket]
+        t.move("start")
+        self._start_interval(t, e.at)
+
+    def _start_interval(self, t: Ticket, at: float) -> None:
+        t.started_at = at
+        limit = self.mean_service[t.service] * self.hall.dispatch.long_service_factor
+        self.schedule(at + limit, "long_service", (t.counter, t.id, at))
+
+    def _end_interval(self, t: Ticket, at: float) -> None:
+        t.served_s += at - t.started_at
+        t.started_at = None
+
+    def _ticket_held(self, e: ev.TicketHeld) -> None:
+        t = self.tickets[e.ticket]
+        t.move("hold")
+        self._end_interval(t, e.at)
+        d = self.desks[e.counter]
+        d.current = None
+        d.held.append(t.id)
+
+    def _ticket_resumed(self, e: ev.TicketResumed) -> None:
+        t = self.tickets[e.ticket]
+        t.move("resume")
+        d = self.desks[e.counter]
+        d.held.remove(t.id)
+        d.current = t.id
+        self._start_interval(t, e.at)
+
+    def _ticket_requeued(self, e: ev.TicketRequeued) -> None:
+        t = self.tickets[e.ticket]
+        t.move("requeue")
+        self.desks[e.counter].held.remove(t.id)
+        t.counter = None
+        self.waiting.add(t)
+
+    def _ticket_transferred(self, e: ev.TicketTransferred) -> None:
+        t = self.tickets[e.ticket]
+        t.move("transfer")
+        self._learn_service_time(t.service, e.served_s - t.served_s)
+        t.served_s, t.started_at = e.served_s, None
+        t.transfers += 1
+        t.service, t.to_counter, t.counter = e.to_service, e.to_counter, None
+        self.desks[e.counter].current = None
+        self.waiting.add(t)
+
+    def _ticket_done(self, e: ev.TicketDone) -> None:
+        t = self.tickets[e.ticket]
+        t.move("finish")
+        self._learn_service_time(t.service, e.served_s - t.served_s)
+        t.served_s, t.started_at, t.closed_at = e.served_s, None, e.at
+        self.desks[e.counter].current = None
+
+    def _learn_service_time(self, service: str, seconds: float) -> None:
+        m = self.mean_service[service]
+        self.mean_service[service] = m + MEAN_WEIGHT * (seconds - m)
+
+    # --- ratings ----------------------------------------------------------------------------
+
+    def _rating_prompted(self, e: ev.RatingPrompted) -> None:
+        self.prompts[e.prompt] = RatingPrompt(e.prompt, e.ticket, e.counter, e.clerk, e.service, e.at, e.deadline)
+        self.desks[e.counter].prompt = e.prompt
+        self.schedule(e.deadline, "prompt", e.prompt)
+
+    def _rating_closed(self, e: ev.RatingClosed) -> None:
+        p = self.prompts[e.prompt]
+        p.closed_at = min(e.at, p.deadline)
+        self._release_prompt(p)
+
+    def _rating_recorded(self, e: ev.RatingRecorded) -> None:
+        p = self.prompts[e.prompt]
+        p.level = e.level
+        if p.closed_at is None:
+            p.closed_at = e.at
+        self._release_prompt(p)
+
+    def _release_prompt(self, p: RatingPrompt) -> None:
+        d = self.desks[p.counter]
+        if d.prompt == p.id:
+            d.prompt = None
+
+    # --- alerts, devices, notice ------------------------------------------------------------
+
+    def _alert_raised(self, e: ev.AlertRaised) -> None:
+        self.alerts[e.alert] = Alert(e.alert, e.kind, e.subject, e.message, e.at)
+        self.active_alerts[(e.kind, e.subject)] = e.alert
+        self.alert_seq = e.alert
+
+    def _alert_cleared(self, e: ev.AlertCleared) -> None:
+        a = self.alerts[e.alert]
+        a.cleared_at = e.at
+        self.active_alerts.pop((a.kind, a.subject), None)
+
+    def _alert_acknowledged(self, e: ev.AlertAcknowledged) -> None:
+        a = self.alerts[e.alert]
+        a.acked_by, a.acked_at = e.by, e.at
+        if a.kind == "negative_rating":  # nothing clears these but a person
+            self.active_alerts.pop((a.kind, a.subject), None)
+
+    def _device_reported(self, e: ev.DeviceReported) -> None:
+        self.devices[e.device] = DeviceStatus(e.online, e.paper, e.fault, e.at)
+
+    def _notice_set(self, e: ev.NoticeSet) -> None:
+        self.notice = (e.zh, e.en)
+
+    # --- comparing --------------------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        """Everything that matters, as plain data: a rebuilt state must produce the same."""
+        def rows(d):
+            return {k: dataclasses.astuple(v) for k, v in d.items()}
+        return {
+            "tickets": rows(self.tickets), "desks": rows(self.desks), "prompts": rows(self.prompts),
+            "appointments": rows(self.appointments), "alerts": rows(self.alerts),
+            "devices": rows(self.devices), "active_alerts": dict(self.active_alerts),
+            "waiting": sorted(t.key for t in self.waiting.tickets()),
+            "waiting_count": dict(self.waiting.count),
+            "days": dict(self.days), "next_number": dict(self.next_number),
+            "lease_top": dict(self.lease_top), "leases": dict(self.leases),
+            "used_offline": sorted(self.used_offline), "seq": self.seq, "call_seq": self.call_seq,
+            "alert_seq": self.alert_seq, "notice": self.notice,
+            "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
+            "recent_calls": list(self.recent_calls),
+        }
+
+
+def service_day(now: float, reset: dt.time | None, hall: Hall) -> str:
+    """The local date whose numbering is running at `now` (the date of the last reset)."""
+    local = dt.datetime.fromtimestamp(now, hall.tz)
+    if reset is not None and local.time() < reset:
+        local -= dt.timedelta(days=1)
+    return local.strftime("%Y%m%d")
+
+
+def next_reset_after(now: float, reset: dt.time, hall: Hall) -> float:
+    local = dt.datetime.fromtimestamp(now, hall.tz)
+    candidate = dt.datetime.combine(local.date(), reset, tzinfo=hall.tz)
+    if candidate.timestamp() <= now:
+        candidate = dt.datetime.combine(local.date() + dt.timedelta(days=1), reset, tzinfo=hall.tz)
+    return candidate.timestamp()
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

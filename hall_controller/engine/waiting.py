@@ -1,0 +1,119 @@
+"""The waiting room: which ticket a counter calls next, in O(log n).
+
+Tickets wait in sorted lists, one per (service, class), plus one per counter for tickets
+transferred to that counter by name. A list is ordered by the ticket key
+(effective arrival, issue order). Inside one list the head start is the same for every ticket,
+so the head of a list is also its longest-waiting ticket. Picking the next ticket for a counter
+peeks at the heads of the few lists that counter may serve: the work does not grow with the
+length of the queue.
+
+The rule (DESIGN.md, "Call next"):
+- a counter serves its primary (level-1) services and tickets transferred to it;
+- a backup (level-2) service only when none of its own tickets wait, or when that service's
+  oldest ticket is already past its target wait (the A/B post rule);
+- a counter restricted to classes serves only those ("only") or serves them first ("first");
+- among what it may serve, the ticket with the earliest effective arrival. A priority class is a
+  bounded head start (it counts as having arrived N minutes earlier), never a jump over everyone.
+"""
+
+from __future__ import annotations
+
+from sortedcontainers import SortedList
+
+from hall.config import TICKET_CLASSES, Counter, Hall
+from hall_controller.engine.model import Ticket
+
+
+class WaitingRoom:
+    def __init__(self, hall: Hall):
+        self.hall = hall
+        self._lists: dict[tuple[str, str], SortedList] = {
+            (s, k): SortedList() for s in hall.services for k in TICKET_CLASSES}
+        self._direct: dict[int, SortedList] = {}
+        self._by_seq: dict[int, Ticket] = {}
+        self.count: dict[str, int] = {s: 0 for s in hall.services}  # per service, direct ones included
+
+    def __len__(self) -> int:
+        return len(self._by_seq)
+
+    def __contains__(self, ticket: Ticket) -> bool:
+        return ticket.seq in self._by_seq
+
+    def tickets(self):
+        return self._by_seq.values()
+
+    def add(self, ticket: Ticket) -> None:
+        self._list_of(ticket).add(ticket.key)
+        self._by_seq[ticket.seq] = ticket
+        self.count[ticket.service] = self.count.get(ticket.service, 0) + 1
+
+    def remove(self, ticket: Ticket) -> None:
+        self._list_of(ticket).remove(ticket.key)
+        del self._by_seq[ticket.seq]
+        self.count[ticket.service] -= 1
+
+    def _list_of(self, ticket: Ticket) -> SortedList:
+        if ticket.to_counter is not None:
+            return self._direct.setdefault(ticket.to_counter, SortedList())
+        return self._lists[(ticket.service, ticket.klass)]
+
+    # --- choosing ---------------------------------------------------------------------------
+
+    def next_for(self, counter: Counter, now: float) -> Ticket | None:
+        """The ticket `counter` should call now, or None when it may serve nobody waiting."""
+        if counter.classes and counter.class_mode == "first":
+            best = self._best(counter, counter.classes, now)
+            if best is None:
+                best = self._best(counter, TICKET_CLASSES, now)
+        else:
+            best = self._best(counter, counter.classes or TICKET_CLASSES, now)
+        return None if best is None else self._by_seq[best[1]]
+
+    def _best(self, counter: Counter, classes, now: float) -> tuple[float, int] | None:
+        best = self._head(counter.primary, classes)
+        direct = self._direct.get(counter.number)
+        if direct and (best is None or direct[0] < best):
+            best = direct[0]
+        for service in counter.backup:
+            if best is None or self.past_target(service, now):
+                head = self._head((service,), classes)
+                if head is not None and (best is None or head < best):
+                    best = head
+        return best
+
+    def _head(self, services, classes) -> tuple[float, int] | None:
+        best = None
+        lists = self._lists
+        for s in services:
+            for k in classes:
+                lst = lists[(s, k)]
+                if lst and (best is None or lst[0] < best):
+                    best = lst[0]
+        return best
+
+    # --- questions about a service ----------------------------------------------------------
+
+    def oldest_since(self, service: str) -> float | None:
+        """When the longest wait in `service` began (heads only: see the module docstring)."""
+        oldest = None
+        for k in TICKET_CLASSES:
+            lst = self._lists[(service, k)]
+            if lst:
+                since = self._by_seq[lst[0][1]].since
+                if oldest is None or since < oldest:
+                    oldest = since
+        return oldest
+
+    def past_target(self, service: str, now: float) -> bool:
+        oldest = self.oldest_since(service)
+        return oldest is not None and now - oldest > self.hall.services[service].target_wait_s
+
+    def ahead_of(self, service: str, key: tuple[float, int]) -> int:
+        """How many tickets of `service` would be called before a ticket with this key."""
+        return sum(self._lists[(service, k)].bisect_left(key) for k in TICKET_CLASSES)
+
+    def position(self, ticket: Ticket) -> int:
+        """How many wait before this (waiting) ticket in its own queue."""
+        if ticket.to_counter is not None:
+            return self._direct[ticket.to_counter].bisect_left(ticket.key)
+        return self.ahead_of(ticket.service, ticket.key)
