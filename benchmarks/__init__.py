@@ -1,0 +1,1 @@
+"""`hall bench`: the benchmark suite. Figures are measured here, never asserted in tests."""

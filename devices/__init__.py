@@ -1,0 +1,1 @@
+"""The Raspberry Pi programs: kiosk, evaluator, counter caller, calling display."""

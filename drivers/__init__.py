@@ -1,0 +1,1 @@
+"""Hardware behind interfaces, each with a real and a simulated implementation."""
