@@ -7,8 +7,8 @@ the ticket label and counter so the gateway can announce it without asking the e
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,9 +279,12 @@ def event_name(event: Any) -> str:
     return type(event).__name__
 
 
+_FIELDS = {cls: operator.attrgetter(*cls.__dataclass_fields__) for cls in EVENT_TYPES.values()}
+
+
 def encode(event: Any) -> str:
     """One event as compact JSON (without its type name, which the journal keeps in a column)."""
-    return json.dumps(dataclasses.astuple(event), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(_FIELDS[type(event)](event), ensure_ascii=False, separators=(",", ":"))
 
 
 def decode(name: str, body: str) -> Any:

@@ -66,6 +66,22 @@ class HallState:
             self.clock = event.at
         self._apply[type(event)](event)
 
+    def __getstate__(self) -> dict:
+        """Pickled for journal snapshots without the config: `attach` gives it the current one."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("hall", "_apply")}
+        state["waiting"] = (self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def attach(self, hall: Hall) -> None:
+        lists, direct, by_seq, count = self.waiting
+        self.hall = hall
+        self.waiting = WaitingRoom(hall)
+        self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count = lists, direct, by_seq, count
+        self._apply = {cls: getattr(self, "_" + _snake(cls.__name__)) for cls in ev.EVENT_TYPES.values()}
+
     def schedule(self, due: float, kind: str, key: object) -> None:
         self._timer_n += 1
         heapq.heappush(self.timers, (due, self._timer_n, kind, key))
