@@ -1,0 +1,62 @@
+"""`hall`: the one command. It only dispatches; each program parses its own arguments.
+
+    hall <program> [arguments]     e.g. hall simulate --arrivals-per-hour 60 --counters 4 --json
+
+Programs are imported only when run, so `hall --help` is instant and a program's heavy
+libraries (pygame, escpos) load only where they are used. Each entry names the module and
+function `main(argv) -> int`. A program whose piece of the hall is not built yet says so and
+exits 2; none pretends to work.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: program -> (module:function, one line of help). "" as target: not available yet.
+PROGRAMS: dict[str, tuple[str, str]] = {
+    "demo": ("", "the whole hall on this machine: broker, controller, simulated devices, crowd"),
+    "controller": ("", "the hall server: engine, journal and MQTT gateway"),
+    "kiosk": ("", "a ticket kiosk (buttons or touch menu, ESC/POS printer)"),
+    "evaluator": ("", "the four-button satisfaction keypad at a counter"),
+    "caller": ("", "the clerk's keypad at a counter"),
+    "display": ("", "a calling screen (hall or counter mode) with voice"),
+    "sim": ("", "drive simulated hardware: printers, buttons, screens, a crowd"),
+    "simulate": ("simulators.simulate_cli:main", "fast simulation of a whole day on the engine, JSON results"),
+    "report": ("", "satisfaction, waiting and staff reports (--json, --csv)"),
+    "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
+    "provision": ("", "per-device MQTT passwords and the ACL file for Mosquitto"),
+    "broker": ("", "start an MQTT broker for technicians"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, PROGRAMS))
+    lines = ["usage: hall <program> [arguments]   (hall <program> --help for its arguments)", "", "programs:"]
+    for name, (target, text) in PROGRAMS.items():
+        lines.append(f"  {name:<{width}}  {text}{'' if target else '  [not available yet]'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in PROGRAMS:
+        print(f"hall: there is no program {name!r}; run `hall --help` for the list", file=sys.stderr)
+        return 2
+    target = PROGRAMS[name][0]
+    if not target:
+        print(f"hall {name}: not available yet in this version of the hall suite", file=sys.stderr)
+        return 2
+    module, _, function = target.partition(":")
+    try:
+        return int(getattr(importlib.import_module(module), function)(rest) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
