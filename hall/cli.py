@@ -25,7 +25,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "simulate": ("simulators.simulate_cli:main", "fast simulation of a whole day on the engine, JSON results"),
     "report": ("", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
-    "provision": ("", "per-device MQTT passwords and the ACL file for Mosquitto"),
+    "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
     "broker": ("", "start an MQTT broker for technicians"),
 }
 
