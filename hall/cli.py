@@ -16,7 +16,7 @@ import sys
 #: program -> (module:function, one line of help). "" as target: not available yet.
 PROGRAMS: dict[str, tuple[str, str]] = {
     "demo": ("", "the whole hall on this machine: broker, controller, simulated devices, crowd"),
-    "controller": ("", "the hall server: engine, journal and MQTT gateway"),
+    "controller": ("hall_controller.main:main", "the hall server: engine, journal and MQTT gateway"),
     "kiosk": ("", "a ticket kiosk (buttons or touch menu, ESC/POS printer)"),
     "evaluator": ("", "the four-button satisfaction keypad at a counter"),
     "caller": ("", "the clerk's keypad at a counter"),
@@ -26,7 +26,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "report": ("", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
     "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
-    "broker": ("", "start an MQTT broker for technicians"),
+    "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
 }
 
 

@@ -14,14 +14,16 @@ changes nothing and its refusal is part of its result.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hall.config import Hall
-from hall_controller.engine import Engine, Refused
+from hall_controller.engine import Engine, EngineBug, Refused
 from hall_controller.journal import Journal
 
 SNAPSHOT_EVERY = 200_000   # events between snapshots: bounds the replay at restart
+log = logging.getLogger("hall.controller")
 
 
 @dataclass
@@ -52,12 +54,17 @@ class DurableEngine:
                 result.events += engine.handle(command, now)
             except Refused as refusal:
                 result.refused = refusal
+            except EngineBug as bug:
+                log.exception("engine error on %r", command)
+                result.events += bug.events
+                result.refused = Refused("internal_error", "the controller hit an internal error; "
+                                         "the request was not carried out")
             journal.append(result.events)
             results.append(result)
         return results
 
     def tick(self, now: float) -> list:
-        """Let time pass with no command (the controller does this every second)."""
+        """Let time pass with no command (the controller does this every second); `commit()` after."""
         events = self.engine.tick(now)
         self.journal.append(events)
         return events

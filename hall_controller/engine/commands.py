@@ -18,12 +18,14 @@ class RequestTicket:
 @dataclass(frozen=True, slots=True)
 class ConfirmPrinted:
     ticket: str
+    kiosk: str | None = None         # when given, the ticket must be this kiosk's
 
 
 @dataclass(frozen=True, slots=True)
 class ReportPrintFailed:
     ticket: str
     reason: str = "print failed"
+    kiosk: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,15 @@ class Refused(Exception):
         self.message = message
 
 
+class EngineBug(RuntimeError):
+    """An unexpected error inside the engine. `events` are those already applied before it, which
+    must still be journalled so that a rebuilt engine stays equal to the live one."""
+
+    def __init__(self, events: list, cause: BaseException):
+        super().__init__(f"engine error: {cause!r}")
+        self.events = events
+
+
 class EngineNotStarted(RuntimeError):
     """`handle` before the first `tick`: the engine does not yet know what day it is (our bug)."""
 
@@ -92,8 +101,10 @@ class Engine:
             handler(command)
         except Refused:
             if self._out:
-                raise RuntimeError(f"engine bug: {type(command).__name__} refused after emitting {self._out}")
+                raise EngineBug(self._end(), RuntimeError(f"{type(command).__name__} refused after emitting"))
             raise
+        except Exception as cause:
+            raise EngineBug(self._end(), cause) from cause
         return self._end()
 
     def apply(self, event) -> None:
@@ -176,16 +187,18 @@ class Engine:
                                      round(self.estimate_wait(service, ahead), 1), ahead))
 
     def _confirm_printed(self, c: cmd.ConfirmPrinted) -> None:
-        t = self._reserved(c.ticket)
+        t = self._reserved(c.ticket, c.kiosk)
         self._emit(ev.TicketPrinted(self.now, t.id))
         self._review_service(t.service)
 
     def _print_failed(self, c: cmd.ReportPrintFailed) -> None:
-        t = self._reserved(c.ticket)
+        t = self._reserved(c.ticket, c.kiosk)
         self._emit(ev.TicketVoided(self.now, t.id, c.reason or "print failed"))
 
-    def _reserved(self, ticket_id: str) -> Ticket:
+    def _reserved(self, ticket_id: str, kiosk: str | None) -> Ticket:
         t = self.ticket(ticket_id)
+        if kiosk is not None and t.kiosk != kiosk:
+            raise Refused("not_yours", f"ticket {t.label} was not reserved by kiosk {kiosk}")
         if t.state is not TicketState.RESERVED:
             raise Refused("not_reserved", f"ticket {t.label} is {t.state.value}, not waiting for its printout")
         return t
@@ -342,6 +355,8 @@ class Engine:
         ticket_id = c.ticket if c.ticket is not None else desk.held[0]
         if ticket_id not in desk.held:
             raise Refused("not_held", f"ticket {ticket_id} is not held at counter {c.counter}")
+        if desk.prompt is not None:  # the clerk turns to another citizen, as with a call
+            self._emit(ev.RatingClosed(self.now, desk.prompt, c.counter, "next_call"))
         self._emit(ev.TicketResumed(self.now, ticket_id, c.counter))
 
     def _transfer(self, c: cmd.Transfer) -> None:
@@ -475,7 +490,9 @@ class Engine:
     def _timer_reset(self, service: str, due: float) -> None:
         if self.state.next_reset.get(service) != due:
             return
-        day = service_day(due + 1, self.hall.services[service].reset_time, self.hall)
+        # named after now, not after `due`: a tick that comes days late (the controller was down)
+        # starts today's numbering, not the numbering of the first day it missed
+        day = service_day(self.now, self.hall.services[service].reset_time, self.hall)
         self._emit(ev.ServiceDayStarted(self.now, service, day))
         self._review_service(service)
 

@@ -168,6 +168,8 @@ class HallState:
         self._enqueue(t)
 
     def _enqueue(self, t: Ticket) -> None:
+        """Into the queue, with the timer for its wait target (at once if it has waited that long
+        before: a transferred, reinstated or requeued ticket keeps its arrival)."""
         self.waiting.add(t)
         self.schedule(t.since + self.hall.services[t.service].target_wait_s, "sla", t.id)
 
@@ -219,7 +221,7 @@ class HallState:
         t = self.tickets[e.ticket]
         t.move("reinstate")
         t.closed_at, t.counter, t.recalls = None, None, 0
-        self.waiting.add(t)
+        self._enqueue(t)
 
     def _service_started(self, e: ev.ServiceStarted) -> None:
         t = self.tickets[e.ticket]
@@ -256,7 +258,7 @@ class HallState:
         t.move("requeue")
         self.desks[e.counter].held.remove(t.id)
         t.counter = None
-        self.waiting.add(t)
+        self._enqueue(t)
 
     def _ticket_transferred(self, e: ev.TicketTransferred) -> None:
         t = self.tickets[e.ticket]
@@ -266,7 +268,7 @@ class HallState:
         t.transfers += 1
         t.service, t.to_counter, t.counter = e.to_service, e.to_counter, None
         self.desks[e.counter].current = None
-        self.waiting.add(t)
+        self._enqueue(t)
 
     def _ticket_done(self, e: ev.TicketDone) -> None:
         t = self.tickets[e.ticket]

@@ -62,23 +62,34 @@ class WaitingRoom:
     def next_for(self, counter: Counter, now: float) -> Ticket | None:
         """The ticket `counter` should call now, or None when it may serve nobody waiting."""
         if counter.classes and counter.class_mode == "first":
-            best = self._best(counter, counter.classes, now)
+            # its own tickets of any class count for the A/B rule, preferred classes or not
+            own_waiting = self._own(counter, TICKET_CLASSES) is not None
+            best = self._best(counter, counter.classes, now, own_waiting)
             if best is None:
-                best = self._best(counter, TICKET_CLASSES, now)
+                best = self._best(counter, TICKET_CLASSES, now, own_waiting)
         else:
-            best = self._best(counter, counter.classes or TICKET_CLASSES, now)
+            classes = counter.classes or TICKET_CLASSES
+            best = self._best(counter, classes, now, None)
         return None if best is None else self._by_seq[best[1]]
 
-    def _best(self, counter: Counter, classes, now: float) -> tuple[float, int] | None:
+    def _best(self, counter: Counter, classes, now: float, own_waiting: bool | None) -> tuple[float, int] | None:
+        best = self._own(counter, classes)
+        if own_waiting is None:
+            own_waiting = best is not None
+        for service in counter.backup:
+            # decided on the counter's own tickets, not on a backup service's head found earlier
+            if not own_waiting or self.past_target(service, now):
+                head = self._head((service,), classes)
+                if head is not None and (best is None or head < best):
+                    best = head
+        return best
+
+    def _own(self, counter: Counter, classes) -> tuple[float, int] | None:
+        """The first of the counter's own tickets: its primary services and those sent to it by name."""
         best = self._head(counter.primary, classes)
         direct = self._direct.get(counter.number)
         if direct and (best is None or direct[0] < best):
             best = direct[0]
-        for service in counter.backup:
-            if best is None or self.past_target(service, now):
-                head = self._head((service,), classes)
-                if head is not None and (best is None or head < best):
-                    best = head
         return best
 
     def _head(self, services, classes) -> tuple[float, int] | None:
@@ -105,12 +116,19 @@ class WaitingRoom:
         return oldest
 
     def past_target(self, service: str, now: float) -> bool:
+        """Has the longest wait reached the target? (The same sum as the SLA timer's due time,
+        so a tick landing exactly on it sees the queue past target.)"""
         oldest = self.oldest_since(service)
-        return oldest is not None and now - oldest > self.hall.services[service].target_wait_s
+        return oldest is not None and oldest + self.hall.services[service].target_wait_s <= now
 
     def ahead_of(self, service: str, key: tuple[float, int]) -> int:
         """How many tickets of `service` would be called before a ticket with this key."""
         return sum(self._lists[(service, k)].bisect_left(key) for k in TICKET_CLASSES)
+
+    def direct_count(self, counter: int) -> int:
+        """Tickets transferred to this counter by name, waiting for it."""
+        direct = self._direct.get(counter)
+        return len(direct) if direct else 0
 
     def position(self, ticket: Ticket) -> int:
         """How many wait before this (waiting) ticket in its own queue."""

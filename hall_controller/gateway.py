@@ -1,0 +1,309 @@
+"""The controller's one seam to MQTT: devices' messages in, replies and announcements out.
+
+paho's network thread only puts incoming messages on a queue. One dispatch thread takes them in
+batches: checks each (topic, device, role, envelope, fields), drops duplicates (by device and
+message id, remembered in the journal, so a message re-sent after a restart still counts once),
+applies the batch to the engine, journals it with its replies in one commit, and only then
+publishes: replies, calls (gap-free sequence numbers), rating prompts, alerts, counter views and
+the retained board. Bad input of any kind gets an error reply where there is someone to reply
+to, a log line, and changes nothing; the loop keeps running.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from hall.config import Hall
+from hall.mqtt import make_client, parse_broker_url
+from hall_controller import effects, requests, views
+from hall_controller.durable import DurableEngine, Result
+from hall_controller.engine import Refused
+from hall_controller.engine import commands as c
+from protocol import envelope, messages, topics
+from protocol.envelope import ProtocolError
+
+log = logging.getLogger("hall.controller")
+
+MAX_BATCH = 512
+RECENT_IDS = 20_000       # (device, id) pairs kept in memory; older ones are looked up in the journal
+TICK_S = 1.0
+BOARD_EVERY_S = 0.1       # the retained board is republished at most this often
+
+
+@dataclass
+class Pending:
+    """One request of the batch being processed."""
+    device: str
+    role: str
+    message: envelope.Message
+    type: str
+    body: dict
+    commands: list = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    refused: Refused | None = None
+
+
+class Gateway:
+    def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
+                 clock=time.time, client_id: str | None = None):
+        self.hall = hall
+        self.durable = durable
+        self.engine = durable.engine
+        self.secret = secret
+        self.clock = clock
+        self.inbox: queue.Queue = queue.Queue()
+        self.recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self.display_acks: dict[str, int] = {}
+        self.incident: dict | None = None
+        self._views: dict[int, dict] = {}
+        self._board: str | None = None
+        self._board_dirty = True
+        self._board_at = 0.0
+        self._next_tick = 0.0
+        self._started_at = clock()
+        self.connected = threading.Event()
+        self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
+        self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
+        self.client.reconnect_delay_set(0.5, 10)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self._broker_url = broker_url
+
+    # --- paho's thread: nothing but hand-over ------------------------------------------------
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("broker refused the controller: %s", reason_code)
+            return
+        client.subscribe([(topics.every_device(self.hall.id, "up"), 1),
+                          (topics.every_device(self.hall.id, "state"), 1)])
+        client.publish(topics.controller_state(self.hall.id), self._controller_state(True), qos=1, retain=True)
+        self._board = None  # republish the board on every (re)connect
+        self._board_dirty = True
+        self.connected.set()
+        log.info("connected to the broker")
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.connected.clear()
+        log.warning("lost the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, userdata, msg) -> None:
+        self.inbox.put((msg.topic, msg.payload))
+
+    # --- running ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        url = parse_broker_url(self._broker_url)
+        self.client.connect_async(url.host, url.port, keepalive=15)
+        self.client.loop_start()
+
+    def serve(self, stop: threading.Event) -> None:
+        """The dispatch loop: until `stop` is set."""
+        while not stop.is_set():
+            now = self.clock()
+            wait = max(0.0, min(self._next_tick - now, 0.05))
+            batch = []
+            try:
+                batch.append(self.inbox.get(timeout=wait))
+                while len(batch) < MAX_BATCH:
+                    batch.append(self.inbox.get_nowait())
+            except queue.Empty:
+                pass
+            if batch:
+                self.process(batch)
+            now = self.clock()
+            if now >= self._next_tick:
+                self._tick(now)
+                self._next_tick = now + TICK_S
+            if self._board_dirty and now - self._board_at >= BOARD_EVERY_S:
+                self._publish_board(now)
+
+    def stop(self) -> None:
+        self.client.publish(topics.controller_state(self.hall.id), self._controller_state(False), qos=1,
+                            retain=True).wait_for_publish(2)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    # --- one batch --------------------------------------------------------------------------
+
+    def process(self, batch: list[tuple[str, bytes]]) -> None:
+        now = self.clock()
+        pending: list[Pending] = []
+        in_batch: dict[tuple[str, str], Pending] = {}
+        device_reports: list = []
+        replies: list[tuple[str, bytes]] = []
+        duplicates: list[tuple[str, str, str]] = []
+        for topic, payload in batch:
+            try:
+                route = topics.parse(topic, self.hall.id)
+            except topics.TopicError as e:
+                log.warning("ignored: %s", e)
+                continue
+            if route.kind == topics.Kind.STATE:
+                report = self._device_report(route.device, payload)
+                if report is not None:
+                    device_reports.append(report)
+                continue
+            item = self._accept(route.device, payload, replies)
+            if item is None:
+                continue
+            key = (item.device, item.message.id)
+            if key in in_batch:
+                duplicates.append((item.device, item.message.id, "batch"))
+                continue
+            stored = self.recent.get(key) or self.durable.journal.reply_for(*key)
+            if stored is not None:
+                replies.append((item.device, stored if isinstance(stored, bytes) else stored.encode()))
+                continue
+            in_batch[key] = item
+            pending.append(item)
+
+        commands = [(cmd, now) for cmd in device_reports]
+        for item in pending:
+            commands += [(cmd, now) for cmd in item.commands]
+        results = self.durable.apply(commands)
+        events = [e for r in results for e in r.events]
+        position = len(device_reports)
+        for item in pending:
+            item.results = results[position:position + len(item.commands)]
+            position += len(item.commands)
+            reply = self._reply(item)
+            if reply is not None:
+                self.durable.remember_reply(item.device, item.message.id, reply.decode())
+                self._remember(item.device, item.message.id, reply)
+                replies.append((item.device, reply))
+        self.durable.commit()
+        for device, message_id, _ in duplicates:
+            reply = self.recent.get((device, message_id))
+            if reply is not None:
+                replies.append((device, reply))
+
+        for device, reply in replies:
+            self.client.publish(topics.device_down(self.hall.id, device), reply, qos=1)
+        self._announce(events)
+
+    def _accept(self, device: str, payload: bytes, replies: list) -> Pending | None:
+        """Check a device's message; on any problem, queue an error reply where possible."""
+        role = self.hall.device_role(device)
+        try:
+            message = envelope.decode(payload)
+        except ProtocolError as e:
+            log.warning("%s sent a bad message: %s", device, e.message)
+            self._best_effort_error(device, payload, e.code, e.message, replies)
+            return None
+        if message.is_reply:
+            log.warning("%s sent a reply to the controller; ignored", device)
+            return None
+        try:
+            if role is None:
+                raise ProtocolError("unknown_device", f"{device} is not a device of hall {self.hall.id}")
+            body = messages.check(message, role)
+            item = Pending(device, role, message, message.type, body)
+            item.commands = requests.commands_for(message.type, body, device, role, self.hall, self.engine)
+            return item
+        except (ProtocolError, Refused) as e:
+            log.warning("%s: %s refused: %s", device, message.type, e.message)
+            if messages.CATALOGUE.get(message.type) is None or messages.CATALOGUE[message.type].replied:
+                reply = envelope.encode(envelope.make_reply(message, ok=False, error=(e.code, e.message)))
+                self._remember(device, message.id, reply)
+                replies.append((device, reply))
+            return None
+
+    def _best_effort_error(self, device: str, payload: bytes, code: str, text: str, replies: list) -> None:
+        """A message that fails the envelope check can still be answered if its id is readable."""
+        if code == envelope.TOO_LARGE:
+            return
+        try:
+            obj = json.loads(payload)
+            request = envelope.Message(type=obj["type"], id=obj["id"], ts=obj.get("ts", ""))
+            reply = envelope.make_reply(request, ok=False, error=(code, text))
+            replies.append((device, envelope.encode(reply)))
+        except Exception:  # noqa: BLE001 - not even an id to answer to: the log line is all
+            pass
+
+    def _reply(self, item: Pending) -> bytes | None:
+        spec = messages.CATALOGUE[item.type]
+        if item.type == "calls.ack":
+            self.display_acks[item.device] = max(self.display_acks.get(item.device, 0), item.body["seq"])
+        if not spec.replied:
+            return None
+        refused = requests.refusal_of(item.type, item.results)
+        if refused is not None:
+            reply = envelope.make_reply(item.message, ok=False, error=(refused.code, refused.message))
+        else:
+            body = requests.reply_body(item.type, item.results, item.device, item.role, self.hall, self.engine,
+                                       self.status_url)
+            reply = envelope.make_reply(item.message, body)
+            if "view" in body:
+                self._views[body["view"]["counter"]] = body["view"]
+        return envelope.encode(reply)
+
+    def _remember(self, device: str, message_id: str, reply: bytes) -> None:
+        self.recent[(device, message_id)] = reply
+        if len(self.recent) > RECENT_IDS:
+            self.recent.popitem(last=False)
+
+    def _device_report(self, device: str, payload: bytes):
+        if self.hall.device_role(device) is None:
+            log.warning("state from unknown device %s ignored", device)
+            return None
+        try:
+            message = envelope.decode(payload)
+            body = messages.check(message)
+            if message.type != "device.state":
+                raise ProtocolError("bad_field", f"a state topic carries device.state, not {message.type}")
+        except ProtocolError as e:
+            log.warning("%s published a bad state: %s", device, e.message)
+            return None
+        return c.ReportDevice(device, body["online"], body.get("paper", "ok"), body.get("fault"))
+
+    # --- time and announcements -------------------------------------------------------------
+
+    def _tick(self, now: float) -> None:
+        events = self.durable.tick(now)
+        if events:
+            self.durable.commit()
+            self._announce(events)
+
+    def _announce(self, events: list) -> None:
+        for out in effects.announcements(self.hall, events):
+            self.client.publish(out.topic, envelope.encode(out.message), qos=out.qos, retain=out.retain)
+        if events:
+            self._board_dirty = True
+            self._push_views()
+
+    def _push_views(self) -> None:
+        for caller in self.hall.callers.values():
+            view = views.counter_view(self.engine, caller.counter)
+            if self._views.get(caller.counter) != view:
+                self._views[caller.counter] = view
+                message = envelope.make_message("counter.view", {"view": view})
+                self.client.publish(topics.device_down(self.hall.id, caller.id), envelope.encode(message), qos=1)
+
+    def _publish_board(self, now: float) -> None:
+        board = views.board(self.engine, self.incident)
+        text = json.dumps(board, sort_keys=True, ensure_ascii=False)
+        self._board_dirty = False
+        self._board_at = now
+        if text == self._board:
+            return
+        self._board = text
+        message = envelope.make_message("board.snapshot", board)
+        self.client.publish(topics.board(self.hall.id), envelope.encode(message), qos=1, retain=True)
+
+    def status_url(self, ticket_id: str) -> str:
+        return self.hall.ticket_url + views.status_token(self.secret, ticket_id)
+
+    def _controller_state(self, online: bool) -> bytes:
+        since = views.rfc3339(self._started_at if online else self.clock())
+        return envelope.encode(envelope.make_message("controller.state", {"online": online, "since": since}))
+

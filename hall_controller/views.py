@@ -1,0 +1,70 @@
+"""What the controller tells people, computed from the engine: the board, a counter's view, a
+ticket as the kiosk prints it. Pure functions of the engine state (plain dicts for the wire)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+
+from hall_controller.engine import Engine, TicketState
+
+BOARD_CALLS = 8
+
+
+def rfc3339(at: float) -> str:
+    moment = dt.datetime.fromtimestamp(at, dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def status_token(secret: bytes, ticket_id: str) -> str:
+    """The unguessable part of a ticket's status link (the QR code): an HMAC of its id."""
+    digest = hmac.new(secret, ticket_id.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def ticket(engine: Engine, ticket_id: str, status_url: str) -> dict:
+    t = engine.state.tickets[ticket_id]
+    return {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
+            "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
+            "status_url": status_url}
+
+
+def counter_view(engine: Engine, number: int) -> dict:
+    s = engine.state
+    desk = s.desks[number]
+    current = None
+    if desk.current is not None:
+        t = s.tickets[desk.current]
+        current = {"id": t.id, "label": t.label, "state": t.state.value, "service": t.service, "recalls": t.recalls}
+    return {"counter": number, "state": desk.state.value, "clerk": desk.clerk, "reason": desk.pause_reason,
+            "ticket": current, "held": [s.tickets[h].label for h in desk.held],
+            "waiting": waiting_for(engine, number)}
+
+
+def waiting_for(engine: Engine, number: int) -> int:
+    """Tickets this counter may serve: its primary services' queues plus those sent to it by name."""
+    counter = engine.hall.counters[number]
+    waiting = engine.state.waiting
+    return sum(waiting.count[s] for s in counter.primary) + waiting.direct_count(number)
+
+
+def board(engine: Engine, incident: dict | None = None) -> dict:
+    s = engine.state
+    calls = [{"seq": c.call_seq, "label": c.label, "counter": c.counter, "recall": hasattr(c, "recalls"),
+              "at": rfc3339(c.at)} for c in reversed(s.recent_calls)][:BOARD_CALLS]
+    services = []
+    for service in engine.hall.services.values():
+        waiting = s.waiting.count[service.id]
+        services.append({"id": service.id, "prefix": service.prefix,
+                         "name": {"zh": service.names.zh, "en": service.names.en}, "waiting": waiting,
+                         "estimated_wait_s": round(engine.estimate_wait(service.id, waiting))})
+    counters = []
+    for number, desk in s.desks.items():
+        label = None
+        if desk.current is not None and s.tickets[desk.current].state in (TicketState.CALLED, TicketState.SERVING):
+            label = s.tickets[desk.current].label
+        counters.append({"number": number, "state": desk.state.value, "reason": desk.pause_reason, "ticket": label})
+    return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
+            "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident}
