@@ -1,0 +1,711 @@
+"""The simulated day: the real dispatch engine, driven by citizens and clerks on a simulated clock.
+
+`hall simulate` answers "what would this staffing do to the waits?" in seconds instead of a
+day. It runs the same `Engine` as the hall controller, with commands and `now` exactly as the
+gateway would pass them, so what it measures is what the live hall would do, rules and all
+(backup counters, the priority head start, recalls, rating prompts that time out).
+
+Three parts:
+- the plan (`Plan`): a scenario turned into simulated instants. `plan_day` makes one from a
+  scenario file; `plan_simple` and `simple_hall` make the M/M/c case (Poisson arrivals,
+  exponential service, c identical counters), which must agree with queueing theory;
+- the day (`simulate`): a discrete-event loop over a heap of future happenings (a citizen
+  arrives, reaches the counter, is done, presses a rating key; a clerk signs in, goes on a break,
+  comes back, leaves). Each happening becomes engine commands at its instant;
+- the tally (`Tally`): every statistic is computed from the events the engine emits, the way
+  the reports read the journal, never from the simulation's own notes.
+
+Randomness comes from `random.Random` instances seeded from the one seed, so the same seed
+gives the same day. Everything about a citizen (class, service time, whether they come, whether
+and how they rate) is drawn when they take their ticket, from a stream only arrivals use: two
+runs with the same seed and different staffing see the same crowd, which makes comparing
+staffings fair (common random numbers).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from hall import config
+from hall.config import TICKET_CLASSES, Hall
+from hall_controller.engine import Engine, Refused
+from hall_controller.engine import commands as cmd
+from hall_controller.engine import events as ev
+from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
+
+IDLE_POLL_S = 30.0                 # an idle clerk with backup services presses "call next" this often
+HANDOVER_RETRY_S = 60.0            # a clerk arriving at a counter still busy waits this long, then tries
+SIMPLE_START = dt.datetime(2026, 1, 5)   # where the simple case's clock starts (a Monday midnight)
+SIMPLE_SERVICE = "service"
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedShift:
+    counter: int
+    clerk: str
+    start: float
+    end: float | None                          # None: on duty until the simulation stops
+    stays_late: bool                           # after `end`, serve whoever still waits, then leave
+    breaks: tuple[tuple[float, float, str], ...] = ()  # (at, seconds, reason)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A day to simulate, in simulated instants (epoch seconds)."""
+    mode: str                                  # "scenario" or "simple"
+    date: str                                  # the local date of `start`, for the results
+    start: float
+    close: float                               # no ticket is taken from here on
+    stop: float | None                         # the simulation ends here; None: once the hall is empty
+    arrivals: dict[str, tuple[tuple[float, float], ...]]  # service -> (from, tickets per second) steps
+    service_times: dict[str, ServiceTime]
+    shifts: tuple[PlannedShift, ...]
+    citizens: Citizens
+    clerks: Clerks
+
+
+def plan_day(hall: Hall, scenario: Scenario) -> Plan:
+    """The scenario's day at `hall`, in the hall's time zone."""
+    tz = hall.tz
+
+    def at(t: dt.time) -> float:
+        return dt.datetime.combine(scenario.date, t, tzinfo=tz).timestamp()
+
+    close = at(scenario.close)
+    shifts = tuple(
+        PlannedShift(counter=s.counter, clerk=s.clerk, start=at(s.start), end=at(s.end),
+                     stays_late=at(s.end) >= close,
+                     breaks=tuple((at(b.at), b.minutes * 60, b.reason) for b in s.breaks))
+        for s in scenario.staff)
+    return Plan(
+        mode="scenario", date=scenario.date.isoformat(),
+        start=min([at(scenario.open), *(s.start for s in shifts)]), close=close, stop=None,
+        arrivals={service: tuple((at(t), rate / 3600) for t, rate in steps)
+                  for service, steps in scenario.arrivals.items()},
+        service_times=scenario.service_times, shifts=shifts,
+        citizens=scenario.citizens, clerks=scenario.clerks)
+
+
+def simple_hall(counters: int, mean_service_min: float, target_wait_min: float = 20) -> Hall:
+    """One service, `counters` identical counters serving it, numbers that never run out."""
+    return config.parse({
+        "hall": {"id": "simple", "name": {"zh": "模拟大厅", "en": "Simulated hall"}},
+        "services": [{"id": SIMPLE_SERVICE, "prefix": "A", "name": {"zh": "综合业务", "en": "Service"},
+                      "numbers": [1, 99_999_999], "reset": "never", "target_wait_min": target_wait_min,
+                      "mean_service_min": mean_service_min}],
+        "counters": [{"number": n, "primary": [SIMPLE_SERVICE]} for n in range(1, counters + 1)],
+    })
+
+
+def plan_simple(hall: Hall, arrivals_per_hour: float, mean_service_min: float, hours: float) -> Plan:
+    """The M/M/c queue: Poisson arrivals, exponential service, FIFO, every counter open throughout."""
+    start = SIMPLE_START.replace(tzinfo=hall.tz).timestamp()
+    stop = start + hours * 3600
+    return Plan(
+        mode="simple", date=SIMPLE_START.date().isoformat(), start=start, close=stop, stop=stop,
+        arrivals={SIMPLE_SERVICE: ((start, arrivals_per_hour / 3600),)},
+        service_times={SIMPLE_SERVICE: ServiceTime(mean_s=mean_service_min * 60, cv=1.0, exponential=True)},
+        shifts=tuple(PlannedShift(counter=n, clerk=f"S{n:03d}", start=start, end=None, stays_late=False)
+                     for n in sorted(hall.counters)),
+        citizens=Citizens(walk_s=(0.0, 0.0), participation=0.0),
+        clerks=Clerks(wrapup_s=(0.0, 0.0)))
+
+
+def erlang_c(arrivals_per_hour: float, mean_service_min: float, counters: int) -> dict:
+    """Queueing theory for the simple case: M/M/c mean wait, chance of waiting, utilisation."""
+    lam, mu = arrivals_per_hour / 3600, 1 / (mean_service_min * 60)
+    a = lam / mu
+    rho = a / counters
+    if rho >= 1:
+        return {"utilisation": round(rho, 4), "p_wait": 1.0, "mean_wait_s": None, "stable": False}
+    term, total = 1.0, 1.0           # a^k / k!, summed for k < c
+    for k in range(1, counters):
+        term *= a / k
+        total += term
+    top = term * a / counters / (1 - rho)   # a^c / c! * 1/(1-rho)
+    p_wait = top / (total + top)
+    return {"utilisation": round(rho, 4), "p_wait": round(p_wait, 4),
+            "mean_wait_s": round(p_wait / (counters * mu - lam), 1), "stable": True}
+
+
+# --- the day -------------------------------------------------------------------------------
+
+
+def simulate(hall: Hall, plan: Plan, seed: int, on_event: Callable[[Any], None] | None = None) -> dict:
+    """Run the plan on a fresh engine; return the results as plain data (see docs/simulate.md).
+
+    `on_event`, if given, sees every event the engine emits, in order (to journal a simulated
+    day, or to check the tally).
+    """
+    day = _Day(hall, plan, seed, on_event)
+    day.run()
+    result = {"mode": plan.mode, "hall": hall.id, "date": plan.date, "seed": seed,
+              "started": _local(plan.start, hall), "ended": _local(day.end, hall)}
+    result.update(day.tally.result(day.end))
+    result["tickets"]["turned_away"] = day.turned_away
+    return result
+
+
+# what happens next (the heap holds (at, order, kind, subject))
+(ARRIVAL, SHIFT_START, SHIFT_END, BREAK, RESUME, READY, REACHED, RECALL, FINISH, RATING) = range(10)
+# what a clerk is doing
+CLOSED, IDLE, CALLING, SERVING, WRAPUP, PAUSED = range(6)
+
+
+class _Desk:
+    """A clerk at a counter, as the simulation drives them (the engine keeps its own view)."""
+
+    __slots__ = ("number", "state", "shift", "ticket", "idle_since", "token", "breaks_due",
+                 "leaving", "finishing", "polls", "levels")
+
+    def __init__(self, number: int, polls: bool, levels: dict[str, int]):
+        self.number = number
+        self.state = CLOSED
+        self.shift: PlannedShift | None = None
+        self.ticket: str | None = None
+        self.idle_since = 0.0
+        self.token = 0            # READY and RESUME carry it: a stale one is ignored
+        self.breaks_due: list[tuple[float, str]] = []
+        self.leaving = False      # shift over: leave after the current citizen
+        self.finishing = False    # hall closed: serve who still waits, then leave
+        self.polls = polls        # has backup services, which may become callable as time passes
+        self.levels = levels      # service -> 1 primary, 2 backup
+
+
+class _Day:
+    def __init__(self, hall: Hall, plan: Plan, seed: int, on_event: Callable[[Any], None] | None):
+        self.hall, self.plan = hall, plan
+        self.engine = Engine(hall)
+        self.tally = Tally(hall, plan.start)
+        self.take = self.tally.take
+        if on_event is not None:
+            tally_take = self.tally.take
+
+            def take(e) -> None:
+                tally_take(e)
+                on_event(e)
+            self.take = take
+        self.crowd = random.Random(f"{seed}/citizens")
+        self.clerk_rng = random.Random(f"{seed}/clerks")
+        self.arrival_rng = {s: random.Random(f"{seed}/arrivals/{s}") for s in sorted(plan.arrivals)}
+        self.step = dict.fromkeys(plan.arrivals, 0)
+        self.heap: list = []
+        self.order = itertools.count()
+        self.now = self.end = plan.start
+        self.turned_away = 0
+        self.citizen: dict[str, tuple] = {}     # ticket -> what was drawn for its holder
+        self.desks = {n: _Desk(n, bool(c.backup), {s: c.level(s) for s in (*c.primary, *c.backup)})
+                      for n, c in hall.counters.items()}
+        self.serving = {s: [d for d in self.desks.values() if s in d.levels] for s in hall.services}
+        self.kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
+        self.draw_service = {s: _sampler(t, self.crowd) for s, t in plan.service_times.items()}
+        c = plan.citizens
+        self.mix = _cumulative(c.mix)
+        self.mix_late = _cumulative(c.mix_over_target or c.mix)
+        self.handlers = (self._arrival, self._shift_start, self._shift_end, self._break, self._resume,
+                         self._ready, self._reached, self._recall, self._finish, self._rating)
+
+    def at(self, when: float, kind: int, subject) -> None:
+        heapq.heappush(self.heap, (when, next(self.order), kind, subject))
+
+    def do(self, command) -> list:
+        """One command to the engine at the current instant; its events go to the tally."""
+        events = self.engine.handle(command, self.now)
+        take = self.take
+        for e in events:
+            take(e)
+        self.end = self.now
+        return events
+
+    def run(self) -> None:
+        plan, heap, pop = self.plan, self.heap, heapq.heappop
+        tick, take = self.engine.tick, self.take
+        for e in tick(plan.start):
+            take(e)
+        for service in sorted(plan.arrivals):
+            first = self._next_arrival(service, plan.start)
+            if first is not None:
+                self.at(first, ARRIVAL, service)
+        for shift in plan.shifts:
+            self.at(shift.start, SHIFT_START, shift)
+        stop = math.inf if plan.stop is None else plan.stop
+        handlers = self.handlers
+        while heap and heap[0][0] <= stop:
+            now, _, kind, subject = pop(heap)
+            self.now = now
+            for e in tick(now):
+                take(e)
+            handlers[kind](now, subject)
+        if plan.stop is not None:
+            self.now = self.end = plan.stop
+            for e in tick(plan.stop):
+                take(e)
+
+    # --- citizens ---------------------------------------------------------------------------
+
+    def _next_arrival(self, service: str, t: float) -> float | None:
+        """The next ticket of `service` after `t`: Poisson, at the rate of the step `t` is in."""
+        steps, rng, i = self.plan.arrivals[service], self.arrival_rng[service], self.step[service]
+        close = self.plan.close
+        while True:
+            until = steps[i + 1][0] if i + 1 < len(steps) else close
+            rate = steps[i][1]
+            if rate > 0:
+                t = max(t, steps[i][0]) + rng.expovariate(rate)
+                if t < until:
+                    self.step[service] = i
+                    return t
+            if i + 1 >= len(steps):
+                return None
+            i += 1
+            t = steps[i][0]
+
+    def _arrival(self, now: float, service: str) -> None:
+        nxt = self._next_arrival(service, now)
+        if nxt is not None:
+            self.at(nxt, ARRIVAL, service)
+        c, rng = self.plan.citizens, self.crowd
+        klass = "priority" if c.priority_share and rng.random() < c.priority_share else "normal"
+        service_s = self.draw_service[service]()
+        no_show = bool(c.no_show) and rng.random() < c.no_show
+        walk = rng.uniform(*c.walk_s) if c.walk_s[1] else 0.0
+        rating = None
+        if c.participation:                      # drawn alike for all, so the crowd stays the same
+            rates, level_u, press_s = rng.random(), rng.random(), rng.uniform(*c.press_s)
+            if rates < c.participation:
+                rating = (level_u, press_s)
+        kiosks = self.kiosks[service]
+        kiosk = kiosks[int(rng.random() * len(kiosks))] if kiosks else None
+        try:
+            reserved = self.do(cmd.RequestTicket(service, klass, kiosk))
+        except Refused:
+            self.turned_away += 1        # numbers exhausted: the kiosk refuses, the citizen leaves
+            return
+        ticket = _first(reserved, ev.TicketReserved).ticket
+        self.do(cmd.ConfirmPrinted(ticket))
+        self.citizen[ticket] = (service_s, no_show, walk, rating)
+        self._wake(service)
+
+    def _wake(self, service: str) -> None:
+        """A ticket was printed: an idle clerk who may serve it calls. Counters with the service
+        as primary skill go before backups; among them, the one idle longest."""
+        idle = [d for d in self.serving[service] if d.state == IDLE]
+        if len(idle) > 1:
+            idle.sort(key=lambda d: (d.levels[service], d.idle_since, d.number))
+        for desk in idle:
+            if self._call(desk):
+                return
+
+    def _reached(self, now: float, subject: tuple) -> None:
+        number, ticket = subject
+        desk = self.desks[number]
+        if desk.ticket == ticket and desk.state == CALLING:
+            self._start(desk)
+
+    def _start(self, desk: _Desk) -> None:
+        self.do(cmd.StartService(desk.number))
+        desk.state = SERVING
+        self.at(self.now + self.citizen[desk.ticket][0], FINISH, desk.number)
+
+    def _recall(self, now: float, subject: tuple) -> None:
+        number, ticket = subject
+        desk = self.desks[number]
+        if desk.ticket != ticket or desk.state != CALLING:
+            return
+        events = self.do(cmd.Recall(number))
+        if not any(type(e) is ev.TicketNoShow for e in events):
+            self.at(now + self.plan.clerks.recall_s, RECALL, subject)
+        else:                                   # past the recall limit: the engine marked a no-show
+            del self.citizen[ticket]
+            desk.ticket = None
+            self._next(desk)
+
+    def _finish(self, now: float, number: int) -> None:
+        desk = self.desks[number]
+        events = self.do(cmd.Finish(number))
+        done = _first(events, ev.TicketDone)
+        rating = self.citizen.pop(desk.ticket)[3]
+        if rating is not None:
+            u, press_s = rating
+            late = done.waited_s > self.hall.services[done.service].target_wait_s
+            level = LEVELS[bisect.bisect_right(self.mix_late if late else self.mix, u)]
+            self.at(now + press_s, RATING, (_first(events, ev.RatingPrompted).prompt, level, number))
+        desk.ticket = None
+        wrapup = self.plan.clerks.wrapup_s
+        if wrapup[1]:
+            desk.state = WRAPUP
+            desk.token += 1
+            self.at(now + self.clerk_rng.uniform(*wrapup), READY, (number, desk.token))
+        else:
+            self._next(desk)
+
+    def _rating(self, now: float, subject: tuple) -> None:
+        prompt, level, counter = subject
+        try:
+            self.do(cmd.SubmitRating(prompt, level, pressed_at=now, counter=counter))
+        except Refused as r:
+            if r.code != "rating_closed":       # the clerk called the next citizen first: lost
+                raise
+
+    # --- clerks -----------------------------------------------------------------------------
+
+    def _next(self, desk: _Desk) -> None:
+        """The clerk is free: the end of the shift or a break comes first, else call the next."""
+        if desk.leaving:
+            self._leave(desk)
+        elif desk.breaks_due:
+            seconds, reason = desk.breaks_due.pop(0)
+            self.do(cmd.PauseCounter(desk.number, reason))
+            desk.state = PAUSED
+            desk.token += 1
+            self.at(self.now + seconds, RESUME, (desk.number, desk.token))
+        elif not self._call(desk) and desk.finishing:
+            self._leave(desk)
+
+    def _call(self, desk: _Desk) -> bool:
+        """Press "call next"; False when nobody waits that this counter may serve.
+
+        Like a clerk glancing at the keypad's waiting count, it does not press when none of
+        the counter's services has anyone waiting (the count comes from the events).
+        """
+        waiting = self.tally.waiting
+        if any(waiting[s] for s in desk.levels):
+            try:
+                events = self.do(cmd.CallNext(desk.number))
+            except Refused as r:
+                if r.code != "nothing_waiting":
+                    raise
+                events = None
+        else:
+            events = None
+        if events is None:
+            if desk.state != IDLE:
+                desk.state, desk.idle_since = IDLE, self.now
+            if desk.polls and not desk.finishing:
+                desk.token += 1
+                self.at(self.now + IDLE_POLL_S, READY, (desk.number, desk.token))
+            return False
+        ticket = _first(events, ev.TicketCalled).ticket
+        desk.state, desk.ticket = CALLING, ticket
+        _, no_show, walk, _ = self.citizen[ticket]
+        if no_show:
+            self.at(self.now + self.plan.clerks.recall_s, RECALL, (desk.number, ticket))
+        elif walk:
+            self.at(self.now + walk, REACHED, (desk.number, ticket))
+        else:
+            self._start(desk)
+        return True
+
+    def _ready(self, now: float, subject: tuple) -> None:
+        number, token = subject
+        desk = self.desks[number]
+        if desk.token == token and desk.state in (IDLE, WRAPUP):
+            self._next(desk)
+
+    def _shift_start(self, now: float, shift: PlannedShift) -> None:
+        desk = self.desks[shift.counter]
+        if desk.state != CLOSED:                # the last clerk is still serving the evening queue
+            self.at(now + HANDOVER_RETRY_S, SHIFT_START, shift)
+            return
+        self.do(cmd.OpenCounter(shift.counter, shift.clerk))
+        desk.state, desk.shift, desk.idle_since = IDLE, shift, now
+        desk.breaks_due, desk.leaving, desk.finishing = [], False, False
+        for when, seconds, reason in shift.breaks:
+            self.at(max(when, now), BREAK, (shift, seconds, reason))
+        if shift.end is not None:
+            self.at(max(shift.end, now), SHIFT_END, shift)
+        self._next(desk)
+
+    def _shift_end(self, now: float, shift: PlannedShift) -> None:
+        desk = self.desks[shift.counter]
+        if desk.shift is not shift or desk.state == CLOSED:
+            return
+        if shift.stays_late:
+            desk.finishing = True
+            if desk.state == IDLE:
+                self._next(desk)
+        else:
+            desk.leaving = True
+            if desk.state in (IDLE, PAUSED):
+                self._leave(desk)
+
+    def _leave(self, desk: _Desk) -> None:
+        self.do(cmd.CloseCounter(desk.number))
+        desk.state, desk.shift = CLOSED, None
+        desk.token += 1
+        desk.breaks_due, desk.leaving, desk.finishing = [], False, False
+
+    def _break(self, now: float, subject: tuple) -> None:
+        shift, seconds, reason = subject
+        desk = self.desks[shift.counter]
+        if desk.shift is not shift or desk.state == CLOSED:
+            return
+        desk.breaks_due.append((seconds, reason))
+        if desk.state == IDLE:
+            self._next(desk)
+
+    def _resume(self, now: float, subject: tuple) -> None:
+        number, token = subject
+        desk = self.desks[number]
+        if desk.token != token or desk.state != PAUSED:
+            return
+        self.do(cmd.ResumeCounter(number))
+        desk.state, desk.idle_since = IDLE, now
+        self._next(desk)
+
+
+def _sampler(t: ServiceTime, rng: random.Random):
+    """A function drawing one service time (seconds) from `rng`."""
+    mean = t.mean_s
+    if t.exponential:
+        rate = 1 / mean
+        return lambda: rng.expovariate(rate)
+    if t.cv == 0:
+        return lambda: mean
+    sigma = math.sqrt(math.log(1 + t.cv * t.cv))
+    mu = math.log(mean) - sigma * sigma / 2
+    return lambda: rng.lognormvariate(mu, sigma)
+
+
+def _cumulative(shares: tuple[float, ...]) -> list[float]:
+    out = list(itertools.accumulate(shares))
+    out[-1] = math.inf                          # rounding never picks a level past the last
+    return out
+
+
+def _first(events: list, kind: type):
+    for e in events:
+        if type(e) is kind:
+            return e
+    raise RuntimeError(f"the engine emitted no {kind.__name__}: {events}")
+
+
+def _local(at: float, hall: Hall) -> str:
+    return dt.datetime.fromtimestamp(at, hall.tz).isoformat(timespec="seconds")
+
+
+# --- the tally -----------------------------------------------------------------------------
+
+
+class Tally:
+    """The day's statistics, taken from the engine's events only, as the reports read the journal.
+
+    A ticket's wait runs from taking it (its `since`) to its first call; every called ticket
+    counts, no-shows included. Busy time is serving time (service started to finished); open
+    time is time signed in and not paused. Percentiles are nearest-rank.
+    """
+
+    def __init__(self, hall: Hall, start: float):
+        self.hall = hall
+        self.start = start
+        self.target = {s.id: s.target_wait_s for s in hall.services.values()}
+        services = list(hall.services)
+        self.issued = dict.fromkeys(services, 0)
+        self.served = dict.fromkeys(services, 0)
+        self.no_shows = dict.fromkeys(services, 0)
+        self.voided = 0
+        self.served_s = dict.fromkeys(services, 0.0)
+        self.waits = {s: [] for s in services}
+        self.class_waits = {k: [] for k in TICKET_CLASSES}
+        self.class_within = dict.fromkeys(TICKET_CLASSES, 0)
+        self.within = dict.fromkeys(services, 0)
+        self.levels = {s: [0, 0, 0, 0, 0] for s in services}   # index = level
+        self.prompted = 0
+        self.promise_n = 0
+        self.promise_abs = self.promise_sum = 0.0
+        self.tickets: dict[str, list] = {}   # open ticket -> [service, klass, since, promised, called]
+        self.waiting = dict.fromkeys(services, 0)
+        self.queue_area, self.queue_n, self.queue_at = 0.0, 0, start
+        self.open_since: dict[int, float] = {}
+        self.busy_since: dict[int, float] = {}
+        self.open_s = dict.fromkeys(hall.counters, 0.0)
+        self.busy_s = dict.fromkeys(hall.counters, 0.0)
+        self.counter_served = dict.fromkeys(hall.counters, 0)
+        self.clerks: dict[int, list[str]] = {n: [] for n in hall.counters}
+        self._on = {
+            ev.ServiceDayStarted: self._day_started, ev.TicketReserved: self._reserved,
+            ev.TicketPrinted: self._queued, ev.TicketIssuedOffline: self._issued_offline,
+            ev.TicketVoided: self._voided, ev.TicketCalled: self._called,
+            ev.TicketRequeued: self._queued, ev.TicketReinstated: self._queued,
+            ev.TicketTransferred: self._transferred, ev.TicketNoShow: self._no_show,
+            ev.ServiceStarted: self._busy, ev.TicketResumed: self._busy, ev.TicketHeld: self._idle,
+            ev.TicketDone: self._done, ev.RatingPrompted: self._prompted,
+            ev.RatingRecorded: self._rated, ev.CounterOpened: self._opened,
+            ev.CounterResumed: self._opened, ev.CounterPaused: self._stopped,
+            ev.CounterClosed: self._stopped,
+        }
+
+    def take(self, event) -> None:
+        on = self._on.get(type(event))
+        if on is not None:
+            on(event)
+
+    # --- the queue over time (for the mean number waiting, Little's law) -------------------
+
+    def _queue(self, at: float, service: str, change: int) -> None:
+        self.queue_area += self.queue_n * (at - self.queue_at)
+        self.queue_at = at
+        self.queue_n += change
+        self.waiting[service] += change
+
+    def _day_started(self, e: ev.ServiceDayStarted) -> None:
+        if self.waiting[e.service]:              # the reset expired whoever still waited
+            self._queue(e.at, e.service, -self.waiting[e.service])
+
+    # --- tickets ----------------------------------------------------------------------------
+
+    def _reserved(self, e: ev.TicketReserved) -> None:
+        self.issued[e.service] += 1
+        self.tickets[e.ticket] = [e.service, e.klass, e.since, e.promised_wait_s, False]
+
+    def _issued_offline(self, e: ev.TicketIssuedOffline) -> None:
+        self.issued[e.service] += 1
+        self.tickets[e.ticket] = [e.service, e.klass, e.since, None, False]
+        self._queue(e.at, e.service, 1)
+
+    def _queued(self, e) -> None:
+        self._queue(e.at, self.tickets[e.ticket][0], 1)
+
+    def _voided(self, e: ev.TicketVoided) -> None:
+        self.voided += 1
+        self.tickets.pop(e.ticket, None)
+
+    def _called(self, e: ev.TicketCalled) -> None:
+        self._queue(e.at, e.service, -1)
+        t = self.tickets[e.ticket]
+        if t[4]:
+            return                               # called again after a transfer or reinstatement
+        t[4] = True
+        wait = e.at - t[2]
+        service, klass = t[0], t[1]
+        self.waits[service].append(wait)
+        self.class_waits[klass].append(wait)
+        if wait <= self.target[service]:
+            self.within[service] += 1
+            self.class_within[klass] += 1
+        if t[3] is not None:
+            error = t[3] - wait
+            self.promise_n += 1
+            self.promise_sum += error
+            self.promise_abs += abs(error)
+
+    def _transferred(self, e: ev.TicketTransferred) -> None:
+        self._idle(e)
+        self.tickets[e.ticket][0] = e.to_service
+        self._queue(e.at, e.to_service, 1)
+
+    def _no_show(self, e: ev.TicketNoShow) -> None:
+        self.no_shows[self.tickets[e.ticket][0]] += 1
+
+    def _done(self, e: ev.TicketDone) -> None:
+        self._idle(e)
+        self.served[e.service] += 1
+        self.served_s[e.service] += e.served_s
+        self.counter_served[e.counter] += 1
+        del self.tickets[e.ticket]
+
+    def _prompted(self, e: ev.RatingPrompted) -> None:
+        self.prompted += 1
+
+    def _rated(self, e: ev.RatingRecorded) -> None:
+        self.levels[e.service][e.level] += 1
+
+    # --- counters ---------------------------------------------------------------------------
+
+    def _busy(self, e) -> None:
+        self.busy_since[e.counter] = e.at
+
+    def _idle(self, e) -> None:
+        self.busy_s[e.counter] += e.at - self.busy_since.pop(e.counter)
+
+    def _opened(self, e) -> None:
+        self.open_since[e.counter] = e.at
+        if isinstance(e, ev.CounterOpened):
+            self.clerks[e.counter].append(e.clerk)
+
+    def _stopped(self, e) -> None:
+        since = self.open_since.pop(e.counter, None)
+        if since is not None:
+            self.open_s[e.counter] += e.at - since
+
+    # --- the results ------------------------------------------------------------------------
+
+    def result(self, end: float) -> dict:
+        """Everything as plain data, with intervals still running counted up to `end`."""
+        open_s, busy_s = dict(self.open_s), dict(self.busy_s)
+        for n, since in self.open_since.items():
+            open_s[n] += end - since
+        for n, since in self.busy_since.items():
+            busy_s[n] += end - since
+        queue_area = self.queue_area + self.queue_n * (end - self.queue_at)
+        duration = end - self.start
+
+        by_service = {}
+        for s in self.hall.services:
+            levels = self.levels[s]
+            by_service[s] = {
+                "issued": self.issued[s], "served": self.served[s], "no_shows": self.no_shows[s],
+                "target_wait_s": self.target[s],
+                **_wait_figures(self.waits[s], self.within[s]),
+                "mean_service_s": _round(self.served_s[s] / self.served[s], 1) if self.served[s] else None,
+                "rated": sum(levels), "satisfaction": _share(levels[4] + levels[3], sum(levels)),
+            }
+        by_class = {k: _wait_figures(w, self.class_within[k]) for k, w in self.class_waits.items() if w}
+        all_waits = [w for waits in self.waits.values() for w in waits]
+        issued, served = sum(self.issued.values()), sum(self.served.values())
+        levels = [sum(self.levels[s][i] for s in self.levels) for i in range(5)]
+        rated = sum(levels)
+        counters = {
+            str(n): {"clerks": self.clerks[n], "open_s": _round(open_s[n], 1), "busy_s": _round(busy_s[n], 1),
+                     "utilisation": _share(busy_s[n], open_s[n]), "served": self.counter_served[n]}
+            for n in self.hall.counters if open_s[n] > 0}
+        return {
+            "duration_s": _round(duration, 1),
+            "tickets": {"issued": issued, "called": len(all_waits), "served": served,
+                        "no_shows": sum(self.no_shows.values()), "never_called": issued - self.voided - len(all_waits),
+                        "voided": self.voided},
+            "wait": {"overall": _wait_figures(all_waits, sum(self.within.values())),
+                     "by_service": by_service, "by_class": by_class},
+            "queue": {"mean_waiting": _round(queue_area / duration, 3) if duration > 0 else None,
+                      "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None},
+            "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())),
+                         "by_counter": counters},
+            "promised_wait": {"tickets": self.promise_n,
+                              "mae_s": _round(self.promise_abs / self.promise_n, 1) if self.promise_n else None,
+                              "bias_s": _round(self.promise_sum / self.promise_n, 1) if self.promise_n else None},
+            "ratings": {"prompted": self.prompted, "rated": rated, "participation": _share(rated, served),
+                        "satisfaction": _share(levels[4] + levels[3], rated),
+                        "levels": {str(i): levels[i] for i in LEVELS}},
+        }
+
+
+def _wait_figures(waits: list[float], within: int) -> dict:
+    n = len(waits)
+    if not n:
+        return {"called": 0, "mean_s": None, "p50_s": None, "p95_s": None, "max_s": None, "within_target": None}
+    ordered = sorted(waits)
+    return {"called": n, "mean_s": _round(sum(ordered) / n, 1), "p50_s": _round(_rank(ordered, 0.50), 1),
+            "p95_s": _round(_rank(ordered, 0.95), 1), "max_s": _round(ordered[-1], 1),
+            "within_target": _share(within, n)}
+
+
+def _rank(ordered: list[float], p: float) -> float:
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _round(x: float, digits: int) -> float:
+    return round(x, digits)
