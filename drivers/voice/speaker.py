@@ -1,0 +1,53 @@
+"""The Speaker interface: `say(announcement)` speaks one call to its end, then returns.
+
+One speaker per screen, called from one worker thread (the announcer's), so announcements never
+overlap. Speakers that produce sound build the whole announcement as one WAV (`WavSpeaker`) and
+hand it to a Player: the real one plays it through the sound card, the recording twin keeps it.
+"""
+
+from __future__ import annotations
+
+import abc
+
+from drivers.sounds import CHIME
+from drivers.voice import pcm
+from drivers.voice.player import Player
+from drivers.voice.sentence import Announcement, Chime, Pause, Phrase
+
+
+class Speaker(abc.ABC):
+    @abc.abstractmethod
+    def say(self, announcement: Announcement) -> None:
+        """Speak the announcement to its end (blocking). Raises VoiceError if it cannot."""
+
+
+class WavSpeaker(Speaker):
+    """A speaker that renders an announcement to one WAV: chime, phrases and silences joined."""
+
+    def __init__(self, player: Player):
+        self.player = player
+        self._chime: pcm.Pcm | None = None
+
+    def chime(self) -> pcm.Pcm:
+        if self._chime is None:
+            self._chime = pcm.read(CHIME)
+        return self._chime
+
+    @abc.abstractmethod
+    def phrase(self, phrase: Phrase) -> pcm.Pcm:
+        """The phrase as samples."""
+
+    def render(self, announcement: Announcement) -> bytes:
+        """The whole announcement as one WAV file's bytes."""
+        pieces: list[pcm.Pcm] = []
+        for part in announcement.parts:
+            if isinstance(part, Chime):
+                pieces.append(self.chime())
+            elif isinstance(part, Pause):
+                pieces.append(pcm.silence(part.seconds))
+            else:
+                pieces.append(self.phrase(part))
+        return pcm.join(pieces).to_wav()
+
+    def say(self, announcement: Announcement) -> None:
+        self.player.play(self.render(announcement))
