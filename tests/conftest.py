@@ -1,0 +1,158 @@
+"""Shared fixtures: real MQTT brokers on free loopback ports, and a small MQTT peer.
+
+Every broker here is real and private to one test: nothing talks to the system mosquitto on
+port 1883, and nothing leaks retained messages from one test into the next.
+
+    mosquitto_broker   a spawned mosquitto (a `MosquittoBroker`: .url, .port, .kill(), .start()
+                       again on the same port, .stop()); skips the test if mosquitto is missing
+    amqtt_broker       the embedded amqtt broker in this process (an `EmbeddedBroker`: .url, .port)
+    broker_url         the URL of each of the two in turn: the test runs once per broker
+                       (test ids end in [mosquitto] and [amqtt])
+    mqtt_peer          a factory: `peer = mqtt_peer(url)` gives a connected `Peer`, a plain paho
+                       client that records what it receives; closed after the test
+
+Example:
+
+    def test_board_is_retained(broker_url, mqtt_peer):
+        controller = mqtt_peer(broker_url, "controller")
+        controller.publish("hall/x/board", b'{"v":1}', retain=True)
+        screen = mqtt_peer(broker_url, "screen")
+        screen.subscribe("hall/x/board")
+        assert screen.expect(topic="hall/x/board").retain
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+import time
+from typing import Callable, Iterator
+
+import paho.mqtt.client as paho
+import pytest
+
+from hall.mqtt import close_client, make_client, parse_broker_url
+from hall_controller.broker import EmbeddedBroker, MosquittoBroker
+from protocol.envelope import Message, encode
+
+WAIT_S = 10.0  # how long a test waits for something that should happen (never a timing assertion)
+
+
+@pytest.fixture
+def mosquitto_broker() -> Iterator[MosquittoBroker]:
+    """A mosquitto of this test's own on a free 127.0.0.1 port; kill() and start() it at will."""
+    if shutil.which("mosquitto") is None:
+        pytest.skip("mosquitto is not installed (apt install mosquitto)")
+    broker = MosquittoBroker()
+    with broker:
+        yield broker
+
+
+@pytest.fixture
+def amqtt_broker() -> Iterator[EmbeddedBroker]:
+    """The embedded amqtt broker (MQTT 3.1.1), in this process, on a free 127.0.0.1 port."""
+    with EmbeddedBroker() as broker:
+        yield broker
+
+
+@pytest.fixture(params=["mosquitto", "amqtt"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh broker; the test runs once against mosquitto and once against amqtt."""
+    broker = request.getfixturevalue(f"{request.param}_broker")
+    return broker.url
+
+
+class Peer:
+    """A plain paho client for tests: stands in for the controller, a screen, a spy.
+
+    It re-subscribes after a reconnect (so it survives a broker restart) and queues every message
+    it receives; `expect` takes the next one that matches.
+    """
+
+    def __init__(self, url: str, name: str) -> None:
+        self.name = name
+        self.received: queue.Queue[paho.MQTTMessage] = queue.Queue()
+        self._filters: list[str] = []
+        self._suback: dict[int, threading.Event] = {}
+        self._connected = threading.Event()
+        self._lock = threading.Lock()
+        self.on_message: Callable[[Peer, paho.MQTTMessage], None] | None = None
+        broker = parse_broker_url(url)
+        self.client = make_client(broker, f"test-{name}-{id(self):x}")
+        self.client.reconnect_delay_set(0.1, 1)  # type: ignore[arg-type]
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *_: self._connected.clear()
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+        self.client.connect_async(broker.host, broker.port, keepalive=15)
+        self.client.loop_start()
+        if not self._connected.wait(WAIT_S):
+            self.close()
+            raise AssertionError(f"test peer {name} could not connect to {url}")
+
+    def subscribe(self, *filters: str) -> None:
+        """Subscribe (QoS 1) and wait for the broker to confirm."""
+        done = threading.Event()
+        with self._lock:
+            self._filters.extend(filters)
+            _, mid = self.client.subscribe([(f, 1) for f in filters])
+            self._suback[mid] = done
+        assert done.wait(WAIT_S), f"{self.name}: no SUBACK for {filters}"
+
+    def publish(self, topic: str, payload: bytes | Message, *, qos: int = 1, retain: bool = False) -> None:
+        """Publish and wait until the broker has it."""
+        data = encode(payload) if isinstance(payload, Message) else payload
+        info = self.client.publish(topic, data, qos=qos, retain=retain)
+        info.wait_for_publish(WAIT_S)
+
+    def expect(self, *, topic: str | None = None, where: Callable[[paho.MQTTMessage], bool] | None = None,
+               timeout: float = WAIT_S) -> paho.MQTTMessage:
+        """The next received message on `topic` (and matching `where`); others are skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                message = self.received.get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                raise AssertionError(f"{self.name}: nothing on {topic or 'any topic'} within {timeout:g} s") from None
+            if (topic is None or message.topic == topic) and (where is None or where(message)):
+                return message
+
+    def wait_connected(self, timeout: float = WAIT_S) -> bool:
+        return self._connected.wait(timeout)
+
+    def close(self) -> None:
+        close_client(self.client)
+
+    def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason_code: object, properties: object) -> None:
+        with self._lock:
+            if self._filters:
+                client.subscribe([(f, 1) for f in self._filters])
+        self._connected.set()
+
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reason_codes: object, properties: object) -> None:
+        with self._lock:
+            done = self._suback.pop(mid, None)
+        if done is not None:
+            done.set()
+
+    def _on_message(self, client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
+        if self.on_message is not None:
+            self.on_message(self, message)
+        self.received.put(message)
+
+
+@pytest.fixture
+def mqtt_peer() -> Iterator[Callable[..., Peer]]:
+    """Factory of connected test peers: `mqtt_peer(url, name="peer") -> Peer`; all closed afterwards."""
+    peers: list[Peer] = []
+
+    def make(url: str, name: str = "peer") -> Peer:
+        peer = Peer(url, name)
+        peers.append(peer)
+        return peer
+
+    yield make
+    for peer in peers:
+        peer.close()
