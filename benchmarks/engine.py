@@ -12,6 +12,7 @@ import gc
 import random
 import time
 
+from benchmarks import halls
 from benchmarks.figures import Figure
 from hall import config
 from hall_controller.engine import Engine
@@ -21,20 +22,11 @@ from hall_controller.engine import events as ev
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 ROUNDS = 20_000
 T0 = 1_795_395_600.0  # a Monday morning; the time only moves forward from here
-SERVICES = ("social", "property", "fund", "tax", "business")
+SERVICES = halls.SERVICES
 
 
 def bench_hall() -> config.Hall:
-    """Five services and ten counters shaped like examples/hall.toml, with room for 1 M numbers."""
-    services = [{"id": s, "prefix": p, "name": {"zh": s, "en": s}, "numbers": [1, 99_999_999], "reset": "never"}
-                for s, p in zip(SERVICES, "ABCDE")]
-    skills = [(["social"], ["fund"]), (["social"], ["tax"]), (["social", "fund"], []), (["property"], ["business"]),
-              (["property"], []), (["fund"], ["social"]), (["tax"], ["social"]), (["tax", "business"], []),
-              (["business"], ["property"]), (["social", "fund", "tax"], ["property", "business"])]
-    counters = [{"number": i + 1, "primary": p, "backup": b} for i, (p, b) in enumerate(skills)]
-    counters[-1].update(classes=["priority", "appointment"], class_mode="first")
-    return config.parse({"hall": {"id": "bench", "name": {"zh": "基准", "en": "Bench"}},
-                         "services": services, "counters": counters})
+    return config.parse(halls.raw())
 
 
 def filled_engine(size: int, rng: random.Random) -> tuple[Engine, float]:

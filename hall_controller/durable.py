@@ -38,9 +38,9 @@ class Result:
 
 
 class DurableEngine:
-    def __init__(self, hall: Hall, journal_path: str | Path):
+    def __init__(self, hall: Hall, journal_path: str | Path, sync: str = "full"):
         self.hall = hall
-        self.journal = Journal(journal_path, hall)
+        self.journal = Journal(journal_path, hall, sync)
         self.engine = Engine(hall, self.journal.load_state(hall))
         self._since_snapshot = 0
 

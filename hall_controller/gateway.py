@@ -1,39 +1,54 @@
 """The controller's one seam to MQTT: devices' messages in, replies and announcements out.
 
-paho's network thread only puts incoming messages on a queue. One dispatch thread takes them in
-batches: checks each (topic, device, role, envelope, fields), drops duplicates (by device and
-message id, remembered in the journal, so a message re-sent after a restart still counts once),
-applies the batch to the engine, journals it with its replies in one commit, and only then
-publishes: replies, calls (gap-free sequence numbers), rating prompts, alerts, counter views and
-the retained board. Bad input of any kind gets an error reply where there is someone to reply
-to, a log line, and changes nothing; the loop keeps running.
+One thread owns the connection, with paho's manual loop (no paho thread, no hand-over between
+threads): it reads every message waiting on the socket, takes them as one batch, checks each
+(topic, device, role, envelope, fields), drops duplicates (by device and message id, remembered
+in the journal, so a message re-sent after a restart still counts once), applies the batch to the
+engine, journals it with its replies in one commit (one fsync however large the batch), and only
+then writes: replies, calls (gap-free sequence numbers), rating prompts, alerts, counter views
+and the retained board. Under light load a batch is one message; under a burst it is hundreds,
+and the fsync is shared. Bad input of any kind gets an error reply where there is someone to
+reply to, a log line, and changes nothing; the loop keeps running. The loop also owns the
+reconnection to the broker (with backoff), and re-subscribes on every connect.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
+import select
+import socket
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import paho.mqtt.client as paho
+
 from hall.config import Hall
-from hall.mqtt import make_client, parse_broker_url
+from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller import effects, requests, views
 from hall_controller.durable import DurableEngine, Result
 from hall_controller.engine import Refused
 from hall_controller.engine import commands as c
+from hall_controller.engine import events as ev
 from protocol import envelope, messages, topics
 from protocol.envelope import ProtocolError
 
 log = logging.getLogger("hall.controller")
 
 MAX_BATCH = 512
-RECENT_IDS = 20_000       # (device, id) pairs kept in memory; older ones are looked up in the journal
+RECENT_IDS = 2_000        # replies kept in memory for duplicates; older ones are read from the journal
 TICK_S = 1.0
 BOARD_EVERY_S = 0.1       # the retained board is republished at most this often
+RECONNECT_S = (0.5, 10.0)  # backoff between attempts to reach the broker
+CORK = getattr(socket, "TCP_CORK", None)
+
+
+#: events that change no counter's view (a reserved ticket is not yet in any queue)
+QUIET_FOR_COUNTERS = frozenset({ev.TicketReserved, ev.RatingRecorded, ev.AlertRaised, ev.AlertCleared,
+                                ev.AlertAcknowledged, ev.DeviceReported, ev.NoticeSet, ev.AppointmentBooked,
+                                ev.OfflineBlockLeased, ev.RatingPrompted, ev.RatingClosed})
 
 
 @dataclass
@@ -49,6 +64,16 @@ class Pending:
     refused: Refused | None = None
 
 
+def _cork(sock, on: bool) -> None:
+    """Hold small writes and send them as full segments when uncorked (Linux TCP_CORK). With
+    TCP_NODELAY alone every acknowledgement and reply would be its own packet and wake-up."""
+    if CORK is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, CORK, 1 if on else 0)
+        except OSError:
+            pass
+
+
 class Gateway:
     def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
                  clock=time.time, client_id: str | None = None):
@@ -57,7 +82,7 @@ class Gateway:
         self.engine = durable.engine
         self.secret = secret
         self.clock = clock
-        self.inbox: queue.Queue = queue.Queue()
+        self._arrived: list[tuple[str, bytes]] = []
         self.recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self.display_acks: dict[str, int] = {}
         self.incident: dict | None = None
@@ -70,15 +95,14 @@ class Gateway:
         self.connected = threading.Event()
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
-        self.client.reconnect_delay_set(0.5, 10)
-        self.client.max_inflight_messages_set(1000)
-        self.client.max_queued_messages_set(0)
+        self.client.max_inflight_messages_set(0)  # unlimited; also keeps paho from scanning every
+        self.client.max_queued_messages_set(0)    # message in flight on each acknowledgement
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self._broker_url = broker_url
+        self._broker = parse_broker_url(broker_url)
 
-    # --- paho's thread: nothing but hand-over ------------------------------------------------
+    # --- paho callbacks (called from `serve`'s own thread, inside loop_read) ---------------
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
@@ -93,33 +117,60 @@ class Gateway:
         log.info("connected to the broker")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        if self.connected.is_set():
+            log.warning("lost the broker (%s); reconnecting", reason_code)
         self.connected.clear()
-        log.warning("lost the broker (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, msg) -> None:
-        self.inbox.put((msg.topic, msg.payload))
+        self._arrived.append((msg.topic, msg.payload))
 
     # --- running ----------------------------------------------------------------------------
 
-    def start(self) -> None:
-        url = parse_broker_url(self._broker_url)
-        self.client.connect_async(url.host, url.port, keepalive=15)
-        self.client.loop_start()
-
     def serve(self, stop: threading.Event) -> None:
-        """The dispatch loop: until `stop` is set."""
+        """Run until `stop` is set: connect, then read, process, write, tick; reconnect if lost."""
+        delay = RECONNECT_S[0]
         while not stop.is_set():
+            if not self._connect():
+                stop.wait(delay)
+                delay = min(delay * 2, RECONNECT_S[1])
+                continue
+            delay = RECONNECT_S[0]
+            self._run_connected(stop)
+        self._say_goodbye()
+
+    def _connect(self) -> bool:
+        try:
+            if self.client.socket() is None:
+                self.client.connect(self._broker.host, self._broker.port, keepalive=15)
+            return True
+        except OSError as e:
+            log.warning("cannot reach the broker at %s: %s", self._broker, e)
+            return False
+
+    def _run_connected(self, stop: threading.Event) -> None:
+        client = self.client
+        while not stop.is_set():
+            sock = client.socket()
+            if sock is None:
+                return
             now = self.clock()
-            wait = max(0.0, min(self._next_tick - now, 0.05))
-            batch = []
+            wait = max(0.0, min(self._next_tick - now, BOARD_EVERY_S))
+            pending = getattr(sock, "pending", lambda: 0)()
+            readable, writable, _ = select.select([sock], [sock] if client.want_write() else [], [],
+                                                  0 if pending else wait)
+            _cork(sock, True)  # the acknowledgements, replies and calls of this round leave together
             try:
-                batch.append(self.inbox.get(timeout=wait))
-                while len(batch) < MAX_BATCH:
-                    batch.append(self.inbox.get_nowait())
-            except queue.Empty:
-                pass
-            if batch:
-                self.process(batch)
+                if readable or pending:
+                    if not self._read_all(sock):
+                        return
+                if self._arrived:
+                    batch, self._arrived = self._arrived, []
+                    self.process(batch)
+                if client.want_write() and client.loop_write() != paho.MQTT_ERR_SUCCESS:
+                    return
+            finally:
+                _cork(sock, False)
+            client.loop_misc()
             now = self.clock()
             if now >= self._next_tick:
                 self._tick(now)
@@ -127,11 +178,26 @@ class Gateway:
             if self._board_dirty and now - self._board_at >= BOARD_EVERY_S:
                 self._publish_board(now)
 
-    def stop(self) -> None:
-        self.client.publish(topics.controller_state(self.hall.id), self._controller_state(False), qos=1,
-                            retain=True).wait_for_publish(2)
-        self.client.disconnect()
-        self.client.loop_stop()
+    def _read_all(self, sock) -> bool:
+        """Read every message already waiting (up to MAX_BATCH); False if the connection is lost."""
+        client = self.client
+        while len(self._arrived) < MAX_BATCH:
+            if client.loop_read(MAX_BATCH) != paho.MQTT_ERR_SUCCESS:
+                return False
+            if client.socket() is None:
+                return False
+            if not getattr(sock, "pending", lambda: 0)() and not select.select([sock], [], [], 0)[0]:
+                return True
+        return True
+
+    def _say_goodbye(self) -> None:
+        if self.client.socket() is not None:
+            info = self.client.publish(topics.controller_state(self.hall.id), self._controller_state(False),
+                                       qos=1, retain=True)
+            deadline = time.monotonic() + 2
+            while not info.is_published() and time.monotonic() < deadline and self.client.socket() is not None:
+                self.client.loop(0.05)
+        close_client(self.client)
 
     # --- one batch --------------------------------------------------------------------------
 
@@ -158,14 +224,19 @@ class Gateway:
                 continue
             key = (item.device, item.message.id)
             if key in in_batch:
-                duplicates.append((item.device, item.message.id, "batch"))
+                duplicates.append(key)
                 continue
-            stored = self.recent.get(key) or self.durable.journal.reply_for(*key)
+            stored = self.recent.get(key)
             if stored is not None:
-                replies.append((item.device, stored if isinstance(stored, bytes) else stored.encode()))
+                replies.append((item.device, stored))
                 continue
             in_batch[key] = item
-            pending.append(item)
+        answered = self.durable.journal.replies_for(list(in_batch))  # sent before a restart
+        for key, item in in_batch.items():
+            if key in answered:
+                replies.append((item.device, answered[key].encode()))
+            else:
+                pending.append(item)
 
         commands = [(cmd, now) for cmd in device_reports]
         for item in pending:
@@ -182,13 +253,16 @@ class Gateway:
                 self._remember(item.device, item.message.id, reply)
                 replies.append((item.device, reply))
         self.durable.commit()
-        for device, message_id, _ in duplicates:
-            reply = self.recent.get((device, message_id))
+        for key in duplicates:
+            reply = self.recent.get(key)
             if reply is not None:
-                replies.append((device, reply))
+                replies.append((key[0], reply))
 
         for device, reply in replies:
-            self.client.publish(topics.device_down(self.hall.id, device), reply, qos=1)
+            # QoS 0: devices use clean sessions, so the broker would drop a QoS 1 reply to a device
+            # that is gone just the same; a device that misses its reply asks again and gets the
+            # journalled one. QoS 1 would only add an acknowledgement to process per reply.
+            self.client.publish(topics.device_down(self.hall.id, device), reply, qos=0)
         self._announce(events)
 
     def _accept(self, device: str, payload: bytes, replies: list) -> Pending | None:
@@ -279,7 +353,8 @@ class Gateway:
             self.client.publish(out.topic, envelope.encode(out.message), qos=out.qos, retain=out.retain)
         if events:
             self._board_dirty = True
-            self._push_views()
+            if any(type(e) not in QUIET_FOR_COUNTERS for e in events):
+                self._push_views()
 
     def _push_views(self) -> None:
         for caller in self.hall.callers.values():

@@ -6,6 +6,10 @@ as much as thousands of inserts, so the controller applies a batch of commands, 
 their events, and commits once; only then does it reply to anyone. Under light load a batch is
 one command; under a burst it is hundreds, and throughput rises instead of collapsing.
 
+Checkpoints (copying the WAL back into the database file) run on a thread of their own with
+its own connection, never inside the controller's commit: a checkpoint costs milliseconds, and
+inside a commit it would delay every reply waiting on that commit.
+
 Three tables:
 - `events`: the append-only log (seq, time, type name, JSON body).
 - `replies`: the reply sent for each (sender, message id), written in the same transaction as the
@@ -16,8 +20,10 @@ Three tables:
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +32,8 @@ from hall_controller.engine import events as ev
 from hall_controller.engine.state import HallState
 
 SCHEMA_VERSION = 1
+CHECKPOINT_EVERY_S = 1.0
+log = logging.getLogger("hall.journal")
 
 
 class JournalError(RuntimeError):
@@ -37,8 +45,15 @@ def encode_event(event) -> tuple[float, str, str]:
     return event.at, type(event).__name__, ev.encode(event)
 
 
+SYNC_LEVELS = {
+    "full": "FULL",      # every commit is on the disk before anyone is told: survives a power cut
+    "normal": "NORMAL",  # every commit is in the operating system before anyone is told: survives
+                         # a crash or kill -9 of the controller, may lose the last commits in a power cut
+}
+
+
 class Journal:
-    def __init__(self, path: str | Path, hall: Hall):
+    def __init__(self, path: str | Path, hall: Hall, sync: str = "full"):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -46,12 +61,30 @@ class Journal:
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as e:
             raise JournalError(f"{self.path} is not a usable journal: {e}") from None
-        self.db.execute("PRAGMA synchronous=FULL")
+        if sync not in SYNC_LEVELS:
+            raise JournalError(f"journal sync must be one of {', '.join(SYNC_LEVELS)}, not {sync!r}")
+        self.db.execute(f"PRAGMA synchronous={SYNC_LEVELS[sync]}")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self._create(hall)
         self._events: list[tuple[float, str, str]] = []
         self._replies: list[tuple[str, str, str]] = []
         self.last_seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        self._closing = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="journal-checkpoint", daemon=True)
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA busy_timeout=5000")
+            while not self._closing.wait(CHECKPOINT_EVERY_S):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as e:  # a busy moment: the next round catches up
+                    log.warning("journal checkpoint postponed: %s", e)
+        finally:
+            db.close()
 
     def _create(self, hall: Hall) -> None:
         self.db.executescript("""
@@ -110,6 +143,17 @@ class Journal:
                                              (after,)):
             yield decode(name, body)
 
+    def replies_for(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The stored replies among these (sender, message id) pairs, in one query."""
+        out: dict[tuple[str, str], str] = {}
+        for start in range(0, len(keys), 400):  # SQLite allows 999 parameters per statement
+            chunk = keys[start:start + 400]
+            marks = ",".join("(?, ?)" for _ in chunk)
+            rows = self.db.execute(f"SELECT sender, id, reply FROM replies WHERE (sender, id) IN (VALUES {marks})",
+                                   [v for key in chunk for v in key])
+            out.update(((sender, message_id), reply) for sender, message_id, reply in rows)
+        return out
+
     def reply_for(self, sender: str, message_id: str) -> str | None:
         row = self.db.execute("SELECT reply FROM replies WHERE sender = ? AND id = ?",
                               (sender, message_id)).fetchone()
@@ -139,6 +183,9 @@ class Journal:
         return state
 
     def close(self) -> None:
+        self._closing.set()
+        self._checkpointer.join()
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
 
 

@@ -40,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL, else start one here)")
     p.add_argument("--db", type=Path, default=Path("var/journal.db"), help="the journal (default: %(default)s)")
     p.add_argument("--secret", type=Path, help="key file for ticket links (default: next to the journal)")
+    p.add_argument("--journal-sync", choices=("full", "normal"), default="full",
+                   help="full: each commit reaches the disk before any reply (survives a power cut); "
+                        "normal: it reaches the operating system (survives a crash, faster). Default: full")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     return p
 
@@ -50,7 +53,7 @@ def main(argv: list[str]) -> int:
     try:
         hall = config.load(args.config)
         started = time.perf_counter()
-        durable = DurableEngine(hall, args.db)
+        durable = DurableEngine(hall, args.db, args.journal_sync)
         secret = load_secret(args.secret or args.db.with_name("controller.secret"))
     except (config.ConfigError, JournalError) as e:
         print(f"hall controller: {e}", file=sys.stderr)
@@ -65,12 +68,7 @@ def main(argv: list[str]) -> int:
     try:
         with running_broker(args.broker) as url:
             print(f"HALL_MQTT_URL={url}", flush=True)
-            gateway = Gateway(hall, durable, url, secret=secret)
-            gateway.start()
-            try:
-                gateway.serve(stop)
-            finally:
-                gateway.stop()
+            Gateway(hall, durable, url, secret=secret).serve(stop)
     except (BrokerUrlError, BrokerError) as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2

@@ -4,18 +4,16 @@ ticket as the kiosk prints it. Pure functions of the engine state (plain dicts f
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 
 from hall_controller.engine import Engine, TicketState
+from protocol.envelope import format_epoch
 
 BOARD_CALLS = 8
 
 
-def rfc3339(at: float) -> str:
-    moment = dt.datetime.fromtimestamp(at, dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+rfc3339 = format_epoch
 
 
 def status_token(secret: bytes, ticket_id: str) -> str:
