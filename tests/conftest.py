@@ -10,6 +10,12 @@ port 1883, and nothing leaks retained messages from one test into the next.
                        (test ids end in [mosquitto] and [amqtt])
     mqtt_peer          a factory: `peer = mqtt_peer(url)` gives a connected `Peer`, a plain paho
                        client that records what it receives; closed after the test
+    example_hall       examples/hall.toml, loaded
+    controller         a factory: `ctl = controller(url)` runs a real hall controller (engine,
+                       journal in tmp_path, MQTT gateway) on its own thread until the test ends;
+                       `ctl.engine` is its engine, `ctl.stop()` / `ctl.restart()` stop it and start
+                       it again on the same journal (as after a crash: replies already sent are
+                       remembered); `controller(url, hall=...)` for another hall
 
 Example:
 
@@ -32,6 +38,9 @@ from typing import Callable, Iterator
 import paho.mqtt.client as paho
 import pytest
 
+from pathlib import Path
+
+from hall import config
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller.broker import EmbeddedBroker, MosquittoBroker
 from protocol.envelope import Message, encode
@@ -156,3 +165,70 @@ def mqtt_peer() -> Iterator[Callable[..., Peer]]:
     yield make
     for peer in peers:
         peer.close()
+
+
+EXAMPLE_HALL = Path(__file__).parents[1] / "examples" / "hall.toml"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_hardware(monkeypatch):
+    """Tests never reach for a screen, a sound card or GPIO pins: the drivers' simulated twins."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+
+
+@pytest.fixture
+def example_hall() -> config.Hall:
+    return config.load(EXAMPLE_HALL)
+
+
+class RunningController:
+    """A hall controller on a thread of this test process (the same code `hall controller` runs)."""
+
+    def __init__(self, hall: config.Hall, url: str, db: Path):
+        self.hall, self.url, self.db = hall, url, db
+        self.start()
+
+    def start(self) -> None:
+        from hall_controller.durable import DurableEngine
+        from hall_controller.gateway import Gateway
+
+        self.durable = DurableEngine(self.hall, self.db)
+        self.gateway = Gateway(self.hall, self.durable, self.url, secret=b"test-secret-" * 3,
+                               client_id=f"hall-controller-{self.hall.id}-{time.monotonic_ns()}")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.gateway.serve, args=(self._stop,), daemon=True)
+        self._thread.start()
+        if not self.gateway.connected.wait(WAIT_S):
+            raise RuntimeError("the controller did not connect to the broker")
+
+    @property
+    def engine(self):
+        return self.durable.engine
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(WAIT_S)
+        self._thread = None
+        self.durable.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def controller(tmp_path) -> Iterator[Callable[..., RunningController]]:
+    running: list[RunningController] = []
+
+    def start(url: str, hall: config.Hall | None = None, db: Path | None = None) -> RunningController:
+        ctl = RunningController(hall or config.load(EXAMPLE_HALL), url, db or tmp_path / f"journal-{len(running)}.db")
+        running.append(ctl)
+        return ctl
+
+    yield start
+    for ctl in running:
+        ctl.stop()
