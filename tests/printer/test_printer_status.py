@@ -1,0 +1,125 @@
+"""Before printing: paper, cover and online, with a short timeout. A printer in trouble gets no
+bytes; one that does not answer is offline (never "fine"); one that comes back prints again."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from devices.kiosk.ticket import render_ticket
+from drivers.printer import CoverOpen, PaperOut, PrinterOffline, PrinterStatus, open_printer
+from drivers.printer.status import SILENT
+from simulators.printer import SimulatedPrinter, TcpPrinterServer
+
+KINDS = ["tcp", "serial", "sim"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_healthy_printer_reports_ok(printer_on, kind):
+    printer, _ = printer_on(kind)
+    with printer:
+        assert printer.status() == PrinterStatus(online=True, paper="ok", cover_open=False)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_paper_low_is_reported_and_still_prints(printer_on, make_face, kind):
+    printer, sim = printer_on(kind)
+    sim.set_state(paper="low")
+    with printer:
+        assert printer.check().paper == "low"
+        printer.print_ticket(render_ticket(make_face(), 80))
+    assert len(sim.wait_for(1)) == 1
+
+
+def settled(printer, sim) -> None:
+    """A status round trip: the simulator answers in order, so every byte sent before is in."""
+    sim.set_state(paper="ok", cover_open=False, silent=False)
+    assert printer.status().online
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("state, error, words", [
+    (dict(paper="out"), PaperOut, "out of paper"),
+    (dict(cover_open=True), CoverOpen, "cover is open"),
+    (dict(paper="out", cover_open=True), CoverOpen, "cover is open"),
+])
+def test_paper_out_or_cover_open_prints_nothing(printer_on, make_face, kind, state, error, words):
+    printer, sim = printer_on(kind)
+    sim.set_state(**state)
+    with printer:
+        with pytest.raises(error, match=words):
+            printer.print_ticket(render_ticket(make_face(), 80))
+        settled(printer, sim)
+    assert sim.questions >= 1  # it asked …
+    assert sim.tickets == [] and sim.pending == b""  # … and sent nothing to print
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_silent_printer_is_offline_after_one_short_wait(printer_on, make_face, kind):
+    printer, sim = printer_on(kind, status_timeout=0.2)
+    sim.set_state(silent=True)
+    with printer:
+        started = time.perf_counter()
+        status = printer.status()
+        waited = time.perf_counter() - started
+        with pytest.raises(PrinterOffline, match="does not answer"):
+            printer.print_ticket(render_ticket(make_face(), 80))
+        assert sim.questions == 2  # one question per attempt: no waiting three timeouts
+        settled(printer, sim)
+    assert status == SILENT and status.online is False and status.paper == "unknown"
+    assert sim.tickets == [] and sim.pending == b""
+    print(f"{kind}: silent printer status took {waited * 1000:.0f} ms (timeout 200 ms)")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_printer_that_answers_again_prints_again(printer_on, make_face, kind):
+    printer, sim = printer_on(kind, status_timeout=0.2)
+    image = render_ticket(make_face(), 80)
+    with printer:
+        sim.set_state(silent=True)
+        with pytest.raises(PrinterOffline):
+            printer.print_ticket(image)
+        sim.set_state(silent=False)
+        printer.print_ticket(image)
+    assert len(sim.wait_for(1)) == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nothing_listening_is_offline(make_face):
+    with open_printer(f"tcp:127.0.0.1:{free_port()}", 80) as printer:
+        assert printer.status() == SILENT
+        with pytest.raises(PrinterOffline, match="cannot open the printer at tcp:127.0.0.1"):
+            printer.print_ticket(render_ticket(make_face(), 80))
+
+
+def test_a_missing_serial_device_is_offline(tmp_path, make_face):
+    with open_printer(f"serial:{tmp_path / 'ttyUSB9'}@115200", 80) as printer:
+        assert printer.status() == SILENT
+        with pytest.raises(PrinterOffline, match="cannot open"):
+            printer.check()
+
+
+def test_a_printer_restarted_between_tickets_is_reconnected(tmp_path, make_face):
+    sim = SimulatedPrinter(80)
+    image = render_ticket(make_face(), 80)
+    server = TcpPrinterServer(sim)
+    port = server.port
+    try:
+        with open_printer(server.connector, 80) as printer:
+            printer.print_ticket(image)
+            server.close()  # switched off: the kiosk's connection is dead
+            with pytest.raises(PrinterOffline):
+                printer.print_ticket(image)
+            server = TcpPrinterServer(sim, port)  # switched on again, same address
+            printer.print_ticket(image)
+            sim.wait_for(2)
+    finally:
+        server.close()
+    assert len(sim.tickets) == 2
