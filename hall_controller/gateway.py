@@ -98,6 +98,7 @@ class Gateway:
         self.client.max_inflight_messages_set(0)  # unlimited; also keeps paho from scanning every
         self.client.max_queued_messages_set(0)    # message in flight on each acknowledgement
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self._broker = parse_broker_url(broker_url)
@@ -110,11 +111,18 @@ class Gateway:
             return
         client.subscribe([(topics.every_device(self.hall.id, "up"), 1),
                           (topics.every_device(self.hall.id, "state"), 1)])
-        client.publish(topics.controller_state(self.hall.id), self._controller_state(True), qos=1, retain=True)
         self._board = None  # republish the board on every (re)connect
         self._board_dirty = True
-        self.connected.set()
         log.info("connected to the broker")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        # Online only once the broker has the subscriptions: a device's request sent after it
+        # sees "online" is sure to reach the controller (before the SUBACK it may be dropped).
+        if any(code.is_failure for code in reason_codes):
+            log.error("the broker refused the controller's subscriptions: %s", reason_codes)
+            return
+        client.publish(topics.controller_state(self.hall.id), self._controller_state(True), qos=1, retain=True)
+        self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self.connected.is_set():
@@ -234,7 +242,9 @@ class Gateway:
         answered = self.durable.journal.replies_for(list(in_batch))  # sent before a restart
         for key, item in in_batch.items():
             if key in answered:
-                replies.append((item.device, answered[key].encode()))
+                reply = answered[key].encode()
+                self._remember(item.device, item.message.id, reply)  # and for its copies in this batch
+                replies.append((item.device, reply))
             else:
                 pending.append(item)
 
