@@ -16,7 +16,7 @@ KIOSKS = ("K1", "K2", "K3", "K4")
 
 
 def raw() -> dict:
-    services = [{"id": s, "prefix": p, "name": {"zh": s, "en": s}, "numbers": [1, 99_999_999], "reset": "never"}
+    services = [{"id": s, "prefix": p, "name": {"zh": s, "en": s}, "numbers": [1, 999_999], "reset": "never"}
                 for s, p in zip(SERVICES, "ABCDE")]
     counters = [{"number": i + 1, "primary": p, "backup": b} for i, (p, b) in enumerate(SKILLS)]
     counters[-1].update(classes=["priority", "appointment"], class_mode="first")

@@ -28,8 +28,9 @@ class Screen(abc.ABC):
     size: tuple[int, int]
 
     @abc.abstractmethod
-    def show(self, frame: pygame.Surface) -> None:
-        """Put `frame` (exactly `size`) on the screen."""
+    def show(self, frame: pygame.Surface, changed: pygame.Rect | None = None) -> None:
+        """Put `frame` (exactly `size`) on the screen. `changed`: only this part of it differs
+        from the frame shown before (a screen may update just that part)."""
 
     def quit_requested(self) -> bool:
         """True once someone closed the window or pressed Escape (Ctrl+C stops a fullscreen one).
@@ -76,10 +77,14 @@ class WindowScreen(Screen):
         self.driver = pygame.display.get_driver()
         self._quit = False
 
-    def show(self, frame: pygame.Surface) -> None:
+    def show(self, frame: pygame.Surface, changed: pygame.Rect | None = None) -> None:
         self._check(frame)
-        self._surface.blit(frame, (0, 0))
-        pygame.display.flip()
+        if changed is None:
+            self._surface.blit(frame, (0, 0))
+            pygame.display.flip()
+        else:  # the scrolling notice: copy and update that band only
+            self._surface.blit(frame, changed, changed)
+            pygame.display.update(changed)
 
     def quit_requested(self) -> bool:
         for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
@@ -117,7 +122,7 @@ class PngScreen(Screen):
         existing = sorted(self.directory.glob("frame-*.png"))
         self._next = int(existing[-1].stem.split("-")[1]) + 1 if existing else 1
 
-    def show(self, frame: pygame.Surface) -> None:
+    def show(self, frame: pygame.Surface, changed: pygame.Rect | None = None) -> None:
         self._check(frame)
         pixels = pygame.image.tobytes(frame, "RGB")
         if pixels == self._last:

@@ -212,8 +212,13 @@ def parse(raw: dict[str, Any]) -> Hall:
     return hall
 
 
+MAX_NUMBER = 999_999  # six digits: what a screen, a ticket and the voice can all carry
+
+
 def _service(t: _Reader) -> Service:
     first, last = t.int_pair("numbers", default=(1, 999), minimum=0)
+    if last > MAX_NUMBER:
+        raise ConfigError(f"{t.path('numbers')}: ticket numbers go up to {MAX_NUMBER:,} (six digits), not {last:,}")
     reset = t.string("reset", default="00:00")
     s = Service(
         id=t.string("id", pattern=r"[a-z][a-z0-9_]{0,31}", what="lower-case letters, digits or _"),

@@ -63,6 +63,7 @@ def board(engine: Engine, incident: dict | None = None) -> dict:
         label = None
         if desk.current is not None and s.tickets[desk.current].state in (TicketState.CALLED, TicketState.SERVING):
             label = s.tickets[desk.current].label
-        counters.append({"number": number, "state": desk.state.value, "reason": desk.pause_reason, "ticket": label})
+        counters.append({"number": number, "state": desk.state.value, "reason": desk.pause_reason, "ticket": label,
+                         "clerk": desk.clerk})
     return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
             "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident}

@@ -101,7 +101,7 @@ def simple_hall(counters: int, mean_service_min: float, target_wait_min: float =
     return config.parse({
         "hall": {"id": "simple", "name": {"zh": "模拟大厅", "en": "Simulated hall"}},
         "services": [{"id": SIMPLE_SERVICE, "prefix": "A", "name": {"zh": "综合业务", "en": "Service"},
-                      "numbers": [1, 99_999_999], "reset": "never", "target_wait_min": target_wait_min,
+                      "numbers": [1, 999_999], "reset": "never", "target_wait_min": target_wait_min,
                       "mean_service_min": mean_service_min}],
         "counters": [{"number": n, "primary": [SIMPLE_SERVICE]} for n in range(1, counters + 1)],
     })

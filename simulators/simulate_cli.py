@@ -19,7 +19,7 @@ from hall import config
 from simulators import day, scenario
 
 MAX_HOURS = 100_000
-MAX_TICKETS = 3_000_000   # the simple case's day never resets, so the engine keeps every ticket
+MAX_TICKETS = 999_999     # the simple case's day never resets: one service, six-digit numbers
 MAX_COUNTERS = 999        # counter numbers have at most three digits
 
 

@@ -11,7 +11,9 @@ number, so it is spoken again.
 `Announcer` runs the queue on one worker thread that feeds the speaker, so announcements never
 overlap and the screen's main thread never waits for the voice. When more calls are waiting
 behind the one being spoken, it is said `busy_repeats` times (default once) instead of
-`repeats` (default twice), so a morning burst is not read out minutes late.
+`repeats` (default twice), so a morning burst is not read out minutes late. `on_done(call)`, if
+given, is called on the worker thread when a call leaves the queue: spoken, failed or skipped as
+stale (the screen acknowledges calls to the controller from it).
 
 Ages are measured with the injected clock against the call's own time: give the announcer a
 clock that agrees with the controller's (NTP on the Pi, or corrected by the offset seen in
@@ -105,13 +107,15 @@ class Announcer:
     """Feeds a speaker from a CallQueue on one worker thread. Use as a context manager."""
 
     def __init__(self, speaker: Speaker, clock: Callable[[], float], *, max_age_s: float = 180.0,
-                 repeats: int = 2, busy_repeats: int = 1):
+                 repeats: int = 2, busy_repeats: int = 1,
+                 on_done: Callable[[CallEvent], None] | None = None):
         build_announcement("A1", 1, repeats=repeats)       # refuse bad repeat counts now,
         build_announcement("A1", 1, repeats=busy_repeats)  # not at the first call
         self.speaker = speaker
         self.clock = clock
         self.repeats = repeats
         self.busy_repeats = busy_repeats
+        self.on_done = on_done
         self.queue = CallQueue(max_age_s=max_age_s)
         self.announced = 0
         self.failed = 0
@@ -183,6 +187,8 @@ class Announcer:
                     self._speaking = True
                 assert call is not None
                 self._speak(call, self.busy_repeats if busy else self.repeats)
+                if self.on_done is not None:
+                    self.on_done(call)
                 with self._cond:
                     self._speaking = False
                     self._cond.notify_all()
@@ -208,3 +214,5 @@ class Announcer:
             self.skipped += 1
             log.info("call %s to counter %d (seq %d) is %.0f s old: shown, not spoken", call.label,
                      call.counter, call.seq, self.clock() - call.at)
+            if self.on_done is not None:
+                self.on_done(call)

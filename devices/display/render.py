@@ -116,10 +116,16 @@ class _Text:
         if got is not None:
             self._cache.move_to_end(key)
             return got
-        inked, rect = self.fonts[weight].render(text, color, bg, size=size)
-        # freetype hands back a per-pixel-alpha surface even on a background colour (all opaque):
-        # converting it to the frame's plain format once makes every later blit a copy
-        got = _Ink(inked.convert(self._plain), rect.x, rect.y, rect.width)
+        # Drawn straight onto a surface of the frame's plain format filled with the background
+        # (the same pixels as `render(text, color, bg)`, without its per-pixel-alpha surface and
+        # the conversion after it: half the cost of a new call's big number), so every later
+        # blit is a copy.
+        font = self.fonts[weight]
+        rect = font.get_rect(text, size=size)
+        inked = pygame.Surface(rect.size, 0, self._plain)
+        inked.fill(bg)
+        font.render_to(inked, (0, 0), text, color, size=size)
+        got = _Ink(inked, rect.x, rect.y, rect.width)
         self._cache[key] = got
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -281,6 +287,16 @@ def _split_in_two(text: str) -> tuple[str, str] | None:
         return None
     i = min(cuts, key=lambda c: abs(c - len(text) / 2))
     return text[:i].strip(), text[i:].strip()
+
+
+def _notice_text(notice: Names) -> str:
+    return "      ".join(x for x in (notice.zh, notice.en) if x)
+
+
+def _notice_box(band: pygame.Rect, m: int) -> tuple[pygame.Rect, int]:
+    """The part of the notice band text goes in, and the font size that fills its height."""
+    inner = band.inflate(-2 * m, -round(band.height * 0.28))
+    return inner, int(inner.height / (INK_TOP + INK_BOTTOM))
 
 
 # --- the painter ------------------------------------------------------------------------------
@@ -467,14 +483,32 @@ class BoardPainter:
                 pen.line(f"约 {svc.wait_min} 分钟", top, "bold", TEXT, align="right")
                 pen.line(f"~{svc.wait_min} min", bottom, "regular", MUTED, align="right")
 
+    def paint_notice(self, state: BoardState, target: pygame.Surface) -> pygame.Rect:
+        """Redraw only the notice band of a hall screen, for a `state` that differs from the one
+        last painted on `target` in nothing but `notice_offset` (the scroll); returns the band,
+        the only part of the picture that changed."""
+        lay = _hall_layout(_check_size(target.get_size()))
+        pygame.draw.rect(target, NOTICE_BG, lay.notice)
+        self._notice(target, lay.notice, lay.margin, state.notice, state.notice_offset)
+        return lay.notice
+
+    def notice_scrolls(self, notice: Names, size: tuple[int, int]) -> bool:
+        """Whether `notice` is too wide for the notice band of a hall screen of `size`, so that it
+        scrolls (and `notice_offset` changes the picture); a counter screen has no notice band."""
+        lay = _hall_layout(_check_size(size))
+        text = _notice_text(notice)
+        if not text:
+            return False
+        inner, font_size = _notice_box(lay.notice, lay.margin)
+        return self.text.width(text, "regular", font_size) > inner.width
+
     def _notice(self, target: pygame.Surface, band: pygame.Rect, m: int, notice: Names, offset: int) -> None:
         """The notice band: still when it fits, else scrolling left by `offset` pixels, repeating."""
-        text = "      ".join(x for x in (notice.zh, notice.en) if x)
+        text = _notice_text(notice)
         if not text:
             return
         pen = self.text.pen(target, NOTICE_BG)
-        inner = band.inflate(-2 * m, -round(band.height * 0.28))
-        size = int(inner.height / (INK_TOP + INK_BOTTOM))
+        inner, size = _notice_box(band, m)
         baseline = inner.top + round((inner.height - (INK_TOP + INK_BOTTOM) * size) / 2 + INK_TOP * size)
         width = self.text.width(text, "regular", size)
         clip = target.get_clip()

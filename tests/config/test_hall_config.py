@@ -58,6 +58,7 @@ def edit(raw, path, value):
     ("services.0.name", None, r"^services\[0\]\.name: missing$"),
     ("services.0.target_wait_min", "twenty", r"^services\[0\]\.target_wait_min: expected a number, got 'twenty'$"),
     ("services.0.numbers", [999, 1], r"^services\[0\]\.numbers: the second number must not be smaller"),
+    ("services.0.numbers", [1, 9_999_999], r"^services\[0\]\.numbers: ticket numbers go up to 999,999 \(six digits\)"),
     ("services.0.reset", "25:00", r"^services\[0\]\.reset: '25:00' is not a time of day"),
     ("counters.1.number", 1, r"^counters: number 1 appears twice$"),
     ("counters.0.primary", ["socal"], r"^counters\[0\]\.primary\[0\]: 'socal' is not one of"),

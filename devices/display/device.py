@@ -1,0 +1,194 @@
+"""The calling screen as a running device: its link, its rule book, its painter, its voice, one loop.
+
+`CallingScreen` joins the pieces and owns nothing else:
+
+- one `DeviceLink` (the board, the calls and the controller's state), whose messages land in a
+  queue the loop reads: paho's thread never touches pygame;
+- the `ScreenProgram` (pure), which turns messages into a `BoardState`;
+- a `BoardPainter` and a `Screen` (a window, fullscreen, or PNG frames), used from the main
+  thread only, as SDL requires;
+- an `Announcer` with its own worker thread; when it is done with a call it puts a note in the
+  same queue, and the loop acknowledges the call to the controller.
+
+The loop sleeps on that queue until a message comes or the picture is due to change by itself
+(the minute, the blink, the scrolling notice), and draws a frame only when the state changed, so
+an idle screen costs next to nothing; when only the notice scrolled, only its band is redrawn. It also wakes every `pump_s` to let SDL see window events
+(Escape, the close button) and to notice a lost broker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pygame
+
+from devices.display.announcer import Announcer, CallEvent
+from devices.display.board import BoardState
+from devices.display.program import BadMessage, ScreenProgram
+from devices.display.render import BoardPainter
+from devices.link import DeviceLink, Received
+from drivers.screen import PngScreen, Screen
+from drivers.voice import Speaker
+from hall.config import Display, Hall
+from protocol.topics import Kind
+
+log = logging.getLogger(__name__)
+
+LISTEN = (Kind.BOARD, Kind.CALLS, Kind.CONTROLLER_STATE)
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """The announcer has finished with this call (put in the loop's queue from its thread)."""
+    seq: int
+
+
+class CallingScreen:
+    """One calling screen. Use as `with CallingScreen(...) as screen: screen.run()` on the main thread.
+
+    `speaker=None`: a screen without a voice. `observer(state)` is called after each frame is
+    shown (tests and benchmarks read what is on the screen from it). `scroll_step_s`: how often
+    the notice moves (default: 30 times a second on a real screen, never on PNG frames, which are
+    for looking at, not for watching).
+    """
+
+    def __init__(self, hall: Hall, display: Display, broker_url: str, screen: Screen,
+                 speaker: Speaker | None, *, repeats: int = 2, clock: Callable[[], float] = time.time,
+                 observer: Callable[[BoardState], None] | None = None,
+                 scroll_step_s: float | None | str = "auto", pump_s: float | None = None,
+                 max_age_s: float = 180.0):
+        self.hall, self.display, self.screen, self.clock = hall, display, screen, clock
+        self.observer = observer
+        self.inbox: queue.Queue[Received | Spoken] = queue.Queue()
+        png = isinstance(screen, PngScreen)
+        self.pump_s = pump_s if pump_s is not None else (1.0 if png else 0.25)
+        if scroll_step_s == "auto":
+            scroll_step_s = None if png else 1 / 30
+        self.painter = BoardPainter()
+        size = screen.size
+        self.program = ScreenProgram(
+            hall, display, announce=speaker is not None,
+            notice_scrolls=lambda notice: self.painter.notice_scrolls(notice, size),
+            notice_speed=size[1] * 0.08, scroll_step_s=scroll_step_s,  # type: ignore[arg-type]
+            started=clock())
+        self.announcer = (Announcer(speaker, clock, repeats=repeats, max_age_s=max_age_s,
+                                    on_done=lambda call: self.inbox.put(Spoken(call.seq)))
+                          if speaker is not None else None)
+        self.link = DeviceLink(broker_url, hall.id, display.id, listen=LISTEN, inbox=self.inbox)
+        self.frame = pygame.Surface(size)
+        self.shown: BoardState | None = None
+        self._warmed: tuple = (None, None)
+        self._dirty = False
+        self.frames = 0
+        self.acks_sent = 0
+        self._stop = threading.Event()
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> CallingScreen:
+        if self.announcer is not None:
+            self.announcer.start()
+        self.link.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self.link.close()
+        finally:
+            if self.announcer is not None:
+                self.announcer.close(timeout=5.0)
+
+    def __enter__(self) -> CallingScreen:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stop(self) -> None:
+        """Ask `run` to return (safe from a signal handler or another thread; within `pump_s`)."""
+        self._stop.set()
+
+    # --- the loop ----------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Show the hall until `stop()` or the window is closed."""
+        while not self._stop.is_set():
+            self.step()
+
+    def run_until(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Run the loop until `done()` is true (True) or `timeout` seconds pass (False)."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._stop.is_set():
+                return done()
+            self.step(left)
+        return True
+
+    def step(self, max_wait: float | None = None) -> None:
+        """Wait for a message or the next change of the picture, take everything waiting, and show
+        a new frame if anything visible changed."""
+        now = self.clock()
+        wait = min(self.pump_s, max(0.0, self.program.next_change(now) - now))
+        if max_wait is not None:
+            wait = min(wait, max_wait)
+        items = []
+        try:
+            items.append(self.inbox.get(timeout=wait) if wait > 0 else self.inbox.get_nowait())
+            while True:
+                items.append(self.inbox.get_nowait())
+        except queue.Empty:
+            pass
+        now = self.clock()
+        announce: list[CallEvent] = []
+        for item in items:
+            if isinstance(item, Spoken):
+                self.program.done(item.seq)
+                continue
+            try:
+                announce += self.program.receive(item.kind, item.message, now)
+            except BadMessage as e:
+                log.warning("%s: ignored a message: %s", self.display.id, e)
+        self.program.connection(self.link.connected, now)
+        announce += self.program.tick(now)
+        if self.screen.quit_requested():
+            self._stop.set()
+        self._show(now)
+        for call in announce:  # after the frame: the hall sees the call, then hears it
+            assert self.announcer is not None
+            if not self.announcer.offer(call):
+                self.program.done(call.seq)
+        ack = self.program.take_ack()
+        if ack is not None:
+            self.link.send("calls.ack", {"seq": ack})
+            self.acks_sent += 1
+
+    def _show(self, now: float) -> None:
+        state = self.program.state(now)
+        if state == self.shown:
+            return
+        if (self.shown is not None and state.mode == "hall" and not self._dirty
+                and dataclasses.replace(self.shown, notice_offset=state.notice_offset) == state):
+            self.screen.show(self.frame, self.painter.paint_notice(state, self.frame))  # only the scroll moved
+        else:
+            self.painter.paint(state, self.frame)
+            self.screen.show(self.frame)
+        self._dirty = False
+        self.shown = state
+        self.frames += 1
+        if self.observer is not None:
+            self.observer(state)
+        if state.blink_on and (state.current, state.counter) != self._warmed:
+            # A new call blinks: draw its other phase now, while the hall looks at this frame, so
+            # that the frame half a second from now finds its texts drawn. (The frame on the screen
+            # is a copy; this one is drawn over again before it is shown.)
+            self._warmed = (state.current, state.counter)
+            self.painter.paint(dataclasses.replace(state, blink_on=False), self.frame)
+            self._dirty = True  # self.frame no longer holds what is on the screen
