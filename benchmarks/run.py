@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.figures import table, write_json
 
 #: group -> module with `run() -> list[Figure]`; "" while the group is not built yet
-GROUPS = {"engine": "benchmarks.engine", "mqtt": "benchmarks.mqtt", "kiosk": "", "display": "benchmarks.display"}
+GROUPS = {"engine": "benchmarks.engine", "mqtt": "benchmarks.mqtt", "kiosk": "benchmarks.kiosk", "display": "benchmarks.display"}
 
 
 def main(argv: list[str]) -> int:

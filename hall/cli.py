@@ -17,9 +17,9 @@ import sys
 PROGRAMS: dict[str, tuple[str, str]] = {
     "demo": ("", "the whole hall on this machine: broker, controller, simulated devices, crowd"),
     "controller": ("hall_controller.main:main", "the hall server: engine, journal and MQTT gateway"),
-    "kiosk": ("", "a ticket kiosk (buttons or touch menu, ESC/POS printer)"),
-    "evaluator": ("", "the four-button satisfaction keypad at a counter"),
-    "caller": ("", "the clerk's keypad at a counter"),
+    "kiosk": ("devices.kiosk.main:main", "a ticket kiosk (buttons or touch menu, ESC/POS printer)"),
+    "evaluator": ("devices.evaluator.main:main", "the four-button satisfaction keypad at a counter"),
+    "caller": ("devices.caller.main:main", "the clerk's keypad at a counter"),
     "display": ("devices.display.main:main", "a calling screen (hall or counter mode) with voice"),
     "sim": ("simulators.cli:main", "drive simulated hardware: printers, buttons, screens, a crowd"),
     "simulate": ("simulators.simulate_cli:main", "fast simulation of a whole day on the engine, JSON results"),

@@ -15,26 +15,12 @@ import sys
 
 SIMULATORS = {
     "printer": "simulators.printer_cli:main",
-    "kiosk": "",
-    "evaluator": "",
-    "caller": "",
+    "kiosk": "simulators.kiosk:main",
+    "evaluator": "simulators.evaluator:main",
+    "caller": "simulators.caller:main",
     "display": "simulators.display:main",
-    "press": "simulators.cli:press",
+    "press": "simulators.control:press_main",
 }
-
-
-def press(argv: list[str]) -> int:
-    from simulators import control
-
-    if len(argv) != 2 or argv[0] in ("-h", "--help"):
-        print("usage: hall sim press DEVICE KEY   (e.g. hall sim press K1 A, hall sim press E3 4)", file=sys.stderr)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    try:
-        print(control.send(argv[0], f"press {argv[1]}"))
-    except control.ControlError as e:
-        print(f"hall sim press: {e}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def main(argv: list[str]) -> int:
