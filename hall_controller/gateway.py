@@ -85,7 +85,6 @@ class Gateway:
         self._arrived: list[tuple[str, bytes]] = []
         self.recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self.display_acks: dict[str, int] = {}
-        self.incident: dict | None = None
         self._views: dict[int, dict] = {}
         self._board: str | None = None
         self._board_dirty = True
@@ -375,7 +374,7 @@ class Gateway:
                 self.client.publish(topics.device_down(self.hall.id, caller.id), envelope.encode(message), qos=1)
 
     def _publish_board(self, now: float) -> None:
-        board = views.board(self.engine, self.incident)
+        board = views.board(self.engine)
         text = json.dumps(board, sort_keys=True, ensure_ascii=False)
         self._board_dirty = False
         self._board_at = now

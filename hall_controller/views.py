@@ -48,7 +48,15 @@ def waiting_for(engine: Engine, number: int) -> int:
     return sum(waiting.count[s] for s in counter.primary) + waiting.direct_count(number)
 
 
-def board(engine: Engine, incident: dict | None = None) -> dict:
+def incident(engine: Engine) -> dict | None:
+    i = engine.state.incident
+    if i is None:
+        return None
+    return {"since": rfc3339(i.since), "message": {"zh": i.zh, "en": i.en},
+            **({"expected_back": rfc3339(i.expected_back)} if i.expected_back is not None else {})}
+
+
+def board(engine: Engine) -> dict:
     s = engine.state
     calls = [{"seq": c.call_seq, "label": c.label, "counter": c.counter, "recall": hasattr(c, "recalls"),
               "at": rfc3339(c.at)} for c in reversed(s.recent_calls)][:BOARD_CALLS]
@@ -66,4 +74,4 @@ def board(engine: Engine, incident: dict | None = None) -> dict:
         counters.append({"number": number, "state": desk.state.value, "reason": desk.pause_reason, "ticket": label,
                          "clerk": desk.clerk})
     return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
-            "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident}
+            "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident(engine)}

@@ -151,11 +151,39 @@ class AcknowledgeAlert:
 
 @dataclass(frozen=True, slots=True)
 class SetNotice:
+    """The scrolling notice of the calling screens, from the management web."""
     zh: str
     en: str
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SetIncident:
+    """Staff switch the screens' incident notice on (with a message) or off."""
+    on: bool
+    zh: str = ""
+    en: str = ""
+    expected_back: float | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFollowUp:
+    """A supervisor notes what was done about a 一般 or 不满意 rating."""
+    ticket: str
+    note: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseFollowUp:
+    ticket: str
+    note: str
+    by: str
 
 
 Command = (RequestTicket | ConfirmPrinted | ReportPrintFailed | LeaseOfflineBlock | BackfillOffline
            | BookAppointment | OpenCounter | CloseCounter | PauseCounter | ResumeCounter | CallNext
            | Recall | MarkNoShow | StartService | Hold | ResumeHeld | Transfer | Finish | Reinstate
-           | SubmitRating | ReportDevice | AcknowledgeAlert | SetNotice)
+           | SubmitRating | ReportDevice | AcknowledgeAlert | SetNotice | SetIncident | NoteFollowUp
+           | CloseFollowUp)

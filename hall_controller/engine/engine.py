@@ -68,9 +68,11 @@ class Engine:
             cmd.ResumeHeld: self._resume_held, cmd.Transfer: self._transfer, cmd.Finish: self._finish,
             cmd.Reinstate: self._reinstate, cmd.SubmitRating: self._rating,
             cmd.ReportDevice: self._device, cmd.AcknowledgeAlert: self._ack, cmd.SetNotice: self._notice,
+            cmd.SetIncident: self._incident, cmd.NoteFollowUp: self._note_follow_up,
+            cmd.CloseFollowUp: self._close_follow_up,
         }
         self._timers = {"reset": self._timer_reset, "reservation": self._timer_reservation,
-                        "sla": self._timer_sla, "long_service": self._timer_long_service,
+                        "long_service": self._timer_long_service,
                         "prompt": self._timer_prompt}
 
     # --- the two verbs ----------------------------------------------------------------------
@@ -83,9 +85,19 @@ class Engine:
             if service.id not in s.days:
                 self._emit(ev.ServiceDayStarted(now, service.id, service_day(now, service.reset_time, self.hall)))
         timers = s.timers
+        waits: set[str] = set()
         while timers and timers[0][0] <= now:
             due, _, kind, key = heapq.heappop(timers)
-            self._timers[kind](key, due)
+            if kind == "sla":
+                self._timer_sla(key, waits)
+            else:
+                self._timers[kind](key, due)
+        # Wait targets are checked last, per service in a fixed order. An engine rebuilt after a
+        # restart also holds the timers the live one had already used; every other timer is a
+        # no-op when it comes due twice, and this keeps the order of a tick's events the same.
+        for service in self.hall.services:
+            if service in waits:
+                self._check_wait(service)
         return self._end()
 
     def handle(self, command, now: float) -> list:
@@ -288,10 +300,16 @@ class Engine:
         if desk.state is CounterState.CLOSED:
             raise Refused("counter_closed", f"counter {c.counter} is already closed")
         self._refuse_if_busy(desk)
-        for ticket_id in list(desk.held):
+        requeued = list(desk.held)
+        for ticket_id in requeued:
             self._emit(ev.TicketRequeued(self.now, ticket_id, c.counter))
+        if desk.prompt is not None:  # a press after the clerk left would be credited to nobody present
+            self._emit(ev.RatingClosed(self.now, desk.prompt, c.counter, "counter_closed"))
         self._emit(ev.CounterClosed(self.now, c.counter))
         self._review_counter(c.counter)
+        # a held ticket may belong to a service this counter does not serve (sent to it by name)
+        for service in dict.fromkeys(self.state.tickets[t].service for t in requeued):
+            self._review_service(service)
 
     def _refuse_if_busy(self, desk) -> None:
         if desk.current is not None:
@@ -420,6 +438,7 @@ class Engine:
         if c.level <= 2:
             label = p.ticket.rsplit("-", 1)[-1]
             word = "一般 (average)" if c.level == 2 else "不满意 (unsatisfied)"
+            self._emit(ev.FollowUpOpened(self.now, p.ticket, label, p.counter, p.clerk, p.service, c.level))
             self._raise("negative_rating", p.ticket,
                         f"ticket {label} rated counter {p.counter} (clerk {p.clerk}) {word}")
 
@@ -442,6 +461,10 @@ class Engine:
             self._clear(("printer_paper", c.device))
         if c.paper in ("low", "out"):
             self._raise("printer_paper", c.device, f"kiosk {c.device}: paper {c.paper}")
+        if old is not None and old.fault != c.fault:
+            self._clear(("device_fault", c.device))
+        if c.fault:
+            self._raise("device_fault", c.device, f"device {c.device}: {c.fault}")
 
     def _ack(self, c: cmd.AcknowledgeAlert) -> None:
         a = self.state.alerts.get(c.alert)
@@ -456,7 +479,38 @@ class Engine:
     def _notice(self, c: cmd.SetNotice) -> None:
         if len(c.zh) > NOTICE_MAX or len(c.en) > NOTICE_MAX:
             raise Refused("too_long", f"a notice is at most {NOTICE_MAX} characters per language")
-        self._emit(ev.NoticeSet(self.now, c.zh, c.en))
+        self._emit(ev.NoticeSet(self.now, c.zh, c.en, c.by))
+
+    def _incident(self, c: cmd.SetIncident) -> None:
+        if c.on and not (c.zh.strip() and c.en.strip()):
+            raise Refused("bad_notice", "an incident notice needs its text in Chinese and in English")
+        if len(c.zh) > NOTICE_MAX or len(c.en) > NOTICE_MAX:
+            raise Refused("too_long", f"an incident notice is at most {NOTICE_MAX} characters per language")
+        if not c.on and self.state.incident is None:
+            raise Refused("no_incident", "the screens show no incident notice")
+        if c.expected_back is not None and c.expected_back <= self.now:
+            raise Refused("bad_time", "the expected recovery time must be in the future")
+        self._emit(ev.IncidentSet(self.now, c.on, c.zh, c.en, c.expected_back, c.by))
+
+    def _follow_up(self, ticket: str, note: str, by: str):
+        f = self.state.followups.get(ticket)
+        if f is None:
+            raise Refused("unknown_follow_up", f"there is no follow-up for ticket {ticket}")
+        if f.closed_at is not None:
+            raise Refused("closed", f"the follow-up of ticket {f.label} was closed by {f.closed_by}")
+        if not note.strip() or len(note) > 2000:
+            raise Refused("bad_note", "write a note of 1 to 2000 characters")
+        if not by:
+            raise Refused("bad_user", "say who writes the note")
+        return f
+
+    def _note_follow_up(self, c: cmd.NoteFollowUp) -> None:
+        self._follow_up(c.ticket, c.note, c.by)
+        self._emit(ev.FollowUpNoted(self.now, c.ticket, c.note, c.by))
+
+    def _close_follow_up(self, c: cmd.CloseFollowUp) -> None:
+        self._follow_up(c.ticket, c.note, c.by)
+        self._emit(ev.FollowUpClosed(self.now, c.ticket, c.note, c.by))
 
     def _raise(self, kind: str, subject: str, message: str) -> None:
         if (kind, subject) not in self.state.active_alerts:
@@ -501,20 +555,22 @@ class Engine:
         if t is not None and t.state is TicketState.RESERVED:
             self._emit(ev.TicketVoided(self.now, t.id, "reservation_timeout"))
 
-    def _timer_sla(self, ticket_id: str, due: float) -> None:
+    def _timer_sla(self, ticket_id: str, waits: set[str]) -> None:
         t = self.state.tickets.get(ticket_id)
-        if t is None or t not in self.state.waiting:
-            return
-        service = self.hall.services[t.service]
-        if self.state.waiting.past_target(t.service, self.now):
-            self._raise("wait_over_target", t.service, f"{service.names.en}: the longest wait is past "
+        if t is not None and t in self.state.waiting:
+            waits.add(t.service)
+
+    def _check_wait(self, service_id: str) -> None:
+        service = self.hall.services[service_id]
+        if self.state.waiting.past_target(service_id, self.now):
+            self._raise("wait_over_target", service_id, f"{service.names.en}: the longest wait is past "
                         f"the {service.target_wait_s / 60:.0f}-minute target")
 
     def _timer_long_service(self, key: tuple, due: float) -> None:
         counter, ticket_id, started = key
         t = self.state.tickets.get(ticket_id)
-        if t is None or t.state is not TicketState.SERVING or t.started_at != started:
-            return
+        if t is None or t.state is not TicketState.SERVING or t.started_at != started or t.counter != counter:
+            return  # no longer this session (moved on, even within the same second, to another counter)
         minutes = (self.now - t.started_at + t.served_s) / 60
         self._raise("long_service", str(counter), f"counter {counter} has served ticket {t.label} "
                     f"for {minutes:.0f} minutes, far longer than usual")

@@ -263,6 +263,45 @@ class NoticeSet:
     at: float
     zh: str
     en: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSet:
+    at: float
+    on: bool
+    zh: str
+    en: str
+    expected_back: float | None
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpOpened:
+    """A rating of 一般 or 不满意: someone must follow it up (requirements E7)."""
+    at: float
+    ticket: str
+    label: str
+    counter: int
+    clerk: str | None
+    service: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpNoted:
+    at: float
+    ticket: str
+    note: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpClosed:
+    at: float
+    ticket: str
+    note: str
+    by: str
 
 
 Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | OfflineBlockLeased
@@ -270,7 +309,8 @@ Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | Off
          | CounterResumed | TicketCalled | TicketRecalled | TicketNoShow | ServiceStarted | TicketHeld
          | TicketResumed | TicketRequeued | TicketTransferred | TicketDone | TicketReinstated
          | RatingPrompted | RatingClosed | RatingRecorded | AlertRaised | AlertCleared
-         | AlertAcknowledged | DeviceReported | NoticeSet)
+         | AlertAcknowledged | DeviceReported | NoticeSet | IncidentSet | FollowUpOpened | FollowUpNoted
+         | FollowUpClosed)
 
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in Event.__args__}  # type: ignore[attr-defined]
 

@@ -149,3 +149,28 @@ class DeviceStatus:
     paper: str
     fault: str | None
     since: float
+
+
+@dataclass(slots=True, eq=False)
+class FollowUp:
+    """A 一般 or 不满意 rating to follow up: who served, what was noted, who closed it."""
+    ticket: str
+    label: str
+    counter: int
+    clerk: str | None
+    service: str
+    level: int
+    opened_at: float
+    notes: list[tuple[float, str, str]] = field(default_factory=list)   # (at, by, note)
+    closed_at: float | None = None
+    closed_by: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Incident:
+    """The screens' incident notice, switched on by staff."""
+    zh: str
+    en: str
+    since: float
+    expected_back: float | None
+    by: str

@@ -19,8 +19,8 @@ from collections import deque
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
-from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus,
-                                          RatingPrompt, Ticket, TicketState)
+from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus, FollowUp,
+                                          Incident, RatingPrompt, Ticket, TicketState)
 from hall_controller.engine.waiting import WaitingRoom
 
 RECENT_CALLS = 12
@@ -28,6 +28,9 @@ MEAN_WEIGHT = 0.1          # weight of the newest service time in the running me
 PROMPT_KEEP_S = 24 * 3600  # a late rating (delivered after an outage) is accepted this long
 OPEN_STATES = (TicketState.RESERVED, TicketState.WAITING, TicketState.CALLED, TicketState.HELD,
                TicketState.NO_SHOW)
+FINISHED = (TicketState.DONE, TicketState.VOIDED, TicketState.EXPIRED, TicketState.NO_SHOW)
+RETAIN_S = 30 * 60         # a finished ticket stays in memory this long (the journal keeps it for ever)
+FOLLOW_UP_KEEP_S = 31 * 24 * 3600  # a closed follow-up stays in memory for a month
 
 
 class HallState:
@@ -55,6 +58,9 @@ class HallState:
         self.mean_service = {s.id: s.mean_service_s for s in hall.services.values()}
         self.notice = (hall.notice.zh, hall.notice.en)
         self.recent_calls: deque[ev.TicketCalled | ev.TicketRecalled] = deque(maxlen=RECENT_CALLS)
+        self.incident: Incident | None = None
+        self.followups: dict[str, FollowUp] = {}
+        self.finished: deque[tuple[float, str]] = deque()  # (when, ticket): retired after RETAIN_S
         self.timers: list[tuple[float, int, str, object]] = []
         self._timer_n = 0
         self._apply = {cls: getattr(self, "_" + _snake(cls.__name__)) for cls in ev.EVENT_TYPES.values()}
@@ -65,6 +71,27 @@ class HallState:
         if event.at > self.clock:
             self.clock = event.at
         self._apply[type(event)](event)
+        if self.finished and self.finished[0][0] < event.at - RETAIN_S:
+            self._retire(event.at)
+
+    def _retire(self, now: float) -> None:
+        """Forget tickets finished long enough ago: memory stays bounded by the live queue, not
+        by the day. A no-show stays until a while after it can no longer be reinstated (so staff
+        hear "too late" rather than "no such ticket"). Driven by event times only,
+        so an engine rebuilt from the journal forgets exactly the same tickets."""
+        keep_no_show = self.hall.dispatch.reinstate_window_s + RETAIN_S
+        while self.finished and self.finished[0][0] < now - RETAIN_S:
+            at, ticket_id = self.finished[0]
+            t = self.tickets.get(ticket_id)
+            if t is not None and t.state is TicketState.NO_SHOW and t.closed_at + keep_no_show >= now:
+                break  # may still come back (or be told it is too late); the rest are younger
+            self.finished.popleft()
+            if t is not None and t.state in FINISHED and t.closed_at == at:
+                del self.tickets[ticket_id]
+
+    def _finish(self, t: Ticket, at: float) -> None:
+        t.closed_at = at
+        self.finished.append((at, t.id))
 
     def __getstate__(self) -> dict:
         """Pickled for journal snapshots without the config: `attach` gives it the current one."""
@@ -123,7 +150,7 @@ class HallState:
             if t.id in desk.held:
                 desk.held.remove(t.id)
         t.move("day_closed")
-        t.closed_at = at
+        self._finish(t, at)
 
     def _offline_block_leased(self, e: ev.OfflineBlockLeased) -> None:
         self.leases.setdefault((e.kiosk, e.service), []).append((e.first, e.last))
@@ -154,7 +181,7 @@ class HallState:
     def _ticket_voided(self, e: ev.TicketVoided) -> None:
         t = self.tickets[e.ticket]
         t.move("reservation_timeout" if e.reason == "reservation_timeout" else "print_failed")
-        t.closed_at = e.at
+        self._finish(t, e.at)
         if t.appointment is not None and t.appointment in self.appointments:
             self.appointments[t.appointment].ticket = None  # the citizen may check in again
 
@@ -214,7 +241,7 @@ class HallState:
     def _ticket_no_show(self, e: ev.TicketNoShow) -> None:
         t = self.tickets[e.ticket]
         t.move("no_show")
-        t.closed_at = e.at
+        self._finish(t, e.at)
         self.desks[e.counter].current = None
 
     def _ticket_reinstated(self, e: ev.TicketReinstated) -> None:
@@ -257,7 +284,7 @@ class HallState:
         t = self.tickets[e.ticket]
         t.move("requeue")
         self.desks[e.counter].held.remove(t.id)
-        t.counter = None
+        t.counter, t.recalls = None, 0
         self._enqueue(t)
 
     def _ticket_transferred(self, e: ev.TicketTransferred) -> None:
@@ -266,7 +293,7 @@ class HallState:
         self._learn_service_time(t.service, e.served_s - t.served_s)
         t.served_s, t.started_at = e.served_s, None
         t.transfers += 1
-        t.service, t.to_counter, t.counter = e.to_service, e.to_counter, None
+        t.service, t.to_counter, t.counter, t.recalls = e.to_service, e.to_counter, None, 0
         self.desks[e.counter].current = None
         self._enqueue(t)
 
@@ -274,7 +301,8 @@ class HallState:
         t = self.tickets[e.ticket]
         t.move("finish")
         self._learn_service_time(t.service, e.served_s - t.served_s)
-        t.served_s, t.started_at, t.closed_at = e.served_s, None, e.at
+        t.served_s, t.started_at = e.served_s, None
+        self._finish(t, e.at)
         self.desks[e.counter].current = None
 
     def _learn_service_time(self, service: str, seconds: float) -> None:
@@ -329,6 +357,23 @@ class HallState:
     def _notice_set(self, e: ev.NoticeSet) -> None:
         self.notice = (e.zh, e.en)
 
+    def _incident_set(self, e: ev.IncidentSet) -> None:
+        self.incident = Incident(e.zh, e.en, e.at, e.expected_back, e.by) if e.on else None
+
+    def _follow_up_opened(self, e: ev.FollowUpOpened) -> None:
+        self.followups[e.ticket] = FollowUp(e.ticket, e.label, e.counter, e.clerk, e.service, e.level, e.at)
+        for ticket in [k for k, f in self.followups.items()
+                       if f.closed_at is not None and f.closed_at < e.at - FOLLOW_UP_KEEP_S]:
+            del self.followups[ticket]
+
+    def _follow_up_noted(self, e: ev.FollowUpNoted) -> None:
+        self.followups[e.ticket].notes.append((e.at, e.by, e.note))
+
+    def _follow_up_closed(self, e: ev.FollowUpClosed) -> None:
+        f = self.followups[e.ticket]
+        f.notes.append((e.at, e.by, e.note))
+        f.closed_at, f.closed_by = e.at, e.by
+
     # --- comparing --------------------------------------------------------------------------
 
     def snapshot(self) -> dict:
@@ -347,6 +392,8 @@ class HallState:
             "alert_seq": self.alert_seq, "notice": self.notice,
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
             "recent_calls": list(self.recent_calls),
+            "incident": None if self.incident is None else dataclasses.astuple(self.incident),
+            "followups": rows(self.followups), "finished": list(self.finished),
         }
 
 
