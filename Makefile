@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/hall simulate --config examples/hall.toml --scenario examples/scenario.toml
+	$(BIN)/hall demo $(if $(DURATION),--duration $(DURATION))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

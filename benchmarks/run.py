@@ -9,7 +9,8 @@ from pathlib import Path
 from benchmarks.figures import table, write_json
 
 #: group -> module with `run() -> list[Figure]`; "" while the group is not built yet
-GROUPS = {"engine": "benchmarks.engine", "mqtt": "benchmarks.mqtt", "kiosk": "benchmarks.kiosk", "display": "benchmarks.display"}
+GROUPS = {"engine": "benchmarks.engine", "mqtt": "benchmarks.mqtt", "controller": "benchmarks.busy_day",
+          "kiosk": "benchmarks.kiosk", "display": "benchmarks.display"}
 
 
 def main(argv: list[str]) -> int:

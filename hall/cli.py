@@ -15,7 +15,7 @@ import sys
 
 #: program -> (module:function, one line of help). "" as target: not available yet.
 PROGRAMS: dict[str, tuple[str, str]] = {
-    "demo": ("", "the whole hall on this machine: broker, controller, simulated devices, crowd"),
+    "demo": ("simulators.demo:main", "the whole hall on this machine: broker, controller, simulated devices, crowd"),
     "controller": ("hall_controller.main:main", "the hall server: engine, journal and MQTT gateway"),
     "kiosk": ("devices.kiosk.main:main", "a ticket kiosk (buttons or touch menu, ESC/POS printer)"),
     "evaluator": ("devices.evaluator.main:main", "the four-button satisfaction keypad at a counter"),
@@ -23,7 +23,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "display": ("devices.display.main:main", "a calling screen (hall or counter mode) with voice"),
     "sim": ("simulators.cli:main", "drive simulated hardware: printers, buttons, screens, a crowd"),
     "simulate": ("simulators.simulate_cli:main", "fast simulation of a whole day on the engine, JSON results"),
-    "report": ("", "satisfaction, waiting and staff reports (--json, --csv)"),
+    "report": ("hall_controller.report_cli:main", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
     "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),

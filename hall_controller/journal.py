@@ -172,11 +172,12 @@ class Journal:
         """The state after every journalled event: the newest snapshot made with this same hall
         config, plus the events after it (or all events, when the config has changed since)."""
         state, after = HallState(hall), 0
-        row = self.db.execute("SELECT seq, state FROM snapshots WHERE config = ? ORDER BY seq DESC LIMIT 1",
+        row = self.db.execute("SELECT seq, rowid FROM snapshots WHERE config = ? ORDER BY seq DESC LIMIT 1",
                               (config_fingerprint(hall),)).fetchone()
         if row is not None:
-            after, blob = row
-            state = pickle.loads(blob)
+            after, rowid = row
+            with self.db.blobopen("snapshots", "state", rowid, readonly=True) as blob:
+                state = pickle.load(_Readable(blob))  # streamed: no second copy of the bytes in memory
             state.attach(hall)
         for event in self.events(after):
             state.apply(event)
@@ -187,6 +188,19 @@ class Journal:
         self._checkpointer.join()
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
+
+
+class _Readable:
+    """What pickle.load needs of a file, over an SQLite blob (which has no readline)."""
+
+    def __init__(self, blob):
+        self.read = blob.read
+
+    def readline(self) -> bytes:
+        line = bytearray()
+        while not line.endswith(b"\n") and (byte := self.read(1)):
+            line += byte
+        return bytes(line)
 
 
 def config_fingerprint(hall: Hall) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 
-from hall_controller.engine import Engine, TicketState
+from hall_controller.engine import CounterState, Engine, TicketState
 from protocol.envelope import format_epoch
 
 BOARD_CALLS = 8
@@ -56,6 +57,21 @@ def incident(engine: Engine) -> dict | None:
             **({"expected_back": rfc3339(i.expected_back)} if i.expected_back is not None else {})}
 
 
+def fit_board(board: dict, limit: int) -> dict:
+    """The board within `limit` bytes of JSON: a very large hall loses the clerks' numbers first,
+    then the counters that are not serving anyone (the screens treat an unlisted counter as closed)."""
+    def size(b: dict) -> int:
+        return len(json.dumps(b, ensure_ascii=False, separators=(",", ":")).encode())
+    if size(board) <= limit:
+        return board
+    board = {**board, "counters": [{k: v for k, v in c.items() if k != "clerk"} for c in board["counters"]]}
+    if size(board) > limit:
+        board["counters"] = [c for c in board["counters"] if "ticket" in c]
+    if size(board) > limit:
+        board["counters"] = []
+    return board
+
+
 def board(engine: Engine) -> dict:
     s = engine.state
     calls = [{"seq": c.call_seq, "label": c.label, "counter": c.counter, "recall": hasattr(c, "recalls"),
@@ -68,10 +84,13 @@ def board(engine: Engine) -> dict:
                          "estimated_wait_s": round(engine.estimate_wait(service.id, waiting))})
     counters = []
     for number, desk in s.desks.items():
-        label = None
+        if desk.state is CounterState.CLOSED:
+            continue  # the board lists the counters that are open or paused; the rest are closed
+        row = {"number": number, "state": desk.state.value, "clerk": desk.clerk}
+        if desk.pause_reason is not None:
+            row["reason"] = desk.pause_reason
         if desk.current is not None and s.tickets[desk.current].state in (TicketState.CALLED, TicketState.SERVING):
-            label = s.tickets[desk.current].label
-        counters.append({"number": number, "state": desk.state.value, "reason": desk.pause_reason, "ticket": label,
-                         "clerk": desk.clerk})
+            row["ticket"] = s.tickets[desk.current].label
+        counters.append(row)
     return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
             "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident(engine)}

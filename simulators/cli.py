@@ -6,6 +6,7 @@
     hall sim caller --id C3           a clerk's keypad in the terminal
     hall sim display [--id D1]        a calling screen in a window (or PNG frames)
     hall sim press DEVICE KEY         press a key on a running simulated device (K1 A, E3 4, C3 call)
+    hall sim crowd                    citizens and clerks for a running hall (what `hall demo` runs)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ SIMULATORS = {
     "caller": "simulators.caller:main",
     "display": "simulators.display:main",
     "press": "simulators.control:press_main",
+    "crowd": "simulators.crowd:main",
 }
 
 

@@ -12,8 +12,8 @@ Three parts:
 - the day (`simulate`): a discrete-event loop over a heap of future happenings (a citizen
   arrives, reaches the counter, is done, presses a rating key; a clerk signs in, goes on a break,
   comes back, leaves). Each happening becomes engine commands at its instant;
-- the tally (`Tally`): every statistic is computed from the events the engine emits, the way
-  the reports read the journal, never from the simulation's own notes.
+- the results (`results`): every statistic is computed from the events the engine emits, by the
+  reports' own tally (hall_controller/reports/tally.py), never from the simulation's own notes.
 
 Randomness comes from `random.Random` instances seeded from the one seed, so the same seed
 gives the same day. Everything about a citizen (class, service time, whether they come, whether
@@ -38,6 +38,8 @@ from hall.config import TICKET_CLASSES, Hall
 from hall_controller.engine import Engine, Refused
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
+from hall_controller.reports.figures import nearest_rank
+from hall_controller.reports.tally import Tally
 from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
 
 IDLE_POLL_S = 30.0                 # an idle clerk with backup services presses "call next" this often
@@ -151,7 +153,7 @@ def simulate(hall: Hall, plan: Plan, seed: int, on_event: Callable[[Any], None] 
     day.run()
     result = {"mode": plan.mode, "hall": hall.id, "date": plan.date, "seed": seed,
               "started": _local(plan.start, hall), "ended": _local(day.end, hall)}
-    result.update(day.tally.result(day.end))
+    result.update(results(day.tally, day.end))
     result["tickets"]["turned_away"] = day.turned_away
     return result
 
@@ -494,199 +496,64 @@ def _local(at: float, hall: Hall) -> str:
     return dt.datetime.fromtimestamp(at, hall.tz).isoformat(timespec="seconds")
 
 
-# --- the tally -----------------------------------------------------------------------------
+# --- the results ---------------------------------------------------------------------------
 
 
-class Tally:
-    """The day's statistics, taken from the engine's events only, as the reports read the journal.
+def results(tally: Tally, end: float) -> dict:
+    """The day's statistics as plain data (docs/simulate.md), from the tally of its events, with
+    intervals still running counted up to `end`.
 
     A ticket's wait runs from taking it (its `since`) to its first call; every called ticket
     counts, no-shows included. Busy time is serving time (service started to finished); open
-    time is time signed in and not paused. Percentiles are nearest-rank.
+    time is time signed in and not paused. Percentiles are nearest-rank. docs/reports.md defines
+    the same figures for the reports, which come from the same tally.
     """
+    hall = tally.hall
+    open_s, busy_s = tally.open_and_busy(end)
+    queue_area = tally.queue_area_until(end)
+    duration = end - tally.start
+    overall = tally.overall
 
-    def __init__(self, hall: Hall, start: float):
-        self.hall = hall
-        self.start = start
-        self.target = {s.id: s.target_wait_s for s in hall.services.values()}
-        services = list(hall.services)
-        self.issued = dict.fromkeys(services, 0)
-        self.served = dict.fromkeys(services, 0)
-        self.no_shows = dict.fromkeys(services, 0)
-        self.voided = 0
-        self.served_s = dict.fromkeys(services, 0.0)
-        self.waits = {s: [] for s in services}
-        self.class_waits = {k: [] for k in TICKET_CLASSES}
-        self.class_within = dict.fromkeys(TICKET_CLASSES, 0)
-        self.within = dict.fromkeys(services, 0)
-        self.levels = {s: [0, 0, 0, 0, 0] for s in services}   # index = level
-        self.prompted = 0
-        self.promise_n = 0
-        self.promise_abs = self.promise_sum = 0.0
-        self.tickets: dict[str, list] = {}   # open ticket -> [service, klass, since, promised, called]
-        self.waiting = dict.fromkeys(services, 0)
-        self.queue_area, self.queue_n, self.queue_at = 0.0, 0, start
-        self.open_since: dict[int, float] = {}
-        self.busy_since: dict[int, float] = {}
-        self.open_s = dict.fromkeys(hall.counters, 0.0)
-        self.busy_s = dict.fromkeys(hall.counters, 0.0)
-        self.counter_served = dict.fromkeys(hall.counters, 0)
-        self.clerks: dict[int, list[str]] = {n: [] for n in hall.counters}
-        self._on = {
-            ev.ServiceDayStarted: self._day_started, ev.TicketReserved: self._reserved,
-            ev.TicketPrinted: self._queued, ev.TicketIssuedOffline: self._issued_offline,
-            ev.TicketVoided: self._voided, ev.TicketCalled: self._called,
-            ev.TicketRequeued: self._queued, ev.TicketReinstated: self._queued,
-            ev.TicketTransferred: self._transferred, ev.TicketNoShow: self._no_show,
-            ev.ServiceStarted: self._busy, ev.TicketResumed: self._busy, ev.TicketHeld: self._idle,
-            ev.TicketDone: self._done, ev.RatingPrompted: self._prompted,
-            ev.RatingRecorded: self._rated, ev.CounterOpened: self._opened,
-            ev.CounterResumed: self._opened, ev.CounterPaused: self._stopped,
-            ev.CounterClosed: self._stopped,
+    by_service = {}
+    for s in hall.services:
+        row = tally.by_service[s]
+        levels = row.levels
+        by_service[s] = {
+            "issued": row.issued, "served": row.served, "no_shows": row.no_shows,
+            "target_wait_s": tally.target[s],
+            **_wait_figures(row.waits, row.within),
+            "mean_service_s": _round(row.service_s / row.served, 1) if row.served else None,
+            "rated": sum(levels), "satisfaction": _share(levels[4] + levels[3], sum(levels)),
         }
-
-    def take(self, event) -> None:
-        on = self._on.get(type(event))
-        if on is not None:
-            on(event)
-
-    # --- the queue over time (for the mean number waiting, Little's law) -------------------
-
-    def _queue(self, at: float, service: str, change: int) -> None:
-        self.queue_area += self.queue_n * (at - self.queue_at)
-        self.queue_at = at
-        self.queue_n += change
-        self.waiting[service] += change
-
-    def _day_started(self, e: ev.ServiceDayStarted) -> None:
-        if self.waiting[e.service]:              # the reset expired whoever still waited
-            self._queue(e.at, e.service, -self.waiting[e.service])
-
-    # --- tickets ----------------------------------------------------------------------------
-
-    def _reserved(self, e: ev.TicketReserved) -> None:
-        self.issued[e.service] += 1
-        self.tickets[e.ticket] = [e.service, e.klass, e.since, e.promised_wait_s, False]
-
-    def _issued_offline(self, e: ev.TicketIssuedOffline) -> None:
-        self.issued[e.service] += 1
-        self.tickets[e.ticket] = [e.service, e.klass, e.since, None, False]
-        self._queue(e.at, e.service, 1)
-
-    def _queued(self, e) -> None:
-        self._queue(e.at, self.tickets[e.ticket][0], 1)
-
-    def _voided(self, e: ev.TicketVoided) -> None:
-        self.voided += 1
-        self.tickets.pop(e.ticket, None)
-
-    def _called(self, e: ev.TicketCalled) -> None:
-        self._queue(e.at, e.service, -1)
-        t = self.tickets[e.ticket]
-        if t[4]:
-            return                               # called again after a transfer or reinstatement
-        t[4] = True
-        wait = e.at - t[2]
-        service, klass = t[0], t[1]
-        self.waits[service].append(wait)
-        self.class_waits[klass].append(wait)
-        if wait <= self.target[service]:
-            self.within[service] += 1
-            self.class_within[klass] += 1
-        if t[3] is not None:
-            error = t[3] - wait
-            self.promise_n += 1
-            self.promise_sum += error
-            self.promise_abs += abs(error)
-
-    def _transferred(self, e: ev.TicketTransferred) -> None:
-        self._idle(e)
-        self.tickets[e.ticket][0] = e.to_service
-        self._queue(e.at, e.to_service, 1)
-
-    def _no_show(self, e: ev.TicketNoShow) -> None:
-        self.no_shows[self.tickets[e.ticket][0]] += 1
-
-    def _done(self, e: ev.TicketDone) -> None:
-        self._idle(e)
-        self.served[e.service] += 1
-        self.served_s[e.service] += e.served_s
-        self.counter_served[e.counter] += 1
-        del self.tickets[e.ticket]
-
-    def _prompted(self, e: ev.RatingPrompted) -> None:
-        self.prompted += 1
-
-    def _rated(self, e: ev.RatingRecorded) -> None:
-        self.levels[e.service][e.level] += 1
-
-    # --- counters ---------------------------------------------------------------------------
-
-    def _busy(self, e) -> None:
-        self.busy_since[e.counter] = e.at
-
-    def _idle(self, e) -> None:
-        self.busy_s[e.counter] += e.at - self.busy_since.pop(e.counter)
-
-    def _opened(self, e) -> None:
-        self.open_since[e.counter] = e.at
-        if isinstance(e, ev.CounterOpened):
-            self.clerks[e.counter].append(e.clerk)
-
-    def _stopped(self, e) -> None:
-        since = self.open_since.pop(e.counter, None)
-        if since is not None:
-            self.open_s[e.counter] += e.at - since
-
-    # --- the results ------------------------------------------------------------------------
-
-    def result(self, end: float) -> dict:
-        """Everything as plain data, with intervals still running counted up to `end`."""
-        open_s, busy_s = dict(self.open_s), dict(self.busy_s)
-        for n, since in self.open_since.items():
-            open_s[n] += end - since
-        for n, since in self.busy_since.items():
-            busy_s[n] += end - since
-        queue_area = self.queue_area + self.queue_n * (end - self.queue_at)
-        duration = end - self.start
-
-        by_service = {}
-        for s in self.hall.services:
-            levels = self.levels[s]
-            by_service[s] = {
-                "issued": self.issued[s], "served": self.served[s], "no_shows": self.no_shows[s],
-                "target_wait_s": self.target[s],
-                **_wait_figures(self.waits[s], self.within[s]),
-                "mean_service_s": _round(self.served_s[s] / self.served[s], 1) if self.served[s] else None,
-                "rated": sum(levels), "satisfaction": _share(levels[4] + levels[3], sum(levels)),
-            }
-        by_class = {k: _wait_figures(w, self.class_within[k]) for k, w in self.class_waits.items() if w}
-        all_waits = [w for waits in self.waits.values() for w in waits]
-        issued, served = sum(self.issued.values()), sum(self.served.values())
-        levels = [sum(self.levels[s][i] for s in self.levels) for i in range(5)]
-        rated = sum(levels)
-        counters = {
-            str(n): {"clerks": self.clerks[n], "open_s": _round(open_s[n], 1), "busy_s": _round(busy_s[n], 1),
-                     "utilisation": _share(busy_s[n], open_s[n]), "served": self.counter_served[n]}
-            for n in self.hall.counters if open_s[n] > 0}
-        return {
-            "duration_s": _round(duration, 1),
-            "tickets": {"issued": issued, "called": len(all_waits), "served": served,
-                        "no_shows": sum(self.no_shows.values()), "never_called": issued - self.voided - len(all_waits),
-                        "voided": self.voided},
-            "wait": {"overall": _wait_figures(all_waits, sum(self.within.values())),
-                     "by_service": by_service, "by_class": by_class},
-            "queue": {"mean_waiting": _round(queue_area / duration, 3) if duration > 0 else None,
-                      "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None},
-            "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())),
-                         "by_counter": counters},
-            "promised_wait": {"tickets": self.promise_n,
-                              "mae_s": _round(self.promise_abs / self.promise_n, 1) if self.promise_n else None,
-                              "bias_s": _round(self.promise_sum / self.promise_n, 1) if self.promise_n else None},
-            "ratings": {"prompted": self.prompted, "rated": rated, "participation": _share(rated, served),
-                        "satisfaction": _share(levels[4] + levels[3], rated),
-                        "levels": {str(i): levels[i] for i in LEVELS}},
-        }
+    by_class = {k: _wait_figures(tally.by_class[k].waits, tally.by_class[k].within)
+                for k in TICKET_CLASSES if k in tally.by_class and tally.by_class[k].waits}
+    issued, served, called = overall.issued, overall.served, len(overall.waits)
+    levels = overall.levels
+    rated = sum(levels)
+    counters = {
+        str(n): {"clerks": tally.clerks[n], "open_s": _round(open_s[n], 1), "busy_s": _round(busy_s[n], 1),
+                 "utilisation": _share(busy_s[n], open_s[n]),
+                 "served": tally.by_counter[n].served if n in tally.by_counter else 0}
+        for n in hall.counters if open_s[n] > 0}
+    n = tally.promise_n
+    return {
+        "duration_s": _round(duration, 1),
+        "tickets": {"issued": issued, "called": called, "served": served,
+                    "no_shows": overall.no_shows, "never_called": issued - overall.voided - called,
+                    "voided": overall.voided},
+        "wait": {"overall": _wait_figures(overall.waits, overall.within),
+                 "by_service": by_service, "by_class": by_class},
+        "queue": {"mean_waiting": _round(queue_area / duration, 3) if duration > 0 else None,
+                  "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None},
+        "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())),
+                     "by_counter": counters},
+        "promised_wait": {"tickets": n,
+                          "mae_s": _round(tally.promise_abs / n, 1) if n else None,
+                          "bias_s": _round(tally.promise_sum / n, 1) if n else None},
+        "ratings": {"prompted": tally.prompted, "rated": rated, "participation": _share(rated, served),
+                    "satisfaction": _share(levels[4] + levels[3], rated),
+                    "levels": {str(i): levels[i] for i in LEVELS}},
+    }
 
 
 def _wait_figures(waits: list[float], within: int) -> dict:
@@ -694,13 +561,9 @@ def _wait_figures(waits: list[float], within: int) -> dict:
     if not n:
         return {"called": 0, "mean_s": None, "p50_s": None, "p95_s": None, "max_s": None, "within_target": None}
     ordered = sorted(waits)
-    return {"called": n, "mean_s": _round(sum(ordered) / n, 1), "p50_s": _round(_rank(ordered, 0.50), 1),
-            "p95_s": _round(_rank(ordered, 0.95), 1), "max_s": _round(ordered[-1], 1),
+    return {"called": n, "mean_s": _round(sum(ordered) / n, 1), "p50_s": _round(nearest_rank(ordered, 0.50), 1),
+            "p95_s": _round(nearest_rank(ordered, 0.95), 1), "max_s": _round(ordered[-1], 1),
             "within_target": _share(within, n)}
-
-
-def _rank(ordered: list[float], p: float) -> float:
-    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -79,6 +79,7 @@ class CounterSeen:
     state: str
     reason: str | None
     ticket: str | None
+    clerk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -408,9 +409,13 @@ class ScreenProgram:
         number = self.display.counter
         assert number is not None
         seen = self.board.counters.get(number) if self.board is not None else None
-        state, reason = (seen.state, seen.reason) if seen is not None else ("open", None)
+        if seen is not None:
+            state, reason, clerk = seen.state, seen.reason, seen.clerk
+        else:  # the board lists only counters that are not closed; before any board, assume open
+            state, reason, clerk = ("closed" if self.board is not None else "open"), None, None
         ticket = self.counter_ticket[0] if state == "open" else None
-        return CounterView(number, self._counter_name(number), state=state, ticket=ticket, pause_reason=reason)
+        return CounterView(number, self._counter_name(number), state=state, ticket=ticket, pause_reason=reason,
+                           clerk=clerk)
 
 
 # --- reading the controller's messages -----------------------------------------------------------
@@ -471,8 +476,8 @@ def _snapshot(body: Mapping[str, Any], message: Message, now: float, tz: dt.tzin
             if not isinstance(c, Mapping):
                 raise BadMessage(f"{where} counters[{i}] is not an object")
             view = CounterView(c.get("number"), Names("", ""), state=c.get("state"), ticket=c.get("ticket"),
-                               pause_reason=c.get("reason"))
-            counters[view.number] = CounterSeen(view.number, view.state, view.pause_reason, view.ticket)
+                               pause_reason=c.get("reason"), clerk=c.get("clerk"))
+            counters[view.number] = CounterSeen(view.number, view.state, view.pause_reason, view.ticket, view.clerk)
     except (BoardError, TypeError) as e:
         raise BadMessage(f"{where}: {e}") from None
     sent = _epoch(message.time)

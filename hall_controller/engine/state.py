@@ -29,7 +29,10 @@ PROMPT_KEEP_S = 24 * 3600  # a late rating (delivered after an outage) is accept
 OPEN_STATES = (TicketState.RESERVED, TicketState.WAITING, TicketState.CALLED, TicketState.HELD,
                TicketState.NO_SHOW)
 FINISHED = (TicketState.DONE, TicketState.VOIDED, TicketState.EXPIRED, TicketState.NO_SHOW)
-RETAIN_S = 30 * 60         # a finished ticket stays in memory this long (the journal keeps it for ever)
+RETAIN_S = 30 * 60         # a finished ticket or a rated prompt stays in memory this long (the journal
+                           # keeps everything for ever)
+UNRATED_KEEP_S = 2 * 3600  # a prompt that ended unrated waits this long for a press delivered late
+                           # (an outage of the controller or the broker of up to an hour, and more)
 FOLLOW_UP_KEEP_S = 31 * 24 * 3600  # a closed follow-up stays in memory for a month
 
 
@@ -60,7 +63,12 @@ class HallState:
         self.recent_calls: deque[ev.TicketCalled | ev.TicketRecalled] = deque(maxlen=RECENT_CALLS)
         self.incident: Incident | None = None
         self.followups: dict[str, FollowUp] = {}
-        self.finished: deque[tuple[float, str]] = deque()  # (when, ticket): retired after RETAIN_S
+        # What to forget, and when: (when it ended, id), oldest first; one queue per waiting time,
+        # so that a long wait at the head never holds back the short ones behind it.
+        self.finished: deque[tuple[float, str]] = deque()       # served, voided, expired tickets
+        self.no_shows: deque[tuple[float, str]] = deque()       # no-shows (reinstate window first)
+        self.rated_prompts: deque[tuple[float, str]] = deque()
+        self.unrated_prompts: deque[tuple[float, str]] = deque()
         self.timers: list[tuple[float, int, str, object]] = []
         self._timer_n = 0
         self._apply = {cls: getattr(self, "_" + _snake(cls.__name__)) for cls in ev.EVENT_TYPES.values()}
@@ -71,27 +79,41 @@ class HallState:
         if event.at > self.clock:
             self.clock = event.at
         self._apply[type(event)](event)
-        if self.finished and self.finished[0][0] < event.at - RETAIN_S:
-            self._retire(event.at)
+        at = event.at
+        if self.finished and self.finished[0][0] < at - RETAIN_S:
+            self._forget_tickets(self.finished, at - RETAIN_S)
+        if self.no_shows and self.no_shows[0][0] < at - RETAIN_S - self.hall.dispatch.reinstate_window_s:
+            self._forget_tickets(self.no_shows, at - RETAIN_S - self.hall.dispatch.reinstate_window_s)
+        if self.rated_prompts and self.rated_prompts[0][0] < at - RETAIN_S:
+            self._forget_prompts(self.rated_prompts, at - RETAIN_S)
+        if self.unrated_prompts and self.unrated_prompts[0][0] < at - UNRATED_KEEP_S:
+            self._forget_prompts(self.unrated_prompts, at - UNRATED_KEEP_S)
 
-    def _retire(self, now: float) -> None:
-        """Forget tickets finished long enough ago: memory stays bounded by the live queue, not
-        by the day. A no-show stays until a while after it can no longer be reinstated (so staff
-        hear "too late" rather than "no such ticket"). Driven by event times only,
-        so an engine rebuilt from the journal forgets exactly the same tickets."""
-        keep_no_show = self.hall.dispatch.reinstate_window_s + RETAIN_S
-        while self.finished and self.finished[0][0] < now - RETAIN_S:
-            at, ticket_id = self.finished[0]
+    def _forget_tickets(self, queue: deque, before: float) -> None:
+        """Forget tickets that ended before `before`: memory stays bounded by the live queue, not
+        by the day (a no-show is kept until a while after it can no longer be reinstated, so staff
+        hear "too late" rather than "no such ticket"). Driven by event times only, so an engine
+        rebuilt from the journal forgets exactly the same tickets. An entry whose ticket came back
+        (a reinstated no-show) and ended again later is stale: the later entry forgets it."""
+        while queue and queue[0][0] < before:
+            at, ticket_id = queue.popleft()
             t = self.tickets.get(ticket_id)
-            if t is not None and t.state is TicketState.NO_SHOW and t.closed_at + keep_no_show >= now:
-                break  # may still come back (or be told it is too late); the rest are younger
-            self.finished.popleft()
             if t is not None and t.state in FINISHED and t.closed_at == at:
                 del self.tickets[ticket_id]
 
+    def _forget_prompts(self, queue: deque, before: float) -> None:
+        """Forget prompts that ended before `before`: a rated one after RETAIN_S, an unrated one
+        after UNRATED_KEEP_S (its citizen's press may still be on its way from an evaluator's
+        outbox). An unrated prompt rated late is forgotten with the rated ones."""
+        while queue and queue[0][0] < before:
+            _, prompt_id = queue.popleft()
+            p = self.prompts.get(prompt_id)
+            if p is not None and (p.level is not None or queue is self.unrated_prompts):
+                del self.prompts[prompt_id]
+
     def _finish(self, t: Ticket, at: float) -> None:
         t.closed_at = at
-        self.finished.append((at, t.id))
+        (self.no_shows if t.state is TicketState.NO_SHOW else self.finished).append((at, t.id))
 
     def __getstate__(self) -> dict:
         """Pickled for journal snapshots without the config: `attach` gives it the current one."""
@@ -320,6 +342,7 @@ class HallState:
         p = self.prompts[e.prompt]
         p.closed_at = min(e.at, p.deadline)
         self._release_prompt(p)
+        self.unrated_prompts.append((e.at, p.id))
 
     def _rating_recorded(self, e: ev.RatingRecorded) -> None:
         p = self.prompts[e.prompt]
@@ -327,6 +350,7 @@ class HallState:
         if p.closed_at is None:
             p.closed_at = e.at
         self._release_prompt(p)
+        self.rated_prompts.append((e.at, p.id))
 
     def _release_prompt(self, p: RatingPrompt) -> None:
         d = self.desks[p.counter]
@@ -393,7 +417,8 @@ class HallState:
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
             "recent_calls": list(self.recent_calls),
             "incident": None if self.incident is None else dataclasses.astuple(self.incident),
-            "followups": rows(self.followups), "finished": list(self.finished),
+            "followups": rows(self.followups), "finished": list(self.finished), "no_shows": list(self.no_shows),
+            "rated_prompts": list(self.rated_prompts), "unrated_prompts": list(self.unrated_prompts),
         }
 
 

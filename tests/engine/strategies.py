@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hall.config import OUTCOMES, PAUSE_REASONS
 from hall_controller.engine import events as ev
 
-settings.register_profile("engine", deadline=None, max_examples=100, stateful_step_count=80,
+settings.register_profile("engine", deadline=None, max_examples=60, stateful_step_count=80,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("engine-thorough", deadline=None, max_examples=1000, stateful_step_count=150,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -117,3 +117,24 @@ def test_finished_tickets_are_forgotten_after_a_while_but_rebuild_the_same(shift
     assert state.tickets[no_show.id].state is TicketState.NO_SHOW, "a no-show stays past its reinstate window"
     shift.refuse(cmd.Reinstate(no_show.id), "too_late")
     assert rebuilt(shift.engine.hall, shift.journal).state.snapshot() == state.snapshot()
+
+
+def test_prompts_are_forgotten_once_rated_but_wait_hours_for_a_late_press(shift):
+    from hall_controller.engine.state import UNRATED_KEEP_S
+    shift.open(2)
+    rated_prompt = rated(shift, 4)
+    shift.issue("social")
+    shift.serve(2)
+    shift.finish(2)
+    unrated = shift.engine.state.desks[2].prompt
+    pressed = shift.clock.now + 5
+    shift.later(60)                                        # the prompt times out unrated
+    shift.later(3600)                                      # an evaluator's outbox was stuck for an hour
+    shift.issue("social")
+    prompts = shift.engine.state.prompts
+    assert rated_prompt not in prompts, "a rated prompt is forgotten after RETAIN_S"
+    shift.do(cmd.SubmitRating(unrated, 3, pressed_at=pressed))   # pressed in time, delivered late: counts
+    shift.later(UNRATED_KEEP_S)
+    shift.issue("social")
+    assert unrated not in prompts
+    assert rebuilt(shift.engine.hall, shift.journal).state.snapshot() == shift.engine.state.snapshot()

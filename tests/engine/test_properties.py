@@ -385,9 +385,20 @@ class HallDay(RuleBasedStateMachine):
         counter = None if p is None else (p.counter if same_counter or not others else others[0])
         self.run(cmd.SubmitRating(prompt, level, self.now + pressed, counter))
 
-    @rule(data=st.data(), what=st.sampled_from(["device", "acknowledge", "notice"]))
+    @rule(data=st.data(), what=st.sampled_from(["device", "acknowledge", "notice", "incident", "follow_up"]))
     def supervisor(self, data, what):
-        if what == "device":
+        if what == "incident":
+            on = data.draw(st.booleans())
+            text = data.draw(st.sampled_from(["系统维护", "", " "])) if on else ""
+            back = data.draw(st.sampled_from([None, 1800, -60]))
+            self.run(cmd.SetIncident(on, text, text and "maintenance", None if back is None else self.now + back,
+                                     "manager"))
+        elif what == "follow_up":
+            ticket = self.pick(data, sorted(self.state.followups), "20261123-A096")
+            kind = data.draw(st.sampled_from([cmd.NoteFollowUp, cmd.NoteFollowUp, cmd.CloseFollowUp]))
+            self.run(kind(ticket, data.draw(st.sampled_from(["called back", "", "x" * 2001])),
+                          data.draw(st.sampled_from(["manager", ""]))))
+        elif what == "device":
             self.run(cmd.ReportDevice(data.draw(self.devices), data.draw(st.booleans()), data.draw(hs.paper_states)))
         elif what == "acknowledge":
             alert = self.pick(data, sorted(self.state.alerts), 999)

@@ -1,0 +1,686 @@
+"""The crowd: simulated citizens and clerks pressing the keys of a live hall's simulated devices.
+
+`hall simulate` plays a day on the engine alone; the crowd plays the same scenario on a running
+hall: the real controller, the real kiosk, caller and evaluator programs on simulated hardware,
+each in its own process, pressed through their control sockets (`simulators.control`) exactly as
+`hall sim press` presses them. So what it exercises is the whole hall: MQTT, the journal, the
+printers, the screens, the devices' own rules (double presses, prompts that time out).
+
+    hall sim crowd --config hall.toml --scenario day.toml [--speed 60] [--seed 1] [--control DIR]
+
+Who does what, drawn from the scenario (examples/scenario.toml) with the same models as
+`hall simulate` (`simulators.day`):
+
+- citizens arrive at the hour's rate (Poisson) and press their service's button on a kiosk (staff
+  press the priority button first for a priority citizen); the ticket comes out of its simulated
+  printer as a PNG;
+- clerks sign in at their shift, and while on duty look at their caller: someone waiting, they
+  press call; the citizen walks up (start), is served for a drawn service time (finish), rates on
+  the counter's evaluator when it asks (with the scenario's mix; a worse one after a wait past the
+  target), and the clerk wraps up before the next call. A citizen who never comes is recalled up
+  to the hall's recall limit, then marked a no-show. Now and then a citizen is at the wrong
+  counter and is transferred to another service. Clerks pause for their breaks and sign out at
+  the end of their shift (those on duty at closing serve whoever still waits first).
+
+Time runs `speed` times faster than real time for the crowd (60: a 9-hour day in 9 minutes); the
+hall itself runs in real time, so every delay is divided by the speed, and what must happen
+within a real-time limit of the hall (a rating within the prompt's 30 s) does.
+
+The decisions are plain generators (`kiosk_queue`, `clerk_shift`): they yield `Wait(until)` and
+`Press(device, keys)` and are sent back what the device shows, so tests drive them with a fake
+clock and fake devices; `act` carries them out, one thread per kiosk and per counter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import collections
+import datetime as dt
+import logging
+import math
+import random
+import re
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Generator, Iterable, Protocol
+
+from devices.caller import words
+from hall import config
+from hall.config import PAUSE_REASONS, Hall
+from simulators import control, scenario as scenarios
+from simulators.day import Plan, PlannedShift, _cumulative, _sampler, plan_day
+from simulators.scenario import LEVELS
+
+log = logging.getLogger("hall.sim.crowd")
+
+SPEED = 60.0                 # simulated seconds per real second, unless told
+MAX_SPEED = 300.0            # above this the devices' own real-time pacing lags the simulated clock
+TRANSFER_SHARE = 0.03        # citizens at the wrong service: served briefly, then transferred
+TRANSFER_TALK_S = (60, 180)  # how long a clerk talks before transferring (simulated seconds)
+IDLE_LOOK_S = 30.0           # an idle clerk looks at the caller again this often (simulated seconds)
+KEY_GAP_REAL_S = 0.6         # the same kiosk button twice within 0.5 s counts once: keep this apart
+PROMPT_LOOK_REAL_S = 0.05    # a citizen glances at the evaluator this often until it asks ...
+PROMPT_LOOKS = 40            # ... this many times at most (the prompt comes within milliseconds)
+KIOSK_TRIES = 3              # a press the kiosk ignored (it was busy) is tried again
+
+
+class CrowdError(Exception):
+    """The crowd cannot do what the scenario asks (a clerk number the keypad cannot type, a
+    device refusing a key it should know); the message says which and why."""
+
+
+class DeviceGone(CrowdError):
+    """A simulated device stopped answering its control socket."""
+
+
+# --- who comes, and what they will do --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """Everything about one citizen, drawn when they arrive (so a seed gives the same crowd)."""
+    at: float                               # arrival at the kiosk (simulated epoch seconds)
+    service: str
+    kiosk: str
+    klass: str                              # normal | priority
+    service_s: float                        # how long serving them takes
+    no_show: bool                           # gone by the time they are called
+    walk_s: float                           # from the call to the counter
+    rating: tuple[float, float] | None      # (draw for the level, seconds to the press), or no rating
+    transfer: tuple[str, float] | None      # at the wrong service: (the right one, service time there)
+
+
+def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRANSFER_SHARE) -> list[Citizen]:
+    """The day's citizens in arrival order: Poisson arrivals at each step's rate until closing,
+    each with their draws. Pure: the same hall, plan and seed give the same list."""
+    rng = random.Random(f"{seed}/crowd")
+    kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
+    draw = {s: _sampler(t, rng) for s, t in plan.service_times.items()}
+    mean = {s.id: s.mean_service_s for s in hall.services.values()}
+    c = plan.citizens
+    times: list[tuple[float, str]] = []
+    for service in sorted(plan.arrivals):
+        if not kiosks.get(service):
+            continue  # no kiosk issues it: nobody can take a ticket
+        arrivals = random.Random(f"{seed}/arrivals/{service}")
+        steps = plan.arrivals[service]
+        for i, (start, rate) in enumerate(steps):
+            until = steps[i + 1][0] if i + 1 < len(steps) else plan.close
+            t = start
+            while rate > 0:
+                t += arrivals.expovariate(rate)
+                if t >= until:
+                    break
+                times.append((t, service))
+    times.sort()
+    crowd = []
+    for at, service in times:
+        klass = "priority" if c.priority_share and rng.random() < c.priority_share else "normal"
+        service_s = draw[service]() if service in draw else mean[service]
+        no_show = bool(c.no_show) and rng.random() < c.no_show
+        walk = rng.uniform(*c.walk_s)
+        rates, level_u, press_s = rng.random(), rng.random(), rng.uniform(*c.press_s)
+        rating = (level_u, press_s) if rates < c.participation else None
+        kiosk = kiosks[service][int(rng.random() * len(kiosks[service]))]
+        transfer = None
+        others = [s for s in hall.services if s != service]
+        if others and rng.random() < transfer_share and not no_show:
+            to = others[int(rng.random() * len(others))]
+            transfer = (to, draw[to]() if to in draw else mean[to])
+        crowd.append(Citizen(at, service, kiosk, klass, service_s, no_show, walk, rating, transfer))
+    return crowd
+
+
+def level_for(u: float, late: bool, plan: Plan) -> int:
+    """The rating key a citizen presses: the scenario's mix, or its mix for a wait past the target."""
+    c = plan.citizens
+    shares = _cumulative(c.mix_over_target if late and c.mix_over_target else c.mix)
+    return LEVELS[min(bisect.bisect_right(shares, u), len(LEVELS) - 1)]
+
+
+# --- what the devices show, as the crowd reads it --------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterScreen:
+    """The clerk's caller screen, read: the counter's state (open, paused, closed; None while
+    it connects), the ticket at the counter and its state (called, serving, held), how many wait."""
+    state: str | None
+    ticket: str | None = None
+    ticket_state: str | None = None
+    waiting: int = 0
+    refused: str | None = None              # the refusal line, when the controller said no
+
+
+@dataclass(frozen=True)
+class EvaluatorScreen:
+    """The evaluator, read: the ticket it asks a rating for (None: not asking), the level it thanked for."""
+    asking: str | None
+    thanked: int | None = None
+
+
+@dataclass(frozen=True)
+class KioskAnswer:
+    """What a kiosk press came to: the ticket printed, or why not."""
+    ticket: str | None
+    text: str
+
+
+_COUNTER_STATES = {n.zh: state for state, n in words.COUNTER_STATES.items()}
+_TICKET_STATES = {n.zh: state for state, n in words.TICKET_STATES.items()}
+_TICKET_LINE = re.compile(r"^([A-Z]+\d+) · (\S+)")
+_WAITING_LINE = re.compile(r"^等候 Waiting (\d+)")
+_ASKING_LINE = re.compile(r"^请您对本次服务进行评价 · rate (\S+) ")
+_THANKS_LINE = re.compile(r"^谢谢 thank you · (\d)")
+_PRINTED = re.compile(r"ticket ([A-Z]+\d+) printed")
+
+
+def read_caller(lines: list[str]) -> CounterScreen:
+    """The caller's screen lines (devices.caller.screen) as the clerk reads them."""
+    state = _COUNTER_STATES.get(lines[1].split(" ", 1)[0]) if len(lines) > 1 else None
+    ticket = ticket_state = refused = None
+    waiting = 0
+    for line in lines[2:]:
+        if (m := _TICKET_LINE.match(line)) and ticket is None:
+            ticket, ticket_state = m.group(1), _TICKET_STATES.get(m.group(2))
+        elif m := _WAITING_LINE.match(line):
+            waiting = int(m.group(1))
+        elif line.startswith("× ") and refused is None:
+            refused = line[2:]
+    return CounterScreen(state, ticket, ticket_state, waiting, refused)
+
+
+def read_evaluator(lines: list[str]) -> EvaluatorScreen:
+    """The simulated evaluator's lines (simulators.evaluator.evaluator_lines), read."""
+    asking = thanked = None
+    for line in lines:
+        if m := _ASKING_LINE.match(line):
+            asking = m.group(1)
+        elif m := _THANKS_LINE.match(line):
+            thanked = int(m.group(1))
+    return EvaluatorScreen(asking, thanked)
+
+
+def read_kiosk(lines: list[str]) -> KioskAnswer:
+    """The kiosk's answer to a press: the last line is what the service button came to."""
+    text = lines[-1] if lines else ""
+    m = _PRINTED.search(text)
+    return KioskAnswer(m.group(1) if m else None, text)
+
+
+# --- the decisions: generators of waits and presses ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Do nothing until the simulated instant `until`. `wake`: an idle clerk, whom a new ticket
+    for the counter (or the crowd stopping) may call back earlier."""
+    until: float
+    wake: bool = False
+
+
+@dataclass(frozen=True)
+class Press:
+    """Press `keys` on `device` ("show": press nothing, look); what it shows comes back."""
+    device: str
+    keys: tuple[str, ...]
+
+
+Script = Generator["Wait | Press", object, None]
+
+
+@dataclass
+class Ticketed:
+    """A citizen holding a ticket, as the crowd remembers them."""
+    citizen: Citizen
+    printed_at: float                       # simulated time the ticket came out
+
+
+class Happenings:
+    """What the crowd did, for the summary and the log: counts and the latest few lines.
+    Shared by every thread of the crowd (so it locks); `on_ticket` hears each printed ticket."""
+
+    KEEP = 8
+
+    def __init__(self, on_ticket: Callable[[str], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.latest: collections.deque[str] = collections.deque(maxlen=self.KEEP)
+        self.problems: list[str] = []
+        self.holders: dict[str, Ticketed] = {}
+        self.on_ticket = on_ticket
+
+    def note(self, what: str, line: str | None = None) -> None:
+        with self._lock:
+            self.counts[what] += 1
+            if line:
+                self.latest.append(line)
+        if line:
+            log.info("%s", line)
+
+    def problem(self, line: str) -> None:
+        with self._lock:
+            self.problems.append(line)
+        log.warning("%s", line)
+
+    def printed(self, label: str, citizen: Citizen, at: float) -> None:
+        with self._lock:
+            self.holders[label] = Ticketed(citizen, at)
+        if self.on_ticket is not None:
+            self.on_ticket(citizen.service)
+
+    def holder(self, label: str) -> Ticketed | None:
+        with self._lock:
+            return self.holders.get(label)
+
+    def transferred(self, label: str, to: str, service_s: float) -> None:
+        with self._lock:
+            held = self.holders.get(label)
+            if held is not None:
+                self.holders[label] = replace(held, citizen=replace(held.citizen, service=to, service_s=service_s,
+                                                                    transfer=None, no_show=False))
+
+    def left(self, label: str) -> None:
+        with self._lock:
+            self.holders.pop(label, None)
+
+    def snapshot(self) -> tuple[dict[str, int], list[str], list[str]]:
+        with self._lock:
+            return dict(self.counts), list(self.latest), list(self.problems)
+
+
+def kiosk_queue(kiosk: str, citizens: Iterable[Citizen], hall: Hall, seen: Happenings,
+                clock: Callable[[], float], speed: float) -> Script:
+    """The citizens of one kiosk, in arrival order: each presses their service (staff press
+    priority first for a priority citizen) when they arrive, or as soon as the one before is done.
+    The same button is not pressed twice within the kiosk's double-press window."""
+    gap = KEY_GAP_REAL_S * speed
+    last: dict[str, float] = {}
+    for citizen in citizens:
+        yield Wait(citizen.at)
+        keys = ("priority", citizen.service) if citizen.klass == "priority" else (citizen.service,)
+        for _ in range(KIOSK_TRIES):
+            ready = max((last.get(k, -math.inf) + gap for k in keys), default=-math.inf)
+            if clock() < ready:
+                yield Wait(ready)
+            answer = yield Press(kiosk, keys)
+            now = clock()
+            for k in keys:
+                last[k] = now
+            assert isinstance(answer, KioskAnswer)
+            if answer.ticket is not None:
+                seen.printed(answer.ticket, citizen, now)
+                seen.note("tickets", f"{_hhmm(now, hall)} {answer.ticket} printed at {kiosk}")
+                break
+            if not answer.text.startswith("ignored"):
+                seen.note("not_issued", f"{_hhmm(now, hall)} {kiosk}: {answer.text}")
+                break
+        else:
+            seen.note("not_issued", f"{_hhmm(clock(), hall)} {kiosk}: gave up ({answer.text})")
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A counter as its clerks work it: the devices to press and what the counter serves."""
+    counter: int
+    caller: str
+    evaluator: str | None
+    serves: frozenset[str]                  # primary and backup services
+    backup: bool                            # has backup services (worth a call now and then)
+
+
+def desks(hall: Hall) -> dict[int, Desk]:
+    """Every counter with a caller (a counter without one cannot be worked by the crowd)."""
+    callers = {c.counter: c.id for c in hall.callers.values()}
+    evaluators = {e.counter: e.id for e in hall.evaluators.values()}
+    out = {}
+    for n, counter in hall.counters.items():
+        if n in callers:
+            out[n] = Desk(n, callers[n], evaluators.get(n), frozenset(counter.primary + counter.backup),
+                          bool(counter.backup))
+    return out
+
+
+def clerk_keys(clerk: str) -> tuple[str, ...]:
+    """The keys that type a staff number (capital letters and digits)."""
+    if not clerk or not all(ch.isdigit() or "A" <= ch <= "Z" for ch in clerk):
+        raise CrowdError(f"the staff number {clerk!r} cannot be typed on the clerk's keypad "
+                         "(capital letters and digits only)")
+    return tuple(clerk)
+
+
+def clerk_shift(shift: PlannedShift, desk: Desk, hall: Hall, plan: Plan, seen: Happenings,
+                clock: Callable[[], float], rng: random.Random, speed: float) -> Script:
+    """One clerk's shift at one counter, from signing in to signing out."""
+    yield Wait(shift.start)
+    caller = desk.caller
+    screen = yield Press(caller, ("open", *clerk_keys(shift.clerk), "enter"))
+    seen.note("sign_ins", f"{_hhmm(clock(), hall)} {shift.clerk} signs in at counter {desk.counter}")
+    breaks = list(shift.breaks)
+    leaves_at = shift.end if shift.end is not None and not shift.stays_late else math.inf
+    backup_look = -math.inf
+    while True:
+        now = clock()
+        if now >= leaves_at:
+            break
+        if breaks and now >= breaks[0][0]:
+            _, seconds, reason = breaks.pop(0)
+            yield Press(caller, ("pause", str(PAUSE_REASONS.index(reason) + 1)))
+            seen.note("pauses", f"{_hhmm(clock(), hall)} counter {desk.counter} pauses ({reason})")
+            yield Wait(clock() + seconds)
+            yield Press(caller, ("pause",))
+            continue
+        closing = shift.stays_late and now >= plan.close
+        screen = yield Press(caller, ("show",))
+        # What the caller shows comes first: a key that did not get through (the controller did
+        # not answer in time) is pressed again, a citizen left at the counter is dealt with.
+        if screen.state in ("closed", "paused"):
+            again = ("open", *clerk_keys(shift.clerk), "enter") if screen.state == "closed" else ("pause",)
+            if (yield Press(caller, again)).state == screen.state:
+                yield Wait(clock() + IDLE_LOOK_S)
+            continue
+        if screen.ticket is not None and screen.ticket_state == "called":
+            yield from _serve(screen.ticket, desk, hall, plan, seen, clock, rng, speed)
+            continue
+        if screen.ticket is not None and screen.ticket_state == "serving":
+            yield Press(caller, ("finish", "1"))
+            seen.left(screen.ticket)
+            continue
+        if screen.waiting or closing or (desk.backup and now >= backup_look):
+            screen = yield Press(caller, ("call",))
+            if screen.ticket is not None and screen.ticket_state == "called":
+                yield from _serve(screen.ticket, desk, hall, plan, seen, clock, rng, speed)
+                continue
+            backup_look = clock() + IDLE_LOOK_S
+            if closing:
+                break  # the hall is closed and nobody this counter may serve is waiting
+        until = min(now + IDLE_LOOK_S, breaks[0][0] if breaks else math.inf, leaves_at,
+                    plan.close if shift.stays_late and now < plan.close else math.inf)
+        yield Wait(until, wake=True)
+    yield Press(caller, ("close", "enter"))
+    seen.note("sign_outs", f"{_hhmm(clock(), hall)} {shift.clerk} signs out at counter {desk.counter}")
+
+
+def _serve(label: str, desk: Desk, hall: Hall, plan: Plan, seen: Happenings, clock: Callable[[], float],
+           rng: random.Random, speed: float) -> Script:
+    """From the call to the next free moment: the citizen comes (or not), is served, rates."""
+    caller = desk.caller
+    called_at = clock()
+    seen.note("calls", f"{_hhmm(called_at, hall)} counter {desk.counter} calls {label}")
+    held = seen.holder(label)
+    if held is None:  # a ticket the crowd did not take (issued by hand, say): an ordinary citizen
+        held = Ticketed(Citizen(called_at, "", "", "normal", _mean_service(hall, desk), False,
+                                sum(plan.citizens.walk_s) / 2, None, None), called_at)
+    citizen = held.citizen
+    if citizen.no_show:
+        for _ in range(hall.dispatch.recall_limit):
+            yield Wait(clock() + plan.clerks.recall_s)
+            screen = yield Press(caller, ("recall",))
+            if screen.ticket != label or screen.ticket_state != "called":
+                break  # the controller marked the no-show itself
+        else:
+            yield Wait(clock() + plan.clerks.recall_s)
+            yield Press(caller, ("no_show",))
+        seen.left(label)
+        seen.note("no_shows", f"{_hhmm(clock(), hall)} {label} did not come to counter {desk.counter}")
+        return
+    yield Wait(clock() + citizen.walk_s)
+    screen = yield Press(caller, ("start",))
+    if screen.ticket != label or screen.ticket_state != "serving":
+        return  # not what the clerk expected: look at the caller again
+    services = list(hall.services)[:9]
+    if citizen.transfer is not None and citizen.transfer[0] in services:
+        to, service_s = citizen.transfer
+        yield Wait(clock() + rng.uniform(*TRANSFER_TALK_S))
+        screen = yield Press(caller, ("transfer", str(services.index(to) + 1)))
+        if screen.ticket != label:
+            seen.transferred(label, to, service_s)
+            seen.note("transfers", f"{_hhmm(clock(), hall)} counter {desk.counter} sends {label} to {to}")
+        yield Wait(clock() + rng.uniform(*plan.clerks.wrapup_s))
+        return
+    yield Wait(clock() + citizen.service_s)
+    screen = yield Press(caller, ("finish", "1"))
+    seen.left(label)
+    if screen.ticket == label:
+        return  # the controller did not take the finish: look again
+    seen.note("served", f"{_hhmm(clock(), hall)} counter {desk.counter} finished {label}")
+    if citizen.rating is not None and desk.evaluator is not None:
+        u, press_s = citizen.rating
+        target = hall.services[citizen.service].target_wait_s if citizen.service in hall.services else math.inf
+        level = level_for(u, called_at - held.printed_at > target, plan)
+        yield Wait(clock() + press_s)
+        for _ in range(PROMPT_LOOKS):
+            shown = yield Press(desk.evaluator, ("show",))
+            if shown.asking == label:
+                shown = yield Press(desk.evaluator, (str(level),))
+                if shown.thanked == level:
+                    seen.note("ratings", f"{_hhmm(clock(), hall)} {label} rates counter {desk.counter}: {level}")
+                    seen.note(f"rated_{level}")
+                break
+            yield Wait(clock() + PROMPT_LOOK_REAL_S * speed)
+        else:
+            seen.note("prompts_missed", f"{_hhmm(clock(), hall)} {desk.evaluator} never asked {label} for a rating")
+    yield Wait(clock() + rng.uniform(*plan.clerks.wrapup_s))
+
+
+def _mean_service(hall: Hall, desk: Desk) -> float:
+    counter = hall.counters[desk.counter]
+    first = (counter.primary or counter.backup)[0]
+    return hall.services[first].mean_service_s
+
+
+def _hhmm(at: float, hall: Hall) -> str:
+    return dt.datetime.fromtimestamp(at, hall.tz).strftime("%H:%M")
+
+
+# --- carrying the decisions out ----------------------------------------------------------------
+
+
+class Keypads(Protocol):
+    """How the crowd reaches the devices: press keys, get back what the device shows."""
+
+    def press(self, device: str, keys: tuple[str, ...]) -> object: ...
+
+
+class Clock(Protocol):
+    """The crowd's simulated clock: `now()` and `wait_until(t, event)` (returns early when the
+    event is set)."""
+
+    def now(self) -> float: ...
+
+    def wait_until(self, until: float, event: threading.Event) -> None: ...
+
+
+class SpedUpClock:
+    """Simulated time running `speed` times faster than `monotonic`, from `start` (epoch seconds)."""
+
+    def __init__(self, start: float, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.start, self.speed, self.monotonic = start, speed, monotonic
+        self.began = monotonic()
+
+    def now(self) -> float:
+        return self.start + (self.monotonic() - self.began) * self.speed
+
+    def wait_until(self, until: float, event: threading.Event) -> None:
+        left = (until - self.now()) / self.speed
+        if left > 0:
+            event.wait(left)
+
+
+class ControlKeypads:
+    """The simulated devices' control sockets (`hall sim press`), read as the crowd reads them."""
+
+    def __init__(self, directory: Path, hall: Hall, timeout: float = control.ANSWER_TIMEOUT_S) -> None:
+        self.directory, self.hall, self.timeout = directory, hall, timeout
+
+    def press(self, device: str, keys: tuple[str, ...]) -> object:
+        try:
+            ok, lines = control.send(self.directory, device, list(keys), self.timeout)
+        except (control.NoSimulator, OSError) as e:
+            raise DeviceGone(str(e)) from None
+        role = self.hall.device_role(device)
+        if not ok:
+            if role == "kiosk":  # e.g. "the kiosk did not deal with the press within 8 s"
+                return KioskAnswer(None, "not issued: " + lines[0])
+            raise CrowdError(f"{device} refused the keys {' '.join(keys)}: {lines[0]}")
+        if role == "kiosk":
+            return read_kiosk(lines)
+        if role == "evaluator":
+            return read_evaluator(lines)
+        return read_caller(lines)
+
+
+def act(script: Script, keypads: Keypads, clock: Clock, stop: threading.Event,
+        wake: threading.Event | None = None) -> None:
+    """Carry out a script until it ends or `stop` is set. A `Wait(wake=True)` also ends when
+    `wake` is set (and clears it)."""
+    result: object = None
+    idle = wake or stop
+    while not stop.is_set():
+        try:
+            step = script.send(result)
+        except StopIteration:
+            return
+        if isinstance(step, Press):
+            result = keypads.press(step.device, step.keys)
+        else:
+            clock.wait_until(step.until, idle if step.wake else stop)
+            if step.wake and wake is not None:
+                wake.clear()
+            result = None
+
+
+class Crowd:
+    """The whole crowd on threads: one per kiosk (its citizens in turn), one per counter (its
+    clerks' shifts in turn). `start()`, then `stop()` or `join()`; `seen` has what happened."""
+
+    def __init__(self, hall: Hall, plan: Plan, keypads: Keypads, clock: Clock, *, seed: int = 1,
+                 speed: float = SPEED, transfer_share: float = TRANSFER_SHARE) -> None:
+        self.hall, self.plan, self.keypads, self.clock, self.speed = hall, plan, keypads, clock, speed
+        self.desks = desks(hall)
+        for shift in plan.shifts:
+            clerk_keys(shift.clerk)  # a staff number the keypad cannot type: say so now
+        self.citizens = plan_arrivals(hall, plan, seed, transfer_share)
+        self.stopping = threading.Event()
+        self.wakes = {n: threading.Event() for n in self.desks}
+        self.seen = Happenings(on_ticket=self._wake)
+        self.seed = seed
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def shifts(self) -> dict[int, list[PlannedShift]]:
+        out: dict[int, list[PlannedShift]] = {}
+        for shift in sorted(self.plan.shifts, key=lambda s: s.start):
+            if shift.counter in self.desks:
+                out.setdefault(shift.counter, []).append(shift)
+        return out
+
+    def start(self) -> Crowd:
+        now = self.clock.now
+        for kiosk in self.hall.kiosks:
+            theirs = [c for c in self.citizens if c.kiosk == kiosk]
+            script = kiosk_queue(kiosk, theirs, self.hall, self.seen, now, self.speed)
+            self._spawn(f"crowd-{kiosk}", script, None)
+        for counter, shifts in self.shifts.items():
+            rng = random.Random(f"{self.seed}/clerks/{counter}")
+            scripts = [clerk_shift(s, self.desks[counter], self.hall, self.plan, self.seen, now, rng, self.speed)
+                       for s in shifts]
+            self._spawn(f"crowd-counter-{counter}", _one_after_another(scripts), self.wakes[counter])
+        return self
+
+    def _spawn(self, name: str, script: Script, wake: threading.Event | None) -> None:
+        def run() -> None:
+            try:
+                act(script, self.keypads, self.clock, self.stopping, wake)
+            except CrowdError as e:
+                self.seen.problem(f"{name.removeprefix('crowd-')}: {e}")
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _wake(self, service: str) -> None:
+        for n, desk in self.desks.items():
+            if service in desk.serves:
+                self.wakes[n].set()
+
+    @property
+    def done(self) -> bool:
+        """Every citizen has taken a ticket and every clerk has signed out (or the crowd stopped)."""
+        return bool(self._threads) and not any(t.is_alive() for t in self._threads)
+
+    def join(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.done
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop pressing: every thread ends after the press it is making."""
+        self.stopping.set()
+        for wake in self.wakes.values():
+            wake.set()
+        self.join(timeout)
+
+
+def _one_after_another(scripts: list[Script]) -> Script:
+    for script in scripts:
+        yield from script
+
+
+# --- `hall sim crowd` -------------------------------------------------------------------------
+
+
+def speed_value(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= speed <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MAX_SPEED:g}")
+    return speed
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hall sim crowd", description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", required=True, type=Path, help="the hall file")
+    p.add_argument("--scenario", required=True, type=Path, help="the day (see docs/simulate.md)")
+    p.add_argument("--speed", type=speed_value, default=SPEED,
+                   help=f"simulated seconds per real second (1-{MAX_SPEED:g}, default {SPEED:g})")
+    p.add_argument("--seed", type=int, default=1, help="the random day (default 1)")
+    p.add_argument("--control", type=Path, help="the simulators' control directory (default: HALL_SIM_DIR, …)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`hall sim crowd`: play the scenario's day on running simulated devices until it ends or Ctrl-C."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
+    try:
+        hall = config.load(args.config)
+        plan = plan_day(hall, scenarios.load(args.scenario, hall))
+        crowd = Crowd(hall, plan, ControlKeypads(control.control_dir(args.control), hall),
+                      SpedUpClock(plan.start, args.speed), seed=args.seed, speed=args.speed)
+    except (config.ConfigError, scenarios.ScenarioError, CrowdError) as e:
+        print(f"hall sim crowd: {e}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"hall sim crowd: {len(crowd.citizens)} citizens today at {hall.names.en}, {args.speed:g}x; Ctrl-C stops",
+          flush=True)
+    crowd.start()
+    while not stop.wait(0.5) and not crowd.done:
+        pass
+    crowd.stop()
+    counts, _, problems = crowd.seen.snapshot()
+    print("hall sim crowd: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if not k.startswith("rated_")))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
