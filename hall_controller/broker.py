@@ -231,7 +231,8 @@ class MosquittoBroker:
         self._close_log()
         self._log = open(self.log_path, "wb")  # a fresh log per start, so old lines cannot mislead
         self._process = subprocess.Popen([self.binary, "-c", str(conf)], stdin=subprocess.DEVNULL,
-                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_die_with_parent)
         probe_host = LOOPBACK if self.host in ("0.0.0.0", "::") else self.host
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -251,6 +252,18 @@ class MosquittoBroker:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to stop it when the program that started it dies,
+    even by kill -9, so a spawned broker never outlives its program (and never holds its port).
+    Linux ties this to the thread that started it: start brokers from a thread that lives as long
+    as the broker should (the main thread, as every program here does)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the program's own clean-up is all there is
 
 
 class _PortTaken(Exception):

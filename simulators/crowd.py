@@ -53,7 +53,7 @@ from devices.caller import words
 from hall import config
 from hall.config import PAUSE_REASONS, Hall
 from simulators import control, scenario as scenarios
-from simulators.day import Plan, PlannedShift, _cumulative, _sampler, plan_day
+from simulators.day import Plan, PlannedShift, cumulative_shares, service_time_sampler, plan_day
 from simulators.scenario import LEVELS
 
 log = logging.getLogger("hall.sim.crowd")
@@ -100,7 +100,7 @@ def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRA
     each with their draws. Pure: the same hall, plan and seed give the same list."""
     rng = random.Random(f"{seed}/crowd")
     kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
-    draw = {s: _sampler(t, rng) for s, t in plan.service_times.items()}
+    draw = {s: service_time_sampler(t, rng) for s, t in plan.service_times.items()}
     mean = {s.id: s.mean_service_s for s in hall.services.values()}
     c = plan.citizens
     times: list[tuple[float, str]] = []
@@ -139,7 +139,7 @@ def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRA
 def level_for(u: float, late: bool, plan: Plan) -> int:
     """The rating key a citizen presses: the scenario's mix, or its mix for a wait past the target."""
     c = plan.citizens
-    shares = _cumulative(c.mix_over_target if late and c.mix_over_target else c.mix)
+    shares = cumulative_shares(c.mix_over_target if late and c.mix_over_target else c.mix)
     return LEVELS[min(bisect.bisect_right(shares, u), len(LEVELS) - 1)]
 
 

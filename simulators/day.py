@@ -210,10 +210,10 @@ class _Day:
                       for n, c in hall.counters.items()}
         self.serving = {s: [d for d in self.desks.values() if s in d.levels] for s in hall.services}
         self.kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
-        self.draw_service = {s: _sampler(t, self.crowd) for s, t in plan.service_times.items()}
+        self.draw_service = {s: service_time_sampler(t, self.crowd) for s, t in plan.service_times.items()}
         c = plan.citizens
-        self.mix = _cumulative(c.mix)
-        self.mix_late = _cumulative(c.mix_over_target or c.mix)
+        self.mix = cumulative_shares(c.mix)
+        self.mix_late = cumulative_shares(c.mix_over_target or c.mix)
         self.handlers = (self._arrival, self._shift_start, self._shift_end, self._break, self._resume,
                          self._ready, self._reached, self._recall, self._finish, self._rating)
 
@@ -466,7 +466,7 @@ class _Day:
         self._next(desk)
 
 
-def _sampler(t: ServiceTime, rng: random.Random):
+def service_time_sampler(t: ServiceTime, rng: random.Random):
     """A function drawing one service time (seconds) from `rng`."""
     mean = t.mean_s
     if t.exponential:
@@ -479,7 +479,7 @@ def _sampler(t: ServiceTime, rng: random.Random):
     return lambda: rng.lognormvariate(mu, sigma)
 
 
-def _cumulative(shares: tuple[float, ...]) -> list[float]:
+def cumulative_shares(shares: tuple[float, ...]) -> list[float]:
     out = list(itertools.accumulate(shares))
     out[-1] = math.inf                          # rounding never picks a level past the last
     return out

@@ -184,6 +184,9 @@ class Engine:
             service, klass, since = appt.service, "appointment", max(now, appt.slot_start)
         else:
             service, klass, since = self._service(c.service), c.klass, now
+            kiosk = self.hall.kiosks.get(c.kiosk) if c.kiosk is not None else None
+            if kiosk is not None and service not in kiosk.services:
+                raise Refused("unknown_service", f"kiosk {c.kiosk} does not issue {service!r} tickets")
             if klass not in ("normal", "priority"):
                 raise Refused("bad_class", f"a kiosk can issue normal or priority tickets, not {klass!r}")
         number = s.next_number[service]
@@ -303,12 +306,15 @@ class Engine:
         requeued = list(desk.held)
         for ticket_id in requeued:
             self._emit(ev.TicketRequeued(self.now, ticket_id, c.counter))
+        sent_here = self.state.waiting.sent_to(c.counter)
+        for t in sent_here:  # sent to this counter by name: back to their service's queue, same place
+            self._emit(ev.TicketReturned(self.now, t.id, c.counter))
         if desk.prompt is not None:  # a press after the clerk left would be credited to nobody present
             self._emit(ev.RatingClosed(self.now, desk.prompt, c.counter, "counter_closed"))
         self._emit(ev.CounterClosed(self.now, c.counter))
         self._review_counter(c.counter)
-        # a held ticket may belong to a service this counter does not serve (sent to it by name)
-        for service in dict.fromkeys(self.state.tickets[t].service for t in requeued):
+        # a held or returned ticket may belong to a service this counter does not serve
+        for service in dict.fromkeys([self.state.tickets[t].service for t in requeued] + [t.service for t in sent_here]):
             self._review_service(service)
 
     def _refuse_if_busy(self, desk) -> None:
@@ -460,7 +466,7 @@ class Engine:
         if old is not None and old.paper != c.paper:
             self._clear(("printer_paper", c.device))
         if c.paper in ("low", "out"):
-            self._raise("printer_paper", c.device, f"kiosk {c.device}: paper {c.paper}")
+            self._raise("printer_paper", c.device, f"{self.hall.device_role(c.device)} {c.device}: paper {c.paper}")
         if old is not None and old.fault != c.fault:
             self._clear(("device_fault", c.device))
         if c.fault:

@@ -168,6 +168,15 @@ class TicketRequeued:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketReturned:
+    """A ticket sent to a counter by name went back to its service's queue (that counter closed),
+    keeping its place."""
+    at: float
+    ticket: str
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
 class TicketTransferred:
     at: float
     ticket: str
@@ -307,7 +316,7 @@ class FollowUpClosed:
 Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | OfflineBlockLeased
          | TicketIssuedOffline | AppointmentBooked | CounterOpened | CounterClosed | CounterPaused
          | CounterResumed | TicketCalled | TicketRecalled | TicketNoShow | ServiceStarted | TicketHeld
-         | TicketResumed | TicketRequeued | TicketTransferred | TicketDone | TicketReinstated
+         | TicketResumed | TicketRequeued | TicketReturned | TicketTransferred | TicketDone | TicketReinstated
          | RatingPrompted | RatingClosed | RatingRecorded | AlertRaised | AlertCleared
          | AlertAcknowledged | DeviceReported | NoticeSet | IncidentSet | FollowUpOpened | FollowUpNoted
          | FollowUpClosed)

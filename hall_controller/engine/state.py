@@ -309,6 +309,12 @@ class HallState:
         t.counter, t.recalls = None, 0
         self._enqueue(t)
 
+    def _ticket_returned(self, e: ev.TicketReturned) -> None:
+        t = self.tickets[e.ticket]
+        self.waiting.remove(t)
+        t.to_counter = None
+        self.waiting.add(t)
+
     def _ticket_transferred(self, e: ev.TicketTransferred) -> None:
         t = self.tickets[e.ticket]
         t.move("transfer")
@@ -410,7 +416,8 @@ class HallState:
             "devices": rows(self.devices), "active_alerts": dict(self.active_alerts),
             "waiting": sorted(t.key for t in self.waiting.tickets()),
             "waiting_count": dict(self.waiting.count),
-            "days": dict(self.days), "next_number": dict(self.next_number),
+            "days": dict(self.days), "day_started_at": dict(self.day_started_at),
+            "next_reset": dict(self.next_reset), "next_number": dict(self.next_number),
             "lease_top": dict(self.lease_top), "leases": dict(self.leases),
             "used_offline": sorted(self.used_offline), "seq": self.seq, "call_seq": self.call_seq,
             "alert_seq": self.alert_seq, "notice": self.notice,

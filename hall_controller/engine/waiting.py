@@ -125,6 +125,10 @@ class WaitingRoom:
         """How many tickets of `service` would be called before a ticket with this key."""
         return sum(self._lists[(service, k)].bisect_left(key) for k in TICKET_CLASSES)
 
+    def sent_to(self, counter: int) -> list[Ticket]:
+        """The tickets waiting for this counter by name, longest waiting first."""
+        return [self._by_seq[key[1]] for key in self._direct.get(counter, ())]
+
     def direct_count(self, counter: int) -> int:
         """Tickets transferred to this counter by name, waiting for it."""
         direct = self._direct.get(counter)

@@ -275,8 +275,6 @@ def test_hold_of_a_ticket_not_being_served_is_refused(shift, at_counter_2):
     shift.refuse(cmd.Hold(2), "bad_state")
 
 
-@pytest.mark.xfail(strict=True, reason="no event puts a waiting ticket sent to a counter back in its "
-                   "service's queue (TicketRequeued is for held tickets); needs an engine API change")
 def test_closing_a_counter_returns_tickets_sent_to_it_by_name_to_their_queue(shift):
     t = shift.issue("social")
     shift.open(1, 2, 3)

@@ -75,6 +75,10 @@ def busy_day(shift) -> None:
     checked_in = do(cmd.RequestTicket(appointment="XY12"))[0]
     do(cmd.ConfirmPrinted(checked_in.ticket))
     do(cmd.ReportDevice("E2", online=True))
+    shift.issue("social")
+    shift.serve(1)
+    do(cmd.Transfer(1, to_counter=3))                          # sent to counter 3 by name...
+    do(cmd.CloseCounter(3))                                    # ...which closes: back to the queue
 
 
 def test_a_busy_day_emits_every_kind_of_event(shift):
