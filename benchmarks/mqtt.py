@@ -172,7 +172,7 @@ def percentile(values: list[float], p: float) -> float:
 def start_controller(workdir: Path, url: str, sync: str = "full") -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(workdir / "hall.toml"),
                              "--broker", url, "--db", str(workdir / f"journal-{sync}.db"), "--log-level", "WARNING",
-                             "--journal-sync", sync],
+                             "--journal-sync", sync, "--web", "off"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc
 

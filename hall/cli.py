@@ -25,6 +25,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "simulate": ("simulators.simulate_cli:main", "fast simulation of a whole day on the engine, JSON results"),
     "report": ("hall_controller.report_cli:main", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
+    "user": ("hall_controller.users_cli:main", "the management web's users: add, list, passwd, remove"),
     "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
 }

@@ -10,6 +10,16 @@ and the retained board. Under light load a batch is one message; under a burst i
 and the fsync is shared. Bad input of any kind gets an error reply where there is someone to
 reply to, a log line, and changes nothing; the loop keeps running. The loop also owns the
 reconnection to the broker (with backoff), and re-subscribes on every connect.
+
+The management web runs on other threads and never touches the engine. It meets the loop here:
+`submit(command)` queues a staff command (a notice, an acknowledged alert, a follow-up note) that
+the loop applies in its next batch with the devices' messages, journals and commits like theirs,
+then answers through a `concurrent.futures.Future`; `query(fn)` runs `fn(engine)` on the loop
+thread between batches, for reads that need the engine; and `live` is a plain snapshot of the
+hall (built by an injected `live_view(engine)`, rebuilt at most every BOARD_EVERY_S when something
+changed, with a version number) that the web's streams read without touching the engine. A
+socketpair wakes the loop's select() when something is submitted. While the broker is away the
+loop still serves the web.
 """
 
 from __future__ import annotations
@@ -20,8 +30,10 @@ import select
 import socket
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Callable
 
 import paho.mqtt.client as paho
 
@@ -48,7 +60,24 @@ CORK = getattr(socket, "TCP_CORK", None)
 #: events that change no counter's view (a reserved ticket is not yet in any queue)
 QUIET_FOR_COUNTERS = frozenset({ev.TicketReserved, ev.RatingRecorded, ev.AlertRaised, ev.AlertCleared,
                                 ev.AlertAcknowledged, ev.DeviceReported, ev.NoticeSet, ev.AppointmentBooked,
-                                ev.OfflineBlockLeased, ev.RatingPrompted, ev.RatingClosed})
+                                ev.OfflineBlockLeased, ev.RatingPrompted, ev.RatingClosed, ev.IncidentSet,
+                                ev.FollowUpOpened, ev.FollowUpNoted, ev.FollowUpClosed})
+
+
+class GatewayStopped(RuntimeError):
+    """The controller's loop has stopped: a command or question from the web was not carried out."""
+
+
+@dataclass(frozen=True)
+class Live:
+    """The hall as the web shows it, rebuilt on the loop thread; safe to read from any thread."""
+    version: int          # grows by one whenever `view` or `broker` changes
+    at: float             # controller time of the rebuild
+    broker: bool          # connected to the broker
+    view: dict | None     # what `live_view(engine)` made; None before the first rebuild
+
+
+_COMMAND, _QUERY = "command", "query"
 
 
 @dataclass
@@ -76,7 +105,8 @@ def _cork(sock, on: bool) -> None:
 
 class Gateway:
     def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
-                 clock=time.time, client_id: str | None = None):
+                 clock=time.time, client_id: str | None = None,
+                 live_view: Callable[[object], dict] | None = None):
         self.hall = hall
         self.durable = durable
         self.engine = durable.engine
@@ -91,6 +121,17 @@ class Gateway:
         self._board_at = 0.0
         self._next_tick = 0.0
         self._started_at = clock()
+        self._live_view = live_view
+        self.live = Live(0, self._started_at, False, None)
+        self._live_dirty = live_view is not None
+        self._live_at = 0.0
+        self._live_listeners: list[Callable[[Live], None]] = []
+        self._inbox: deque[tuple[str, object, Future]] = deque()  # from the web's threads
+        self._inbox_lock = threading.Lock()
+        self._stopped = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
         self.connected = threading.Event()
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
@@ -122,28 +163,104 @@ class Gateway:
             return
         client.publish(topics.controller_state(self.hall.id), self._controller_state(True), qos=1, retain=True)
         self.connected.set()
+        self._live_dirty = self._live_view is not None
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self.connected.is_set():
             log.warning("lost the broker (%s); reconnecting", reason_code)
         self.connected.clear()
+        self._live_dirty = self._live_view is not None
 
     def _on_message(self, client, userdata, msg) -> None:
         self._arrived.append((msg.topic, msg.payload))
+
+    # --- the web's way in (any thread) -------------------------------------------------------
+
+    def submit(self, command) -> Future:
+        """Apply an engine command in the loop's next batch; the future gets its `Result` (events,
+        or the refusal) once it is committed. Cancelling the future before then withdraws it."""
+        return self._post(_COMMAND, command)
+
+    def query(self, fn: Callable[[object], object]) -> Future:
+        """Run `fn(engine)` on the loop thread between batches; the future gets what it returns
+        (or raises what it raised). `fn` must only read, and return plain data."""
+        return self._post(_QUERY, fn)
+
+    def add_live_listener(self, listener: Callable[[Live], None]) -> None:
+        """`listener(live)` is called on the loop thread after each new version: keep it short."""
+        self._live_listeners.append(listener)
+
+    def remove_live_listener(self, listener: Callable[[Live], None]) -> None:
+        if listener in self._live_listeners:
+            self._live_listeners.remove(listener)
+
+    def _post(self, kind: str, item: object) -> Future:
+        future: Future = Future()
+        with self._inbox_lock:
+            if self._stopped:
+                future.set_exception(GatewayStopped("the hall controller is stopping"))
+                return future
+            self._inbox.append((kind, item, future))
+            try:
+                self._wake_w.send(b"\0")
+            except BlockingIOError:
+                pass  # the loop has many wake-ups waiting already
+        return future
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _take_inbox(self) -> tuple[list, list]:
+        commands, questions = [], []
+        while self._inbox:
+            kind, item, future = self._inbox.popleft()
+            if future.set_running_or_notify_cancel():  # False: withdrawn, so not carried out
+                (commands if kind is _COMMAND else questions).append((item, future))
+        return commands, questions
+
+    def _close_inbox(self) -> None:
+        with self._inbox_lock:
+            self._stopped = True
+            while self._inbox:
+                _, _, future = self._inbox.popleft()
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(GatewayStopped("the hall controller stopped"))
+            self._wake_r.close()
+            self._wake_w.close()
 
     # --- running ----------------------------------------------------------------------------
 
     def serve(self, stop: threading.Event) -> None:
         """Run until `stop` is set: connect, then read, process, write, tick; reconnect if lost."""
         delay = RECONNECT_S[0]
-        while not stop.is_set():
-            if not self._connect():
-                stop.wait(delay)
-                delay = min(delay * 2, RECONNECT_S[1])
-                continue
-            delay = RECONNECT_S[0]
-            self._run_connected(stop)
-        self._say_goodbye()
+        try:
+            while not stop.is_set():
+                if not self._connect():
+                    self._wait_offline(stop, delay)
+                    delay = min(delay * 2, RECONNECT_S[1])
+                    continue
+                delay = RECONNECT_S[0]
+                self._run_connected(stop)
+            self._say_goodbye()
+        finally:
+            self._close_inbox()
+
+    def _wait_offline(self, stop: threading.Event, delay: float) -> None:
+        """Between attempts to reach the broker the web is still served (what it changes is
+        journalled; paho keeps the announcements until the broker is back)."""
+        deadline = time.monotonic() + delay
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self._wake_r], [], [], min(left, 0.25))
+            if readable:
+                self._drain_wake()
+            if self._inbox:
+                self.process([])
+            if self._live_dirty:
+                self._refresh_live(self.clock())
 
     def _connect(self) -> bool:
         try:
@@ -163,14 +280,16 @@ class Gateway:
             now = self.clock()
             wait = max(0.0, min(self._next_tick - now, BOARD_EVERY_S))
             pending = getattr(sock, "pending", lambda: 0)()
-            readable, writable, _ = select.select([sock], [sock] if client.want_write() else [], [],
+            readable, writable, _ = select.select([sock, self._wake_r], [sock] if client.want_write() else [], [],
                                                   0 if pending else wait)
             _cork(sock, True)  # the acknowledgements, replies and calls of this round leave together
             try:
-                if readable or pending:
+                if self._wake_r in readable:
+                    self._drain_wake()
+                if sock in readable or pending:
                     if not self._read_all(sock):
                         return
-                if self._arrived:
+                if self._arrived or self._inbox:
                     batch, self._arrived = self._arrived, []
                     self.process(batch)
                 if client.want_write() and client.loop_write() != paho.MQTT_ERR_SUCCESS:
@@ -184,6 +303,8 @@ class Gateway:
                 self._next_tick = now + TICK_S
             if self._board_dirty and now - self._board_at >= BOARD_EVERY_S:
                 self._publish_board(now)
+            if self._live_dirty and now - self._live_at >= BOARD_EVERY_S:
+                self._refresh_live(now)
 
     def _read_all(self, sock) -> bool:
         """Read every message already waiting (up to MAX_BATCH); False if the connection is lost."""
@@ -210,6 +331,7 @@ class Gateway:
 
     def process(self, batch: list[tuple[str, bytes]]) -> None:
         now = self.clock()
+        web, questions = self._take_inbox() if self._inbox else ((), ())
         pending: list[Pending] = []
         in_batch: dict[tuple[str, str], Pending] = {}
         device_reports: list = []
@@ -250,18 +372,16 @@ class Gateway:
         commands = [(cmd, now) for cmd in device_reports]
         for item in pending:
             commands += [(cmd, now) for cmd in item.commands]
-        results = self.durable.apply(commands)
-        events = [e for r in results for e in r.events]
-        position = len(device_reports)
-        for item in pending:
-            item.results = results[position:position + len(item.commands)]
-            position += len(item.commands)
-            reply = self._reply(item)
-            if reply is not None:
-                self.durable.remember_reply(item.device, item.message.id, reply.decode())
-                self._remember(item.device, item.message.id, reply)
-                replies.append((item.device, reply))
-        self.durable.commit()
+        if web:
+            commands += [(command, now) for command, _ in web]
+        try:
+            results = self._apply_and_commit(commands, pending, replies, len(device_reports))
+        except BaseException as e:
+            for _, future in web:
+                future.set_exception(e)
+            raise
+        for (_, future), result in zip(web, results[len(results) - len(web):]):
+            future.set_result(result)
         for key in duplicates:
             reply = self.recent.get(key)
             if reply is not None:
@@ -272,7 +392,25 @@ class Gateway:
             # that is gone just the same; a device that misses its reply asks again and gets the
             # journalled one. QoS 1 would only add an acknowledgement to process per reply.
             self.client.publish(topics.device_down(self.hall.id, device), reply, qos=0)
-        self._announce(events)
+        self._announce([e for r in results for e in r.events])
+        for fn, future in questions:
+            try:
+                future.set_result(fn(self.engine))
+            except Exception as e:  # noqa: BLE001 - the asker's error, handed back to the asker
+                future.set_exception(e)
+
+    def _apply_and_commit(self, commands: list, pending: list[Pending], replies: list, position: int) -> list[Result]:
+        results = self.durable.apply(commands)
+        for item in pending:
+            item.results = results[position:position + len(item.commands)]
+            position += len(item.commands)
+            reply = self._reply(item)
+            if reply is not None:
+                self.durable.remember_reply(item.device, item.message.id, reply.decode())
+                self._remember(item.device, item.message.id, reply)
+                replies.append((item.device, reply))
+        self.durable.commit()
+        return results
 
     def _accept(self, device: str, payload: bytes, replies: list) -> Pending | None:
         """Check a device's message; on any problem, queue an error reply where possible."""
@@ -362,6 +500,7 @@ class Gateway:
             self.client.publish(out.topic, envelope.encode(out.message), qos=out.qos, retain=out.retain)
         if events:
             self._board_dirty = True
+            self._live_dirty = self._live_view is not None
             if any(type(e) not in QUIET_FOR_COUNTERS for e in events):
                 self._push_views()
 
@@ -374,7 +513,7 @@ class Gateway:
                 self.client.publish(topics.device_down(self.hall.id, caller.id), envelope.encode(message), qos=1)
 
     def _publish_board(self, now: float) -> None:
-        board = views.board(self.engine)
+        board = views.fit_board(views.board(self.engine), envelope.MAX_BYTES - 512)  # room for the envelope
         text = json.dumps(board, sort_keys=True, ensure_ascii=False)
         self._board_dirty = False
         self._board_at = now
@@ -383,6 +522,25 @@ class Gateway:
         self._board = text
         message = envelope.make_message("board.snapshot", board)
         self.client.publish(topics.board(self.hall.id), envelope.encode(message), qos=1, retain=True)
+
+    def _refresh_live(self, now: float) -> None:
+        self._live_dirty = False
+        self._live_at = now
+        try:
+            view = self._live_view(self.engine)
+        except Exception:  # noqa: BLE001 - a fault in the web's view must not stop the hall
+            log.exception("the live view of the hall failed; the web keeps the previous one")
+            return
+        broker = self.connected.is_set()
+        old = self.live
+        if view == old.view and broker == old.broker:
+            return
+        self.live = live = Live(old.version + 1, now, broker, view)
+        for listener in list(self._live_listeners):
+            try:
+                listener(live)
+            except Exception:  # noqa: BLE001 - same: the web's problem, logged, the hall goes on
+                log.exception("a listener of the live view failed")
 
     def status_url(self, ticket_id: str) -> str:
         return self.hall.ticket_url + views.status_token(self.secret, ticket_id)

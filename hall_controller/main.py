@@ -1,5 +1,6 @@
 """`hall controller`: the hall server. Loads the hall, rebuilds the engine from its journal,
-connects to the broker (or starts one), and serves until Ctrl-C or SIGTERM."""
+connects to the broker (or starts one), serves the management web (--web, on a thread of its
+own), and runs until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from hall_controller.broker import BrokerError, running_broker
 from hall_controller.durable import DurableEngine
 from hall_controller.gateway import Gateway
 from hall_controller.journal import JournalError
+from hall_controller.web.server import WebError, parse_listen
 
 log = logging.getLogger("hall.controller")
 
@@ -43,6 +45,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--journal-sync", choices=("full", "normal"), default="full",
                    help="full: each commit reaches the disk before any reply (survives a power cut); "
                         "normal: it reaches the operating system (survives a crash, faster). Default: full")
+    p.add_argument("--web", default="127.0.0.1:8080", metavar="HOST:PORT",
+                   help="where the management web listens, or off (default: %(default)s)")
+    p.add_argument("--users", type=Path, default=Path("var/users.db"),
+                   help="the web's users (add them with `hall user add`; default: %(default)s)")
+    p.add_argument("--web-proxy", metavar="ADDRESS",
+                   help="the address of a reverse proxy in front of the web (for TLS): its X-Forwarded-For "
+                        "and X-Forwarded-Proto headers are believed, nobody else's")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     return p
 
@@ -50,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
+    try:
+        listen = parse_listen(args.web)
+    except WebError as e:
+        print(f"hall controller: {e}", file=sys.stderr)
+        return 2
     try:
         hall = config.load(args.config)
         started = time.perf_counter()
@@ -68,10 +82,42 @@ def main(argv: list[str]) -> int:
     try:
         with running_broker(args.broker) as url:
             print(f"HALL_MQTT_URL={url}", flush=True)
-            Gateway(hall, durable, url, secret=secret).serve(stop)
-    except (BrokerUrlError, BrokerError) as e:
+            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None)
+            web = start_web(hall, gateway, args, listen) if listen else None
+            try:
+                gateway.serve(stop)
+            finally:
+                if web is not None:
+                    web.stop()
+    except (BrokerUrlError, BrokerError, WebError) as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
     finally:
         durable.close()
     return 0
+
+
+def web_view():
+    from hall_controller.web.snapshots import live_hall
+    return live_hall
+
+
+def start_web(hall, gateway: Gateway, args, listen: tuple[str, int]):
+    """The management web on its own thread, sharing the gateway (web/ explains how)."""
+    from hall_controller.web.app import create_app
+    from hall_controller.web.server import WebServer
+    from hall_controller.web.site import Site
+    from hall_controller.web.users import UserError, UsersStore
+
+    try:
+        users = UsersStore(args.users)
+    except UserError as e:
+        raise WebError(str(e)) from None
+    site = Site(hall, gateway, users, args.db)
+    server = WebServer(create_app(site), *listen, on_stop=site.feed.close, trusted_proxy=args.web_proxy)
+    server.start()
+    print(f"HALL_WEB_URL={server.url}", flush=True)
+    if users.count() == 0:
+        log.warning("the management web has no users yet: add one with `hall user add NAME --role admin --users %s`",
+                    args.users)
+    return server

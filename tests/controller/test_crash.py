@@ -47,7 +47,7 @@ def controller_process(tmp_path) -> Iterator[Callable[[str], subprocess.Popen]]:
         with open(tmp_path / f"controller-{len(started)}.log", "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "hall", "controller", "--config", str(EXAMPLE), "--broker", url,
-                 "--db", str(tmp_path / "journal.db"), "--log-level", "WARNING"],
+                 "--db", str(tmp_path / "journal.db"), "--log-level", "WARNING", "--web", "off"],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
         started.append(process)
         return process

@@ -113,7 +113,8 @@ def test_after_a_restart_the_calls_the_board_held_are_shown_not_announced(broker
 def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns(broker_url, screens, tmp_path):
     def controller() -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(ROOT / "examples/hall.toml"),
-                                 "--broker", broker_url, "--db", str(tmp_path / "journal.db"), "--log-level", "WARNING"],
+                                 "--broker", broker_url, "--db", str(tmp_path / "journal.db"), "--log-level", "WARNING",
+                                 "--web", "off"],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     screen = screens(broker_url)

@@ -1,0 +1,56 @@
+"""Everything the web's pages share, in one object the app carries (`request.app.state.site`).
+
+Built once by `create_app`; each part is injected, so tests give a clock they can move, small
+timeouts or a tight budget, and the real controller gives its gateway.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+from hall.config import Hall
+from hall_controller.web.access import LoginThrottle, Sessions
+from hall_controller.web.feed import HallPort, LiveFeed, TicketIndex, TicketWatch
+from hall_controller.web.ratelimit import AddressBudget
+from hall_controller.web.render import Pages
+from hall_controller.web.users import UsersStore
+
+
+@dataclass
+class Site:
+    hall: Hall
+    port: HallPort                       # the controller's gateway
+    users: UsersStore
+    journal_path: Path                   # read (read-only) by the reports
+    clock: Callable[[], float] = time.time
+    sessions: Sessions | None = None
+    throttle: LoginThrottle | None = None
+    ticket_budget: AddressBudget | None = None
+    stream_check_s: float = 20.0         # how often a live stream checks that its session still lives
+    pages: Pages = field(init=False)
+    feed: LiveFeed = field(init=False)
+    watch: TicketWatch = field(init=False)
+    index: TicketIndex = field(init=False)
+    ticket_prefix: str = field(init=False)
+    report_cache: dict = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.sessions = self.sessions or Sessions(clock=self.clock)
+        self.throttle = self.throttle or LoginThrottle(clock=self.clock)
+        self.ticket_budget = self.ticket_budget or AddressBudget()
+        self.pages = Pages(self.hall.timezone)
+        self.feed = LiveFeed(self.port)
+        self.watch = TicketWatch(self.port, self.feed)
+        self.index = TicketIndex(self.port)
+        self.ticket_prefix = ticket_prefix(self.hall.ticket_url)
+
+
+def ticket_prefix(ticket_url: str) -> str:
+    """The path before the token in the ticket links: "/t/" for "http://hall.local:8080/t/" (the
+    kiosk prints that URL plus the token). A link straight under the root works too: its route
+    comes last, after every page's."""
+    return urlparse(ticket_url).path or "/"
