@@ -133,6 +133,7 @@ class Gateway:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.connected = threading.Event()
+        self._leaving = False
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
         self.client.max_inflight_messages_set(0)  # unlimited; also keeps paho from scanning every
@@ -166,7 +167,9 @@ class Gateway:
         self._live_dirty = self._live_view is not None
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        if self.connected.is_set():
+        if self._leaving:
+            log.info("disconnected from the broker")
+        elif self.connected.is_set():
             log.warning("lost the broker (%s); reconnecting", reason_code)
         self.connected.clear()
         self._live_dirty = self._live_view is not None
@@ -319,6 +322,7 @@ class Gateway:
         return True
 
     def _say_goodbye(self) -> None:
+        self._leaving = True
         if self.client.socket() is not None:
             info = self.client.publish(topics.controller_state(self.hall.id), self._controller_state(False),
                                        qos=1, retain=True)

@@ -40,6 +40,9 @@ TRANSITIONS: dict[TicketState, dict[str, TicketState]] = {
 }
 
 
+PRESS_SLACK_S = 0.5
+
+
 class IllegalTransition(RuntimeError):
     """The engine itself tried an impossible move: a bug in the engine, never the user's fault."""
 
@@ -117,9 +120,11 @@ class RatingPrompt:
     level: int | None = None
 
     def accepts(self, pressed_at: float) -> bool:
-        """A press counts if it happened while the prompt was open, however late it arrives."""
+        """A press counts if it happened while the prompt was open, however late it arrives.
+        Times on the wire have millisecond resolution and come from another machine's clock:
+        half a second either side of the window is still inside it."""
         end = self.closed_at if self.closed_at is not None else self.deadline
-        return self.level is None and self.opened_at <= pressed_at <= end
+        return self.level is None and self.opened_at - PRESS_SLACK_S <= pressed_at <= end + PRESS_SLACK_S
 
 
 @dataclass(slots=True, eq=False)

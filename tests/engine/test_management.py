@@ -138,3 +138,18 @@ def test_prompts_are_forgotten_once_rated_but_wait_hours_for_a_late_press(shift)
     shift.issue("social")
     assert unrated not in prompts
     assert rebuilt(shift.engine.hall, shift.journal).state.snapshot() == shift.engine.state.snapshot()
+
+
+@pytest.mark.parametrize("offset, counts", [(-0.3, True), (-0.6, False)])
+def test_a_press_stamped_a_moment_before_the_prompt_still_counts(open_2, offset, counts):
+    """Wire times have millisecond resolution and come from the evaluator's clock."""
+    open_2.issue("social")
+    open_2.serve(2)
+    open_2.finish(2)
+    prompt = open_2.engine.state.prompts[open_2.engine.state.desks[2].prompt]
+    rating = cmd.SubmitRating(prompt.id, 4, pressed_at=prompt.opened_at + offset)
+    if counts:
+        open_2.do(rating)
+        assert prompt.level == 4
+    else:
+        open_2.refuse(rating, "rating_closed")
