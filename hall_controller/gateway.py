@@ -275,39 +275,48 @@ class Gateway:
             return False
 
     def _run_connected(self, stop: threading.Event) -> None:
-        client = self.client
         while not stop.is_set():
-            sock = client.socket()
+            sock = self.client.socket()
             if sock is None:
                 return
-            now = self.clock()
-            wait = max(0.0, min(self._next_tick - now, BOARD_EVERY_S))
-            pending = getattr(sock, "pending", lambda: 0)()
-            readable, writable, _ = select.select([sock, self._wake_r], [sock] if client.want_write() else [], [],
-                                                  0 if pending else wait)
-            _cork(sock, True)  # the acknowledgements, replies and calls of this round leave together
             try:
-                if self._wake_r in readable:
-                    self._drain_wake()
-                if sock in readable or pending:
-                    if not self._read_all(sock):
-                        return
-                if self._arrived or self._inbox:
-                    batch, self._arrived = self._arrived, []
-                    self.process(batch)
-                if client.want_write() and client.loop_write() != paho.MQTT_ERR_SUCCESS:
+                if not self._round(sock):
                     return
-            finally:
-                _cork(sock, False)
-            client.loop_misc()
-            now = self.clock()
-            if now >= self._next_tick:
-                self._tick(now)
-                self._next_tick = now + TICK_S
-            if self._board_dirty and now - self._board_at >= BOARD_EVERY_S:
-                self._publish_board(now)
-            if self._live_dirty and now - self._live_at >= BOARD_EVERY_S:
-                self._refresh_live(now)
+            except Exception:  # our own bug: say so loudly, and keep serving the hall
+                log.exception("the controller hit an internal error in this round; carrying on")
+
+    def _round(self, sock) -> bool:
+        """One turn of the loop: wait, read, process, write, tick. False when the connection is lost."""
+        client = self.client
+        now = self.clock()
+        wait = max(0.0, min(self._next_tick - now, BOARD_EVERY_S))
+        pending = getattr(sock, "pending", lambda: 0)()
+        readable, writable, _ = select.select([sock, self._wake_r], [sock] if client.want_write() else [], [],
+                                              0 if pending else wait)
+        _cork(sock, True)  # the acknowledgements, replies and calls of this round leave together
+        try:
+            if self._wake_r in readable:
+                self._drain_wake()
+            if sock in readable or pending:
+                if not self._read_all(sock):
+                    return False
+            if self._arrived or self._inbox:
+                batch, self._arrived = self._arrived, []
+                self.process(batch)
+            if client.want_write() and client.loop_write() != paho.MQTT_ERR_SUCCESS:
+                return False
+        finally:
+            _cork(sock, False)
+        client.loop_misc()
+        now = self.clock()
+        if now >= self._next_tick:
+            self._next_tick = now + TICK_S
+            self._tick(now)
+        if self._board_dirty and now - self._board_at >= BOARD_EVERY_S:
+            self._publish_board(now)
+        if self._live_dirty and now - self._live_at >= BOARD_EVERY_S:
+            self._refresh_live(now)
+        return True
 
     def _read_all(self, sock) -> bool:
         """Read every message already waiting (up to MAX_BATCH); False if the connection is lost."""
