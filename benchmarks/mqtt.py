@@ -272,7 +272,9 @@ def run() -> list[Figure]:
                               c50 / (percentile(raw[rate], 50) * 1000) <= 1.5))
     figures += [
         Figure("mqtt", "durable requests, sustained", sustained, "req/s", "≥ 6,000", sustained >= 6000),
-        Figure("mqtt", f"controller peak RSS ({tickets:,} tickets)", rss, "MB", "≤ 80 MB", rss <= 80),
+        # every one of these tickets is alive at once (reserved in a few seconds, voided two minutes later):
+        # context, not the DESIGN figure, which the "controller" group measures with a real day
+        Figure("mqtt", f"controller peak RSS after the flood ({tickets:,} tickets alive at once)", rss, "MB"),
         Figure("mqtt", f"restart after kill -9 ({tickets:,} tickets)", restart, "s", "< 2 s", restart < 2),
     ]
     return figures
