@@ -34,11 +34,13 @@ def test_counter_with_two_primary_services_gives_each_half_its_time(shift):
     assert shift.engine.estimate_wait("social", 2) == pytest.approx((2 + 1 - 1) * SOCIAL_MEAN / 0.5)
 
 
-def test_backup_counters_do_not_count_as_capacity(shift):
-    shift.open(1)                                  # counter 1 only backs up fund: as if none were open
-    assert shift.engine.estimate_wait("fund", 3) == pytest.approx((3 + 1) * 8 * MINUTE / 1.5)
+def test_backup_counters_count_as_half_a_counter_shared_among_their_backups(shift):
+    # counter 1 backs up fund and property: a quarter of a counter for fund; no primary is open yet,
+    # so fund's primaries (counter 4, and half of counter 5) are assumed to open
+    shift.open(1)
+    assert shift.engine.estimate_wait("fund", 3) == pytest.approx((3 + 1) * 8 * MINUTE / (1.5 + 0.25))
     shift.open(4)
-    assert shift.engine.estimate_wait("fund", 3) == pytest.approx((3 + 1 - 1) * 8 * MINUTE / 1)
+    assert shift.engine.estimate_wait("fund", 3) == pytest.approx((3 + 1 - 1) * 8 * MINUTE / (1 + 0.25))
 
 
 def test_before_any_counter_opens_the_estimate_assumes_they_will(shift):
