@@ -117,6 +117,8 @@ class Display:
     mode: str = "hall"
     counter: int | None = None
     size: tuple[int, int] = (1920, 1080)
+    voice: str | None = None   # espeak | chime | none | clips:FOLDER; None: espeak else chime (hall), none (counter)
+    repeats: int = 2           # how many times each call is said
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,11 @@ def _display(t: _Reader, counters: dict[int, Counter]) -> Display:
     if mode == "counter" and counter is None:
         raise ConfigError(f"{t.path('counter')}: a display in counter mode needs the counter it stands above")
     w, h = t.int_pair("size", default=(1920, 1080), minimum=320, ordered=False)
-    d = Display(id=_device_id(t), mode=mode, counter=counter, size=(w, h))
+    voice = t.string("voice", default="auto")
+    if voice not in ("auto", "espeak", "chime", "none") and not (voice.startswith("clips:") and len(voice) > 6):
+        raise ConfigError(f"{t.path('voice')}: {voice!r} is not espeak, chime, none or clips:FOLDER")
+    d = Display(id=_device_id(t), mode=mode, counter=counter, size=(w, h),
+                voice=None if voice == "auto" else voice, repeats=t.int("repeats", default=2, minimum=1, maximum=5))
     t.done()
     return d
 

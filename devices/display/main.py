@@ -41,10 +41,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--png-dir", type=Path, help="write frames as PNG files here instead of showing them")
     where.add_argument("--window", action="store_true", help="a window of the display's size from the hall file")
     where.add_argument("--fullscreen", action="store_true", help="fullscreen at the monitor's resolution (default)")
-    p.add_argument("--voice", help=f"{VOICES} (default: espeak, else the chime, for a hall screen; none "
-                                   "for a counter screen)")
-    p.add_argument("--repeats", type=int, default=2, choices=range(1, 6), metavar="N",
-                   help="how many times each call is said (1-5, default 2)")
+    p.add_argument("--voice", help=f"{VOICES} (default: the display's `voice` in the hall file, else espeak, "
+                                   "else the chime, for a hall screen; none for a counter screen)")
+    p.add_argument("--repeats", type=int, choices=range(1, 6), metavar="N",
+                   help="how many times each call is said (1-5; default: the display's `repeats` in the hall file)")
     p.add_argument("--voice-cache", type=Path, help="where synthesised sentences are kept "
                                                     "(default: ~/.cache/hall/voice)")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -116,13 +116,13 @@ def main(argv: list[str]) -> int:
     from drivers.voice import VoiceError
 
     try:
-        speaker = make_speaker(args.voice, hall, display, args.voice_cache)
+        speaker = make_speaker(args.voice or display.voice, hall, display, args.voice_cache)
     except (VoiceChoiceError, VoiceError) as e:
         print(f"hall display: {e}", file=sys.stderr)
         return 2
     try:
         screen = make_screen(args, display)
-        with screen, CallingScreen(hall, display, url, screen, speaker, repeats=args.repeats) as device:
+        with screen, CallingScreen(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: device.stop())
             log.info("display %s (%s mode, %dx%d, %s) on %s", display.id, display.mode, *screen.size,

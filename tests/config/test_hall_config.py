@@ -74,6 +74,8 @@ def edit(raw, path, value):
     ("evaluators.0.counter", 42, r"^evaluators\[0\]\.counter: 42 is not one of"),
     ("evaluators.0.buttons", [5, 6], r"^evaluators\[0\]\.buttons: expected a list of 4 GPIO pin numbers$"),
     ("displays.2.counter", None, r"^displays\[2\]\.counter: a display in counter mode needs the counter"),
+    ("displays.0.voice", "siri", r"^displays\[0\]\.voice: 'siri' is not espeak, chime, none or clips:FOLDER$"),
+    ("displays.0.repeats", 9, r"^displays\[0\]\.repeats: 9 is above the maximum 5$"),
     ("callers.0.id", "K1", r"^callers: device id 'K1' is also used in kiosks$"),
 ])
 def test_a_mistake_is_one_sentence_naming_the_field(raw, path, value, message):
