@@ -47,10 +47,18 @@ class BackfillOffline:
 
 @dataclass(frozen=True, slots=True)
 class BookAppointment:
+    """A citizen's booked slot; at the kiosk, its code checks them in as an appointment ticket."""
     code: str
     service: str
     slot_start: float
     slot_end: float
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAppointment:
+    code: str
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +191,7 @@ class CloseFollowUp:
 
 
 Command = (RequestTicket | ConfirmPrinted | ReportPrintFailed | LeaseOfflineBlock | BackfillOffline
-           | BookAppointment | OpenCounter | CloseCounter | PauseCounter | ResumeCounter | CallNext
+           | BookAppointment | CancelAppointment | OpenCounter | CloseCounter | PauseCounter | ResumeCounter | CallNext
            | Recall | MarkNoShow | StartService | Hold | ResumeHeld | Transfer | Finish | Reinstate
            | SubmitRating | ReportDevice | AcknowledgeAlert | SetNotice | SetIncident | NoteFollowUp
            | CloseFollowUp)

@@ -64,6 +64,7 @@ class Engine:
             cmd.RequestTicket: self._request_ticket, cmd.ConfirmPrinted: self._confirm_printed,
             cmd.ReportPrintFailed: self._print_failed, cmd.LeaseOfflineBlock: self._lease,
             cmd.BackfillOffline: self._backfill, cmd.BookAppointment: self._book,
+            cmd.CancelAppointment: self._cancel_booking,
             cmd.OpenCounter: self._open, cmd.CloseCounter: self._close, cmd.PauseCounter: self._pause,
             cmd.ResumeCounter: self._resume, cmd.CallNext: self._call_next, cmd.Recall: self._recall,
             cmd.MarkNoShow: self._no_show, cmd.StartService: self._start, cmd.Hold: self._hold,
@@ -271,7 +272,17 @@ class Engine:
             raise Refused("duplicate", f"booking code {c.code} is already used")
         if not c.slot_end > c.slot_start:
             raise Refused("bad_slot", "a booked slot must end after it starts")
-        self._emit(ev.AppointmentBooked(self.now, c.code, c.service, c.slot_start, c.slot_end))
+        if c.slot_end + self.hall.dispatch.appointment_late_s < self.now:
+            raise Refused("bad_slot", "that slot is already over")
+        self._emit(ev.AppointmentBooked(self.now, c.code, c.service, c.slot_start, c.slot_end, c.by))
+
+    def _cancel_booking(self, c: cmd.CancelAppointment) -> None:
+        appt = self.state.appointments.get(c.code)
+        if appt is None:
+            raise Refused("unknown_appointment", f"no booking has the code {c.code}")
+        if appt.ticket is not None:
+            raise Refused("already_checked_in", f"booking {c.code} has already checked in")
+        self._emit(ev.AppointmentCancelled(self.now, c.code, c.by))
 
     # --- counters ---------------------------------------------------------------------------
 

@@ -81,6 +81,14 @@ class AppointmentBooked:
     service: str
     slot_start: float
     slot_end: float
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentCancelled:
+    at: float
+    code: str
+    by: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +322,7 @@ class FollowUpClosed:
 
 
 Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | OfflineBlockLeased
-         | TicketIssuedOffline | AppointmentBooked | CounterOpened | CounterClosed | CounterPaused
+         | TicketIssuedOffline | AppointmentBooked | AppointmentCancelled | CounterOpened | CounterClosed | CounterPaused
          | CounterResumed | TicketCalled | TicketRecalled | TicketNoShow | ServiceStarted | TicketHeld
          | TicketResumed | TicketRequeued | TicketReturned | TicketTransferred | TicketDone | TicketReinstated
          | RatingPrompted | RatingClosed | RatingRecorded | AlertRaised | AlertCleared

@@ -181,6 +181,9 @@ class HallState:
     def _appointment_booked(self, e: ev.AppointmentBooked) -> None:
         self.appointments[e.code] = Appointment(e.code, e.service, e.slot_start, e.slot_end)
 
+    def _appointment_cancelled(self, e: ev.AppointmentCancelled) -> None:
+        del self.appointments[e.code]
+
     # --- issuing ----------------------------------------------------------------------------
 
     def _ticket_reserved(self, e: ev.TicketReserved) -> None:

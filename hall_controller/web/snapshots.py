@@ -121,3 +121,17 @@ def follow_ups(engine: Engine) -> list[dict]:
                     "notes": [{"at": at, "by": by, "note": note} for at, by, note in f.notes],
                     "closed_at": f.closed_at, "closed_by": f.closed_by})
     return out
+
+
+def appointments(engine: Engine) -> list[dict]:
+    """The bookings the engine holds (today's and later ones), earliest slot first."""
+    s, hall = engine.state, engine.hall
+    out = []
+    for a in s.appointments.values():
+        service = hall.services[a.service]
+        ticket = s.tickets.get(a.ticket) if a.ticket is not None else None
+        out.append({"code": a.code, "service": a.service, "name": {"zh": service.names.zh, "en": service.names.en},
+                    "start": a.slot_start, "end": a.slot_end,
+                    "ticket": ticket.label if ticket is not None else (a.ticket.rsplit("-", 1)[-1] if a.ticket else None),
+                    "state": ticket.state.value if ticket is not None else None})
+    return sorted(out, key=lambda a: (a["start"], a["code"]))

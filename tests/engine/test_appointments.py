@@ -89,3 +89,19 @@ def test_appointment_ticket_goes_ahead_of_normal_tickets_within_its_head_start(s
 ])
 def test_bad_bookings_are_refused(shift, booked, code, service, length_min, refusal):
     shift.refuse(cmd.BookAppointment(code, service, booked, booked + length_min * MINUTE), refusal)
+
+
+def test_a_booking_can_be_cancelled_until_it_checks_in(shift, booked):
+    (cancelled,) = shift.do(cmd.CancelAppointment("XY12", by="desk"))
+    assert cancelled.by == "desk" and "XY12" not in shift.engine.state.appointments
+    shift.refuse(cmd.CancelAppointment("XY12", by="desk"), "unknown_appointment")
+    shift.refuse(cmd.RequestTicket(appointment="XY12", kiosk="K1"), "unknown_appointment")
+    start = shift.clock.now + 10 * MINUTE
+    shift.do(cmd.BookAppointment("AB34", "social", start, start + 30 * MINUTE, "desk"))
+    check_in(shift, "AB34")
+    shift.refuse(cmd.CancelAppointment("AB34", by="desk"), "already_checked_in")
+
+
+def test_a_slot_that_is_already_over_cannot_be_booked(shift):
+    past = shift.clock.now - 3 * 3600
+    shift.refuse(cmd.BookAppointment("OLD1", "social", past, past + 30 * MINUTE, "desk"), "bad_slot")

@@ -30,7 +30,9 @@ def busy_day(shift) -> None:
     do(cmd.SetNotice("今日办理不动产请带原件", "Bring originals"))
     do(cmd.ReportDevice("K1", online=True, paper="low"))
     do(cmd.ReportDevice("E2", online=False))
-    do(cmd.BookAppointment("XY12", "property", start + 30 * MINUTE, start + 60 * MINUTE))
+    do(cmd.BookAppointment("XY12", "property", start + 30 * MINUTE, start + 60 * MINUTE, "desk"))
+    do(cmd.BookAppointment("ZZ99", "social", start + 30 * MINUTE, start + 60 * MINUTE, "desk"))
+    do(cmd.CancelAppointment("ZZ99", "desk"))
     do(cmd.LeaseOfflineBlock("K2", "social"))
     shift.open(1, 2, 3)
     for service in ("social", "social", "social", "property", "fund"):
