@@ -358,12 +358,19 @@ def _unique(items: Iterable[Any], where: str, key: str) -> dict:
     return out
 
 
-class _Reader:
-    """Takes values out of one TOML table, checking each; `done()` rejects leftover keys (typos)."""
+class TableReader:
+    """Takes values out of one TOML table, checking each; `done()` rejects leftover keys (typos).
+
+    The base of the hall file's reader and of the scenario file's: each says which error it raises
+    (`error`) and adds the typed getters its file needs. Every message starts with the field's path.
+    """
+
+    error: type[Exception] = ConfigError
+    REQUIRED = object()
 
     def __init__(self, raw: Any, prefix: str):
         if not isinstance(raw, dict):
-            raise ConfigError(f"{prefix or 'the file'}: expected a table")
+            raise self.error(f"{prefix or 'the file'}: expected a table")
         self.raw = dict(raw)
         self.prefix = prefix
 
@@ -373,30 +380,34 @@ class _Reader:
     def _take(self, key: str, default: Any) -> Any:
         if key in self.raw:
             return self.raw.pop(key)
-        if default is _REQUIRED:
-            raise ConfigError(f"{self.path(key)}: missing")
+        if default is self.REQUIRED:
+            raise self.error(f"{self.path(key)}: missing")
         return default
 
     def done(self) -> None:
         if self.raw:
-            raise ConfigError(f"{self.path(sorted(self.raw)[0])}: unknown field")
+            raise self.error(f"{self.path(sorted(self.raw)[0])}: unknown field")
 
-    def table(self, key: str, required: bool = True) -> _Reader:
-        return _Reader(self._take(key, _REQUIRED if required else {}), self.path(key))
+    def table(self, key: str, required: bool = True):
+        return type(self)(self._take(key, self.REQUIRED if required else {}), self.path(key))
 
-    def tables(self, key: str) -> list[_Reader]:
+    def tables(self, key: str) -> list:
         items = self._take(key, [])
         if not isinstance(items, list):
-            raise ConfigError(f"{self.path(key)}: expected a list of tables ([[{key}]])")
-        return [_Reader(item, f"{self.path(key)}[{i}]") for i, item in enumerate(items)]
+            raise self.error(f"{self.path(key)}: expected a list of tables ([[{key}]])")
+        return [type(self)(item, f"{self.path(key)}[{i}]") for i, item in enumerate(items)]
+
+
+class _Reader(TableReader):
+    """The hall file's getters."""
 
     def string(self, key: str, default: str | None = None, *, pattern: str | None = None,
                what: str = "", choices: Iterable[str] | None = None) -> str:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         return _check_string(value, self.path(key), pattern, what, choices)
 
     def strings(self, key: str, default: Any = None, *, choices: Iterable[str] | None = None) -> list[str]:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{self.path(key)}: expected a list of strings")
         out = [_check_string(v, f"{self.path(key)}[{i}]", None, "", choices) for i, v in enumerate(value)]
@@ -405,7 +416,7 @@ class _Reader:
         return out
 
     def names(self, key: str, default: Names | None = None) -> Names:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         if isinstance(value, Names):
             return value
         t = _Reader(value, self.path(key))
@@ -415,7 +426,7 @@ class _Reader:
 
     def number(self, key: str, default: float | None = None, *, minimum: float | None = None,
                maximum: float | None = None) -> float:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{self.path(key)}: expected a number, got {value!r}")
         _check_range(value, self.path(key), minimum, maximum)
@@ -423,7 +434,7 @@ class _Reader:
 
     def int(self, key: str, default: Any = ..., *, minimum: int | None = None,
             maximum: int | None = None, choices: Iterable[int] | None = None) -> Any:
-        value = self._take(key, _REQUIRED if default is ... else default)
+        value = self._take(key, self.REQUIRED if default is ... else default)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -484,8 +495,6 @@ class _Reader:
             raise ConfigError(f"{where}: {v!r} is not a GPIO pin number (0-27)")
         return v
 
-
-_REQUIRED = object()
 
 
 def _check_string(value: Any, where: str, pattern: str | None, what: str, choices: Iterable[str] | None) -> str:

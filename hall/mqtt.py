@@ -147,6 +147,17 @@ def broker_url_from_env(environ: Mapping[str, str] | None = None) -> BrokerUrl |
         raise BrokerUrlError(f"{ENV_VAR}: {e}") from None
 
 
+def device_broker_url(arg: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The broker a device program uses: `--broker`, else HALL_MQTT_URL. A device never starts a
+    broker of its own, so neither given is an error (BrokerUrlError, one sentence)."""
+    if arg:
+        return parse_broker_url(arg).geturl()
+    url = broker_url_from_env(environ)
+    if url is None:
+        raise BrokerUrlError(f"no broker given: say which broker to use: --broker mqtt://host:port or {ENV_VAR}")
+    return url.geturl()
+
+
 def make_client(url: BrokerUrl | str, client_id: str, *, clean_session: bool = True,
                 userdata: Any = None) -> paho.Client:
     """A paho 2.x client for `url`: VERSION2 callbacks, MQTT 3.1.1, credentials, TLS, TCP_NODELAY.

@@ -23,12 +23,12 @@ import threading
 from pathlib import Path
 
 from devices.caller.keys import UnknownKey, key_name
-from devices.caller.main import RunningCaller, SetupError, assemble, broker_from, run, screen_for
+from devices.caller.main import RunningCaller, SetupError, assemble, run, screen_for
 from devices.caller.program import REQUEST_TIMEOUT_S
 from devices.caller.terminal import KeyboardKeys
 from drivers.gpio import Checkpoint
 from hall import config
-from hall.mqtt import BrokerUrlError
+from hall.mqtt import BrokerUrlError, device_broker_url
 from simulators.control import ControlError, ControlServer, control_dir, socket_path
 
 log = logging.getLogger("hall.sim.caller")
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     output = None
     try:
         hall = config.load(args.config)
-        broker = broker_from(args.broker)
+        broker = device_broker_url(args.broker)
         output = screen_for(args.screen, f"{args.id} (hall sim press {args.id} KEY…)")
         running = assemble(hall, args.id, broker, output.show, timeout=args.timeout)
     except (config.ConfigError, BrokerUrlError, SetupError) as e:

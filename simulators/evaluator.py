@@ -27,11 +27,11 @@ from gpiozero.pins.mock import MockFactory
 from devices.caller.terminal import KeyboardKeys, Quit, TerminalScreen
 from devices.caller.screen import Line
 from devices.evaluator.machine import LEVEL_NAMES, LEVELS, Phase
-from devices.evaluator.main import RunningEvaluator, SetupError, assemble, broker_from, open_player
+from devices.evaluator.main import RunningEvaluator, SetupError, assemble, open_player
 from devices.evaluator.program import EvaluatorProgram
 from drivers.gpio import Checkpoint, PanelTwin, Press
 from hall import config
-from hall.mqtt import BrokerUrlError
+from hall.mqtt import BrokerUrlError, device_broker_url
 from simulators.control import ControlError, ControlServer, control_dir, socket_path
 
 log = logging.getLogger("hall.sim.evaluator")
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     factory = MockFactory()
     try:
         hall = config.load(args.config)
-        broker = broker_from(args.broker)
+        broker = device_broker_url(args.broker)
         running = assemble(hall, args.id, broker, outbox=args.outbox or Path(f"var/sim-outbox-{args.id}.db"),
                            factory=factory, player=open_player(args.sound), cache_dir=args.voice_cache,
                            simulated=True)

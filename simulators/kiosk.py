@@ -32,12 +32,12 @@ from pathlib import Path
 
 from devices.kiosk.buttons import KioskFinger, UnknownKey, key_for
 from devices.kiosk.machine import PRIORITY, ChooseService, Dismiss, Phase, TogglePriority
-from devices.kiosk.main import DEFAULT_SIZE, RunningKiosk, SetupError, assemble, broker_from, screen_size
+from devices.kiosk.main import DEFAULT_SIZE, RunningKiosk, SetupError, assemble, screen_size
 from devices.kiosk.menu import centre_of
 from devices.kiosk.program import CheckIn, Tap
 from drivers.gpio import Press, pin_factory
 from hall import config
-from hall.mqtt import BrokerUrlError
+from hall.mqtt import BrokerUrlError, device_broker_url
 from simulators import control
 from simulators.printer import SimulatedPrinter
 from simulators.printer_cli import apply_command
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         kiosk = hall.kiosks.get(args.id)
         if kiosk is None:
             raise SetupError(f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})")
-        broker = broker_from(args.broker)
+        broker = device_broker_url(args.broker)
         lock = threading.Lock()
 
         def announce(ticket) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hall.config import PAUSE_REASONS, Hall
+from hall.config import PAUSE_REASONS, Hall, TableReader
 
 DEFAULT_PEAK = ("09:00", "11:30", 2.0)   # the morning peak: from, to, factor on the plain rates
 DEFAULT_CV = 0.6                         # spread of service times (standard deviation / mean)
@@ -276,37 +276,10 @@ def _shift(t: _Fields, hall: Hall, opening: dt.time, closing: dt.time) -> Shift:
 # --- checking single values ----------------------------------------------------------------
 
 
-class _Fields:
-    """Takes values out of one TOML table, checking each; `done()` rejects leftover keys (typos)."""
+class _Fields(TableReader):
+    """The scenario file's getters (the taking, paths and typo check are the hall file's)."""
 
-    def __init__(self, raw: Any, prefix: str):
-        if not isinstance(raw, dict):
-            raise ScenarioError(f"{prefix or 'the file'}: expected a table")
-        self.raw = dict(raw)
-        self.prefix = prefix
-
-    def path(self, key: str) -> str:
-        return f"{self.prefix}.{key}" if self.prefix else key
-
-    def _take(self, key: str, default: Any) -> Any:
-        if key in self.raw:
-            return self.raw.pop(key)
-        if default is _REQUIRED:
-            raise ScenarioError(f"{self.path(key)}: missing")
-        return default
-
-    def done(self) -> None:
-        if self.raw:
-            raise ScenarioError(f"{self.path(sorted(self.raw)[0])}: unknown field")
-
-    def table(self, key: str, required: bool = True) -> _Fields:
-        return _Fields(self._take(key, _REQUIRED if required else {}), self.path(key))
-
-    def tables(self, key: str) -> list[_Fields]:
-        items = self._take(key, [])
-        if not isinstance(items, list):
-            raise ScenarioError(f"{self.path(key)}: expected a list of tables ([[{key}]])")
-        return [_Fields(item, f"{self.path(key)}[{i}]") for i, item in enumerate(items)]
+    error = ScenarioError
 
     def list(self, key: str) -> list:
         value = self._take(key, [])
@@ -315,13 +288,13 @@ class _Fields:
         return value
 
     def string(self, key: str, default: str | None = None) -> str:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         if not isinstance(value, str):
             raise ScenarioError(f"{self.path(key)}: expected text, got {value!r}")
         return value
 
     def int(self, key: str, minimum: int) -> int:
-        value = self._take(key, _REQUIRED)
+        value = self._take(key, self.REQUIRED)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ScenarioError(f"{self.path(key)}: expected a whole number, got {value!r}")
         if value < minimum:
@@ -329,7 +302,7 @@ class _Fields:
         return value
 
     def number(self, key: str, default: float | None = None, *, minimum: float, maximum: float) -> float:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         return _number(value, self.path(key), minimum, maximum)
 
     def span(self, key: str, default: tuple[float, float], maximum: float) -> tuple[float, float]:
@@ -357,11 +330,11 @@ class _Fields:
         return tuple(s / sum(shares) for s in shares)
 
     def time(self, key: str, default: str | None = None) -> dt.time:
-        value = self._take(key, _REQUIRED if default is None else default)
+        value = self._take(key, self.REQUIRED if default is None else default)
         return _clock(value, self.path(key))
 
     def date(self, key: str) -> dt.date:
-        value = self._take(key, _REQUIRED)
+        value = self._take(key, self.REQUIRED)
         if isinstance(value, str):
             try:
                 value = dt.date.fromisoformat(value)
@@ -371,8 +344,6 @@ class _Fields:
             raise ScenarioError(f"{self.path(key)}: expected a date like 2026-03-17, got {value!r}")
         return value
 
-
-_REQUIRED = object()
 
 
 def _number(value: Any, where: str, minimum: float, maximum: float) -> float:

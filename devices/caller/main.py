@@ -27,7 +27,7 @@ from devices.caller.screen import Line, paint
 from devices.caller.terminal import QUIT_KEY, KeyboardKeys, TerminalScreen
 from devices.link import DeviceLink
 from hall import config
-from hall.mqtt import BrokerUrlError, broker_url_from_env, parse_broker_url
+from hall.mqtt import BrokerUrlError, device_broker_url
 
 log = logging.getLogger("hall.caller")
 SMALL_SCREEN = (480, 320)
@@ -64,15 +64,6 @@ def assemble(hall: config.Hall, device_id: str, broker: str, show: Callable[[lis
     link.start()
     return RunningCaller(program, link, inbox)
 
-
-def broker_from(arg: str | None) -> str:
-    """--broker, else HALL_MQTT_URL; a device never starts a broker of its own."""
-    if arg:
-        return parse_broker_url(arg).geturl()
-    env = broker_url_from_env()
-    if env is None:
-        raise SetupError("say which broker to use: --broker mqtt://host:port or HALL_MQTT_URL")
-    return env.geturl()
 
 
 @dataclass
@@ -146,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     output: Output | None = None
     try:
         hall = config.load(args.config)
-        broker = broker_from(args.broker)
+        broker = device_broker_url(args.broker)
         output = screen_for(args.screen, f"{args.id} hall caller")
         running = assemble(hall, args.id, broker, output.show, timeout=args.timeout)
     except (config.ConfigError, BrokerUrlError, SetupError) as e:

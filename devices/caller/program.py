@@ -29,6 +29,7 @@ from devices.caller.machine import CallerMachine, Request
 from devices.caller.screen import Line, screen_lines
 from devices.caller.terminal import Quit
 from devices.link import DeviceLink, LinkClosed, Received, Refused, ReplyTimeout
+from devices.stepping import step_until
 from drivers.gpio import Checkpoint, Debouncer, Press
 from hall.config import Caller, Hall
 from protocol.topics import Kind
@@ -95,12 +96,8 @@ class CallerProgram:
             self.step(0.2)
 
     def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                return False
-            self.step(0.05)
-        return True
+        """Step until `done()` or `timeout` (real seconds) passes; for tests driving the program."""
+        return step_until(self.step, done, timeout)
 
     def press(self, key: str) -> None:
         """Put a key press on the queue, as the keyboard would (simulators and tests)."""

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from hall import config
-from hall.mqtt import ENV_VAR, BrokerUrlError, parse_broker_url
+from hall.mqtt import ENV_VAR, BrokerUrlError, device_broker_url, parse_broker_url
 
 log = logging.getLogger("hall.display")
 
@@ -104,10 +104,7 @@ def main(argv: list[str]) -> int:
         if display is None:
             raise config.ConfigError(f"there is no display {args.id!r} in {args.config} "
                                      f"(displays: {', '.join(hall.displays) or 'none'})")
-        url = args.broker or os.environ.get(ENV_VAR)
-        if not url:
-            raise BrokerUrlError(f"no broker: give --broker mqtt://HOST:PORT or set {ENV_VAR}")
-        parse_broker_url(url)
+        url = device_broker_url(args.broker)
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall display: {e}", file=sys.stderr)
         return 2

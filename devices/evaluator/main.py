@@ -32,7 +32,7 @@ from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
 from drivers.sounds import CHIME
 from drivers.voice import MixerPlayer, Player, VoiceNotInstalled
 from hall import config
-from hall.mqtt import BrokerUrlError, broker_url_from_env, parse_broker_url
+from hall.mqtt import BrokerUrlError, device_broker_url
 
 log = logging.getLogger("hall.evaluator")
 
@@ -87,15 +87,6 @@ def assemble(hall: config.Hall, device_id: str, broker: str, *, outbox: Path, fa
     return RunningEvaluator(program, link, panel, voice)
 
 
-def broker_from(arg: str | None) -> str:
-    """--broker, else HALL_MQTT_URL; a device never starts a broker of its own."""
-    if arg:
-        return parse_broker_url(arg).geturl()
-    env = broker_url_from_env()
-    if env is None:
-        raise SetupError("say which broker to use: --broker mqtt://host:port or HALL_MQTT_URL")
-    return env.geturl()
-
 
 def open_player(sound: str) -> Player:
     if sound == "none":
@@ -138,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     player: Player | None = None
     try:
         hall = config.load(args.config)
-        broker = broker_from(args.broker)
+        broker = device_broker_url(args.broker)
         factory = pin_factory(args.pins)
         player = open_player(args.sound)
         running = assemble(hall, args.id, broker, outbox=args.outbox or Path(f"var/outbox-{args.id}.db"),

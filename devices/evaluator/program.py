@@ -23,6 +23,7 @@ from devices.evaluator.machine import LEVEL_NAMES, Ask, Ended, EvaluatorMachine,
 from devices.evaluator.panel import EvaluatorPanel
 from devices.evaluator.voice import EvaluatorVoice
 from devices.link import DeviceLink, Received
+from devices.stepping import step_until
 from drivers.gpio import Checkpoint, Debouncer, Held, Press, Released
 from hall.config import Evaluator
 from protocol import messages
@@ -88,12 +89,7 @@ class EvaluatorProgram:
 
     def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
         """Step until `done()` or `timeout` (real seconds) passes; for tests driving the program."""
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                return False
-            self.step(0.05)
-        return True
+        return step_until(self.step, done, timeout)
 
     # -- items -------------------------------------------------------------------------------------
 

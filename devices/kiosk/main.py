@@ -38,7 +38,7 @@ from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
 from drivers.printer import BadConnector, PrinterSimulator, TicketPrinter, open_printer
 from drivers.screen import Screen, ScreenError
 from hall import config
-from hall.mqtt import BrokerUrlError, broker_url_from_env, parse_broker_url
+from hall.mqtt import BrokerUrlError, device_broker_url
 from protocol.topics import Kind
 
 log = logging.getLogger("hall.kiosk")
@@ -120,15 +120,6 @@ def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, 
     return RunningKiosk(kiosk_program, link, ticket_printer, buttons, screen, inbox)
 
 
-def broker_from(arg: str | None) -> str:
-    """--broker, else HALL_MQTT_URL; a device never starts a broker of its own."""
-    if arg:
-        return parse_broker_url(arg).geturl()
-    env = broker_url_from_env()
-    if env is None:
-        raise SetupError("say which broker to use: --broker mqtt://host:port or HALL_MQTT_URL")
-    return env.geturl()
-
 
 def screen_size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"(\d{3,4})x(\d{3,4})", text.strip())
@@ -180,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         kiosk = hall.kiosks.get(args.id)
         if kiosk is None:
             raise SetupError(f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})")
-        broker = broker_from(args.broker)
+        broker = device_broker_url(args.broker)
         factory = pin_factory(args.pins) if button_pins(kiosk) else None
         screen = make_screen(args, kiosk)
         simulator = None

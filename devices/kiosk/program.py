@@ -39,6 +39,7 @@ from devices.kiosk.menu import hit, render_view
 from devices.kiosk.offline import BadLease, OfflineNumbers, OfflineStoreError
 from devices.kiosk.ticket import TicketFace, TicketFaceError, wait_words
 from devices.link import DeviceLink, LinkClosed, LinkError, Received, Refused, ReplyTimeout
+from devices.stepping import step_until
 from drivers.gpio import Debouncer, Held, Press, Released
 from drivers.printer import PrinterError, TicketPrinter
 from drivers.screen import Screen
@@ -150,12 +151,7 @@ class KioskProgram:
 
     def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
         """Step until `done()` or `timeout` (real seconds) passes; for tests driving the program."""
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                return False
-            self.step(0.05)
-        return True
+        return step_until(self.step, done, timeout)
 
     def _read_touches(self) -> None:
         for event in pygame.event.get(pygame.MOUSEBUTTONUP):
