@@ -46,6 +46,7 @@ from hall_controller.engine import commands as c
 from hall_controller.engine import events as ev
 from protocol import envelope, messages, topics
 from protocol.envelope import ProtocolError
+from hall import clock as hall_clock
 
 log = logging.getLogger("hall.controller")
 
@@ -105,7 +106,7 @@ def _cork(sock, on: bool) -> None:
 
 class Gateway:
     def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
-                 clock=time.time, client_id: str | None = None,
+                 clock=hall_clock.now, client_id: str | None = None,
                  live_view: Callable[[object], dict] | None = None):
         self.hall = hall
         self.durable = durable

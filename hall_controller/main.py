@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from hall import config
+from hall import clock as hall_clock
 from hall.mqtt import BrokerUrlError
 from hall_controller.broker import BrokerError, running_broker
 from hall_controller.durable import DurableEngine
@@ -53,11 +54,13 @@ def parser() -> argparse.ArgumentParser:
                    help="the address of a reverse proxy in front of the web (for TLS): its X-Forwarded-For "
                         "and X-Forwarded-Proto headers are believed, nobody else's")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    hall_clock.add_argument(p)
     return p
 
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    hall_clock.apply_argument(args.clock)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     try:
         listen = parse_listen(args.web)

@@ -18,9 +18,9 @@ import datetime as dt
 import json
 import re
 import sys
-import time
 
 from hall import config
+from hall import clock as hall_clock
 from hall_controller.journal import JournalError
 from hall_controller.reports import TABLES, ReadOnlyJournal, report_from_journal, to_csv, to_json, to_text
 
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
 
 def run(args: argparse.Namespace, now: float | None = None) -> str:
     hall = _hall(args.config)
-    now = time.time() if now is None else now
+    now = hall_clock.now() if now is None else now
     with ReadOnlyJournal(args.db, hall) as journal:
         span = journal.span()
     start, end = period(args, hall, span, now)

@@ -26,7 +26,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 VERSION = 1
 MAX_BYTES = 16 * 1024
@@ -88,6 +88,18 @@ class Message:
 
 
 _ids = itertools.count(int.from_bytes(os.urandom(3), "big"))
+_clock: Callable[[], float] = time.time  # what "now" is for ids and time stamps (see use_clock)
+
+
+def use_clock(clock: Callable[[], float]) -> None:
+    """Stamp new messages with `clock` (epoch seconds) instead of the real clock.
+
+    The programs of the suite run on the hall's clock (hall/clock.py), which a test or the demo
+    may start at another instant; the stamps on their messages must be on the same clock as the
+    events they report, or a rating pressed "now" would look pressed hours away from its prompt.
+    """
+    global _clock
+    _clock = clock
 
 
 def new_id(now: float | None = None) -> str:
@@ -98,7 +110,7 @@ def new_id(now: float | None = None) -> str:
     millisecond, and a restarted program is in a later millisecond. Cheap, because the
     controller makes one for every reply.
     """
-    ms = int((time.time() if now is None else now) * 1000)
+    ms = int((_clock() if now is None else now) * 1000)
     return f"{ms:011x}{next(_ids) & 0xFFFFF:05x}"
 
 
@@ -116,7 +128,7 @@ def format_epoch(at: float) -> str:
 def format_ts(moment: dt.datetime | None = None) -> str:
     """RFC 3339 UTC with milliseconds, e.g. `2026-11-21T05:49:00.123Z`. Naive datetimes are refused."""
     if moment is None:
-        return format_epoch(time.time())
+        return format_epoch(_clock())
     if moment.tzinfo is None:
         raise ValueError("format_ts needs an aware datetime; a naive one has no place on the wire")
     utc = moment.astimezone(dt.timezone.utc)

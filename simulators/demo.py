@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from hall import config
+from hall import clock as hall_clock, config
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller import reports
 from hall_controller.broker import BrokerError, EmbeddedBroker, MosquittoBroker
@@ -277,7 +277,7 @@ class Demo:
         env.update(HALL_SIM_DIR=str(self.control), PYGAME_HIDE_SUPPORT_PROMPT="1", GPIOZERO_PIN_FACTORY="mock",
                    PYTHONUNBUFFERED="1")
         self.children = Children(places.logs, env)
-        self.since = time.time() - 1.0     # the period the demo reports on starts here (real time)
+        self.since = hall_clock.now() - 1.0   # the period the demo reports on starts here (hall time)
         self.watch = HallWatch(hall, self.since)
         self.journal = JournalReader(places.journal)
         self.notes: list[str] = []
@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
             timing += "."
         demo.say(f"\nhall demo {why}.{timing}\n")
     try:
-        report = reports.report_from_journal(places.journal, hall, demo.since, time.time() + 1.0)
+        report = reports.report_from_journal(places.journal, hall, demo.since, hall_clock.now() + 1.0)
     except JournalError as e:
         demo.say(f"no report: {e}")
         return code or 1

@@ -25,10 +25,10 @@ import random
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from hall import config
+from hall import clock as hall_clock
 from hall.mqtt import BrokerUrlError, close_client, make_client, parse_broker_url
 from protocol import envelope, topics
 
@@ -48,7 +48,7 @@ class SampleController:
 
     def __init__(self, hall: config.Hall, broker_url: str, *, every: float = 8.0, calls: int = 0,
                  outage_after: int | None = None, outage_s: float = 15.0, seed: int = 7,
-                 clock=time.time, client_id: str | None = None):
+                 clock=hall_clock.now, client_id: str | None = None):
         self.hall = hall
         self.every, self.calls_wanted = every, calls
         self.outage_after, self.outage_s = outage_after, outage_s

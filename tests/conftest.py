@@ -11,6 +11,11 @@ port 1883, and nothing leaks retained messages from one test into the next.
     mqtt_peer          a factory: `peer = mqtt_peer(url)` gives a connected `Peer`, a plain paho
                        client that records what it receives; closed after the test
     example_hall       examples/hall.toml, loaded
+    hall_test_clock    (autouse) the hall's clock for this test and every program and subprocess it
+                       starts: with HALL_TEST_NOW set (ISO 8601 with its offset, e.g.
+                       2026-12-04T23:50:00+08:00) the hall's time starts at that instant and runs
+                       on; without it, the real clock. `set_hall_time("…")` moves a test to a time
+                       it needs; `hall_now(hall)` is the hall's local time now
     controller         a factory: `ctl = controller(url)` runs a real hall controller (engine,
                        journal in tmp_path, MQTT gateway) on its own thread until the test ends;
                        `ctl.engine` is its engine, `ctl.stop()` / `ctl.restart()` stop it and start
@@ -29,6 +34,8 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import queue
 import shutil
 import threading
@@ -40,7 +47,7 @@ import pytest
 
 from pathlib import Path
 
-from hall import config
+from hall import clock, config
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller.broker import EmbeddedBroker, MosquittoBroker
 from protocol.envelope import Message, encode
@@ -176,6 +183,39 @@ def _no_real_hardware(monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+
+
+TEST_NOW = "HALL_TEST_NOW"
+
+
+@pytest.fixture(autouse=True)
+def hall_test_clock(monkeypatch) -> clock.HallClock:
+    """The hall's clock for this test: one place, honoured by every controller, web, device and
+    simulation the test starts, in this process or in a subprocess (they read HALL_CLOCK).
+
+    HALL_TEST_NOW starts it at a chosen instant (CI runs the suites that touch dates at 23:50, at
+    00:05 and at the example hall's reset time); each test starts afresh at that instant.
+    """
+    text = os.environ.get(TEST_NOW)
+    if not text:
+        monkeypatch.delenv(clock.ENV, raising=False)
+        return clock.REAL
+    return set_hall_time(text, monkeypatch)
+
+
+def set_hall_time(text: str, monkeypatch) -> clock.HallClock:
+    """Start the hall's clock at `text` (ISO 8601 with its offset) for the rest of this test."""
+    start = dt.datetime.fromisoformat(text)
+    if start.tzinfo is None:
+        raise ValueError(f"{TEST_NOW}={text!r} needs its UTC offset, e.g. 2026-12-04T23:50:00+08:00")
+    hall_time = clock.starting_at(start)
+    monkeypatch.setenv(clock.ENV, hall_time.spec())
+    return hall_time
+
+
+def hall_now(hall: config.Hall) -> dt.datetime:
+    """The hall's local time now, on the test's hall clock."""
+    return dt.datetime.fromtimestamp(clock.now(), hall.tz)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from devices.caller.screen import Line, paint
 from devices.caller.terminal import QUIT_KEY, KeyboardKeys, TerminalScreen
 from devices.link import DeviceLink
 from hall import config
+from hall import clock as hall_clock
 from hall.mqtt import BrokerUrlError, device_broker_url
 
 log = logging.getLogger("hall.caller")
@@ -119,11 +120,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=REQUEST_TIMEOUT_S,
                    help="seconds to wait for the controller's answer (default %(default)s)")
     p.add_argument("--log", type=Path, help="write the log here (default: only warnings, on stderr)")
+    hall_clock.add_argument(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    hall_clock.apply_argument(args.clock)
     if args.log:
         logging.basicConfig(filename=args.log, level=logging.INFO, force=True,
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")

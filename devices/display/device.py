@@ -37,6 +37,7 @@ from drivers.screen import PngScreen, Screen
 from drivers.voice import Speaker
 from hall.config import Display, Hall
 from protocol.topics import Kind
+from hall import clock as hall_clock
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class CallingScreen:
     """
 
     def __init__(self, hall: Hall, display: Display, broker_url: str, screen: Screen,
-                 speaker: Speaker | None, *, repeats: int = 2, clock: Callable[[], float] = time.time,
+                 speaker: Speaker | None, *, repeats: int = 2, clock: Callable[[], float] = hall_clock.now,
                  observer: Callable[[BoardState], None] | None = None,
                  scroll_step_s: float | None | str = "auto", pump_s: float | None = None,
                  max_age_s: float = 180.0):

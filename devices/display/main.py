@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from hall import config
+from hall import clock as hall_clock
 from hall.mqtt import ENV_VAR, BrokerUrlError, device_broker_url, parse_broker_url
 
 log = logging.getLogger("hall.display")
@@ -48,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--voice-cache", type=Path, help="where synthesised sentences are kept "
                                                     "(default: ~/.cache/hall/voice)")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    hall_clock.add_argument(p)
     return p
 
 
@@ -96,6 +98,7 @@ def make_screen(args: argparse.Namespace, display: config.Display):
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    hall_clock.apply_argument(args.clock)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     try:

@@ -32,6 +32,7 @@ from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
 from drivers.sounds import CHIME
 from drivers.voice import MixerPlayer, Player, VoiceNotInstalled
 from hall import config
+from hall import clock as hall_clock
 from hall.mqtt import BrokerUrlError, device_broker_url
 
 log = logging.getLogger("hall.evaluator")
@@ -118,11 +119,13 @@ def parser() -> argparse.ArgumentParser:
                    help="card: spoken request and beep through the sound card; none: LEDs and buzzer only")
     p.add_argument("--voice-cache", type=Path, default=Path("var/voice-cache"), help="espeak-ng phrase cache")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    hall_clock.add_argument(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    hall_clock.apply_argument(args.clock)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     stop = _stop_on_signals()
     factory: Factory | None = None

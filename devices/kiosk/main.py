@@ -38,6 +38,7 @@ from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
 from drivers.printer import BadConnector, PrinterSimulator, TicketPrinter, open_printer
 from drivers.screen import Screen, ScreenError
 from hall import config
+from hall import clock as hall_clock
 from hall.mqtt import BrokerUrlError, device_broker_url
 from protocol.topics import Kind
 
@@ -72,7 +73,7 @@ class RunningKiosk:
 
 def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, factory: Factory | None,
              printer: str | None = None, simulator: PrinterSimulator | None = None, screen: Screen | None = None,
-             clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
+             clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = hall_clock.now,
              simulated: bool = False, timings: dict[str, float] | None = None, **program: Any) -> RunningKiosk:
     """A kiosk program with its buttons, printer, offline numbers and started link. Raises SetupError.
 
@@ -159,11 +160,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pins", choices=FACTORIES, default=None,
                    help="GPIO driver (default: GPIOZERO_PIN_FACTORY, else lgpio); mock: no hardware")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    hall_clock.add_argument(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    hall_clock.apply_argument(args.clock)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     screen = None
     try:

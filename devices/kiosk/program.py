@@ -46,6 +46,7 @@ from drivers.screen import Screen
 from hall.config import Hall, Kiosk
 from protocol.envelope import Message, format_epoch
 from protocol.topics import Kind
+from hall import clock as hall_clock
 
 log = logging.getLogger("hall.kiosk")
 
@@ -91,7 +92,7 @@ class KioskProgram:
     def __init__(self, hall: Hall, kiosk: Kiosk, link: DeviceLink, printer: TicketPrinter,
                  numbers: OfflineNumbers, inbox: queue.Queue, *, screen: Screen | None = None,
                  touch: bool = False, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time, machine: KioskMachine | None = None,
+                 wall: Callable[[], float] = hall_clock.now, machine: KioskMachine | None = None,
                  request_timeout: float = REQUEST_TIMEOUT_S, double_press_s: float = DOUBLE_PRESS_S,
                  native_qr: bool = False) -> None:
         self.hall, self.kiosk, self.link, self.printer = hall, kiosk, link, printer

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from collections import deque
 from dataclasses import dataclass, field
+from hall import clock as hall_clock
 
 IDLE_S = 30 * 60
 MAX_S = 12 * 3600
@@ -50,7 +50,7 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, *, clock=time.time, idle_s: float = IDLE_S, max_s: float = MAX_S):
+    def __init__(self, *, clock=hall_clock.now, idle_s: float = IDLE_S, max_s: float = MAX_S):
         self.clock = clock
         self.idle_s = idle_s
         self.max_s = max_s
@@ -102,7 +102,7 @@ class Sessions:
 class LoginThrottle:
     """Failed logins per name and per address in the last `window_s`; past a limit, wait."""
 
-    def __init__(self, *, clock=time.time, window_s: float = FAILED_WINDOW_S,
+    def __init__(self, *, clock=hall_clock.now, window_s: float = FAILED_WINDOW_S,
                  per_name: int = FAILED_PER_NAME, per_address: int = FAILED_PER_ADDRESS):
         self.clock = clock
         self.window_s = window_s

@@ -6,7 +6,6 @@ timeouts or a tight budget, and the real controller gives its gateway.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from hall_controller.web.feed import HallPort, LiveFeed, TicketIndex, TicketWatc
 from hall_controller.web.ratelimit import AddressBudget
 from hall_controller.web.render import Pages
 from hall_controller.web.users import UsersStore
+from hall import clock as hall_clock
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Site:
     port: HallPort                       # the controller's gateway
     users: UsersStore
     journal_path: Path                   # read (read-only) by the reports
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = hall_clock.now
     sessions: Sessions | None = None
     throttle: LoginThrottle | None = None
     ticket_budget: AddressBudget | None = None

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import argon2
+from hall import clock as hall_clock
 
 ROLES = ("viewer", "supervisor", "admin")
 RANK = {role: n for n, role in enumerate(ROLES)}
@@ -59,7 +59,7 @@ class AuditRow:
 
 
 class UsersStore:
-    def __init__(self, path: str | Path, *, clock=time.time, hasher: argon2.PasswordHasher | None = None):
+    def __init__(self, path: str | Path, *, clock=hall_clock.now, hasher: argon2.PasswordHasher | None = None):
         self.path = Path(path)
         self.clock = clock
         self.hasher = hasher or argon2.PasswordHasher()

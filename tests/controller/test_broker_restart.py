@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections import defaultdict
 from contextlib import closing
 
@@ -22,6 +21,7 @@ from protocol import topics
 from protocol.envelope import decode, format_epoch
 
 from .conftest import HALL, wait_until
+from hall import clock as hall_clock
 
 BLOCK = 50  # examples/hall.toml: offline_block
 
@@ -47,7 +47,7 @@ def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(mosquitto
     assert len(numbers) == BLOCK
 
     def backfill(number):
-        ticket = {"service": "social", "number": number, "class": "normal", "issued_at": format_epoch(time.time())}
+        ticket = {"service": "social", "number": number, "class": "normal", "issued_at": format_epoch(hall_clock.now())}
         return kiosk.send_durable("offline.backfill", {"tickets": [ticket]})
 
     # The kiosk works through its backfill at a steady pace; the broker is killed once a few are

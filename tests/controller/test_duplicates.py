@@ -7,7 +7,6 @@ message with its id unchanged is exactly what a device link does after a lost re
 from __future__ import annotations
 
 import sqlite3
-import time
 from contextlib import closing
 
 from hall_controller.engine import events as ev
@@ -15,6 +14,7 @@ from protocol import topics
 from protocol.envelope import decode, format_epoch, make_message
 
 from .conftest import HALL
+from hall import clock as hall_clock
 
 
 class Device:
@@ -93,7 +93,7 @@ def test_a_rating_resent_by_the_evaluator_counts_once(broker_url, controller, mq
     prompt_id = decode(prompt.payload).body["prompt"]
     assert prompt_id == ticket
 
-    rating = make_message("rating.submit", {"prompt": prompt_id, "level": 4, "pressed_at": format_epoch(time.time())})
+    rating = make_message("rating.submit", {"prompt": prompt_id, "level": 4, "pressed_at": format_epoch(hall_clock.now())})
     replies = evaluator.send(rating, times=2)
     ctl.restart()
     replies += evaluator.send(rating)

@@ -5,7 +5,6 @@ alerts."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from protocol.messages import CATALOGUE
 from protocol.topics import Kind
 
 from .conftest import HALL, wait_until
+from hall import clock as hall_clock
 
 DEVICE_REQUESTS = {name for name, t in CATALOGUE.items() if t.topic == "up"}
 
@@ -69,7 +69,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
         {"label": "A001", "service": "social", "class": "normal", "number": 1, "ahead": 0}
     assert ticket["estimated_wait_s"] == 0  # counter 1 serves social and is open and idle
     assert ticket["status_url"].startswith("http://hall.local:8080/t/") and len(ticket["status_url"]) > 30
-    assert abs(parse_ts(ticket["issued_at"]).timestamp() - time.time()) < 60
+    assert abs(parse_ts(ticket["issued_at"]).timestamp() - hall_clock.now()) < 60
     assert tickets[a001].state is TicketState.RESERVED
     assert ask(k1, "ticket.printed", {"ticket": a001}) == {}
     assert tickets[a001].state is TicketState.WAITING
@@ -111,7 +111,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert prompt.body | {"deadline": None} == {"prompt": a001, "ticket": "A001", "counter": 7, "deadline": None}
     assert parse_ts(prompt.body["deadline"]) > parse_ts(prompt.ts)
     sent.add("rating.submit")
-    rating = e7.send_durable("rating.submit", {"prompt": a001, "level": 1, "pressed_at": format_epoch(time.time())})
+    rating = e7.send_durable("rating.submit", {"prompt": a001, "level": 1, "pressed_at": format_epoch(hall_clock.now())})
     reply = e7.seen.reply_to(rating)
     assert reply.ok and reply.body == {}
     assert ctl.engine.state.prompts[a001].level == 1
@@ -153,7 +153,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert block == {"service": "social", "day": a001.split("-")[0], "first": 950, "last": 999}
     sent.add("offline.backfill")
     backfill = k1.send_durable("offline.backfill", {"tickets": [
-        {"service": "social", "number": 950, "class": "normal", "issued_at": format_epoch(time.time())}]})
+        {"service": "social", "number": 950, "class": "normal", "issued_at": format_epoch(hall_clock.now())}]})
     reply = k1.seen.reply_to(backfill)
     a950 = f"{block['day']}-A950"
     assert reply.ok and reply.body == {"results": [{"ok": True, "service": "social", "number": 950, "ticket": a950}]}

@@ -29,6 +29,7 @@ from devices.display.device import CallingScreen  # noqa: E402
 from drivers.screen import PngScreen  # noqa: E402
 from drivers.voice import RecordingSpeaker  # noqa: E402
 from simulators.display import SampleController  # noqa: E402
+from hall import clock as hall_clock
 
 WAIT_S = 15.0  # a bound for something that should happen, never a timing assertion
 
@@ -49,14 +50,14 @@ class StillClock:
 
 @pytest.fixture
 def speaker() -> RecordingSpeaker:
-    return RecordingSpeaker(time.time, while_speaking=lambda announcement: time.sleep(0.005))
+    return RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: time.sleep(0.005))
 
 
 @pytest.fixture
 def screens(example_hall, tmp_path) -> Iterator[Callable[..., CallingScreen]]:
     made: list[CallingScreen] = []
 
-    def make(url: str, display_id: str = "D1", *, speaker=None, clock=time.time, hall=None, **options) -> CallingScreen:
+    def make(url: str, display_id: str = "D1", *, speaker=None, clock=hall_clock.now, hall=None, **options) -> CallingScreen:
         hall = hall or example_hall
         display = hall.displays[display_id]
         png = PngScreen(tmp_path / f"frames-{display_id}", display.size)

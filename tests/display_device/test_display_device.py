@@ -10,7 +10,6 @@ import math
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pygame
@@ -22,6 +21,7 @@ from protocol import topics
 from protocol.envelope import decode, encode, make_message
 
 from .conftest import WAIT_S, StillClock
+from hall import clock as hall_clock
 
 ROOT = Path(__file__).parents[2]
 
@@ -148,7 +148,7 @@ def test_a_counter_screen_shows_and_says_only_its_own_counter(broker_url, screen
 
 def test_nothing_is_drawn_while_nothing_changes_but_the_clock_by_the_minute(broker_url, screens, sample):
     sample(broker_url)
-    now = time.time()
+    now = hall_clock.now()
     clock = StillClock(math.floor(now / 60) * 60 + 10)
     screen = screens(broker_url, clock=clock)
     png = screen.screen

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import queue
-import time
 
 import pytest
 
@@ -19,6 +18,7 @@ from protocol.envelope import make_message
 from protocol.topics import Kind
 
 from .messages import T0, board, board_call, call, controller_state
+from hall import clock as hall_clock
 
 
 @pytest.fixture
@@ -313,7 +313,7 @@ def test_states_carry_ticket_numbers_only(hall_screen):
 
 def test_the_announcer_reports_every_call_it_is_done_with_spoken_or_stale():
     done: queue.Queue[int] = queue.Queue()
-    speaker = RecordingSpeaker(time.time)
+    speaker = RecordingSpeaker(hall_clock.now)
     with Announcer(speaker, lambda: T0, on_done=lambda c: done.put(c.seq)) as announcer:
         announcer.offer(CallEvent(1, "A001", 5, T0 - 1000))   # too old to say
         announcer.offer(CallEvent(2, "A002", 5, T0))

@@ -4,7 +4,6 @@ frames) choose a service, a priority ticket, or check in a booking by its code."
 from __future__ import annotations
 
 import shutil
-import time
 
 import pygame
 import pytest
@@ -16,6 +15,7 @@ from devices.kiosk.menu import centre_of
 from devices.kiosk.ticket import render_ticket
 from drivers.screen import PngScreen
 from hall import config
+from hall import clock as hall_clock
 from hall_controller.durable import DurableEngine
 from hall_controller.engine import commands as c
 from hall_controller.engine.model import TicketState
@@ -52,7 +52,7 @@ def _booked_journal(tmp_path, code: str, service: str):
     hall = config.load(EXAMPLE_HALL)
     db = tmp_path / "booked.db"
     durable = DurableEngine(hall, db)
-    now = time.time()
+    now = hall_clock.now()
     [result] = durable.apply([(c.BookAppointment(code, service, now - 300, now + 1800), now)])
     assert result.ok
     durable.commit()

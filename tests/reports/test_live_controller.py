@@ -12,6 +12,7 @@ from devices.link import DeviceLink
 from protocol.envelope import format_epoch
 
 from .conftest import HALL_TOML, REPO
+from hall import clock as hall_clock
 
 WAIT_S = 20.0      # generous: the machine may be busy; nothing here is a timing assertion
 
@@ -42,7 +43,7 @@ def test_a_report_of_the_running_controllers_journal(broker_url, controller, tmp
                 body = {"outcome": "completed"} if step == "counter.finish" else None
                 assert caller.request(step, body, timeout=WAIT_S).ok
             evaluator.send_durable("rating.submit", {"prompt": ticket, "level": level,
-                                                    "pressed_at": format_epoch(time.time())})
+                                                    "pressed_at": format_epoch(hall_clock.now())})
             wait_until(lambda: ctl.engine.state.prompts[ticket].level == level, f"the rating of {ticket}")
         wait_until(lambda: evaluator.unanswered == 0, "the evaluator's ratings are acknowledged")
 

@@ -40,6 +40,7 @@ import pytest
 
 from devices.link import DeviceLink
 from hall import config
+from hall import clock as hall_clock
 from hall_controller.durable import DurableEngine
 from hall_controller.engine import events as ev
 from hall_controller.gateway import Gateway
@@ -50,7 +51,7 @@ from hall_controller.web.site import Site
 from hall_controller.web.snapshots import live_hall
 from hall_controller.web.users import UsersStore
 
-from conftest import EXAMPLE_HALL, WAIT_S  # tests/conftest.py
+from conftest import EXAMPLE_HALL, WAIT_S, hall_now  # tests/conftest.py
 
 HALL = "xinhua"
 CHROMIUM = "/usr/bin/chromium"
@@ -75,7 +76,7 @@ class MovableClock:
         self.offset = 0.0
 
     def __call__(self) -> float:
-        return time.time() + self.offset
+        return hall_clock.now() + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
@@ -87,7 +88,7 @@ def journal_yesterday(hall: config.Hall, path: Path) -> None:
     from simulators.day import plan_day, simulate
 
     day = scenario.load(Path(EXAMPLE_HALL).parent / "scenario.toml", hall)
-    day = dataclasses.replace(day, date=dt.date.today() - dt.timedelta(days=1))
+    day = dataclasses.replace(day, date=hall_now(hall).date() - dt.timedelta(days=1))
     events: list = []
     simulate(hall, plan_day(hall, day), seed=11, on_event=events.append)
     journal = Journal(path, hall)

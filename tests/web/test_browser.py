@@ -17,6 +17,9 @@ from hall_controller import reports
 from protocol.envelope import format_epoch
 from protocol.topics import Kind
 
+from conftest import hall_now  # tests/conftest.py
+from hall import clock as hall_clock
+
 from .conftest import WAIT_S, Client, issue_ticket, journal_events, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -40,7 +43,7 @@ def serve_and_rate(caller, evaluator, level: int) -> None:
     caller.request("counter.finish", {"outcome": "completed"})
     prompt = next_down(evaluator, "rating.prompt")
     evaluator.request("rating.submit", {"prompt": prompt.body["prompt"], "level": level,
-                                        "pressed_at": format_epoch(time.time())})
+                                        "pressed_at": format_epoch(hall_clock.now())})
 
 
 def test_a_supervisor_watches_the_hall_live_and_acknowledges_an_alert(hall_web, device, page_for, shot):
@@ -68,7 +71,7 @@ def test_a_supervisor_watches_the_hall_live_and_acknowledges_an_alert(hall_web, 
     caller.request("counter.finish", {"outcome": "completed"})
     prompt = next_down(evaluator, "rating.prompt")
     evaluator.request("rating.submit", {"prompt": prompt.body["prompt"], "level": 1,
-                                        "pressed_at": format_epoch(time.time())})
+                                        "pressed_at": format_epoch(hall_clock.now())})
     alert = live.locator("li.alert.active").filter(has_text="不满意")
     expect(alert).to_have_count(1)
     expect(page.locator("#active-alerts")).not_to_have_text("0")
@@ -199,7 +202,7 @@ def test_a_supervisor_edits_the_notice_and_switches_incident_mode(hall_web, devi
     assert board["notice"]["en"].startswith("Open on Saturday")
 
     on = page.locator("#incident-on-form")
-    back = (dt.datetime.now(web.hall.tz) + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")  # hall time
+    back = (hall_now(web.hall) + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")  # hall time
     on.locator("input[name=expected_back]").fill(back)
     on.get_by_role("button").click()
     expect(page.locator(".flash-ok")).to_contain_text("Incident notice is on")
@@ -222,7 +225,7 @@ def test_a_supervisor_edits_the_notice_and_switches_incident_mode(hall_web, devi
 def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, page_for, shot):
     web = hall_web(history=True)
     web.add_user("zhou", "viewer")
-    today = dt.date.today()
+    today = hall_now(web.hall).date()
     yesterday = today - dt.timedelta(days=1)
     page = page_for(web, "zhou")
     page.goto(f"{web.url}/reports?start={yesterday}&end={today}")
