@@ -21,7 +21,7 @@ import heapq
 from hall.config import OUTCOMES, PAUSE_REASONS, Hall
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
-from hall_controller.engine.model import CounterState, Ticket, TicketState
+from hall_controller.engine.model import CARRY_OVER_S, CounterState, Ticket, TicketState
 from hall_controller.engine.state import HallState, service_day
 
 CLOCK_SKEW_S = 120        # a rating pressed "in the future" by this much is refused
@@ -243,16 +243,27 @@ class Engine:
         service = self._kiosk_service(c.kiosk, c.service)
         if c.klass not in ("normal", "priority"):
             raise Refused("bad_class", f"an offline ticket is normal or priority, not {c.klass!r}")
-        if c.issued_at < s.day_started_at[service] or c.issued_at > self.now + CLOCK_SKEW_S:
+        if c.issued_at > self.now + CLOCK_SKEW_S:
             raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
-        if not any(a <= c.number <= b for a, b in s.leases.get((c.kiosk, service), ())):
-            raise Refused("not_leased", f"number {c.number} was not lent to kiosk {c.kiosk} today")
-        if (service, c.number) in s.used_offline:
+        if c.issued_at >= s.day_started_at[service]:
+            day, blocks = s.days[service], s.leases.get((c.kiosk, service), ())
+            used = (service, c.number) in s.used_offline
+        else:
+            # issued in the last minutes of the day just ended and reported after the reset: the
+            # citizen holds it and is in the hall, as those who took a ticket online then are
+            previous = s.previous_days.get(service)
+            if (previous is None or c.issued_at < previous.started_at
+                    or previous.ended_at - c.issued_at > previous.carry_over_s):
+                raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
+            day, blocks, used = previous.day, previous.leases.get(c.kiosk, ()), c.number in previous.used
+        if not any(a <= c.number <= b for a, b in blocks):
+            raise Refused("not_leased", f"number {c.number} was not lent to kiosk {c.kiosk} on {day}")
+        if used:
             raise Refused("duplicate", f"offline ticket {c.number} of {service} is already in the queue")
         label = self.hall.services[service].display_number(c.number)
         seq = s.seq + 1
         key = c.issued_at - self.hall.dispatch.head_start_s[c.klass]
-        self._emit(ev.TicketIssuedOffline(self.now, f"{s.days[service]}-{label}", label, service, c.number,
+        self._emit(ev.TicketIssuedOffline(self.now, f"{day}-{label}", label, service, c.number,
                                           c.klass, seq, c.issued_at, key, c.kiosk))
         self._review_service(service)
 
@@ -574,7 +585,7 @@ class Engine:
         # named after now, not after `due`: a tick that comes days late (the controller was down)
         # starts today's numbering, not the numbering of the first day it missed
         day = service_day(self.now, self.hall.services[service].reset_time, self.hall)
-        self._emit(ev.ServiceDayStarted(self.now, service, day))
+        self._emit(ev.ServiceDayStarted(self.now, service, day, CARRY_OVER_S))
         self._review_service(service)
 
     def _timer_reservation(self, ticket_id: str, due: float) -> None:

@@ -18,6 +18,8 @@ class ServiceDayStarted:
     at: float
     service: str
     day: str                     # "20261121": the local date the service's numbering started
+    carry_over_s: float = 0.0    # open tickets taken this shortly before stay open (model.carries_over);
+                                 # 0 in journals written before tickets carried over
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,31 @@ TRANSITIONS: dict[TicketState, dict[str, TicketState]] = {
 
 PRESS_SLACK_S = 0.5
 
+#: A ticket taken this shortly before its service's daily reset keeps its place across the reset:
+#: the citizen who took A998 at 23:59 in a hall open past midnight is still in the hall and is
+#: called at 00:01, while the new day's numbering starts at A001 beside it. Older open tickets
+#: are of a day that is over (the hall closed, the citizen went home) and expire at the reset.
+CARRY_OVER_S = 2 * 3600
+#: the states a ticket can carry over in: in the queue, called, or parked at a counter
+CARRIED_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.HELD)
+
+
+@dataclass(slots=True)
+class PreviousDay:
+    """What the engine keeps of a service day just ended, for the offline tickets a kiosk issued
+    in its last minutes and reports after the reset: whose numbers were lent, which are in."""
+    day: str
+    started_at: float
+    ended_at: float
+    carry_over_s: float
+    leases: dict[str, list[tuple[int, int]]]   # kiosk -> blocks lent that day
+    used: set[int]                             # numbers already backfilled from those blocks
+
+
+def carries_over(state: TicketState, since: float, reset_at: float, carry_over_s: float = CARRY_OVER_S) -> bool:
+    """Does a ticket in `state`, waiting since `since`, stay open across a reset at `reset_at`?"""
+    return state in CARRIED_STATES and reset_at - since <= carry_over_s
+
 
 class IllegalTransition(RuntimeError):
     """The engine itself tried an impossible move: a bug in the engine, never the user's fault."""

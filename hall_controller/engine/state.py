@@ -20,7 +20,8 @@ from collections import deque
 from hall.config import Hall
 from hall_controller.engine import events as ev
 from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus, FollowUp,
-                                          Incident, RatingPrompt, Ticket, TicketState)
+                                          Incident, PreviousDay, RatingPrompt, Ticket, TicketState,
+                                          carries_over)
 from hall_controller.engine.waiting import WaitingRoom
 
 RECENT_CALLS = 12
@@ -52,6 +53,7 @@ class HallState:
         self.lease_top: dict[str, int] = {}
         self.leases: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.used_offline: set[tuple[str, int]] = set()
+        self.previous_days: dict[str, PreviousDay] = {}   # service -> its day just ended (see PreviousDay)
         self.seq = 0
         self.call_seq = 0
         self.alert_seq = 0
@@ -140,7 +142,8 @@ class HallState:
     def _service_day_started(self, e: ev.ServiceDayStarted) -> None:
         service = self.hall.services[e.service]
         for t in [t for t in self.tickets.values() if t.service == e.service or t.origin == e.service]:
-            if t.state in OPEN_STATES and t.service == e.service:
+            if (t.state in OPEN_STATES and t.service == e.service
+                    and not carries_over(t.state, t.since, e.at, e.carry_over_s)):
                 self._close_for_day(t, e.at)
             if t.state not in OPEN_STATES and t.state is not TicketState.SERVING:
                 del self.tickets[t.id]  # a closed ticket of a finished day: the journal keeps it
@@ -150,6 +153,13 @@ class HallState:
         for code in [a.code for a in self.appointments.values()
                      if a.service == e.service and a.slot_end < e.at - PROMPT_KEEP_S]:
             del self.appointments[code]
+        if e.carry_over_s and e.service in self.days:
+            self.previous_days[e.service] = PreviousDay(
+                self.days[e.service], self.day_started_at[e.service], e.at, e.carry_over_s,
+                {k[0]: blocks for k, blocks in self.leases.items() if k[1] == e.service},
+                {n for s, n in self.used_offline if s == e.service})
+        else:
+            self.previous_days.pop(e.service, None)
         self.days[e.service] = e.day
         self.day_started_at[e.service] = e.at
         self.next_number[e.service] = service.first_number
@@ -216,7 +226,11 @@ class HallState:
                    state=TicketState.WAITING, kiosk=e.kiosk, offline=True)
         self.tickets[t.id] = t
         self.seq = max(self.seq, e.seq)
-        self.used_offline.add((e.service, e.number))
+        previous = self.previous_days.get(e.service)
+        if previous is not None and e.since < self.day_started_at[e.service]:
+            previous.used.add(e.number)             # a ticket of the day just ended, reported after it
+        else:
+            self.used_offline.add((e.service, e.number))
         self._enqueue(t)
 
     def _enqueue(self, t: Ticket) -> None:
@@ -422,7 +436,9 @@ class HallState:
             "days": dict(self.days), "day_started_at": dict(self.day_started_at),
             "next_reset": dict(self.next_reset), "next_number": dict(self.next_number),
             "lease_top": dict(self.lease_top), "leases": dict(self.leases),
-            "used_offline": sorted(self.used_offline), "seq": self.seq, "call_seq": self.call_seq,
+            "used_offline": sorted(self.used_offline), "seq": self.seq,
+            "previous_days": {k: (v.day, v.started_at, v.ended_at, v.carry_over_s, v.leases, sorted(v.used))
+                              for k, v in self.previous_days.items()}, "call_seq": self.call_seq,
             "alert_seq": self.alert_seq, "notice": self.notice,
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
             "recent_calls": list(self.recent_calls),

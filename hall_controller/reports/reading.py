@@ -31,8 +31,10 @@ CLOCK_SLACK_S = 3600
 
 #: the event types a report reads; the others (recalls, service started, held and resumed, prompts,
 #: printouts, alerts, devices, notices) count for nothing in it, and decoding is most of its time
-REPORT_EVENTS = ("ServiceDayStarted", "TicketReserved", "TicketIssuedOffline", "TicketVoided", "TicketCalled",
-                 "TicketNoShow", "TicketReinstated", "TicketRequeued", "TicketTransferred", "TicketDone",
+# TicketPrinted puts a reserved ticket in the queue: without it, a ticket still waiting at the daily
+# reset looked merely reserved, was forgotten there, and its call after midnight counted no wait
+REPORT_EVENTS = ("ServiceDayStarted", "TicketReserved", "TicketPrinted", "TicketIssuedOffline", "TicketVoided",
+                 "TicketCalled", "TicketNoShow", "TicketReinstated", "TicketRequeued", "TicketTransferred", "TicketDone",
                  "RatingRecorded", "CounterOpened", "CounterClosed", "CounterPaused", "CounterResumed")
 BATCH = 2000
 assert set(REPORT_EVENTS) <= set(ev.EVENT_TYPES)

@@ -192,9 +192,14 @@ class Tally:
         self.waiting[service] = self.waiting.get(service, 0) + change
 
     def _day_started(self, e: ev.ServiceDayStarted) -> None:
-        if self.waiting.get(e.service):              # the reset expired whoever still waited
-            self._queue(e.at, e.service, -self.waiting[e.service])
-        gone = [tid for tid, t in self.tickets.items() if t.service == e.service and t.state in FORGET_AT_RESET]
+        # the reset expired whoever still waited, except those who took their ticket shortly before
+        # (the engine's rule, engine/model.py `carries_over`)
+        gone = [tid for tid, t in self.tickets.items() if t.service == e.service and t.state in FORGET_AT_RESET
+                and not (t.state == WAITING and e.at - t.since <= e.carry_over_s)]
+        carried = sum(1 for t in self.tickets.values() if t.service == e.service and t.state == WAITING) \
+            - sum(1 for tid in gone if self.tickets[tid].state == WAITING)
+        if self.waiting.get(e.service, 0) > carried:
+            self._queue(e.at, e.service, carried - self.waiting[e.service])
         for tid in gone:
             del self.tickets[tid]
 

@@ -35,16 +35,24 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_LETTERS) for _ in range(6))
 
 
+MAX_SLOT = dt.timedelta(hours=12)
+
+
 def slot(tz, day: str, start: str, end: str) -> tuple[float, float]:
-    """A slot on `day` (YYYY-MM-DD) from `start` to `end` (HH:MM), as epoch seconds in the hall's zone."""
+    """A slot starting on `day` (YYYY-MM-DD) from `start` to `end` (HH:MM), as epoch seconds in the
+    hall's zone. An end earlier than the start is on the next day (23:45–00:15 is half an hour
+    across midnight), so long as the slot stays within 12 hours; an end equal to the start, or
+    a slot longer than that, is a mistake."""
     try:
         date = dt.date.fromisoformat(day.strip())
         begin = dt.datetime.combine(date, dt.time.fromisoformat(start.strip()), tzinfo=tz)
         finish = dt.datetime.combine(date, dt.time.fromisoformat(end.strip()), tzinfo=tz)
     except ValueError:
         raise BadBooking("write the day as 2026-11-23 and the times as 10:00") from None
-    if finish <= begin:
-        raise BadBooking("the slot must end after it starts")
+    if finish < begin:
+        finish = dt.datetime.combine(date + dt.timedelta(days=1), finish.time(), tzinfo=tz)
+    if finish == begin or finish - begin > MAX_SLOT:
+        raise BadBooking("the slot must end after it starts, and within 12 hours")
     return begin.timestamp(), finish.timestamp()
 
 

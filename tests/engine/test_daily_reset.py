@@ -10,6 +10,7 @@ from hall.config import parse
 from hall_controller.engine import Engine, TicketState
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
+from hall_controller.engine.model import CARRY_OVER_S
 
 from .conftest import MINUTE, TZ, Shift, SimClock, hall_description, rebuilt
 
@@ -26,7 +27,7 @@ def test_numbers_restart_at_the_daily_reset(shift):
     shift.later(MIDNIGHT - 1 - shift.clock.now)
     events = shift.later(1)
     started = [e for e in events if isinstance(e, ev.ServiceDayStarted)]
-    assert started == [ev.ServiceDayStarted(MIDNIGHT, s, "20261124") for s in ("social", "property", "fund")]
+    assert started == [ev.ServiceDayStarted(MIDNIGHT, s, "20261124", CARRY_OVER_S) for s in ("social", "property", "fund")]
     t = shift.issue("social")
     assert (t.label, t.id) == ("A001", "20261124-A001")
 
@@ -87,12 +88,45 @@ def test_a_ticket_being_served_at_the_reset_may_finish(shift):
 
 
 def test_the_reset_clears_the_wait_alert_of_the_old_day(shift):
-    shift.later(MIDNIGHT - 30 * MINUTE - shift.clock.now)
+    shift.later(MIDNIGHT - CARRY_OVER_S - 30 * MINUTE - shift.clock.now)
     shift.issue("social")
     shift.later(25 * MINUTE)
     assert shift.active_alert("wait_over_target", "social") is not None
     to_midnight(shift)
     assert shift.active_alert("wait_over_target", "social") is None
+
+
+def test_a_ticket_taken_at_2359_is_called_at_0001_and_numbering_restarts_beside_it(shift):
+    shift.open(1)
+    shift.later(MIDNIGHT - 60 - shift.clock.now)
+    late = shift.issue("social")                          # a ticket of the 23rd, one minute to midnight
+    to_midnight(shift)
+    assert late.state is TicketState.WAITING and late.id in shift.engine.state.tickets
+    fresh = shift.issue("social")                         # the 24th's numbering starts afresh beside it
+    assert (fresh.label, fresh.id) == ("A001", "20261124-A001") and fresh.id != late.id
+    shift.later(60)
+    called = shift.call(1)                                # 00:01: the citizen who waited is called first
+    assert called.id == late.id and called.state is TicketState.CALLED
+    assert shift.engine.state.tickets[late.id].since == MIDNIGHT - 60
+
+
+def test_a_ticket_called_at_the_reset_keeps_its_counter(shift):
+    shift.open(2)
+    shift.later(MIDNIGHT - 5 * MINUTE - shift.clock.now)
+    t = shift.issue("social")
+    shift.call(2)
+    to_midnight(shift)
+    assert t.state is TicketState.CALLED and shift.engine.state.desks[2].current == t.id
+    shift.do(cmd.StartService(2))
+    assert t.state is TicketState.SERVING
+
+
+def test_a_carried_ticket_still_waiting_keeps_its_wait_alert(shift):
+    shift.later(MIDNIGHT - 30 * MINUTE - shift.clock.now)
+    shift.issue("social")
+    shift.later(25 * MINUTE)
+    to_midnight(shift)
+    assert shift.active_alert("wait_over_target", "social") is not None   # the citizen still waits
 
 
 def test_resets_repeat_every_day(shift):
@@ -117,7 +151,24 @@ def test_offline_leases_end_with_their_day(shift):
     to_midnight(shift)
     shift.later(MINUTE)
     shift.refuse(cmd.BackfillOffline("K1", "social", 999, shift.clock.now), "not_leased")
-    shift.refuse(cmd.BackfillOffline("K1", "social", 999, MIDNIGHT - MINUTE), "wrong_day")
+    shift.refuse(cmd.BackfillOffline("K1", "social", 999, MIDNIGHT - CARRY_OVER_S - MINUTE), "wrong_day")
+
+
+def test_an_offline_ticket_of_2359_reported_at_0001_joins_the_queue_under_its_own_day(shift):
+    """The kiosk lost the controller at 23:50 and printed a ticket at 23:59 from its block of the
+    23rd; it reports it at 00:01, after the reset. The citizen is in the hall: the ticket counts."""
+    shift.do(cmd.LeaseOfflineBlock("K1", "social"))
+    shift.open(1)
+    to_midnight(shift)
+    shift.later(MINUTE)
+    (issued,) = shift.do(cmd.BackfillOffline("K1", "social", 999, MIDNIGHT - MINUTE))
+    assert (issued.ticket, issued.since) == ("20261123-A999", MIDNIGHT - MINUTE)
+    shift.refuse(cmd.BackfillOffline("K1", "social", 999, MIDNIGHT - MINUTE), "duplicate")
+    shift.refuse(cmd.BackfillOffline("K1", "social", 998, MIDNIGHT + 30), "not_leased")   # the new day lent nothing
+    fresh = shift.issue("social")
+    assert fresh.id == "20261124-A001"
+    assert shift.call(1).id == "20261123-A999"          # it waited longest
+    assert rebuilt(shift.engine.hall, shift.journal).state.snapshot() == shift.engine.state.snapshot()
 
 
 @pytest.fixture

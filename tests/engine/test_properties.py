@@ -100,6 +100,7 @@ class HallDay(RuleBasedStateMachine):
         self.restarted: Engine | None = None     # rebuilt at a random moment, then driven alike
         self.journal: list = []
         self.queue: dict[str, str] = {}          # ticket -> service: what may be called now
+        self.since: dict[str, float] = {}        # ticket -> when its wait started
         self.numbers: set[tuple[str, str, int]] = set()
         self.issued: set[str] = set()
         self.days: dict[str, str] = {}
@@ -147,13 +148,16 @@ class HallDay(RuleBasedStateMachine):
         """The invariants that are about what happens, checked event by event."""
         if isinstance(e, ev.ServiceDayStarted):
             self.days[e.service] = e.day
-            self.queue = {t: s for t, s in self.queue.items() if s != e.service}
+            # the reset expires the queue of the old day, but for tickets taken shortly before it
+            self.queue = {t: s for t, s in self.queue.items()
+                          if s != e.service or e.at - self.since[t] <= e.carry_over_s}
         elif isinstance(e, (ev.TicketReserved, ev.TicketIssuedOffline)):
-            number = (e.service, self.days[e.service], e.number)
+            number = (e.service, e.ticket.partition("-")[0], e.number)    # the day is in the id
             assert number not in self.numbers, f"number {e.label} given twice on {number[1]}"
             assert e.ticket not in self.issued
             self.numbers.add(number)
             self.issued.add(e.ticket)
+            self.since[e.ticket] = e.since
             if isinstance(e, ev.TicketIssuedOffline):
                 self.queue[e.ticket] = e.service
         elif isinstance(e, ev.TicketPrinted):

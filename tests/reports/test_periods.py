@@ -4,6 +4,9 @@ appointment's wait runs from its slot; and events older than the look-back are n
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 
 from hall_controller.durable import DurableEngine
@@ -12,7 +15,7 @@ from hall_controller.engine import events as ev
 from hall_controller.journal import Journal
 from hall_controller.reports import report, report_from_journal
 
-from .conftest import m
+from .conftest import DAY, MIDNIGHT, SMALL_HALL_TOML, m
 
 
 def journal(tmp_path, hall, steps) -> tuple[str, list]:
@@ -74,3 +77,35 @@ def test_the_look_back_is_what_the_journal_reader_needs(tmp_path, hall, day_even
     from_journal = report_from_journal(tmp_path / "j.db", hall, m(20), m(30))
     assert from_journal == report(day_events, hall, m(20), m(30))
     assert from_journal.overall.served == 1 and from_journal.by_clerk["S1"].rated == 1   # A002 at 9:20
+
+
+def test_a_ticket_taken_at_2359_and_called_at_0001_counts_once_on_each_side_of_midnight(tmp_path, hall):
+    """The small hall's numbering resets at midnight (its default); the citizen who took a ticket
+    a minute before is still called, and yesterday's report, asked for a minute after the day
+    ended, has the ticket taken and today's report has its wait."""
+    from argparse import Namespace
+
+    from hall_controller.report_cli import run
+
+    midnight = MIDNIGHT + DAY                                   # the night of 17 to 18 March
+    durable = DurableEngine(hall, tmp_path / "j.db")
+    durable.tick(midnight - 120)
+    (issued,) = durable.apply([(c.RequestTicket(service="social", kiosk="K1"), midnight - 60)])
+    ticket = issued.events[0].ticket
+    durable.apply([(c.ConfirmPrinted(ticket), midnight - 59), (c.OpenCounter(1, "S1"), midnight - 30)])
+    durable.tick(midnight)                                      # the daily reset
+    (called,) = durable.apply([(c.CallNext(1), midnight + 60)])
+    assert [e.ticket for e in called.events if isinstance(e, ev.TicketCalled)] == [ticket]
+    durable.commit()
+    durable.close()
+
+    (tmp_path / "hall.toml").write_text(SMALL_HALL_TOML)
+
+    def report_of(day: str, now: float) -> dict:
+        args = Namespace(config=str(tmp_path / "hall.toml"), db=str(tmp_path / "j.db"), first=dt.date.fromisoformat(day),
+                         last=dt.date.fromisoformat(day), month=None, json=True, csv=False, by="service")
+        return json.loads(run(args, now=now))["overall"]
+
+    yesterday, today = report_of("2026-03-17", midnight + 60), report_of("2026-03-18", midnight + 60)
+    assert (yesterday["issued"], today["issued"]) == (1, 0)
+    assert yesterday["wait_mean_s"] is None and today["wait_mean_s"] == 120.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from hall_controller.engine import events as ev
 
 from .conftest import Client, journal_events
@@ -95,3 +97,33 @@ def test_the_appointments_page_in_a_browser(hall_web, page_for, shot, device):
     page.wait_for_selector("text=2 booked.")
     assert page.locator("table#appointments tbody tr").count() == 3
     shot(page, "appointments")
+
+
+def test_a_slot_past_midnight_ends_on_the_next_day(example_hall):
+    from hall_controller.web.appointments import BadBooking, slot
+
+    tz = example_hall.tz
+    begin, end = slot(tz, "2026-12-04", "23:45", "00:15")
+    assert dt.datetime.fromtimestamp(begin, tz) == dt.datetime(2026, 12, 4, 23, 45, tzinfo=tz)
+    assert end - begin == 30 * 60
+    for start, finish in (("10:00", "10:00"), ("10:00", "09:00")):     # no length, or 23 hours
+        with pytest.raises(BadBooking, match="must end after it starts"):
+            slot(tz, "2026-12-04", start, finish)
+
+
+def test_a_booking_made_at_2345_for_2345_to_0015_checks_in_at_0005(hall_web, device, monkeypatch):
+    from conftest import set_hall_time
+
+    set_hall_time("2026-12-04T23:45:00+08:00", monkeypatch)
+    web = hall_web()
+    web.add_user("wang", "supervisor")
+    client = Client(web.url)
+    client.login("wang")
+    status, _, _ = client.post("/appointments/book", {"csrf": client.csrf("/appointments"), "service": "social",
+                                                       "day": "2026-12-04", "start": "23:45", "end": "00:15",
+                                                       "code": "NIGHT1"})
+    assert status == 303 and "NIGHT1" in web.engine.state.appointments
+    set_hall_time("2026-12-05T00:05:00+08:00", monkeypatch)          # twenty minutes later, past midnight
+    reply = device(web, "K1").request("ticket.request", {"appointment": "NIGHT1"})
+    assert reply.ok, reply.error
+    assert reply.body["ticket"]["class"] == "appointment"
