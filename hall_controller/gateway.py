@@ -106,13 +106,14 @@ def _cork(sock, on: bool) -> None:
 
 class Gateway:
     def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
-                 clock=hall_clock.now, client_id: str | None = None,
+                 clock=hall_clock.now, speed: float | None = None, client_id: str | None = None,
                  live_view: Callable[[object], dict] | None = None):
         self.hall = hall
         self.durable = durable
         self.engine = durable.engine
         self.secret = secret
         self.clock = clock
+        self.speed = hall_clock.current().speed if speed is None else speed   # hall seconds per real second
         self._arrived: list[tuple[str, bytes]] = []
         self.recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self.display_acks: dict[str, int] = {}
@@ -290,7 +291,8 @@ class Gateway:
         """One turn of the loop: wait, read, process, write, tick. False when the connection is lost."""
         client = self.client
         now = self.clock()
-        wait = max(0.0, min(self._next_tick - now, BOARD_EVERY_S))
+        # the next tick is due in hall seconds; the hall clock may run faster than real time (the demo)
+        wait = max(0.0, min((self._next_tick - now) / self.speed, BOARD_EVERY_S))
         pending = getattr(sock, "pending", lambda: 0)()
         readable, writable, _ = select.select([sock, self._wake_r], [sock] if client.want_write() else [], [],
                                               0 if pending else wait)

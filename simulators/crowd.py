@@ -22,9 +22,11 @@ Who does what, drawn from the scenario (examples/scenario.toml) with the same mo
   counter and is transferred to another service. Clerks pause for their breaks and sign out at
   the end of their shift (those on duty at closing serve whoever still waits first).
 
-Time runs `speed` times faster than real time for the crowd (60: a 9-hour day in 9 minutes); the
-hall itself runs in real time, so every delay is divided by the speed, and what must happen
-within a real-time limit of the hall (a rating within the prompt's 30 s) does.
+Time runs `speed` times faster than real time for the crowd (60: a 9-hour day in 9 minutes). In
+`hall demo` the hall runs on the same sped-up clock (`OnHallClock`: the controller's timers, the
+web and the crowd agree on the hour); alone (`hall sim crowd` beside devices on the real clock)
+the crowd keeps a clock of its own (`SpedUpClock`). Either way, what the devices pace in real
+time (the gap between two key presses, a look at a screen) is given in real seconds.
 
 The decisions are plain generators (`kiosk_queue`, `clerk_shift`): they yield `Wait(until)` and
 `Press(device, keys)` and are sent back what the device shows, so tests drive them with a fake
@@ -51,6 +53,7 @@ from typing import Callable, Generator, Iterable, Protocol
 
 from devices.caller import words
 from hall import config
+from hall.clock import HallClock
 from hall.config import PAUSE_REASONS, Hall
 from simulators import control, scenario as scenarios
 from simulators.day import Plan, PlannedShift, cumulative_shares, service_time_sampler, plan_day
@@ -508,6 +511,23 @@ class SpedUpClock:
 
     def wait_until(self, until: float, event: threading.Event) -> None:
         left = (until - self.now()) / self.speed
+        if left > 0:
+            event.wait(left)
+
+
+class OnHallClock:
+    """The crowd on the hall's own clock (hall/clock.py): in the demo the controller, the devices
+    and the crowd all run on one clock started at the day's opening and sped up, so that every
+    timer of the hall (waits past target, rating windows, reservations) passes as on a real day."""
+
+    def __init__(self, clock: HallClock) -> None:
+        self.clock = clock
+
+    def now(self) -> float:
+        return self.clock()
+
+    def wait_until(self, until: float, event: threading.Event) -> None:
+        left = self.clock.real_seconds(until - self.now())
         if left > 0:
             event.wait(left)
 

@@ -27,7 +27,9 @@ import logging
 import os
 import re
 import shutil
+import secrets
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -46,7 +48,7 @@ from hall_controller.journal import JournalError
 from hall_controller.engine import events as ev
 from protocol import envelope, topics
 from simulators import scenario as scenarios
-from simulators.crowd import MAX_SPEED, SPEED, ControlKeypads, Crowd, CrowdError, SpedUpClock, speed_value
+from simulators.crowd import MAX_SPEED, SPEED, ControlKeypads, Crowd, CrowdError, OnHallClock, speed_value
 from simulators.day import plan_day
 from simulators.summary import CrowdView, HallWatch, Moment, progress_line, report_text, summary_text
 
@@ -57,7 +59,10 @@ READY_TIMEOUT_S = 90.0         # every device online within this, or the demo sa
 REFRESH_S = 1.0                # the summary is redrawn this often
 QUIET_EVERY_S = 10.0           # without a terminal, a progress line this often instead
 STOP_GRACE_S = 6.0             # a process asked to stop has this long before it is killed
-OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "tickets", "screens", "devices", "logs")
+OPENING_LEAD_S = 5.0           # real seconds the hall's clock runs before the day's first arrival
+OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "tickets", "screens", "devices", "logs", "users.db",
+        "users.db-wal", "users.db-shm")
+WEB_PORT = 8080                # the management web's port when it is free (else any free port)
 
 
 class DemoError(Exception):
@@ -118,6 +123,10 @@ class Places:
     @property
     def logs(self) -> Path:
         return self.var / "logs"
+
+    @property
+    def users(self) -> Path:
+        return self.var / "users.db"
 
 
 def prepare(var: Path) -> Places:
@@ -295,7 +304,8 @@ class Demo:
         """The controller, and wait until it is connected (its retained presence says online):
         devices started before it would ask their first questions into the void."""
         self.children.start("controller", ["controller", "--config", str(self.args.config.absolute()), "--broker", url,
-                                           "--db", str(self.places.journal), "--web", "off"])
+                                           "--db", str(self.places.journal), "--web", f"127.0.0.1:{web_port()}",
+                                           "--users", str(self.places.users)])
         online = threading.Event()
 
         def on_message(client, userdata, message) -> None:
@@ -391,7 +401,7 @@ class Demo:
         for event in self.journal.new_events():
             self.watch.take(event)
 
-    def run(self, crowd: Crowd, clock: SpedUpClock) -> str:
+    def run(self, crowd: Crowd, clock: OnHallClock) -> str:
         """Show the summary until the day is over, the duration has passed, or Ctrl-C; say why it ended."""
         live = self.out.isatty()
         drawn = 0
@@ -409,7 +419,7 @@ class Demo:
                                     f"{log_tail(child.log_path) or 'no output'}")
                 self.notes.append(note)
             self.ran_s = time.monotonic() - started
-            moment = Moment(clock.now(), time.time(), self.plan.start, self.plan.close, self.args.speed, self.ran_s)
+            moment = Moment(clock.now(), self.plan.start, self.plan.close, self.args.speed, self.ran_s)
             counts, latest, problems = crowd.seen.snapshot()
             view = CrowdView(counts, latest, problems)
             if live:
@@ -443,6 +453,39 @@ class Demo:
         return out
 
 
+def web_port() -> int:
+    """8080 when nobody listens there, else a free port the system picks."""
+    for port in (WEB_PORT, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise DemoError("no free port for the management web on 127.0.0.1")
+
+
+def one_time_admin(places: Places) -> str:
+    """An admin account for this run of the demo, with a new random password (never a default)."""
+    from hall_controller.web.users import UserError, UsersStore
+
+    password = secrets.token_urlsafe(9)
+    try:
+        UsersStore(places.users).add("admin", "admin", password, by="hall demo")
+    except UserError as e:
+        raise DemoError(f"cannot make the demo's web account: {e}") from None
+    return password
+
+
+def web_url(log_path: Path) -> str | None:
+    """The management web's address, as the controller printed it in its log."""
+    try:
+        found = re.search(r"^HALL_WEB_URL=(\S+)$", log_path.read_text(errors="replace"), re.M)
+    except OSError:
+        return None
+    return found.group(1) if found else None
+
+
 def _host_port(url: str) -> tuple[str, int]:
     parsed = parse_broker_url(url)
     return parsed.host, parsed.port
@@ -467,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(filename=places.logs / "demo.log", level=logging.INFO, force=True,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # One clock for the whole hall: it opens a few real seconds before the first citizen comes
+    # (while the processes start) and runs `--speed` times faster than real time from there
+    hall_clock.use(hall_clock.starting_at(plan.start - OPENING_LEAD_S * args.speed, args.speed))
     demo = Demo(args, hall, plan, places, out)
 
     def on_signal(*_: object) -> None:
@@ -483,7 +529,11 @@ def main(argv: list[str] | None = None) -> int:
                  f"at {args.speed:g}x; logs in {_shown(places.logs)}")
         broker.start()
         demo.say(f"broker: {broker.version()} on {broker.url}")
+        password = one_time_admin(places)
         demo.start_controller(broker.url)
+        url = web_url(places.logs / "controller.log")
+        if url:
+            demo.say(f"management web: {url}  (user admin, password {password}: made for this run only)")
         if not demo.stop.is_set():
             demo.start_devices(broker.url)
             demo.wait_ready(broker.url)
@@ -492,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         demo.ready_s = time.monotonic() - demo.began
         demo.say(f"hall ready {demo.ready_s:.1f} s after start: {len(demo.children.started)} processes and "
                  f"the broker; the crowd comes in")
-        clock = SpedUpClock(plan.start, args.speed)
+        clock = OnHallClock(hall_clock.current())
         crowd = Crowd(hall, plan, ControlKeypads(demo.control, hall), clock, seed=args.seed, speed=args.speed)
         crowd.start()
         why = demo.run(crowd, clock)
@@ -528,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     except JournalError as e:
         demo.say(f"no report: {e}")
         return code or 1
-    demo.say(report_text(report, demo.watch, args.speed, plan.start, demo.ran_s, demo.pictures()))
+    demo.say(report_text(report, args.speed, demo.ran_s, demo.pictures()))
     return code
 
 

@@ -7,9 +7,8 @@ figures `hall report` prints). `summary_text` turns a watch (plus the clock, and
 did) into text, and `report_text` the day's `Report` (`reports.report_from_journal`): pure
 functions, so both are tested without a hall running.
 
-The hall runs in real time while the crowd's day runs `speed` times faster, so a wait the
-journal records as 12 real seconds is 12 simulated minutes at 60x: every duration shown is in
-simulated time, as the crowd experiences it.
+The hall and the crowd run on one clock, `speed` times faster than real time (hall/clock.py), so
+the journal's times are already the simulated day's: nothing is converted.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from hall.config import Hall
 from hall_controller import reports
@@ -65,9 +64,8 @@ class HallWatch:
 
 @dataclass(frozen=True)
 class Moment:
-    """When the summary is drawn: the crowd's simulated clock, the real one, and the day's span."""
-    simulated: float                        # the crowd's clock (epoch seconds of the scenario's day)
-    real: float                             # the real clock (epoch seconds), for ages of waiting tickets
+    """When the summary is drawn: the hall's (simulated) clock and the day's span."""
+    simulated: float                        # the hall's clock (epoch seconds of the scenario's day)
     opens: float                            # the day's first ticket (simulated)
     closes: float                           # the day's last ticket (simulated)
     speed: float
@@ -98,9 +96,9 @@ def summary_text(watch: HallWatch, moment: Moment, crowd: CrowdView | None = Non
         oldest[t.service] = min(oldest.get(t.service, math.inf), t.since)
     for s in hall.services.values():
         f = reports.figures(tally.by_service[s.id])
-        longest = (moment.real - oldest[s.id]) * speed if s.id in oldest else None
+        longest = max(0.0, moment.simulated - oldest[s.id]) if s.id in oldest else None
         lines.append(f"{_fit(s.prefix + ' ' + s.names.en, 27):<28}{state.waiting.count.get(s.id, 0):>8}"
-                     f"{_minutes(longest):>9}{_minutes(_times(f.wait_mean_s, speed)):>10}{f.served:>8}"
+                     f"{_minutes(longest):>9}{_minutes(f.wait_mean_s):>10}{f.served:>8}"
                      f"{f.rated:>7}{_percent(f.satisfaction_rate):>9}")
     lines.append("")
     cells = [_counter_cell(state, n) for n in hall.counters]
@@ -137,40 +135,12 @@ def progress_line(watch: HallWatch, moment: Moment, width: int = WIDTH) -> str:
                 f"issued {watch.issued} · called {watch.called} · served {watch.served} · rated {watch.rated}", width)
 
 
-def in_simulated_time(report: reports.Report, hall: Hall, speed: float, opens: float,
-                      waits: dict[str, list[float]]) -> reports.Report:
-    """The report with its times turned into the crowd's simulated time (the hall itself ran in
-    real time): every duration times `speed`, the period as the simulated span from `opens`, and
-    the share called within target measured against the targets in simulated time, from `waits`
-    (the real waits to the first call, by service: `HallWatch.tally.by_service[s].waits`).
-    Rows mixing services (counters, clerks, days, classes) get no share within target."""
-    def within(services: list[str]) -> float | None:
-        n = sum(len(waits.get(s, ())) for s in services)
-        on_time = sum(1 for s in services for w in waits.get(s, ()) if w * speed <= hall.services[s].target_wait_s)
-        return on_time / n if n else None
-
-    def scaled(f: reports.Figures, share: float | None) -> reports.Figures:
-        return replace(f, within_target=share, **{name: None if getattr(f, name) is None else getattr(f, name) * speed
-                                                  for name in ("wait_mean_s", "wait_p50_s", "wait_p95_s",
-                                                               "service_mean_s")})
-
-    return replace(report, start=opens, end=opens + (report.end - report.start) * speed,
-                   overall=scaled(report.overall, within(list(hall.services))),
-                   by_service={s: scaled(f, within([s]) if s in hall.services else None)
-                               for s, f in report.by_service.items()},
-                   **{rows: {k: scaled(f, None) for k, f in getattr(report, rows).items()}
-                      for rows in ("by_counter", "by_clerk", "by_day", "by_class")})
-
-
-def report_text(report: reports.Report, watch: HallWatch, speed: float, opens: float, real_s: float,
-                pictures: list[str] = ()) -> str:
-    """The day's report once the demo stops: `hall report`'s text of the demo's period, in
-    simulated time, the figures per counter, and where the pictures are."""
-    waits = {s: list(c.waits) for s, c in watch.tally.by_service.items()}
+def report_text(report: reports.Report, speed: float, real_s: float, pictures: list[str] = ()) -> str:
+    """The day's report once the demo stops: `hall report`'s text of the demo's period, the
+    figures per counter, and where the pictures are."""
     lines = [f"The day's report ({_duration(real_s)} of real time at {speed:g}x: about "
-             f"{_duration(real_s * speed)} of the simulated day; times in simulated minutes)", "",
-             reports.to_text(in_simulated_time(report, watch.hall, speed, opens, waits), "service"), "",
-             _counters(report)]
+             f"{_duration(real_s * speed)} of the simulated day)", "",
+             reports.to_text(report, "service"), "", _counters(report)]
     if pictures:
         lines += ["", *pictures]
     return "\n".join(lines)
@@ -205,10 +175,6 @@ def _counter_cell(state: HallState, number: int) -> str:
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
-
-
-def _times(seconds: float | None, speed: float) -> float | None:
-    return None if seconds is None else seconds * speed
 
 
 def _minutes(seconds: float | None) -> str:

@@ -216,3 +216,44 @@ def test_ctrl_c_stops_every_process_and_frees_the_port(tmp_path):
     assert family.left_behind() == []
     assert refuses(broker_port(out))
     assert "Traceback" not in err + out
+
+
+@pytest.mark.slow
+def test_the_demo_runs_the_hall_on_the_crowds_clock_so_its_alerts_agree_with_the_simulated_day(tmp_path):
+    """Controller, devices and crowd on one clock at 60x: two hours of the example day raise the
+    wait-past-target alerts `hall simulate` raises for the same seed (service by service, in
+    number), and no long-service alert for a service that has only just begun."""
+    import collections
+    import json
+
+    from hall import config
+    from hall_controller.engine import events as ev
+    from simulators import day, scenario
+
+    var = tmp_path / "var"
+    process, family = start_demo(var, "--duration", "120s", "--seed", "1")
+    out, err = process.communicate(timeout=400)
+    assert process.returncode == 0, err
+    assert re.search(r"management web: http://127\.0\.0\.1:\d+ +\(user admin, password \S+: made for this run only\)",
+                     out)
+    db = sqlite3.connect(var / "journal.db")
+    try:
+        end = db.execute("SELECT max(at) FROM events WHERE type = 'TicketCalled'").fetchone()[0]
+        raised = [json.loads(body) for (body,) in db.execute("SELECT body FROM events WHERE type = 'AlertRaised'")]
+    finally:
+        db.close()
+    demo_waits = collections.Counter(a[3] for a in raised if a[2] == "wait_over_target")
+
+    hall = config.load(ROOT / "examples" / "hall.toml")
+    plan = day.plan_day(hall, scenario.load(ROOT / "examples" / "scenario.toml", hall))
+    assert end - plan.start > 3600, "the demo's hall clock ran at its speed: more than an hour of the day passed"
+    events: list = []
+    day.simulate(hall, plan, seed=1, on_event=events.append)
+    simulated_waits = collections.Counter(e.subject for e in events if isinstance(e, ev.AlertRaised)
+                                          and e.kind == "wait_over_target" and e.at <= end)
+    assert simulated_waits, "the example day's morning has waits past target"
+    assert {s for s, n in simulated_waits.items() if n >= 2} <= set(demo_waits)
+    total_demo, total_simulated = sum(demo_waits.values()), sum(simulated_waits.values())
+    assert total_simulated / 2 <= total_demo <= total_simulated * 2, (demo_waits, simulated_waits)
+    assert not [a for a in raised if a[2] == "long_service" and " 0 minutes" in a[4]]
+    assert family.left_behind() == []
