@@ -14,35 +14,21 @@ import pytest
 from district import events as dev
 from district import pg
 from district.ingest import Refused, ingest
+from district import reports
 from district.reports import report
 from district.ship import JournalReader, Shipper
 from district.verify import digest_district, digest_journal
 from hall_controller.engine import events as ev
 from hall_controller.journal import SCHEMA_VERSION
 from hall_controller.reports.reading import report_from_journal
+from district_support import DAY, role_dsn, ship_all
 
-DAY = dt.date(2026, 11, 17)
 
 
 def test_the_districts_field_names_are_the_engines():
     for name, fields in dev.FIELDS.items():
         assert fields == tuple(ev.EVENT_TYPES[name].__dataclass_fields__), name
     assert SCHEMA_VERSION in dev.JOURNAL_SCHEMAS
-
-
-def role_dsn(admin_dsn: str, hall) -> tuple[str, str]:
-    """Register `hall` in the district; (its role's DSN without password, the password)."""
-    with psycopg.connect(admin_dsn) as admin:
-        password = pg.add_hall(admin, hall.id, hall)
-        return psycopg.conninfo.make_conninfo(admin_dsn, user=pg.hall_role(admin, hall.id)), password
-
-
-def ship_all(journal, dsn, password, batch=500) -> Shipper:
-    shipper = Shipper(journal, dsn, password=password, batch=batch)
-    while shipper.step():
-        pass
-    shipper.close()
-    return shipper
 
 
 def test_a_day_in_the_district_agrees_with_hall_report(district_dsn, example_hall, day_journal, tmp_path):
@@ -80,7 +66,7 @@ def test_a_day_in_the_district_agrees_with_hall_report(district_dsn, example_hal
                         for p in ("wait_p50_s", "wait_p95_s"):       # within the histogram's bucket
                             assert abs(d[p] - getattr(hall.overall if by == "hall" else f, p)) <= 60 + 0.2 * d[p]
         assert len(hall.follow_ups) > 0
-        followups = __import__("district.reports", fromlist=["followups"]).followups(conn, DAY, DAY + dt.timedelta(days=2))
+        followups = reports.followups(conn, DAY, DAY + dt.timedelta(days=2))
         assert sorted(f["ticket"] for f in followups) == sorted(f.ticket for f in hall.follow_ups)
 
 
