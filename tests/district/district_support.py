@@ -38,6 +38,9 @@ def hall_command(*args: str, env: dict | None = None, timeout: float = 120) -> s
 
 
 def start_hall_command(*args: str, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
-    out = open(log, "ab") if log else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "hall", *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=out, stderr=subprocess.STDOUT)
+    if log is None:
+        return subprocess.Popen([sys.executable, "-m", "hall", *args], cwd=ROOT, env={**os.environ, **(env or {})},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log, "ab") as out:        # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "hall", *args], cwd=ROOT, env={**os.environ, **(env or {})},
+                                stdout=out, stderr=subprocess.STDOUT)
