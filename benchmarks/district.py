@@ -225,7 +225,6 @@ def run() -> list[Figure]:
             admin_dsn = cluster.dsn("district")
             admin = psycopg.connect(admin_dsn)
             pg.migrate(admin)
-            empty = _database_bytes(admin)
 
             # ingest: one hall, ten days in one journal
             journal = work / "ingest.db"
@@ -236,7 +235,6 @@ def run() -> list[Figure]:
             seconds = time.perf_counter() - started
             figures.append(Figure(GROUP, "district ingest events/s", n / seconds, "events/s", "≥ 50,000",
                                   n / seconds >= 50_000))
-            after_ingest = _database_bytes(admin)
 
             # catch-up: a day's backlog of 100 halls, 4 shippers at once
             jobs: list[list[tuple[str, str, str]]] = [[] for _ in range(4)]
@@ -260,7 +258,6 @@ def run() -> list[Figure]:
             rollup_rows = admin.execute("SELECT count(*) FROM district.rollups WHERE hall_id LIKE 'c%%'").fetchone()[0]
             figures.append(Figure(GROUP, "district rollup rows per hall-day", rollup_rows / CATCH_UP_HALLS, "rows"))
             figures.append(Figure(GROUP, "district catch-up events/s (4 shippers)", events / seconds, "events/s"))
-            del after_ingest, empty
 
             # report: 200 halls x 30 days of rollups
             _fill_rollups(admin, "ingest")

@@ -8,8 +8,8 @@ import os
 
 import psycopg
 
-from district import admin_cli, pg
-from district.ship import Status, status_path, write_status
+from district import admin_cli, pg, ship_cli
+from district.ship import Status, describe, status_path, write_status
 from district_support import ROOT, hall_command
 
 
@@ -36,17 +36,22 @@ def test_ship_without_a_district_says_how_to_give_one(tmp_path):
     assert done.stderr.strip() == "hall ship: give the district database with --dsn or HALL_DISTRICT_DSN"
 
 
-def test_ship_status_reads_the_status_file(tmp_path):
+def test_ship_status_reads_the_status_file(tmp_path, capsys):
     journal = tmp_path / "journal.db"
-    assert hall_command("ship", "--db", str(journal), "--status").returncode == 1
+    done = hall_command("ship", "--db", str(journal), "--status")
+    assert done.returncode == 1
+    assert done.stdout.strip() == f"no shipping status beside {journal}: `hall ship` has not run for this journal"
+    written = 1_795_000_000.0
     status = Status(hall="xinhua", link="up", journal_seq=120, district_seq=100, waiting=20, behind_s=12.4,
-                    down_since=None, error=None, updated=1_795_000_000.0, text="district copy: 12 s behind")
+                    down_since=None, error=None, updated=written, text="")
+    status.text = describe(status)
     write_status(status_path(journal), status)
     assert status_path(journal).name == "journal.district.json"
     assert json.loads(status_path(journal).read_text())["waiting"] == 20
-    done = hall_command("ship", "--db", str(journal), "--status")
-    assert done.returncode == 0
-    assert done.stdout.startswith("district copy: 12 s behind (as of ")     # written long ago: stale
+    assert ship_cli.print_status(journal, now=written + 5) == 0
+    assert capsys.readouterr().out == "district copy: 12 s behind (20 events waiting)\n"
+    assert ship_cli.print_status(journal, now=written + 600) == 0
+    assert capsys.readouterr().out.startswith("district copy: 12 s behind (20 events waiting) (as of ")
 
 
 def test_admin_migrates_and_adds_a_hall(pg_dsn, tmp_path, capsys):
