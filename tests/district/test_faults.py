@@ -8,6 +8,7 @@ machine's service.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import signal
@@ -20,10 +21,11 @@ from psycopg import sql
 from district import pg
 from district.ship import read_status, status_path
 from district.verify import digest_district, digest_journal
-from district_support import DAY, hall_command, role_dsn, start_hall_command
+from district_support import DAY, ROOT, hall_command, role_dsn, start_hall_command
 from hall_controller.reports.reading import report_from_journal
 
 DEADLINE_S = 90.0
+ROOT_EXAMPLES = ROOT / "examples"
 
 
 def wait_for(condition, what: str, timeout: float = DEADLINE_S):
@@ -157,3 +159,34 @@ def test_link_cut_while_the_hall_keeps_writing(pg_cluster, cluster_district, exa
     assert set(saved) == {"hall", "link", "journal_seq", "district_seq", "waiting", "behind_s", "down_since",
                           "error", "updated", "text"}
     assert_exactly_the_journal(cluster_district, example_hall, journal, 3)
+
+
+def test_shipping_while_the_hall_writes_its_journal(district_dsn, example_hall, tmp_path):
+    """The controller's write path (Journal, WAL, synchronous=FULL, a commit every few dozen events)
+    appending three days while `hall ship` reads the same file: the writer is never refused or
+    blocked, and everything arrives once and in order."""
+    from simulators import scenario
+    from simulators.day import plan_day, simulate
+    from hall_controller.journal import Journal
+
+    journal_path = tmp_path / "journal.db"
+    journal = Journal(journal_path, example_hall)
+    dsn, password = role_dsn(district_dsn, example_hall)
+    shipper = start_hall_command("ship", "--db", str(journal_path), "--dsn", dsn, "--batch", "100",
+                                 env={"PGPASSWORD": password}, log=tmp_path / "ship.log")
+    try:
+        base = scenario.load(ROOT_EXAMPLES / "scenario.toml", example_hall)
+        for i in range(3):
+            events: list = []
+            day = dataclasses.replace(base, date=DAY + dt.timedelta(days=i))
+            simulate(example_hall, plan_day(example_hall, day), seed=41 + i, on_event=events.append)
+            for start in range(0, len(events), 40):          # a commit every 40 events, as under load
+                journal.append(events[start:start + 40])
+                journal.commit()
+        total = journal.last_seq
+        wait_for(lambda: district_mark(district_dsn, example_hall.id) == total, "the district to catch up")
+    finally:
+        stop(shipper)
+        journal.close()
+    assert shipper.returncode == 0
+    assert_exactly_the_journal(district_dsn, example_hall, journal_path, 3)
