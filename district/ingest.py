@@ -82,6 +82,14 @@ def ingest(conn: psycopg.Connection, hall_id: str, meta: dict[str, str], rows: S
                       f"know (it knows {', '.join(map(str, JOURNAL_SCHEMAS))}): upgrade the district first")
     if meta.get("hall") not in (None, hall_id):
         raise Refused(f"the journal is hall {meta.get('hall')!r}'s, not hall {hall_id!r}'s")
+    try:
+        return _ingest(conn, hall_id, meta, rows)
+    except psycopg.Error:
+        _known_months.clear()       # a partition may have been detached meanwhile: ask again next time
+        raise
+
+
+def _ingest(conn: psycopg.Connection, hall_id: str, meta: dict[str, str], rows: Sequence[Row]) -> Shipped:
     with conn.transaction():
         mark = conn.execute("SELECT seq, last_at, tally, events FROM district.shipped WHERE hall_id = %s FOR UPDATE",
                             (hall_id,)).fetchone()
