@@ -70,3 +70,7 @@ def main(argv: list[str]) -> int:
         print(f"hall {args.hall_id}: role {role}, password {password}  (shown once: give it to the hall's "
               "`hall ship` in a 0600 file)")
     return 0
+
+
+if __name__ == "__main__":      # until `hall district` dispatches here: python -m district.admin_cli …
+    sys.exit(main(sys.argv[1:]))
