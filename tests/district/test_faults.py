@@ -190,3 +190,38 @@ def test_shipping_while_the_hall_writes_its_journal(district_dsn, example_hall, 
         journal.close()
     assert shipper.returncode == 0
     assert_exactly_the_journal(district_dsn, example_hall, journal_path, 3)
+
+
+def test_a_batch_the_district_fails_is_retried_without_a_traceback(district_dsn, example_hall, day_journal, tmp_path,
+                                                                   caplog):
+    """A database error that is not a lost link (here: the hall roles' INSERT revoked for a while)
+    is one log line and a retry from the mark, and the hall's copy completes once it is fixed."""
+    import logging
+    import threading
+
+    from district.ship import Shipper
+
+    journal = tmp_path / "journal.db"
+    day_journal(journal, DAY)
+    total = digest_journal(journal)[0]
+    dsn, password = role_dsn(district_dsn, example_hall)
+    with psycopg.connect(district_dsn, autocommit=True) as admin:
+        group = pg.shipper_role(admin)
+        admin.execute(sql.SQL("REVOKE INSERT ON district.events FROM {}").format(sql.Identifier(group)))
+        shipper = Shipper(journal, dsn, password=password, batch=500)
+        stop = threading.Event()
+        runner = threading.Thread(target=shipper.run, args=(stop,))
+        with caplog.at_level(logging.WARNING, "hall.district.ship"):
+            runner.start()
+            try:
+                wait_for(lambda: any("the district failed the batch" in r.message for r in caplog.records),
+                         "the failure to be logged")
+                assert district_mark(district_dsn, example_hall.id) == 0
+                status = read_status(status_path(journal))
+                assert status.link == "down" and "permission denied" in status.error
+                admin.execute(sql.SQL("GRANT INSERT ON district.events TO {}").format(sql.Identifier(group)))
+                wait_for(lambda: district_mark(district_dsn, example_hall.id) == total, "the retry to succeed")
+            finally:
+                stop.set()
+                runner.join(DEADLINE_S)
+    assert_exactly_the_journal(district_dsn, example_hall, journal, 1)
