@@ -28,6 +28,8 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "user": ("hall_controller.users_cli:main", "the management web's users: add, list, passwd, remove"),
     "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
+    "ship": ("district.ship_cli:main", "copy this hall's journal to the district's PostgreSQL (--status: how far)"),
+    "restore": ("district.restore:main", "rebuild a hall's journal from the district copy"),
 }
 
 
