@@ -106,9 +106,11 @@ class Rollup:
 
     # --- tickets ----------------------------------------------------------------------------
 
-    def _day_started(self, f: list) -> None:
-        service = f[1]
-        gone = [tid for tid, t in self.tickets.items() if t[SERVICE] == service and t[STATE] in FORGET_AT_RESET]
+    def _day_started(self, f: list) -> None:   # at, service, day[, carry_over_s]
+        service, at = f[1], f[0]
+        carry_over_s = f[3] if len(f) > 3 else 0.0   # a ticket taken shortly before the reset waits on
+        gone = [tid for tid, t in self.tickets.items() if t[SERVICE] == service and t[STATE] in FORGET_AT_RESET
+                and not (t[STATE] == WAITING and at - t[SINCE] <= carry_over_s)]
         for tid in gone:
             del self.tickets[tid]
 
