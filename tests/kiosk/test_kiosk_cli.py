@@ -118,16 +118,15 @@ def test_the_simulated_kiosk_prints_what_sim_press_asks(mosquitto_broker, contro
         assert sim_press(["K1", "property"]) == 0
         assert capsys.readouterr().out == "ticket B001 printed\n"
         assert ask("K1", "paper out") == "printer: paper out, cover closed, answering"
-        assert ask("K1", "press A") == "ignored: pressed again at once, counted once"
-        time.sleep(0.6)  # a real button: the same key twice within half a second is one press
-        assert ask("K1", "press A").endswith("out of service: the ticket printer is out of paper")
+        # each key pressed once (a key pressed twice within half a second counts once: that rule
+        # is tested on the kiosk's machine with its own clock, not here on the real one)
+        assert ask("K1", "press fund").endswith("out of service: the ticket printer is out of paper")
         ask("K1", "paper ok")
         deadline = time.monotonic() + WAIT_S
         while ask("K1", "status").startswith("out_of_service") and time.monotonic() < deadline:
             time.sleep(0.2)
         assert ask("K1", "press priority") == "priority selected"
-        time.sleep(0.6)
-        assert ask("K1", "press A") == "ticket A002 printed"
+        assert ask("K1", "press tax") == "ticket D001 printed"
         with pytest.raises(control.ControlError, match="has no button 'Z'"):
             ask("K1", "press Z")
         with pytest.raises(control.ControlError, match="has no button 'dance'"):
@@ -146,7 +145,7 @@ def test_the_simulated_kiosk_prints_what_sim_press_asks(mosquitto_broker, contro
     assert "ok printer: paper low, cover closed, answering" in stdout and "error unknown command 'fly away'" in stdout
     assert sorted(p.name for p in out.glob("*.png")) == ["ticket-0001.png", "ticket-0002.png", "ticket-0003.png"]
     labels = {t.label: t for t in ctl.engine.state.tickets.values()}
-    assert labels["A002"].klass == "priority" and set(labels) == {"A001", "B001", "A002"}
+    assert labels["D001"].klass == "priority" and set(labels) == {"A001", "B001", "D001"}
     assert not control.socket_path(control.control_dir(), "K1").exists()
 
 
