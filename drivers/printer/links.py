@@ -19,7 +19,7 @@ from typing import Protocol
 
 from . import _escpos
 from .connector import Connector, FileConnector, SerialConnector, SimConnector, TcpConnector, UsbConnector
-from .errors import PrinterOffline
+from .errors import DriverMissing, PrinterOffline
 
 log = logging.getLogger(__name__)
 
@@ -205,11 +205,19 @@ class SerialLink(_EscposLink):
         self.close()
 
 
+LIBUSB_MISSING = ("the printer {name} is on USB, but this machine lacks the libusb library that USB needs; "
+                  "install it with `sudo apt-get install libusb-1.0-0`")
+
+
 class UsbLink(_EscposLink):
+    """Raises DriverMissing when made on a machine without libusb (pyusb finds no backend)."""
+
     def __init__(self, connector: UsbConnector, *, timeout: float = 10.0):
         super().__init__(str(connector))
         self.connector = connector
         self.timeout = timeout
+        if not usb_backend_available():
+            raise DriverMissing(LIBUSB_MISSING.format(name=self.name))
 
     def _make(self):
         return _escpos.Usb(self.connector.vendor, self.connector.product, timeout=int(self.timeout * 1000))
@@ -234,6 +242,17 @@ class UsbLink(_EscposLink):
         except usb.core.USBTimeoutError:
             return None
         return reply[0] if len(reply) else None
+
+
+def usb_backend_available() -> bool:
+    """Whether pyusb finds a library to reach USB devices through (libusb 1.0, OpenUSB or libusb 0.1),
+    the same search `usb.core.find` makes before it raises NoBackendError."""
+    import usb.backend.libusb0
+    import usb.backend.libusb1
+    import usb.backend.openusb
+
+    return any(backend.get_backend() is not None for backend in (usb.backend.libusb1, usb.backend.openusb,
+                                                                  usb.backend.libusb0))
 
 
 def bulk_endpoints(interface) -> tuple[int, int] | None:

@@ -96,7 +96,8 @@ class TicketPrinter:
 
 def open_printer(connector: str, paper_mm: int = 80, *, simulator: PrinterSimulator | None = None,
                  status_timeout: float = 0.3) -> TicketPrinter:
-    """The printer a connector string names (BadConnector if it does not parse).
+    """The printer a connector string names (BadConnector if it does not parse, DriverMissing if
+    this machine lacks the library its link needs).
 
     Nothing is opened yet; the wire opens at the first status question or ticket.
     """
