@@ -3,7 +3,8 @@
     menu ──press/touch a service──▶ printing ──issued──▶ take ("please take your ticket") ──▶ menu
      │ ▲                               │ refused / print failed (printer fine): menu + a notice
      │ └──────── printer fine ────┐    │ print failed, printer in trouble
-     └─ printer in trouble ──▶ out of service ◀┘        (polled every few seconds until it recovers)
+     └─ printer in trouble ──▶ out of service ◀┘        (polled every few seconds until it recovers,
+                                                         and at once when the printer tells of a change)
 
 The machine decides; the program (`program.py`) carries out what it is told and reports back.
 A press gives an `Issue` (online through the controller, or offline from the leased numbers),

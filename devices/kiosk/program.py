@@ -133,6 +133,8 @@ class KioskProgram:
             item = None
         now = self.clock()
         self.machine.connection(self.link.connected, now)
+        if self.printer.told():  # its paper, cover or online state changed: look now, not at the next poll
+            self._carry_out([PollPrinter()])
         if item is not None:
             self._take(item, now)
         self._carry_out(self.machine.tick(self.clock()))
@@ -161,6 +163,8 @@ class KioskProgram:
     # -- items ---------------------------------------------------------------------------------------
 
     def _take(self, item: Any, now: float) -> None:
+        if isinstance(item, (Press, Tap, CheckIn)) and self.machine.phase is Phase.OUT_OF_SERVICE:
+            self._carry_out([PollPrinter()])  # a citizen is refused for the printer's state now, not an old one
         if isinstance(item, Press):
             if not self.debouncer.accept(item):
                 self._say(f"button {item.key}: pressed again at once, counted once")

@@ -65,6 +65,12 @@ class TicketPrinter:
             return SILENT
         return decode(printer, cause, paper)
 
+    def told(self) -> bool:
+        """Whether the printer has said by itself that its state changed (paper, cover, online)
+        since the last look: then ask `status()` now. Never waits; False for a file: printer."""
+        with self._lock:
+            return self.link.told()
+
     def check(self) -> PrinterStatus:
         """The status, if a ticket can be printed now; else CoverOpen, PaperOut or PrinterOffline."""
         with self._lock:
