@@ -91,6 +91,7 @@ def board(engine: Engine) -> dict:
             row["reason"] = desk.pause_reason
         if desk.current is not None and s.tickets[desk.current].state in (TicketState.CALLED, TicketState.SERVING):
             row["ticket"] = s.tickets[desk.current].label
+            row["serving"] = s.tickets[desk.current].state is TicketState.SERVING  # false: called, not yet come
         counters.append(row)
     return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
             "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident(engine)}

@@ -182,7 +182,8 @@ _TYPES = [
                  "recall": False, "at": "2026-11-23T01:30:00.000Z"}),
     MessageType("board.snapshot", "controller", "board",
                 "Retained: what the screens show. Recent calls, waiting per service, the counters that are open or "
-                "paused (an unlisted counter is closed), notice, incident.",
+                "paused (an unlisted counter is closed) with the ticket called there (`serving` false: called, the "
+                "citizen not yet at the counter; true: the clerk has started the service), notice, incident.",
                 {"calls": Field("list", high=50), "services": Field("list", high=100), "counters": Field("list", high=999),
                  "notice": Field("object"), "call_seq": integer(low=0),
                  "incident": Field("object", nullable=True, items={
@@ -195,7 +196,7 @@ _TYPES = [
                  "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
                  "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
                                "waiting": 12, "estimated_wait_s": 1500}],
-                 "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023"},
+                 "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023", "serving": False},
                               {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"}],
                  "notice": {"zh": "中午不休息", "en": "Open at lunch time"}, "incident": None}),
     MessageType("alert.raised", "controller", "alerts", "Something needs a person: a long wait, a bad rating, …",

@@ -99,6 +99,7 @@ class CounterView:
     ticket: str | None = None    # the ticket being called or served here
     pause_reason: str | None = None
     clerk: str | None = None     # staff number, never a name
+    serving: bool = False        # the clerk has started serving `ticket` (else it is only called)
 
     def __post_init__(self) -> None:
         _counter_number(self.number, "counter")
@@ -108,6 +109,10 @@ class CounterView:
             _label(self.ticket, f"counter {self.number} ticket")
         if self.pause_reason is not None and self.pause_reason not in PAUSE_REASONS:
             raise BoardError(f"counter {self.number}: pause reason {self.pause_reason!r} is not one of {', '.join(PAUSE_REASONS)}")
+        if not isinstance(self.serving, bool):
+            raise BoardError(f"counter {self.number}: serving {self.serving!r} is not true or false")
+        if self.serving and self.ticket is None:
+            raise BoardError(f"counter {self.number}: serving, but no ticket")
         if self.clerk is not None and not STAFF_NUMBER.fullmatch(self.clerk):
             raise BoardError(f"counter {self.number}: clerk {self.clerk!r} is not a staff number")
 

@@ -41,6 +41,8 @@ ALERT: Color = (255, 128, 96)
 NOTICE_BG: Color = (4, 14, 30)
 
 ZH_WEEKDAYS = "一二三四五六日"
+# above the counter's ticket: called (the citizen is to come) or being served (the clerk started)
+COUNTER_CAPTION = {False: "请到窗口  Please come to the counter", True: "正在办理  Now serving"}
 EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PAUSE_TEXT = {
@@ -618,7 +620,7 @@ class BoardPainter:
             pygame.draw.rect(target, NUMBER, body, border_radius=max(4, pad))
             pen = self.text.pen(target, NUMBER)
             color = caption_color = BG
-        pen.line("正在办理  Now serving", caption, "regular", caption_color, align="center")
+        pen.line(COUNTER_CAPTION[view.serving], caption, "regular", caption_color, align="center")
         pen.big(view.ticket, main, color, max_cap=round(main.height * 0.8))
 
     @staticmethod

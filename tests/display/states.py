@@ -58,6 +58,7 @@ GOLDEN = {
     "hall-blink-1920x1080": (hall(blink_on=True), (1920, 1080)),
     "hall-idle-1920x1080": (hall(current=None, recent=(), waiting=WAITING[:2], notice=Names("", "")), (1920, 1080)),
     "counter-1280x720": (counter(), (1280, 720)),
+    "counter-serving-1280x720": (counter(view={"serving": True}), (1280, 720)),
     "counter-paused-1280x720": (counter(view={"state": "paused", "ticket": None, "pause_reason": "meal"}), (1280, 720)),
     "counter-closed-1280x720": (counter(view={"state": "closed", "ticket": None, "clerk": None}), (1280, 720)),
     "incident-1920x1080": (incident(), (1920, 1080)),
