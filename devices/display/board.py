@@ -13,6 +13,7 @@ made, with one `BoardError`, and nothing is drawn from it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -70,16 +71,16 @@ class ServiceWaiting:
     name: Names
     prefix: str
     waiting: int
-    wait_min: int | None         # estimated wait in minutes; None: not known yet
+    wait_s: float | None         # estimated wait for a ticket taken now, seconds; None: not known yet
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{1,3}", self.prefix or ""):
             raise BoardError(f"service {self.name.en!r}: prefix {self.prefix!r} is not 1-3 capital letters")
         if isinstance(self.waiting, bool) or not isinstance(self.waiting, int) or self.waiting < 0:
             raise BoardError(f"service {self.name.en!r}: waiting {self.waiting!r} is not a count")
-        if self.wait_min is not None and (isinstance(self.wait_min, bool) or not isinstance(self.wait_min, int)
-                                          or self.wait_min < 0):
-            raise BoardError(f"service {self.name.en!r}: estimated wait {self.wait_min!r} is not minutes")
+        if self.wait_s is not None and (isinstance(self.wait_s, bool) or not isinstance(self.wait_s, (int, float))
+                                        or not math.isfinite(self.wait_s) or self.wait_s < 0):
+            raise BoardError(f"service {self.name.en!r}: estimated wait {self.wait_s!r} is not seconds")
 
 
 @dataclass(frozen=True)

@@ -504,6 +504,4 @@ def _service(raw: Any, where: str) -> ServiceWaiting:
     if wait_s is not None and (isinstance(wait_s, bool) or not isinstance(wait_s, (int, float))
                                or not math.isfinite(wait_s) or wait_s < 0):
         raise BadMessage(f"{where}: estimated wait {wait_s!r} is not seconds")
-    # minutes as people read them: any wait at all is "about 1 minute" at least
-    wait_min = None if wait_s is None else math.ceil(wait_s / 60)
-    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_min)
+    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_s)

@@ -27,6 +27,7 @@ import pygame.freetype
 from devices.display.board import BoardError, BoardState, CounterView, CurrentCall, Incident
 from drivers import fonts
 from hall.config import Names
+from hall.waiting import wait_words
 
 Color = tuple[int, int, int]
 
@@ -476,14 +477,10 @@ class BoardPainter:
             pen.line(f"{svc.waiting} 人", top, "bold", TEXT, align="right")
             pen.line("waiting", bottom, "regular", MUTED, align="right")
             top, bottom = _rows(wait, [0.58, 0.42])
-            if svc.waiting == 0:
-                pen.line("无需等候", top, "bold", COUNTER, align="right")
-                pen.line("no wait", bottom, "regular", MUTED, align="right")
-            elif svc.wait_min is None:
-                pen.line("—", top, "bold", MUTED, align="right")
-            else:
-                pen.line(f"约 {svc.wait_min} 分钟", top, "bold", TEXT, align="right")
-                pen.line(f"~{svc.wait_min} min", bottom, "regular", MUTED, align="right")
+            words = wait_words(svc.waiting, svc.wait_s).wait  # for a ticket taken now: as it would print
+            color = MUTED if svc.wait_s is None else COUNTER if svc.wait_s < 1 else TEXT
+            pen.line(words.zh, top, "bold", color, align="right")
+            pen.line(words.en, bottom, "regular", MUTED, align="right")
 
     def paint_notice(self, state: BoardState, target: pygame.Surface) -> pygame.Rect:
         """Redraw only the notice band of a hall screen, for a `state` that differs from the one

@@ -25,6 +25,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers import fonts
+from hall import waiting
 from hall.config import TICKET_CLASSES, Names
 
 PAPER_DOTS = {80: 576, 58: 384}
@@ -80,27 +81,9 @@ TAKEN = "取号时间 Taken"
 
 
 def wait_words(face: TicketFace) -> Names:
-    """"前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min"."""
-    if face.ahead == 0:
-        zh, en = ["您是下一位"], ["You are next"]
-    else:
-        zh, en = [f"前面还有 {face.ahead} 人"], [f"{face.ahead} ahead"]
-    if face.wait_s is None:
-        zh.append("预计等候时间暂无法估计")
-        en.append("wait not known yet")
-    elif face.ahead > 0:
-        minutes = round(face.wait_s / 60)
-        if minutes < 1:
-            zh.append("预计等候不到 1 分钟")
-            en.append("under 1 min")
-        elif minutes < 60:
-            zh.append(f"预计等候约 {minutes} 分钟")
-            en.append(f"about {minutes} min")
-        else:
-            h, m = divmod(minutes, 60)
-            zh.append(f"预计等候约 {h} 小时" + (f" {m} 分钟" if m else ""))
-            en.append(f"about {h} h" + (f" {m} min" if m else ""))
-    return Names(" · ".join(zh), " · ".join(en))
+    """"前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min": hall.waiting's words,
+    the same the calling screen and the ticket's live page say for the same numbers."""
+    return waiting.wait_words(face.ahead, face.wait_s).line
 
 
 def taken_words(face: TicketFace) -> str:

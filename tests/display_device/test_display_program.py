@@ -312,10 +312,10 @@ def test_a_long_notice_scrolls_in_steps_and_a_short_one_stands_still(example_hal
     assert no_scroll.state(T0 + 30).notice_offset == 0
 
 
-def test_waiting_per_service_comes_from_the_board_in_minutes(hall_screen):
+def test_waiting_per_service_comes_from_the_board_as_it_is(hall_screen):
     hall_screen.receive(Kind.BOARD, board(3), T0)
     waiting = hall_screen.state(T0).waiting
-    assert [(w.prefix, w.waiting, w.wait_min) for w in waiting] == [("A", 12, 25), ("B", 0, 0)]
+    assert [(w.prefix, w.waiting, w.wait_s) for w in waiting] == [("A", 12, 1500), ("B", 0, 0)]
 
 
 def test_states_carry_ticket_numbers_only(hall_screen):

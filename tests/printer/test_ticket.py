@@ -166,7 +166,8 @@ def test_bad_paper_width_is_refused(make_face):
     (40, 90 * 60, "前面还有 40 人 · 预计等候约 1 小时 30 分钟", "40 ahead · about 1 h 30 min"),
     (80, 120 * 60, "前面还有 80 人 · 预计等候约 2 小时", "80 ahead · about 2 h"),
     (5, None, "前面还有 5 人 · 预计等候时间暂无法估计", "5 ahead · wait not known yet"),
-    (0, 0, "您是下一位", "You are next"),
+    (0, 0, "您是下一位 · 无需等候", "You are next · no wait"),
+    (0, 120, "您是下一位 · 预计等候约 2 分钟", "You are next · about 2 min"),
 ])
 def test_wait_words(make_face, ahead, wait_s, zh, en):
     assert wait_words(make_face(ahead=ahead, wait_s=wait_s)) == Names(zh, en)
