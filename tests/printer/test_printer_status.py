@@ -114,6 +114,7 @@ def test_a_printer_restarted_between_tickets_is_reconnected(tmp_path, make_face)
     try:
         with open_printer(server.connector, 80) as printer:
             printer.print_ticket(image)
+            sim.wait_for(1)  # printed (the bytes had reached it) before it is switched off
             server.close()  # switched off: the kiosk's connection is dead
             with pytest.raises(PrinterOffline):
                 printer.print_ticket(image)

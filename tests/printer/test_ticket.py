@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from devices.kiosk.ticket import (
-    PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_width, ticket_text, wait_words, wrap,
+    MARGIN_DOTS, PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width, ticket_text, wait_words, wrap,
 )
 from drivers import fonts
 from drivers.printer import ROLLS
@@ -238,3 +238,32 @@ def test_native_qr_only_when_the_printer_can(make_face):
     assert b"\x1d(k" not in ticket_text(face, 48)
     with_qr = ticket_text(face, 48, native_qr=True)
     assert b"\x1d(k" in with_qr and face.qr_url.encode() in with_qr
+
+
+LONG = dict(hall_name=Names("某某市某某区人民政府政务服务中心综合受理大厅",
+                            "Some City Some District People's Government Administrative Service Centre"),
+            service_name=Names("社会保险及医疗保险业务综合受理", "Social Insurance and Medical Insurance Services"),
+            label="AB1234", ahead=1234, wait_s=4 * 3600 + 59 * 60,
+            materials=("户口簿原件及复印件(须本人签字确认) Household register, original and signed copy",
+                       "Supercalifragilisticexpialidocious-certificate-of-residence-original"))
+
+
+@pytest.mark.parametrize("paper_mm", [58, 80])
+@pytest.mark.parametrize("large_print", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("ticket_class, offline, long", [
+    ("normal", False, False), ("priority", False, False), ("appointment", False, False),
+    ("normal", True, False), ("appointment", False, True), ("priority", True, True),
+])
+def test_no_text_runs_off_the_paper(make_face, paper_mm, large_print, ticket_class, offline, long):
+    """Every line of text lies inside the margins (the 58 mm large-print "预约 APPOINTMENT"
+    banner, white on black, once ran off both edges), and the margins carry no ink at all."""
+    face = make_face(ticket_class=ticket_class, offline=offline, **(LONG if long else {}))
+    margin, width = MARGIN_DOTS[paper_mm], PAPER_DOTS[paper_mm]
+    boxes = text_boxes(face, paper_mm, large_print=large_print)
+    assert any(text.startswith(face.label) for text, _ in boxes)
+    for text, (x0, _, x1, _) in boxes:
+        assert margin <= x0 and x1 <= width - margin, f"{text!r} spans x {x0}-{x1} on {width}-dot paper"
+    image = render_ticket(face, paper_mm, large_print=large_print).convert("L")
+    assert image.width == width
+    for left, right in ((0, margin), (width - margin, width)):
+        assert image.crop((left, 0, right, image.height)).getextrema()[0] == 255, f"ink in the margin at x {left}"
