@@ -25,9 +25,12 @@ def status_token(secret: bytes, ticket_id: str) -> str:
 
 def ticket(engine: Engine, ticket_id: str, status_url: str) -> dict:
     t = engine.state.tickets[ticket_id]
-    return {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
-            "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
-            "status_url": status_url}
+    out = {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
+           "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
+           "status_url": status_url}
+    if t.priority_check is not None:
+        out["priority"] = t.priority_check  # "asked": staff are still to confirm it
+    return out
 
 
 def counter_view(engine: Engine, number: int) -> dict:

@@ -206,6 +206,13 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert (board.body["call_seq"], latest["seq"], latest["label"], latest["counter"]) == (6, 6, "A003", 1)
     assert service_row(board, "social")["waiting"] == 1 and counter_row(board, 7)["state"] == "open"
 
+    # A citizen asks for priority at the touch kiosk, where staff confirm it; counter 7's clerk does.
+    asked = ask(k2, "ticket.request", {"service": "tax", "class": "priority"})["ticket"]
+    assert (asked["class"], asked["priority"]) == ("normal", "asked")
+    ask(k2, "ticket.printed", {"ticket": asked["id"]})
+    assert ask(c7, "ticket.priority", {"ticket": asked["label"], "confirm": True})["view"]["counter"] == 7
+    assert (tickets[asked["id"]].klass, tickets[asked["id"]].priority_check) == ("priority", "confirmed")
+
     # Nothing went to anyone it was not meant for.
     assert [m.body["prompt"] for m in e1.seen.all("rating.prompt")] == [a002, a003]
     assert [m.body["prompt"] for m in e7.seen.all("rating.prompt")] == [a001]
