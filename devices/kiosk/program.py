@@ -341,7 +341,7 @@ class KioskProgram:
             self._say(f"no offline number left for {service}")
             self.machine.refused(words.NO_OFFLINE_NUMBERS, self.clock())
             return
-        face = faces.offline_face(self.hall, number, issue.klass, self.machine.offline_ahead(service))
+        face = faces.offline_face(self.hall, number, issue.klass, self.machine.offline_ahead(service), self.kiosk)
         try:
             self.printer.print_ticket(faces.printable(face, self.kiosk, native_qr=self.native_qr))
         except PrinterError as e:

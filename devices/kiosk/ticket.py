@@ -51,6 +51,7 @@ class TicketFace:
     materials: tuple[str, ...] = ()  # each "中文 English"
     footer: Names = field(default_factory=lambda: Names("", ""))
     ticket_class: str = "normal"  # normal | priority | appointment
+    priority_asked: bool = False  # priority asked for, staff still to confirm it (a "staff" kiosk)
     offline: bool = False  # issued from an offline block while the controller was away
 
     def __post_init__(self) -> None:
@@ -74,6 +75,12 @@ class TicketFace:
 # --- the words on the ticket (shared by image and text mode) -------------------------------
 
 CLASS_MARKS = {"priority": "优先 PRIORITY", "appointment": "预约 APPOINTMENT"}
+PRIORITY_ASKED_MARK = "优先待确认 PRIORITY: SHOW STAFF"
+
+
+def class_mark(face: TicketFace) -> str | None:
+    """The banner under the hall's name: priority, appointment, or a priority staff must confirm."""
+    return PRIORITY_ASKED_MARK if face.priority_asked else CLASS_MARKS.get(face.ticket_class)
 OFFLINE_MARK = "离线出号 ISSUED OFFLINE"
 OFFLINE_NOTE = Names("系统恢复后自动登记，排队顺序不变", "Recorded when the system is back; your place is kept")
 MATERIALS_HEADING = "请带齐以下材料 Please bring"
@@ -398,9 +405,9 @@ def _lay_out(face: TicketFace, paper_mm: int, large_print: bool) -> _Sheet:
     sheet.text(face.hall_name.zh, 26, bold=True)
     sheet.text(face.hall_name.en, 18)
     sheet.rule()
-    if face.ticket_class in CLASS_MARKS:
+    if class_mark(face) is not None:
         sheet.gap(4)
-        sheet.bar(CLASS_MARKS[face.ticket_class], 30)
+        sheet.bar(class_mark(face), 30)
         sheet.gap(6)
     sheet.gap(6)
     sheet.text(face.service_name.zh, 36, bold=True)
@@ -500,9 +507,12 @@ def ticket_text(face: TicketFace, columns: int, native_qr: bool = False) -> byte
     lines(face.hall_name.zh, bold=True)
     lines(face.hall_name.en)
     out.extend(b"-" * columns + LF)
-    if face.ticket_class in CLASS_MARKS:
-        mark = f" {CLASS_MARKS[face.ticket_class]} "
-        out.extend(GS + b"B\x01" + ESC + b"E\x01" + mark.encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00" + LF)
+    if class_mark(face) is not None:
+        mark = class_mark(face)
+        parts = [mark] if text_width(f" {mark} ") <= columns else mark.split(" ", 1)  # zh over en
+        for part in parts:
+            out.extend(GS + b"B\x01" + ESC + b"E\x01" + f" {part} ".encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00"
+                       + LF)
     lines(face.service_name.zh, width=columns // 2, bold=True, size=0x11)
     lines(face.service_name.en)
     mult = next((m for m in (4, 3, 2) if text_width(face.label) * m <= columns), 1)

@@ -252,12 +252,16 @@ LONG = dict(hall_name=Names("某某市某某区人民政府政务服务中心综
 @pytest.mark.parametrize("large_print", [False, True], ids=["normal", "large"])
 @pytest.mark.parametrize("ticket_class, offline, long", [
     ("normal", False, False), ("priority", False, False), ("appointment", False, False),
-    ("normal", True, False), ("appointment", False, True), ("priority", True, True),
+    ("normal", True, False), ("appointment", False, True), ("priority", True, True), ("asked", False, False),
+    ("asked", True, True),
 ])
 def test_no_text_runs_off_the_paper(make_face, paper_mm, large_print, ticket_class, offline, long):
     """Every line of text lies inside the margins (the 58 mm large-print "预约 APPOINTMENT"
-    banner, white on black, once ran off both edges), and the margins carry no ink at all."""
-    face = make_face(ticket_class=ticket_class, offline=offline, **(LONG if long else {}))
+    banner, white on black, once ran off both edges), and the margins carry no ink at all.
+    "asked": priority asked for, staff still to confirm it."""
+    asked = ticket_class == "asked"
+    face = make_face(ticket_class="normal" if asked else ticket_class, priority_asked=asked, offline=offline,
+                     **(LONG if long else {}))
     margin, width = MARGIN_DOTS[paper_mm], PAPER_DOTS[paper_mm]
     boxes = text_boxes(face, paper_mm, large_print=large_print)
     assert any(text.startswith(face.label) for text, _ in boxes)
@@ -267,3 +271,15 @@ def test_no_text_runs_off_the_paper(make_face, paper_mm, large_print, ticket_cla
     assert image.width == width
     for left, right in ((0, margin), (width - margin, width)):
         assert image.crop((left, 0, right, image.height)).getextrema()[0] == 255, f"ink in the margin at x {left}"
+
+
+def test_a_priority_staff_must_confirm_says_so_in_image_and_text(make_face):
+    face = make_face(priority_asked=True)
+    assert "优先待确认 PRIORITY: SHOW STAFF" in [text for text, _ in text_boxes(face, 80)]
+    texts = [text for text, _ in text_boxes(face, 58, large_print=True)]
+    assert texts[texts.index("优先待确认") + 1].startswith("PRIORITY")  # two lines or more, whole
+    for columns in (48, 32):
+        printed = ticket_text(face, columns).decode("gb18030", "replace")
+        assert "优先待确认" in printed and "PRIORITY: SHOW STAFF" in printed
+        assert all(text_width(line.strip("\x1b\x1dBE\x00\x01")) <= columns for line in printed.split("\n")
+                   if "优先待确认" in line or "SHOW STAFF" in line)
