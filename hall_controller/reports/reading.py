@@ -33,7 +33,8 @@ CLOCK_SLACK_S = 3600
 #: printouts, alerts, devices, notices) count for nothing in it, and decoding is most of its time
 REPORT_EVENTS = ("ServiceDayStarted", "TicketReserved", "TicketIssuedOffline", "TicketVoided", "TicketCalled",
                  "TicketNoShow", "TicketReinstated", "TicketRequeued", "TicketTransferred", "TicketDone",
-                 "RatingRecorded", "CounterOpened", "CounterClosed", "CounterPaused", "CounterResumed")
+                 "RatingRecorded", "CounterOpened", "CounterClosed", "CounterPaused", "CounterResumed",
+                 "PriorityRequested", "PriorityDecided")
 BATCH = 2000
 assert set(REPORT_EVENTS) <= set(ev.EVENT_TYPES)
 
