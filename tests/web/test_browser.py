@@ -238,6 +238,11 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     shot(page, "reports", full_page=False)
     page.locator("#by-hour").evaluate("section => section.scrollIntoView()")
     shot(page, "reports-hours", full_page=False)
+    p = expected.priority
+    expect(page.locator("#priority-counts")).to_contain_text(
+        f"Priority: {p['self']} self-declared at the kiosk; {p['asked']} asked for staff to confirm")
+    page.locator("#priority-counts").evaluate("p => p.scrollIntoView()")
+    shot(page, "reports-classes", full_page=False)
 
     with page.expect_download() as download:
         page.locator('[data-csv="clerk"]').click()
