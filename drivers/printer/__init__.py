@@ -18,6 +18,6 @@ from .status import Paper, PrinterStatus
 
 __all__ = [
     "BadConnector", "Connector", "CoverOpen", "DriverMissing", "Link", "PaperOut", "Paper", "PrinterError",
-    "PrinterOffline", "PrinterSimulator", "PrinterStatus", "ROLLS", "Roll", "TicketPrinter", "open_printer", "parse_connector",
-    "roll_for", "ticket_bytes",
+    "PrinterOffline", "PrinterSimulator", "PrinterStatus", "ROLLS", "Roll", "TicketPrinter", "open_printer",
+    "parse_connector", "roll_for", "ticket_bytes",
 ]

@@ -21,6 +21,7 @@ from hall_controller.web.render import Pages
 
 from .states import hall
 
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NUMBERS = [(0, 0), (0, 20), (0, 120), (1, 95), (12, 1500), (40, 5400), (80, 7200), (5, None), (0, None)]
 
 
@@ -28,7 +29,7 @@ def printed(ahead: int, wait_s: float | None) -> str:
     """The ticket as the printer gets it (text mode), as text, one line of it per printed line."""
     face = TicketFace(hall_name=Names("新华区政务服务中心", "Xinhua District Government Service Centre"),
                       service_name=Names("不动产登记", "Property Registration"), label="B023", ahead=ahead,
-                      wait_s=wait_s, taken_at=dt.datetime(2026, 11, 21, 9, 32, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")),
+                      wait_s=wait_s, taken_at=dt.datetime(2026, 11, 21, 9, 32, tzinfo=SHANGHAI),
                       qr_url="", materials=(), footer=Names("", ""))
     data = ticket_text(face, 48)
     return re.sub(rb"[\x00-\x09\x0b-\x1f]|\x1b.|\x1d.|\x1c.", b"", data).decode("gb18030", "replace")

@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from devices.kiosk.ticket import (
-    MARGIN_DOTS, PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width, ticket_text, wait_words, wrap,
+    MARGIN_DOTS, PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width,
+    ticket_text, wait_words, wrap,
 )
 from drivers import fonts
 from drivers.printer import ROLLS
