@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 TICKET_CLASSES = ("normal", "priority", "appointment")
+# How a kiosk offers priority (elderly, disabled, pregnant): "staff" (the default): the citizen asks,
+# the ticket waits as normal until a clerk or a supervisor confirms it; "self": asking is enough;
+# "off": no priority choice at this kiosk.
+PRIORITY_MODES = ("staff", "self", "off")
 DISPLAY_MODES = ("hall", "counter")
 PAUSE_REASONS = ("break", "meal", "meeting", "consultation", "training", "system", "other")
 OUTCOMES = ("completed", "materials_incomplete", "referred", "refused", "collect_later")
@@ -94,6 +98,7 @@ class Kiosk:
     text_mode: bool = False
     large_print: bool = False
     touch: bool = False
+    priority: str = "staff"  # one of PRIORITY_MODES
 
 
 @dataclass(frozen=True)
@@ -291,7 +296,11 @@ def _kiosk(t: _Reader, services: dict[str, Service]) -> Kiosk:
         text_mode=t.bool("text_mode", default=False),
         large_print=t.bool("large_print", default=False),
         touch=t.bool("touch", default=False),
+        priority=t.string("priority", default="staff", choices=PRIORITY_MODES),
     )
+    if k.priority == "off" and k.priority_pin is not None:
+        raise ConfigError(f"{t.path('priority_button')}: this kiosk offers no priority (priority = \"off\"); "
+                          "remove the button or choose \"staff\" or \"self\"")
     _distinct_pins(t, list(pins.values()) + ([k.priority_pin] if k.priority_pin is not None else []))
     t.done()
     return k

@@ -63,6 +63,8 @@ def commands_for(type_name: str, body: dict, device: str, role: str, hall: Hall,
         return [c.Finish(counter, body.get("outcome", "completed"))]
     if type_name == "ticket.reinstate":
         return [c.Reinstate(resolve_ticket(engine, body["ticket"]))]
+    if type_name == "ticket.priority":
+        return [c.DecidePriority(resolve_ticket(engine, body["ticket"]), body["confirm"], counter=counter)]
     if type_name in ("counter.status", "calls.ack"):
         return []
     raise Refused("not_allowed", f"{type_name!r} is not a request the controller takes on a device's up topic")

@@ -25,9 +25,12 @@ def status_token(secret: bytes, ticket_id: str) -> str:
 
 def ticket(engine: Engine, ticket_id: str, status_url: str) -> dict:
     t = engine.state.tickets[ticket_id]
-    return {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
-            "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
-            "status_url": status_url}
+    out = {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
+           "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
+           "status_url": status_url}
+    if t.priority_check is not None:
+        out["priority"] = t.priority_check  # "asked": staff are still to confirm it
+    return out
 
 
 def counter_view(engine: Engine, number: int) -> dict:
@@ -91,6 +94,7 @@ def board(engine: Engine) -> dict:
             row["reason"] = desk.pause_reason
         if desk.current is not None and s.tickets[desk.current].state in (TicketState.CALLED, TicketState.SERVING):
             row["ticket"] = s.tickets[desk.current].label
+            row["serving"] = s.tickets[desk.current].state is TicketState.SERVING  # false: called, not yet come
         counters.append(row)
     return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
             "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident(engine)}

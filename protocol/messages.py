@@ -89,10 +89,13 @@ _TYPES = [
     MessageType("ticket.request", "kiosk", "up",
                 "Reserve a number for a service (or check in a booking). The ticket waits only once printed.",
                 {"service": text("service id from the hall file", required=False),
-                 "class": text("normal, or priority when staff confirmed it", required=False, choices=CLASSES),
+                 "class": text("normal, or priority (at a kiosk where staff confirm priority, the ticket waits "
+                               "as normal until they do)", required=False, choices=CLASSES),
                  "appointment": text("booking code, instead of a service", required=False, max_len=32)},
                 {"service": "social"},
-                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url",
+                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, and "
+                "`priority`: \"asked\" when priority was asked for and staff are still to confirm it (the ticket "
+                "prints 优先待确认)",
                 {"ticket": TICKET_EXAMPLE}),
     MessageType("ticket.printed", "kiosk", "up", "The ticket came out of the printer: it joins the queue.",
                 {"ticket": text("ticket id from the reservation")}, {"ticket": "20261123-A023"},
@@ -146,6 +149,11 @@ _TYPES = [
                 {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
     MessageType("ticket.reinstate", "caller", "up", "Put a no-show back in the queue at its place.",
                 {"ticket": text("ticket id or label")}, {"ticket": "A017"}, VIEW_REPLY, VIEW_EXAMPLE),
+    MessageType("ticket.priority", "caller", "up",
+                "The clerk confirms or refuses the priority a citizen asked for at a kiosk where staff confirm it "
+                "(journalled with the clerk's staff number). Confirmed, the ticket takes the priority head start.",
+                {"ticket": text("ticket id or label"), "confirm": Field("bool", doc="true: confirm, false: refuse")},
+                {"ticket": "A023", "confirm": True}, VIEW_REPLY, VIEW_EXAMPLE),
     # --- evaluator ---------------------------------------------------------------------------
     MessageType("rating.submit", "evaluator", "up",
                 "The citizen's press: 4 非常满意, 3 满意, 2 一般, 1 不满意. Sent through the outbox, so it "
@@ -182,7 +190,8 @@ _TYPES = [
                  "recall": False, "at": "2026-11-23T01:30:00.000Z"}),
     MessageType("board.snapshot", "controller", "board",
                 "Retained: what the screens show. Recent calls, waiting per service, the counters that are open or "
-                "paused (an unlisted counter is closed), notice, incident.",
+                "paused (an unlisted counter is closed) with the ticket called there (`serving` false: called, the "
+                "citizen not yet at the counter; true: the clerk has started the service), notice, incident.",
                 {"calls": Field("list", high=50), "services": Field("list", high=100), "counters": Field("list", high=999),
                  "notice": Field("object"), "call_seq": integer(low=0),
                  "incident": Field("object", nullable=True, items={
@@ -195,7 +204,7 @@ _TYPES = [
                  "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
                  "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
                                "waiting": 12, "estimated_wait_s": 1500}],
-                 "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023"},
+                 "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023", "serving": False},
                               {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"}],
                  "notice": {"zh": "中午不休息", "en": "Open at lunch time"}, "incident": None}),
     MessageType("alert.raised", "controller", "alerts", "Something needs a person: a long wait, a bad rating, …",

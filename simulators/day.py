@@ -47,6 +47,8 @@ HANDOVER_RETRY_S = 60.0            # a clerk arriving at a counter still busy wa
 SIMPLE_START = dt.datetime(2026, 1, 5)   # where the simple case's clock starts (a Monday midnight)
 SIMPLE_SERVICE = "service"
 
+FLOOR_STAFF = "floor staff (simulated)"  # who confirms priority asked for at a "staff" kiosk
+
 
 # --- the plan ------------------------------------------------------------------------------
 
@@ -295,6 +297,9 @@ class _Day:
             return
         ticket = _first(reserved, ev.TicketReserved).ticket
         self.do(cmd.ConfirmPrinted(ticket))
+        if any(isinstance(e, ev.PriorityRequested) for e in reserved):
+            # a kiosk where staff confirm priority: the floor staff see the citizen and confirm at once
+            self.do(cmd.DecidePriority(ticket, True, by=FLOOR_STAFF))
         self.citizen[ticket] = (service_s, no_show, walk, rating)
         self._wake(service)
 

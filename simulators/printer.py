@@ -35,6 +35,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from drivers import fonts
 from drivers.printer.status import encode as status_bytes
+from drivers.printer.status import status_back
 
 PAPER_DOTS = {80: 576, 58: 384}
 DEFAULT_LINE_SPACING = 30  # dots; ESC 2
@@ -395,13 +396,18 @@ class SimulatedPrinter:
         self._delivered = threading.Condition()
         self._delivered_count = 0
         self._first_number = 1
+        self.status_back = False  # GS a n received: say every change of state unasked
+        self._unasked = bytearray()
+        self._listeners: list[Callable[[], None]] = []
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             taken = [int(m.group(1)) for p in self.out_dir.iterdir() if (m := re.fullmatch(r"ticket-(\d+)\.bin", p.name))]
             self._first_number = max(taken, default=0) + 1
 
     def set_state(self, *, paper: str | None = None, cover_open: bool | None = None, silent: bool | None = None) -> None:
+        """Change the printer's state; with Automatic Status Back on, it then says so unasked."""
         with self._lock:
+            before = (self.paper, self.cover_open, self.silent)
             if paper is not None:
                 if paper not in ("ok", "low", "out"):
                     raise ValueError(f"paper state {paper!r} is not one of ok, low, out")
@@ -410,6 +416,22 @@ class SimulatedPrinter:
                 self.cover_open = cover_open
             if silent is not None:
                 self.silent = silent
+            told = self.status_back and not self.silent and before != (self.paper, self.cover_open, self.silent)
+            if told:
+                self._unasked.extend(status_back(online=True, paper=self.paper, cover_open=self.cover_open))
+        if told:
+            for listener in list(self._listeners):
+                listener()
+
+    def on_unasked(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (on the thread that changed the state) when there are unasked bytes."""
+        self._listeners.append(listener)
+
+    def take_unasked(self) -> bytes:
+        """What the printer has sent by itself (Automatic Status Back) since the last take."""
+        with self._lock:
+            told, self._unasked = bytes(self._unasked), bytearray()
+            return told
 
     @property
     def pending(self) -> bytes:
@@ -434,6 +456,10 @@ class SimulatedPrinter:
                     if not self.silent:
                         answers = status_bytes(online=True, paper=self.paper, cover_open=self.cover_open)
                         reply.append(answers.get(cmd.args[0], 0x12))
+                elif cmd.name == "GS a":  # a setting of the printer, not part of a ticket
+                    self.status_back = bool(cmd.args[0] & 0x0E)
+                    if self.status_back and not self.silent:  # the first status, sent at once
+                        self._unasked.extend(status_back(online=True, paper=self.paper, cover_open=self.cover_open))
                 else:
                     self._ticket.extend(self._buffer[i:end])
                 if cmd.name == "GS V":
@@ -489,6 +515,7 @@ class _Pump:
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
         self._stopping = False
+        printer.on_unasked(self._wake)
 
     def start(self):
         self._thread.start()
@@ -518,9 +545,20 @@ class _Pump:
     def _run(self) -> None:
         while not self._stopping:
             for key, _ in self._selector.select():
-                if key.data is None:
+                if key.data is None:  # woken: stopping, or the printer has something to say unasked
+                    self._wake_r.recv(4096)
+                    self._tell(self.printer.take_unasked())
                     continue
                 key.data(key.fileobj)
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"t")
+        except OSError:  # closed: nobody to tell
+            pass
+
+    def _tell(self, data: bytes) -> None:
+        """Send what the printer says unasked (Automatic Status Back) to whoever is connected."""
 
 
 class TcpPrinterServer(_Pump):
@@ -547,6 +585,14 @@ class TcpPrinterServer(_Pump):
         conn.settimeout(5)
         self._selector.register(conn, selectors.EVENT_READ, self._read)
 
+    def _tell(self, data: bytes) -> None:
+        for key in list(self._selector.get_map().values()):
+            if key.data == self._read and data:
+                try:
+                    key.fileobj.sendall(data)
+                except OSError:
+                    self._forget(key.fileobj)
+
     def _read(self, conn: socket.socket) -> None:
         try:
             data = conn.recv(65536)
@@ -555,7 +601,7 @@ class TcpPrinterServer(_Pump):
         if not data:
             self._forget(conn)
             return
-        reply = self.printer.receive(data)
+        reply = self.printer.receive(data) + self.printer.take_unasked()
         if reply:
             try:
                 conn.sendall(reply)
@@ -586,13 +632,20 @@ class SerialPrinterPort(_Pump):
             data = os.read(fd, 65536)
         except BlockingIOError:
             return
-        reply = self.printer.receive(data)
-        view = memoryview(reply)
+        self._write(self.printer.receive(data) + self.printer.take_unasked())
+
+    def _tell(self, data: bytes) -> None:
+        self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
         while view:
             try:
-                view = view[os.write(fd, view):]
+                view = view[os.write(self._master, view):]
             except BlockingIOError:
                 continue
+            except OSError:  # closed
+                return
 
     def close(self) -> None:
         super().close()

@@ -14,6 +14,8 @@ Keys that need more than one press open a mode:
     finish (完成)        1-5 picks the outcome; confirm or finish again: 1 办结 completed
     transfer (转移)      1-9 picks a service; transfer again switches to a counter number, confirm
     reinstate (复号)     the ticket number: the first digit picks the service's letter (1 = A …), confirm
+    priority (确认, from no menu)  a citizen's priority request: the ticket number as for reinstate,
+                         confirm, then 1 confirms the priority (or confirm again), 2 refuses it
     resume_held (取回)   with several held tickets, 1-9 picks one; confirm takes the longest held
     close (关闭)         confirm closes the counter; any other key keeps it open
 
@@ -46,6 +48,8 @@ class Mode(enum.Enum):
     REINSTATE = "reinstate"
     RESUME_HELD = "resume_held"
     CLOSE = "close"
+    PRIORITY = "priority"                #: typing the number of a ticket that asked for priority
+    PRIORITY_DECIDE = "priority_decide"  #: 1 confirm, 2 refuse
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ MODES = {"open": Mode.SIGN_IN, "finish": Mode.FINISH, "transfer": Mode.TRANSFER_
          "reinstate": Mode.REINSTATE, "close": Mode.CLOSE}
 OWN_KEY = {Mode.SIGN_IN: "open", Mode.PAUSE: "pause", Mode.FINISH: "finish", Mode.TRANSFER_SERVICE: "transfer",
            Mode.TRANSFER_COUNTER: "transfer", Mode.REINSTATE: "reinstate", Mode.RESUME_HELD: "resume_held",
-           Mode.CLOSE: "close"}
+           Mode.CLOSE: "close", Mode.PRIORITY: "enter", Mode.PRIORITY_DECIDE: "enter"}
 ACTIONS = frozenset(k.name for k in FUNCTIONS) - {"enter", "clear"}
 
 
@@ -144,6 +148,8 @@ class CallerMachine:
             return self._send(Request("counter.resume_held"))
         if name in MODES:
             return self._enter(MODES[name])
+        if name == "enter":  # confirm, with no menu open: a citizen's priority request
+            return self._enter(Mode.PRIORITY)
         if name == "clear":
             self.notice = None
             return None
@@ -201,6 +207,25 @@ class CallerMachine:
                 self._hint("请输入号码", "type the ticket number, like A017")
                 return None
             return self._send(Request("ticket.reinstate", {"ticket": self.entry}))
+        return self._ticket_number(name)
+
+    def _priority(self, name: str) -> Request | None:
+        if name == "enter":
+            if not any(ch.isdigit() for ch in self.entry):
+                self._hint("请输入号码", "type the ticket number, like A017")
+                return None
+            self.mode = Mode.PRIORITY_DECIDE  # the number stays in `entry`
+            return None
+        return self._ticket_number(name)
+
+    def _priority_decide(self, name: str) -> Request | None:
+        choice = 1 if name == "enter" else _digit(name, 2)
+        if choice is None:
+            return self._stay()
+        return self._send(Request("ticket.priority", {"ticket": self.entry, "confirm": choice == 1}))
+
+    def _ticket_number(self, name: str) -> Request | None:
+        """Typing a ticket number: the first digit picks the service's letter, then digits."""
         if not self.entry and name.isdigit():  # the first digit picks the service's letter
             choice = _digit(name, min(9, len(self.services)))
             if choice is None:
@@ -329,6 +354,10 @@ class CallerMachine:
                 return Names(f"{old} {outcome.zh},请评价", f"{old} {outcome.en}; rating requested")
             case "ticket.reinstate":
                 return Names(f"{body['ticket']} 已恢复排队", f"{body['ticket']} back in the queue")
+            case "ticket.priority" if body["confirm"]:
+                return Names(f"{body['ticket']} 优先已确认", f"{body['ticket']}: priority confirmed")
+            case "ticket.priority":
+                return Names(f"{body['ticket']} 不予优先,照常排队", f"{body['ticket']}: priority refused")
         return Names("完成", "done")
 
 

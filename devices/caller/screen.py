@@ -119,6 +119,13 @@ def _mode(state: CallerState, hall: Hall) -> list[Line]:
         if not entry:
             lines += _wrap([f"{i}={s.prefix}" for i, s in enumerate(services, 1)])
         lines.append("确认 confirm · 清除 clear")
+    elif mode is Mode.PRIORITY:
+        lines = [f"优先申请 Priority request, ticket: {entry}_"]
+        if not entry:
+            lines += _wrap([f"{i}={s.prefix}" for i, s in enumerate(services, 1)])
+        lines.append("确认 confirm · 清除 clear")
+    elif mode is Mode.PRIORITY_DECIDE:
+        lines = [f"优先申请 Priority request {entry}:", "1 确认优先 confirm (确认 = 1) · 2 不予优先 refuse"]
     elif mode is Mode.RESUME_HELD:
         held = list(state.view.get("held", [])) if state.view else []
         lines = ["取回挂起的号 Resume held (确认 = 1):"] + _wrap([f"{i} {label}" for i, label in enumerate(held[:9], 1)])

@@ -13,6 +13,7 @@ made, with one `BoardError`, and nothing is drawn from it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -70,16 +71,16 @@ class ServiceWaiting:
     name: Names
     prefix: str
     waiting: int
-    wait_min: int | None         # estimated wait in minutes; None: not known yet
+    wait_s: float | None         # estimated wait for a ticket taken now, seconds; None: not known yet
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{1,3}", self.prefix or ""):
             raise BoardError(f"service {self.name.en!r}: prefix {self.prefix!r} is not 1-3 capital letters")
         if isinstance(self.waiting, bool) or not isinstance(self.waiting, int) or self.waiting < 0:
             raise BoardError(f"service {self.name.en!r}: waiting {self.waiting!r} is not a count")
-        if self.wait_min is not None and (isinstance(self.wait_min, bool) or not isinstance(self.wait_min, int)
-                                          or self.wait_min < 0):
-            raise BoardError(f"service {self.name.en!r}: estimated wait {self.wait_min!r} is not minutes")
+        if self.wait_s is not None and (isinstance(self.wait_s, bool) or not isinstance(self.wait_s, (int, float))
+                                        or not math.isfinite(self.wait_s) or self.wait_s < 0):
+            raise BoardError(f"service {self.name.en!r}: estimated wait {self.wait_s!r} is not seconds")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class CounterView:
     ticket: str | None = None    # the ticket being called or served here
     pause_reason: str | None = None
     clerk: str | None = None     # staff number, never a name
+    serving: bool = False        # the clerk has started serving `ticket` (else it is only called)
 
     def __post_init__(self) -> None:
         _counter_number(self.number, "counter")
@@ -108,6 +110,10 @@ class CounterView:
             _label(self.ticket, f"counter {self.number} ticket")
         if self.pause_reason is not None and self.pause_reason not in PAUSE_REASONS:
             raise BoardError(f"counter {self.number}: pause reason {self.pause_reason!r} is not one of {', '.join(PAUSE_REASONS)}")
+        if not isinstance(self.serving, bool):
+            raise BoardError(f"counter {self.number}: serving {self.serving!r} is not true or false")
+        if self.serving and self.ticket is None:
+            raise BoardError(f"counter {self.number}: serving, but no ticket")
         if self.clerk is not None and not STAFF_NUMBER.fullmatch(self.clerk):
             raise BoardError(f"counter {self.number}: clerk {self.clerk!r} is not a staff number")
 

@@ -80,6 +80,7 @@ class CounterSeen:
     reason: str | None
     ticket: str | None
     clerk: str | None = None
+    serving: bool = False  # the clerk has started serving `ticket`
 
 
 @dataclass(frozen=True)
@@ -414,8 +415,10 @@ class ScreenProgram:
         else:  # the board lists only counters that are not closed; before any board, assume open
             state, reason, clerk = ("closed" if self.board is not None else "open"), None, None
         ticket = self.counter_ticket[0] if state == "open" else None
+        # serving only once the board says so for this very ticket: a newer call is only called
+        serving = ticket is not None and seen is not None and seen.ticket == ticket and seen.serving
         return CounterView(number, self._counter_name(number), state=state, ticket=ticket, pause_reason=reason,
-                           clerk=clerk)
+                           clerk=clerk, serving=serving)
 
 
 # --- reading the controller's messages -----------------------------------------------------------
@@ -476,8 +479,9 @@ def _snapshot(body: Mapping[str, Any], message: Message, now: float, tz: dt.tzin
             if not isinstance(c, Mapping):
                 raise BadMessage(f"{where} counters[{i}] is not an object")
             view = CounterView(c.get("number"), Names("", ""), state=c.get("state"), ticket=c.get("ticket"),
-                               pause_reason=c.get("reason"), clerk=c.get("clerk"))
-            counters[view.number] = CounterSeen(view.number, view.state, view.pause_reason, view.ticket, view.clerk)
+                               pause_reason=c.get("reason"), clerk=c.get("clerk"), serving=c.get("serving", False))
+            counters[view.number] = CounterSeen(view.number, view.state, view.pause_reason, view.ticket, view.clerk,
+                                                view.serving)
     except (BoardError, TypeError) as e:
         raise BadMessage(f"{where}: {e}") from None
     sent = _epoch(message.time)
@@ -500,6 +504,4 @@ def _service(raw: Any, where: str) -> ServiceWaiting:
     if wait_s is not None and (isinstance(wait_s, bool) or not isinstance(wait_s, (int, float))
                                or not math.isfinite(wait_s) or wait_s < 0):
         raise BadMessage(f"{where}: estimated wait {wait_s!r} is not seconds")
-    # minutes as people read them: any wait at all is "about 1 minute" at least
-    wait_min = None if wait_s is None else math.ceil(wait_s / 60)
-    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_min)
+    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_s)

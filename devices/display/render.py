@@ -27,6 +27,7 @@ import pygame.freetype
 from devices.display.board import BoardError, BoardState, CounterView, CurrentCall, Incident
 from drivers import fonts
 from hall.config import Names
+from hall.waiting import wait_words
 
 Color = tuple[int, int, int]
 
@@ -41,6 +42,8 @@ ALERT: Color = (255, 128, 96)
 NOTICE_BG: Color = (4, 14, 30)
 
 ZH_WEEKDAYS = "一二三四五六日"
+# above the counter's ticket: called (the citizen is to come) or being served (the clerk started)
+COUNTER_CAPTION = {False: "请到窗口  Please come to the counter", True: "正在办理  Now serving"}
 EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PAUSE_TEXT = {
@@ -474,14 +477,10 @@ class BoardPainter:
             pen.line(f"{svc.waiting} 人", top, "bold", TEXT, align="right")
             pen.line("waiting", bottom, "regular", MUTED, align="right")
             top, bottom = _rows(wait, [0.58, 0.42])
-            if svc.waiting == 0:
-                pen.line("无需等候", top, "bold", COUNTER, align="right")
-                pen.line("no wait", bottom, "regular", MUTED, align="right")
-            elif svc.wait_min is None:
-                pen.line("—", top, "bold", MUTED, align="right")
-            else:
-                pen.line(f"约 {svc.wait_min} 分钟", top, "bold", TEXT, align="right")
-                pen.line(f"~{svc.wait_min} min", bottom, "regular", MUTED, align="right")
+            words = wait_words(svc.waiting, svc.wait_s).wait  # for a ticket taken now: as it would print
+            color = MUTED if svc.wait_s is None else COUNTER if svc.wait_s < 1 else TEXT
+            pen.line(words.zh, top, "bold", color, align="right")
+            pen.line(words.en, bottom, "regular", MUTED, align="right")
 
     def paint_notice(self, state: BoardState, target: pygame.Surface) -> pygame.Rect:
         """Redraw only the notice band of a hall screen, for a `state` that differs from the one
@@ -618,7 +617,7 @@ class BoardPainter:
             pygame.draw.rect(target, NUMBER, body, border_radius=max(4, pad))
             pen = self.text.pen(target, NUMBER)
             color = caption_color = BG
-        pen.line("正在办理  Now serving", caption, "regular", caption_color, align="center")
+        pen.line(COUNTER_CAPTION[view.serving], caption, "regular", caption_color, align="center")
         pen.big(view.ticket, main, color, max_cap=round(main.height * 0.8))
 
     @staticmethod

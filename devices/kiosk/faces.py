@@ -37,19 +37,24 @@ def online_face(hall: Hall, ticket: Mapping[str, Any]) -> TicketFace:
         return TicketFace(
             hall_name=hall.names, service_name=service.names, label=ticket["label"], ahead=ticket["ahead"],
             wait_s=None if wait is None else float(wait), taken_at=taken_at, qr_url=ticket.get("status_url", ""),
-            materials=service.materials, footer=hall.footer, ticket_class=klass, offline=False)
+            materials=service.materials, footer=hall.footer, ticket_class=klass, offline=False,
+            priority_asked=ticket.get("priority") == "asked")
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BadTicketReply(f"the controller's ticket {dict(ticket)!r} cannot be printed: {e}") from None
 
 
-def offline_face(hall: Hall, ticket: OfflineTicket, klass: str, ahead: int) -> TicketFace:
+def offline_face(hall: Hall, ticket: OfflineTicket, klass: str, ahead: int,
+                 kiosk: Kiosk | None = None) -> TicketFace:
     """The face of a ticket issued from a leased block: marked offline, wait unknown, no QR code
-    (the status page token is the controller's to make)."""
+    (the status page token is the controller's to make). Priority asked for at a kiosk where
+    staff confirm it prints as such (the controller makes it wait as normal until they do)."""
     service = hall.services[ticket.service]
+    asked = klass == "priority" and kiosk is not None and kiosk.priority == "staff"
+    klass = "normal" if asked else klass
     return TicketFace(
         hall_name=hall.names, service_name=service.names, label=service.display_number(ticket.number),
         ahead=ahead, wait_s=None, taken_at=dt.datetime.fromtimestamp(ticket.issued_at, hall.tz), qr_url="",
-        materials=service.materials, footer=hall.footer, ticket_class=klass, offline=True)
+        materials=service.materials, footer=hall.footer, ticket_class=klass, offline=True, priority_asked=asked)
 
 
 def printable(face: TicketFace, kiosk: Kiosk, *, native_qr: bool = False) -> Image.Image | bytes:

@@ -3,7 +3,8 @@
     menu ──press/touch a service──▶ printing ──issued──▶ take ("please take your ticket") ──▶ menu
      │ ▲                               │ refused / print failed (printer fine): menu + a notice
      │ └──────── printer fine ────┐    │ print failed, printer in trouble
-     └─ printer in trouble ──▶ out of service ◀┘        (polled every few seconds until it recovers)
+     └─ printer in trouble ──▶ out of service ◀┘        (polled every few seconds until it recovers,
+                                                         and at once when the printer tells of a change)
 
 The machine decides; the program (`program.py`) carries out what it is told and reports back.
 A press gives an `Issue` (online through the controller, or offline from the leased numbers),
@@ -18,7 +19,9 @@ Online or offline: the kiosk issues through the controller unless its link is do
 controller's retained state says it is offline, or a request timed out in the last
 `offline_retry_s` (a controller that died without its last will yet). A touch kiosk also has a
 priority choice and appointment check-in by code (online only); a button kiosk has a priority
-button (staff-confirmed): pressed, the next service press within `priority_s` is a priority ticket.
+button: pressed, the next service press within `priority_s` asks for a priority ticket. Whether
+asking is enough is the kiosk's `priority` in the hall file (the controller applies it: "staff"
+makes the ticket wait as normal until staff confirm it); with "off" there is no choice at all.
 """
 
 from __future__ import annotations
@@ -155,6 +158,7 @@ class KioskView:
     ticket: TakenTicket | None = None
     problem: str | None = None        # paper_out | cover_open | printer_offline
     choosing: Names | None = None     # the service being printed
+    priority_mode: str = "staff"      # the kiosk's `priority`: staff confirm it, self, or off (no choice shown)
 
 
 FAULTS = {"cover_open": "printer cover open", "printer_offline": "printer not responding"}
@@ -236,8 +240,7 @@ class KioskMachine:
         if refusal:
             return refusal
         if key == PRIORITY:
-            self._toggle_priority(at)
-            return []
+            return self._toggle_priority(key, at)
         return self._issue(key, at)
 
     def touched(self, touch: Touch, at: float) -> list:
@@ -253,8 +256,7 @@ class KioskMachine:
                 return [Ignored(key, f"kiosk {self.kiosk.id} does not issue {touch.service!r} tickets")]
             return self._issue(touch.service, at)
         if isinstance(touch, TogglePriority):
-            self._toggle_priority(at)
-            return []
+            return self._toggle_priority(key, at)
         if isinstance(touch, OpenCheckIn):
             self._to_menu()
             self.phase, self.code = Phase.CHECK_IN, ""
@@ -300,7 +302,9 @@ class KioskMachine:
             return [Ignored(key, "pressed while a ticket was printing")]
         return []
 
-    def _toggle_priority(self, at: float) -> None:
+    def _toggle_priority(self, key: str, at: float) -> list:
+        if self.kiosk.priority == "off":
+            return [Ignored(key, f"kiosk {self.kiosk.id} offers no priority tickets")]
         armed = self._priority(at)
         if self.phase is not Phase.CHECK_IN:
             self._to_menu()
@@ -308,6 +312,7 @@ class KioskMachine:
             self._until.pop("priority", None)
         else:
             self._until["priority"] = at + self.priority_s
+        return []
 
     def _priority(self, at: float) -> bool:
         return at < self._until.get("priority", -math.inf)
@@ -410,4 +415,4 @@ class KioskMachine:
                          offline=not self.online(now), priority=self._priority(now), code=self.code,
                          notice=self.notice, ticket=self.ticket,
                          problem=self.problem if self.phase is Phase.OUT_OF_SERVICE else None,
-                         choosing=choosing)
+                         choosing=choosing, priority_mode=self.kiosk.priority)

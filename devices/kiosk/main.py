@@ -35,7 +35,7 @@ from devices.kiosk.program import KioskProgram
 from devices.link import DeviceLink
 from devices.outbox import OutboxError
 from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
-from drivers.printer import BadConnector, PrinterSimulator, TicketPrinter, open_printer
+from drivers.printer import BadConnector, DriverMissing, PrinterSimulator, TicketPrinter, open_printer
 from drivers.screen import Screen, ScreenError
 from hall import config
 from hall import clock as hall_clock
@@ -92,7 +92,7 @@ def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, 
                          "give it buttons, or touch = true and a screen")
     try:
         ticket_printer = open_printer(printer or kiosk.printer, kiosk.paper_mm, simulator=simulator)
-    except BadConnector as e:
+    except (BadConnector, DriverMissing) as e:
         raise SetupError(str(e)) from None
     inbox: queue.Queue = queue.Queue()
     opened: list = [ticket_printer]

@@ -139,8 +139,11 @@ def hotspots(view: KioskView, size: tuple[int, int]) -> list[Hotspot]:
     if view.page is Phase.MENU and view.touch:
         for tile, box in zip(view.tiles, _tile_boxes(view, lay)):
             out.append(Hotspot(box, ChooseService(tile.id), "tile"))
-        left, right = _grid(lay.bottom, 2, 2, 2 * lay.unit)
-        out += [Hotspot(left, TogglePriority(), "priority"), Hotspot(right, OpenCheckIn(), "check_in")]
+        if view.priority_mode == "off":  # no priority at this kiosk: check-in takes the whole row
+            out.append(Hotspot(lay.bottom, OpenCheckIn(), "check_in"))
+        else:
+            left, right = _grid(lay.bottom, 2, 2, 2 * lay.unit)
+            out += [Hotspot(left, TogglePriority(), "priority"), Hotspot(right, OpenCheckIn(), "check_in")]
     elif view.page is Phase.CHECK_IN:
         _, keys = _code_layout(lay)
         out += [Hotspot(box, TypeKey(ch), "key") for ch, box in zip(CODE_KEYS, keys)]
@@ -277,7 +280,7 @@ def _button(target, pen: _Pen, box: Box, names: Names, *, bg: Color, ink: Color,
 def _menu(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     u = lay.unit
     if view.priority:
-        prompt = words.PRIORITY_ARMED
+        prompt = words.PRIORITY_ARMED_STAFF if view.priority_mode == "staff" else words.PRIORITY_ARMED
         pygame.draw.rect(target, PRIORITY_ON, lay.prompt, border_radius=2 * u)
         color = WHITE
     else:
@@ -288,8 +291,15 @@ def _menu(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     for tile, box in zip(view.tiles, _tile_boxes(view, lay)):
         _tile(target, pen, tile, box, u)
     if lay.bottom is not None:
+        if view.priority_mode == "off":
+            _button(target, pen, lay.bottom, words.CHECK_IN_BUTTON, bg=DISABLED if view.offline else TEAL,
+                    ink=WHITE, u=u)
+            return
         left, right = _grid(lay.bottom, 2, 2, 2 * u)
-        _button(target, pen, left, words.PRIORITY_BUTTON, sub=words.PRIORITY_WHO,
+        who = words.PRIORITY_WHO
+        if view.priority_mode == "staff":
+            who = Names(f"{who.zh} · {words.PRIORITY_STAFF.zh}", f"{who.en} · {words.PRIORITY_STAFF.en}")
+        _button(target, pen, left, words.PRIORITY_BUTTON, sub=who,
                 bg=PRIORITY_ON if view.priority else WHITE, ink=WHITE if view.priority else PRIORITY_ON, u=u)
         if not view.priority:
             pygame.draw.rect(target, PRIORITY_ON, left, width=max(2, u // 2), border_radius=2 * u)

@@ -134,6 +134,8 @@ class KioskProgram:
             item = None
         now = self.clock()
         self.machine.connection(self.link.connected, now)
+        if self.printer.told():  # its paper, cover or online state changed: look now, not at the next poll
+            self._carry_out([PollPrinter()])
         if item is not None:
             self._take(item, now)
         self._carry_out(self.machine.tick(self.clock()))
@@ -162,6 +164,8 @@ class KioskProgram:
     # -- items ---------------------------------------------------------------------------------------
 
     def _take(self, item: Any, now: float) -> None:
+        if isinstance(item, (Press, Tap, CheckIn)) and self.machine.phase is Phase.OUT_OF_SERVICE:
+            self._carry_out([PollPrinter()])  # a citizen is refused for the printer's state now, not an old one
         if isinstance(item, Press):
             if not self.debouncer.accept(item):
                 self._say(f"button {item.key}: pressed again at once, counted once")
@@ -338,7 +342,7 @@ class KioskProgram:
             self._say(f"no offline number left for {service}")
             self.machine.refused(words.NO_OFFLINE_NUMBERS, self.clock())
             return
-        face = faces.offline_face(self.hall, number, issue.klass, self.machine.offline_ahead(service))
+        face = faces.offline_face(self.hall, number, issue.klass, self.machine.offline_ahead(service), self.kiosk)
         try:
             self.printer.print_ticket(faces.printable(face, self.kiosk, native_qr=self.native_qr))
         except PrinterError as e:

@@ -25,9 +25,11 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers import fonts
+from hall import waiting
 from hall.config import TICKET_CLASSES, Names
 
 PAPER_DOTS = {80: 576, 58: 384}
+MARGIN_DOTS = {80: 16, 58: 10}  # left blank on each side: nothing is drawn there
 TEXT_COLUMNS = {80: 48, 58: 32}  # font A, 12 dots a column; a Chinese character takes two
 
 
@@ -49,6 +51,7 @@ class TicketFace:
     materials: tuple[str, ...] = ()  # each "中文 English"
     footer: Names = field(default_factory=lambda: Names("", ""))
     ticket_class: str = "normal"  # normal | priority | appointment
+    priority_asked: bool = False  # priority asked for, staff still to confirm it (a "staff" kiosk)
     offline: bool = False  # issued from an offline block while the controller was away
 
     def __post_init__(self) -> None:
@@ -72,6 +75,12 @@ class TicketFace:
 # --- the words on the ticket (shared by image and text mode) -------------------------------
 
 CLASS_MARKS = {"priority": "优先 PRIORITY", "appointment": "预约 APPOINTMENT"}
+PRIORITY_ASKED_MARK = "优先待确认 PRIORITY: SHOW STAFF"
+
+
+def class_mark(face: TicketFace) -> str | None:
+    """The banner under the hall's name: priority, appointment, or a priority staff must confirm."""
+    return PRIORITY_ASKED_MARK if face.priority_asked else CLASS_MARKS.get(face.ticket_class)
 OFFLINE_MARK = "离线出号 ISSUED OFFLINE"
 OFFLINE_NOTE = Names("系统恢复后自动登记，排队顺序不变", "Recorded when the system is back; your place is kept")
 MATERIALS_HEADING = "请带齐以下材料 Please bring"
@@ -80,27 +89,9 @@ TAKEN = "取号时间 Taken"
 
 
 def wait_words(face: TicketFace) -> Names:
-    """"前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min"."""
-    if face.ahead == 0:
-        zh, en = ["您是下一位"], ["You are next"]
-    else:
-        zh, en = [f"前面还有 {face.ahead} 人"], [f"{face.ahead} ahead"]
-    if face.wait_s is None:
-        zh.append("预计等候时间暂无法估计")
-        en.append("wait not known yet")
-    elif face.ahead > 0:
-        minutes = round(face.wait_s / 60)
-        if minutes < 1:
-            zh.append("预计等候不到 1 分钟")
-            en.append("under 1 min")
-        elif minutes < 60:
-            zh.append(f"预计等候约 {minutes} 分钟")
-            en.append(f"about {minutes} min")
-        else:
-            h, m = divmod(minutes, 60)
-            zh.append(f"预计等候约 {h} 小时" + (f" {m} 分钟" if m else ""))
-            en.append(f"about {h} h" + (f" {m} min" if m else ""))
-    return Names(" · ".join(zh), " · ".join(en))
+    """"前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min": hall.waiting's words,
+    the same the calling screen and the ticket's live page say for the same numbers."""
+    return waiting.wait_words(face.ahead, face.wait_s).line
 
 
 def taken_words(face: TicketFace) -> str:
@@ -238,6 +229,12 @@ class _Sheet:
         self.image = Image.new("L", (look.width, 4000), 255)
         self.draw = ImageDraw.Draw(self.image)
         self.y = 10
+        self.texts: list[tuple[str, tuple[float, float, float, float]]] = []  # (line, (x0, y0, x1, y1))
+
+    def put(self, xy: tuple[float, float], text: str, font: ImageFont.FreeTypeFont, *, fill: int, anchor: str) -> None:
+        """Draw one line of text and note where its ink lands (`texts`, for checking the layout)."""
+        self.draw.text(xy, text, font=font, fill=fill, anchor=anchor)
+        self.texts.append((text, self.draw.textbbox(xy, text, font=font, anchor=anchor)))
 
     def reserve(self, height: int) -> int:
         top = self.y
@@ -260,7 +257,7 @@ class _Sheet:
             top = self.reserve(round(size * 1.24))
             w = font.getlength(line)
             x = self.look.margin + pad + {"left": 0, "center": (width - w) / 2}[align]
-            self.draw.text((x, top + round(size * 0.88)), line, font=font, fill=0, anchor="ls")
+            self.put((x, top + round(size * 0.88)), line, font, fill=0, anchor="ls")
 
     def rule(self, dashed: bool = False) -> None:
         top = self.reserve(14) + 6
@@ -272,13 +269,20 @@ class _Sheet:
             self.draw.rectangle((m, top, self.look.width - m - 1, top + 2), fill=0)
 
     def bar(self, text: str, base: int) -> None:
-        """White bold text on a black band the width of the paper (priority, appointment)."""
+        """White bold text on a black band the width of the paper (priority, appointment). Text too
+        wide for the band (large print on 58 mm paper) goes on two lines, Chinese over English,
+        at the same size: large print stays large."""
         size = self.look.size(base)
         font = _font(size, True)
-        top = self.reserve(round(size * 1.6))
         m = self.look.margin
-        self.draw.rectangle((m, top, self.look.width - m - 1, top + round(size * 1.6) - 1), fill=0)
-        self.draw.text((self.look.width / 2, top + round(size * 1.2)), text, font=font, fill=255, anchor="ms")
+        lines = wrap(text, self.look.inner - round(size * 0.6), font.getlength)
+        line_h = round(size * 1.24)
+        height = round(size * 0.36) + line_h * len(lines)
+        top = self.reserve(height)
+        self.draw.rectangle((m, top, self.look.width - m - 1, top + height - 1), fill=0)
+        for i, line in enumerate(lines):
+            self.put((self.look.width / 2, top + round(size * 0.18) + i * line_h + round(size * 0.96)), line,
+                     font, fill=255, anchor="ms")
 
     def boxed(self, title: str, note: Names) -> None:
         """A heavy frame around a bold title and a note (the offline mark)."""
@@ -306,7 +310,7 @@ class _Sheet:
         height = bottom - top
         y = self.reserve(height + 16) + 8
         x = (look.width - (right - left)) / 2 - left
-        self.draw.text((x, y - top), label, font=font, fill=0, anchor="ls")
+        self.put((x, y - top), label, font, fill=0, anchor="ls")
 
     def checklist(self, items: tuple[str, ...], base: int) -> None:
         size = self.look.size(base)
@@ -325,7 +329,7 @@ class _Sheet:
                     x0, y0 = self.look.margin, base_y - round(size * 0.76)
                     self.draw.rectangle((x0, y0, x0 + box, y0 + box), outline=0, width=2)
                     first = False
-                self.draw.text((self.look.margin + indent, base_y), line, font=font, fill=0, anchor="ls")
+                self.put((self.look.margin + indent, base_y), line, font, fill=0, anchor="ls")
             self.gap(round(size * 0.15))
 
     def qr(self, url: str, caption: Names, *, beside: bool) -> None:
@@ -347,7 +351,7 @@ class _Sheet:
             self.image.paste(code, (look.margin, top))
             y = top + (side - text_h) // 2
             for line, size in lines:
-                self.draw.text((look.margin + side + 24, y + round(size * 0.88)), line, font=_font(size), fill=0, anchor="ls")
+                self.put((look.margin + side + 24, y + round(size * 0.88)), line, _font(size), fill=0, anchor="ls")
                 y += round(size * 1.24)
         else:
             top = self.reserve(side + 8) + 4
@@ -379,11 +383,21 @@ def _qr_image(url: str, module: int) -> Image.Image:
 
 def render_ticket(face: TicketFace, paper_mm: int = 80, large_print: bool = False) -> Image.Image:
     """The ticket as a 1-bit image, PAPER_DOTS[paper_mm] wide (576 or 384), as tall as it needs."""
+    return _lay_out(face, paper_mm, large_print).finish()
+
+
+def text_boxes(face: TicketFace, paper_mm: int = 80, large_print: bool = False) -> list[tuple[str, tuple[float, ...]]]:
+    """Every line of text of the rendered ticket with the box its ink fills, (x0, y0, x1, y1) in
+    dots: to check that nothing runs off the paper, whatever the names and the print size."""
+    return _lay_out(face, paper_mm, large_print).texts
+
+
+def _lay_out(face: TicketFace, paper_mm: int, large_print: bool) -> _Sheet:
     if paper_mm not in PAPER_DOTS:
         raise TicketFaceError(f"paper width {paper_mm!r} mm is not one of {sorted(PAPER_DOTS)}")
     check_drawable(face)
     width = PAPER_DOTS[paper_mm]
-    look = _Look(width=width, margin=16 if paper_mm == 80 else 10, large=large_print,
+    look = _Look(width=width, margin=MARGIN_DOTS[paper_mm], large=large_print,
                  scale=1.4 if large_print else 1.0)
     beside = paper_mm == 80 and not large_print
     sheet = _Sheet(look)
@@ -391,9 +405,9 @@ def render_ticket(face: TicketFace, paper_mm: int = 80, large_print: bool = Fals
     sheet.text(face.hall_name.zh, 26, bold=True)
     sheet.text(face.hall_name.en, 18)
     sheet.rule()
-    if face.ticket_class in CLASS_MARKS:
+    if class_mark(face) is not None:
         sheet.gap(4)
-        sheet.bar(CLASS_MARKS[face.ticket_class], 30)
+        sheet.bar(class_mark(face), 30)
         sheet.gap(6)
     sheet.gap(6)
     sheet.text(face.service_name.zh, 36, bold=True)
@@ -424,7 +438,7 @@ def render_ticket(face: TicketFace, paper_mm: int = 80, large_print: bool = Fals
         sheet.rule(dashed=True)
         sheet.text(face.footer.zh, 18)
         sheet.text(face.footer.en, 16)
-    return sheet.finish()
+    return sheet
 
 
 # --- text mode ------------------------------------------------------------------------------
@@ -493,9 +507,12 @@ def ticket_text(face: TicketFace, columns: int, native_qr: bool = False) -> byte
     lines(face.hall_name.zh, bold=True)
     lines(face.hall_name.en)
     out.extend(b"-" * columns + LF)
-    if face.ticket_class in CLASS_MARKS:
-        mark = f" {CLASS_MARKS[face.ticket_class]} "
-        out.extend(GS + b"B\x01" + ESC + b"E\x01" + mark.encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00" + LF)
+    if class_mark(face) is not None:
+        mark = class_mark(face)
+        parts = [mark] if text_width(f" {mark} ") <= columns else mark.split(" ", 1)  # zh over en
+        for part in parts:
+            out.extend(GS + b"B\x01" + ESC + b"E\x01" + f" {part} ".encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00"
+                       + LF)
     lines(face.service_name.zh, width=columns // 2, bold=True, size=0x11)
     lines(face.service_name.en)
     mult = next((m for m in (4, 3, 2) if text_width(face.label) * m <= columns), 1)

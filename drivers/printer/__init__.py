@@ -10,14 +10,14 @@ Connectors: usb:VID:PID, serial:/dev/…[@baud[,handshake]], tcp:host[:port], fi
 
 from .commands import ticket_bytes
 from .connector import Connector, parse_connector
-from .errors import BadConnector, CoverOpen, PaperOut, PrinterError, PrinterOffline
+from .errors import BadConnector, CoverOpen, DriverMissing, PaperOut, PrinterError, PrinterOffline
 from .links import Link, PrinterSimulator
 from .printer import TicketPrinter, open_printer
 from .roll import ROLLS, Roll, roll_for
 from .status import Paper, PrinterStatus
 
 __all__ = [
-    "BadConnector", "Connector", "CoverOpen", "Link", "PaperOut", "Paper", "PrinterError", "PrinterOffline",
-    "PrinterSimulator", "PrinterStatus", "ROLLS", "Roll", "TicketPrinter", "open_printer", "parse_connector",
-    "roll_for", "ticket_bytes",
+    "BadConnector", "Connector", "CoverOpen", "DriverMissing", "Link", "PaperOut", "Paper", "PrinterError",
+    "PrinterOffline", "PrinterSimulator", "PrinterStatus", "ROLLS", "Roll", "TicketPrinter", "open_printer",
+    "parse_connector", "roll_for", "ticket_bytes",
 ]

@@ -3,7 +3,8 @@
 The kiosk says different things for each: paper out and cover open are for the hall staff to
 fix (and are reported as the kiosk's state), offline means the printer does not answer at all.
 A bad connector string is the technician's mistake in the config, not the printer's, so it is
-a different tree (a ValueError) raised when the kiosk starts.
+a different tree (a ValueError) raised when the kiosk starts; so is a machine that lacks the
+library a link needs (DriverMissing).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ class PaperOut(PrinterError):
 
 class CoverOpen(PrinterError):
     """The printer says its cover is open."""
+
+
+class DriverMissing(Exception):
+    """This machine lacks a system library a printer link needs (libusb for usb:…); the message
+    is one sentence saying what is missing and how to install it. Raised when the printer is set
+    up, so the kiosk stops at start instead of at the first citizen's ticket."""
 
 
 class BadConnector(ValueError):

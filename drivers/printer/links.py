@@ -7,6 +7,11 @@ status questions bypass python-escpos' `query_status`, which reads 16 bytes and 
 timeout on every question, and whose empty reply means "paper OK". Here each question drains any
 stale input, writes DLE EOT n and reads one byte with a short timeout; no byte is None.
 
+On opening, a link that can ask turns on the printer's Automatic Status Back (GS a): the printer
+then sends a few bytes by itself whenever its paper, cover or online state changes. `told()`
+looks, without waiting, whether it has; the kiosk then asks at once instead of at its next poll.
+Those bytes are never answers to DLE EOT (see status.py), so a question skips them and notes them.
+
 Every failure of the wire becomes PrinterOffline and leaves the link closed, so the next ticket
 opens it again (a printer switched off and on, or a replugged cable, just works again).
 """
@@ -19,7 +24,8 @@ from typing import Protocol
 
 from . import _escpos
 from .connector import Connector, FileConnector, SerialConnector, SimConnector, TcpConnector, UsbConnector
-from .errors import PrinterOffline
+from .errors import DriverMissing, PrinterOffline
+from .status import STATUS_BACK, is_answer
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,9 @@ class PrinterSimulator(Protocol):
 
     def receive(self, data: bytes) -> bytes:
         """Take bytes as the printer would; return what the printer sends back."""
+
+    def take_unasked(self) -> bytes:
+        """What the printer has sent by itself (Automatic Status Back) since the last take."""
 
 
 class Link(Protocol):
@@ -41,6 +50,10 @@ class Link(Protocol):
 
     def ask(self, query: bytes, timeout: float) -> int | None: ...
 
+    def told(self) -> bool:
+        """Whether the printer has said something unasked (its state changed) since the last look.
+        Never waits and never opens the wire."""
+
     def close(self) -> None: ...
 
 
@@ -52,6 +65,7 @@ class _EscposLink:
     def __init__(self, name: str):
         self.name = name
         self._printer: _escpos.Escpos | None = None
+        self._told = False
 
     def _make(self) -> _escpos.Escpos:
         raise NotImplementedError
@@ -73,6 +87,8 @@ class _EscposLink:
         try:
             self._connect(printer)
             self._configure(printer)
+            if self.can_ask:  # a write-only file could never read what the printer says
+                self._write(printer, STATUS_BACK)
         except (_escpos.DeviceNotFoundError, OSError) as e:
             _close_quietly(printer)
             reason = str(e).replace("\n", " ")
@@ -103,6 +119,30 @@ class _EscposLink:
         return None
 
     def _ask(self, device, query: bytes, timeout: float) -> int | None:
+        raise NotImplementedError
+
+    def _answer(self, replies: bytes) -> int | None:
+        """The first DLE EOT answer among bytes read; any other byte is the printer telling."""
+        for byte in replies:
+            if is_answer(byte):
+                return byte
+            self._told = True
+        return None
+
+    def told(self) -> bool:
+        if self._printer is None:
+            return False
+        try:
+            unasked = self._unasked(self._printer.device)
+        except OSError as e:  # the wire broke: that is news too; the status question will say
+            log.info("printer at %s: %s", self.name, e)
+            self.close()
+            return True
+        told, self._told = self._told or bool(unasked), False
+        return told
+
+    def _unasked(self, device) -> bytes:
+        """Bytes waiting on the wire, read without waiting."""
         raise NotImplementedError
 
     def _abandon(self) -> None:
@@ -139,26 +179,37 @@ class TcpLink(_EscposLink):
         printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _ask(self, sock: socket.socket, query: bytes, timeout: float) -> int | None:
+        if self._unasked(sock):
+            self._told = True
+        sock.sendall(query)
+        sock.settimeout(timeout)
+        try:
+            while True:
+                reply = sock.recv(1)
+                if not reply:
+                    raise ConnectionResetError("the printer closed the connection")
+                answer = self._answer(reply)
+                if answer is not None:
+                    return answer
+        except TimeoutError:
+            return None
+        finally:
+            sock.settimeout(self.timeout)
+
+    def _unasked(self, sock: socket.socket) -> bytes:
+        waiting = bytearray()
         sock.setblocking(False)
         try:
             while True:
                 stale = sock.recv(256)
                 if not stale:
                     raise ConnectionResetError("the printer closed the connection")
+                waiting += stale
         except BlockingIOError:
             pass
-        sock.settimeout(self.timeout)
-        sock.sendall(query)
-        sock.settimeout(timeout)
-        try:
-            reply = sock.recv(1)
-        except TimeoutError:
-            return None
         finally:
             sock.settimeout(self.timeout)
-        if not reply:
-            raise ConnectionResetError("the printer closed the connection")
-        return reply[0]
+        return bytes(waiting)
 
 
 class SerialLink(_EscposLink):
@@ -184,15 +235,25 @@ class SerialLink(_EscposLink):
         port.write(data)  # no flush(): tcdrain has no timeout, and a held handshake would hang it
 
     def _ask(self, port, query: bytes, timeout: float) -> int | None:
-        port.reset_input_buffer()
+        if self._unasked(port):
+            self._told = True
         port.write_timeout = 2.0
         port.write(query)
         port.timeout = timeout
         try:
-            reply = port.read(1)
+            while True:  # a question's timeout per byte: a printer telling while asked is rare
+                reply = port.read(1)
+                if not reply:
+                    return None
+                answer = self._answer(reply)
+                if answer is not None:
+                    return answer
         finally:
             port.timeout = self.timeout
-        return reply[0] if reply else None
+
+    def _unasked(self, port) -> bytes:
+        waiting = port.in_waiting
+        return port.read(waiting) if waiting else b""
 
     def _abandon(self) -> None:
         # python-escpos' close() drains the output first: with the printer holding the handshake
@@ -205,11 +266,19 @@ class SerialLink(_EscposLink):
         self.close()
 
 
+LIBUSB_MISSING = ("the printer {name} is on USB, but this machine lacks the libusb library that USB needs; "
+                  "install it with `sudo apt-get install libusb-1.0-0`")
+
+
 class UsbLink(_EscposLink):
+    """Raises DriverMissing when made on a machine without libusb (pyusb finds no backend)."""
+
     def __init__(self, connector: UsbConnector, *, timeout: float = 10.0):
         super().__init__(str(connector))
         self.connector = connector
         self.timeout = timeout
+        if not usb_backend_available():
+            raise DriverMissing(LIBUSB_MISSING.format(name=self.name))
 
     def _make(self):
         return _escpos.Usb(self.connector.vendor, self.connector.product, timeout=int(self.timeout * 1000))
@@ -222,18 +291,36 @@ class UsbLink(_EscposLink):
     def _ask(self, device, query: bytes, timeout: float) -> int | None:
         import usb.core
 
-        in_ep, out_ep = self._printer.in_ep, self._printer.out_ep
+        if self._unasked(device):
+            self._told = True
+        device.write(self._printer.out_ep, query, int(self.timeout * 1000))
         try:
-            while device.read(in_ep, 64, timeout=1):
-                pass
-        except usb.core.USBTimeoutError:
-            pass
-        device.write(out_ep, query, int(self.timeout * 1000))
-        try:
-            reply = device.read(in_ep, 64, timeout=max(1, int(timeout * 1000)))
+            reply = device.read(self._printer.in_ep, 64, timeout=max(1, int(timeout * 1000)))
         except usb.core.USBTimeoutError:
             return None
-        return reply[0] if len(reply) else None
+        return self._answer(bytes(reply))
+
+    def _unasked(self, device) -> bytes:
+        import usb.core
+
+        waiting = bytearray()
+        try:
+            while chunk := device.read(self._printer.in_ep, 64, timeout=1):
+                waiting += bytes(chunk)
+        except usb.core.USBTimeoutError:
+            pass
+        return bytes(waiting)
+
+
+def usb_backend_available() -> bool:
+    """Whether pyusb finds a library to reach USB devices through (libusb 1.0, OpenUSB or libusb 0.1),
+    the same search `usb.core.find` makes before it raises NoBackendError."""
+    import usb.backend.libusb0
+    import usb.backend.libusb1
+    import usb.backend.openusb
+
+    return any(backend.get_backend() is not None for backend in (usb.backend.libusb1, usb.backend.openusb,
+                                                                  usb.backend.libusb0))
 
 
 def bulk_endpoints(interface) -> tuple[int, int] | None:
@@ -267,6 +354,9 @@ class FileLink(_EscposLink):
     def _ask(self, device, query: bytes, timeout: float) -> int | None:
         return None
 
+    def told(self) -> bool:
+        return False
+
 
 class SimLink:
     """The in-process simulated printer: bytes go straight into it, answers come straight back."""
@@ -278,17 +368,22 @@ class SimLink:
         self.simulator = simulator
         self.is_open = False
 
-    def open(self) -> None:
-        self.is_open = True
-
     def send(self, data: bytes) -> None:
         self.open()
         self.simulator.receive(data)
+
+    def open(self) -> None:
+        if not self.is_open:
+            self.is_open = True
+            self.simulator.receive(STATUS_BACK)
 
     def ask(self, query: bytes, timeout: float) -> int | None:
         self.open()
         reply = self.simulator.receive(query)
         return reply[0] if reply else None
+
+    def told(self) -> bool:
+        return self.is_open and bool(self.simulator.take_unasked())
 
     def close(self) -> None:
         self.is_open = False

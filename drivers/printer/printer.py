@@ -65,6 +65,12 @@ class TicketPrinter:
             return SILENT
         return decode(printer, cause, paper)
 
+    def told(self) -> bool:
+        """Whether the printer has said by itself that its state changed (paper, cover, online)
+        since the last look: then ask `status()` now. Never waits; False for a file: printer."""
+        with self._lock:
+            return self.link.told()
+
     def check(self) -> PrinterStatus:
         """The status, if a ticket can be printed now; else CoverOpen, PaperOut or PrinterOffline."""
         with self._lock:
@@ -96,7 +102,8 @@ class TicketPrinter:
 
 def open_printer(connector: str, paper_mm: int = 80, *, simulator: PrinterSimulator | None = None,
                  status_timeout: float = 0.3) -> TicketPrinter:
-    """The printer a connector string names (BadConnector if it does not parse).
+    """The printer a connector string names (BadConnector if it does not parse, DriverMissing if
+    this machine lacks the library its link needs).
 
     Nothing is opened yet; the wire opens at the first status question or ticket.
     """

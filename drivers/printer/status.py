@@ -24,6 +24,10 @@ Paper = Literal["ok", "low", "out", "unknown"]
 ASK_PRINTER = b"\x10\x04\x01"
 ASK_OFFLINE_CAUSE = b"\x10\x04\x02"
 ASK_PAPER = b"\x10\x04\x04"
+# GS a n, Automatic Status Back: the printer sends four status bytes by itself whenever its online
+# state, an error (the cover) or the paper sensor changes. None of those bytes is a DLE EOT answer
+# (the first has bit 1 clear, the others bit 4 clear), so they are told apart from answers.
+STATUS_BACK = b"\x1da\x0e"
 
 _FIXED_MASK, _FIXED_BITS = 0x93, 0x12
 
@@ -63,6 +67,15 @@ def decode(printer: int | None, offline_cause: int | None, paper: int | None) ->
     elif is_answer(offline_cause) and offline_cause & 0x20:
         paper_state = "out"
     return PrinterStatus(online=online, paper=paper_state, cover_open=cover_open)
+
+
+def status_back(*, online: bool, paper: Paper, cover_open: bool) -> bytes:
+    """The four Automatic Status Back bytes a printer in this state sends (for the simulator)."""
+    offline = not online or cover_open or paper == "out"
+    return bytes([0x10 | (0x08 if offline else 0) | (0x20 if cover_open else 0),
+                  0x00,
+                  {"ok": 0, "low": 0x03, "out": 0x0F, "unknown": 0}[paper],
+                  0x00])
 
 
 def encode(*, online: bool, paper: Paper, cover_open: bool) -> dict[int, int]:

@@ -29,6 +29,17 @@ class ReportPrintFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class DecidePriority:
+    """Staff confirm or refuse the priority a citizen asked for at a kiosk where staff confirm it
+    (`priority = "staff"`): a clerk from the caller keypad (`counter`: its clerk is who decided) or
+    a supervisor on the web (`by`: the user name)."""
+    ticket: str
+    confirm: bool
+    by: str = ""
+    counter: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LeaseOfflineBlock:
     """A kiosk asks for numbers it may issue on its own while the controller is unreachable."""
     kiosk: str

@@ -72,7 +72,7 @@ class Engine:
             cmd.Reinstate: self._reinstate, cmd.SubmitRating: self._rating,
             cmd.ReportDevice: self._device, cmd.AcknowledgeAlert: self._ack, cmd.SetNotice: self._notice,
             cmd.SetIncident: self._incident, cmd.NoteFollowUp: self._note_follow_up,
-            cmd.CloseFollowUp: self._close_follow_up,
+            cmd.CloseFollowUp: self._close_follow_up, cmd.DecidePriority: self._decide_priority,
         }
         self._timers = {"reset": self._timer_reset, "reservation": self._timer_reservation,
                         "long_service": self._timer_long_service,
@@ -200,6 +200,7 @@ class Engine:
                 raise Refused("unknown_service", f"kiosk {c.kiosk} does not issue {service!r} tickets")
             if klass not in ("normal", "priority"):
                 raise Refused("bad_class", f"a kiosk can issue normal or priority tickets, not {klass!r}")
+        klass, asked = self._priority_asked(c.kiosk, klass)
         number = s.next_number[service]
         if number > s.lease_top[service]:
             raise Refused("numbers_exhausted", f"{self.hall.services[service].names.en} has issued all "
@@ -211,6 +212,40 @@ class Engine:
         self._emit(ev.TicketReserved(now, f"{s.days[service]}-{label}", label, service, number, klass, seq,
                                      since, key, c.kiosk, c.appointment,
                                      round(self.estimate_wait(service, ahead), 1), ahead))
+        if asked:
+            self._emit(ev.PriorityRequested(now, f"{s.days[service]}-{label}", c.kiosk))
+
+    def _priority_asked(self, kiosk_id: str | None, klass: str) -> tuple[str, bool]:
+        """The class a kiosk's ticket is issued in, and whether staff must still confirm the
+        priority asked for: at a `priority = "staff"` kiosk it waits as normal until they do."""
+        kiosk = self.hall.kiosks.get(kiosk_id) if kiosk_id is not None else None
+        if klass != "priority" or kiosk is None or kiosk.priority == "self":
+            return klass, False
+        if kiosk.priority == "off":
+            raise Refused("no_priority", f"kiosk {kiosk_id} offers no priority tickets")
+        return "normal", True
+
+    def _decide_priority(self, c: cmd.DecidePriority) -> None:
+        s = self.state
+        t = self.ticket(c.ticket)
+        if t.priority_check is None:
+            raise Refused("not_asked", f"ticket {t.label} did not ask for priority")
+        if t.priority_check != "asked":
+            raise Refused("already_decided", f"the priority of ticket {t.label} was already {t.priority_check}")
+        if t.state in (TicketState.DONE, TicketState.VOIDED, TicketState.EXPIRED, TicketState.NO_SHOW):
+            raise Refused("bad_state", f"ticket {t.label} is {t.state.value}: too late to decide its priority")
+        by = c.by.strip()
+        if c.counter is not None:
+            desk = s.desks.get(c.counter)
+            if desk is None or desk.state is CounterState.CLOSED or not desk.clerk:
+                raise Refused("counter_closed", f"counter {c.counter} is closed: a clerk must be signed in")
+            by = desk.clerk
+        if not by:
+            raise Refused("who", "say who confirms or refuses the priority")
+        key = t.since - self.hall.dispatch.head_start_s["priority"] if c.confirm else t.key[0]
+        self._emit(ev.PriorityDecided(self.now, t.id, c.confirm, by, c.counter, key))
+        if c.confirm and t.state is TicketState.WAITING:
+            self._review_service(t.service)
 
     def _confirm_printed(self, c: cmd.ConfirmPrinted) -> None:
         t = self._reserved(c.ticket, c.kiosk)
@@ -243,6 +278,7 @@ class Engine:
         service = self._kiosk_service(c.kiosk, c.service)
         if c.klass not in ("normal", "priority"):
             raise Refused("bad_class", f"an offline ticket is normal or priority, not {c.klass!r}")
+        klass, asked = self._priority_asked(c.kiosk, c.klass)
         if c.issued_at > self.now + CLOCK_SKEW_S:
             raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
         if c.issued_at >= s.day_started_at[service]:
@@ -262,9 +298,11 @@ class Engine:
             raise Refused("duplicate", f"offline ticket {c.number} of {service} is already in the queue")
         label = self.hall.services[service].display_number(c.number)
         seq = s.seq + 1
-        key = c.issued_at - self.hall.dispatch.head_start_s[c.klass]
+        key = c.issued_at - self.hall.dispatch.head_start_s[klass]
         self._emit(ev.TicketIssuedOffline(self.now, f"{day}-{label}", label, service, c.number,
-                                          c.klass, seq, c.issued_at, key, c.kiosk))
+                                          klass, seq, c.issued_at, key, c.kiosk))
+        if asked:
+            self._emit(ev.PriorityRequested(self.now, f"{day}-{label}", c.kiosk))
         self._review_service(service)
 
     def _kiosk_service(self, kiosk_id: str, service: str) -> str:

@@ -53,6 +53,25 @@ class TicketVoided:
 
 
 @dataclass(frozen=True, slots=True)
+class PriorityRequested:
+    """A citizen asked for priority at a kiosk where staff confirm it: the ticket waits as normal."""
+    at: float
+    ticket: str
+    kiosk: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityDecided:
+    """Staff confirmed (the ticket takes the priority head start from now on) or refused it."""
+    at: float
+    ticket: str
+    confirmed: bool
+    by: str                  # the clerk's staff number, or the supervisor's user name
+    counter: int | None      # the counter whose keypad decided; None: the web
+    priority_key: float      # the ticket's effective arrival from now on (unchanged when refused)
+
+
+@dataclass(frozen=True, slots=True)
 class OfflineBlockLeased:
     at: float
     kiosk: str
@@ -329,7 +348,7 @@ Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | Off
          | TicketResumed | TicketRequeued | TicketReturned | TicketTransferred | TicketDone | TicketReinstated
          | RatingPrompted | RatingClosed | RatingRecorded | AlertRaised | AlertCleared
          | AlertAcknowledged | DeviceReported | NoticeSet | IncidentSet | FollowUpOpened | FollowUpNoted
-         | FollowUpClosed)
+         | FollowUpClosed | PriorityRequested | PriorityDecided)
 
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in Event.__args__}  # type: ignore[attr-defined]
 

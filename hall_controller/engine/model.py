@@ -99,6 +99,7 @@ class Ticket:
     served_s: float = 0.0            # serving time so far (held time excluded)
     transfers: int = 0
     closed_at: float | None = None   # done, no-show, voided or expired
+    priority_check: str | None = None  # asked for at a staff-confirmed kiosk: asked | confirmed | refused
 
     def move(self, action: str) -> None:
         try:

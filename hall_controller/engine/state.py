@@ -125,6 +125,9 @@ class HallState:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        for t in self.tickets.values():  # a snapshot from before tickets could ask for priority
+            if not hasattr(t, "priority_check"):
+                t.priority_check = None
 
     def attach(self, hall: Hall) -> None:
         lists, direct, by_seq, count = self.waiting
@@ -232,6 +235,20 @@ class HallState:
         else:
             self.used_offline.add((e.service, e.number))
         self._enqueue(t)
+
+    def _priority_requested(self, e: ev.PriorityRequested) -> None:
+        self.tickets[e.ticket].priority_check = "asked"
+
+    def _priority_decided(self, e: ev.PriorityDecided) -> None:
+        t = self.tickets[e.ticket]
+        t.priority_check = "confirmed" if e.confirmed else "refused"
+        if e.confirmed:
+            queued = t in self.waiting
+            if queued:
+                self.waiting.remove(t)  # filed under its class and key: out before they change
+            t.klass, t.key = "priority", (e.priority_key, t.seq)
+            if queued:
+                self.waiting.add(t)
 
     def _enqueue(self, t: Ticket) -> None:
         """Into the queue, with the timer for its wait target (at once if it has waited that long

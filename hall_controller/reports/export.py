@@ -131,6 +131,8 @@ def to_json(report: Report) -> dict:
                                 for r in ranking(report, dimension)]
                     for dimension in ("clerk", "counter")},
         "ranking_min_rated": MIN_RATED,
+        "priority": {"self_declared": report.priority.get("self", 0), "asked": report.priority.get("asked", 0),
+                     "confirmed": report.priority.get("confirmed", 0), "refused": report.priority.get("refused", 0)},
         "services": {s: {"zh": zh, "en": en} for s, (zh, en) in report.service_names.items()},
     }
 
@@ -154,6 +156,7 @@ def to_text(report: Report, by: str = "service") -> str:
              f"Ratings: {o.rated} of {o.served} served rated ({_pct(o.participation)}), satisfaction "
              f"{_pct(o.satisfaction_rate)}, mean {_score(o.mean_score_5)} / 5 "
              f"(非常满意 {o.levels[4]}, 满意 {o.levels[3]}, 一般 {o.levels[2]}, 不满意 {o.levels[1]})",
+             priority_line(report),
              ""]
     if by == "hour":
         lines.append(f"{'hour':<7}{'tickets/day':>12}{'counters open':>15}")
@@ -189,6 +192,12 @@ def to_text(report: Report, by: str = "service") -> str:
     if report.follow_ups and by != "follow-ups":
         lines += ["", f"Follow-ups: {len(report.follow_ups)} rating(s) of 一般 or 不满意 (--by follow-ups lists them)"]
     return "\n".join(lines)
+
+
+def priority_line(report: Report) -> str:
+    p = report.priority
+    return (f"Priority: {p.get('self', 0)} self-declared at the kiosk; {p.get('asked', 0)} asked for staff to "
+            f"confirm: {p.get('confirmed', 0)} confirmed, {p.get('refused', 0)} refused")
 
 
 def _min(seconds: float | None) -> str:

@@ -72,6 +72,7 @@ class Report:
     days: int = 0                            # active days: local dates with a ticket taken or a counter open
     service_names: dict[str, tuple[str, str]] = field(default_factory=dict)   # id -> (zh, en)
     counter_names: dict[int, tuple[str, str]] = field(default_factory=dict)
+    priority: dict[str, int] = field(default_factory=dict)   # self | asked | confirmed | refused (tally.py)
 
 
 def report(events: Iterable, hall: Hall, start: float, end: float, now: float | None = None) -> Report:
@@ -108,6 +109,7 @@ def from_tally(tally: Tally, hall: Hall, now: float | None = None) -> Report:
         hall=hall.id, timezone=hall.timezone, days=n_days,
         service_names={s.id: (s.names.zh, s.names.en) for s in hall.services.values()},
         counter_names={c.number: (c.names.zh, c.names.en) for c in hall.counters.values()},
+        priority=dict(tally.priority),
     )
 
 

@@ -35,7 +35,8 @@ CLOCK_SLACK_S = 3600
 # reset looked merely reserved, was forgotten there, and its call after midnight counted no wait
 REPORT_EVENTS = ("ServiceDayStarted", "TicketReserved", "TicketPrinted", "TicketIssuedOffline", "TicketVoided",
                  "TicketCalled", "TicketNoShow", "TicketReinstated", "TicketRequeued", "TicketTransferred", "TicketDone",
-                 "RatingRecorded", "CounterOpened", "CounterClosed", "CounterPaused", "CounterResumed")
+                 "RatingRecorded", "CounterOpened", "CounterClosed", "CounterPaused", "CounterResumed",
+                 "PriorityRequested", "PriorityDecided")
 BATCH = 2000
 assert set(REPORT_EVENTS) <= set(ev.EVENT_TYPES)
 

@@ -37,6 +37,10 @@ RESERVED, WAITING, CALLED, SERVING, HELD, NO_SHOW = range(6)
 FORGET_AT_RESET = (RESERVED, WAITING, NO_SHOW)
 
 
+#: what the report counts of priority: given on the citizen's word at a "self" kiosk, asked for at a
+#: "staff" kiosk, and confirmed or refused by staff (a clerk's keypad or a supervisor on the web)
+PRIORITY_COUNTS = ("self", "asked", "confirmed", "refused")
+
 class Counts:
     """The running sums of one report row (one service, counter, clerk, day or class)."""
 
@@ -93,7 +97,10 @@ class Tally:
     `open_by_hour` (counter-seconds signed in and not paused, by local hour), `active_days`, the
     open and busy seconds of each counter, the clerks who signed in at each counter, the queue
     (`waiting` per service now, and its time integral), the error of the wait printed on tickets,
-    and `follow_ups` (every rating of 2 一般 or 1 不满意).
+    `follow_ups` (every rating of 2 一般 or 1 不满意), and `priority`: priority tickets given at
+    the kiosk on the citizen's word ("self"), asked for where staff confirm it ("asked"), and the
+    staff's decisions ("confirmed", "refused"), each counted when it happened within the period.
+    A confirmed ticket keeps the class it was issued in (normal) in the other rows.
     """
 
     def __init__(self, hall: Hall, start: float, end: float = math.inf):
@@ -109,6 +116,7 @@ class Tally:
         self.by_clerk: dict[str, Counts] = {}
         self._row_lists: dict[tuple, list[Counts]] = {}
         self.follow_ups: list[tuple[str, int, str | None, str, int, float]] = []
+        self.priority = dict.fromkeys(PRIORITY_COUNTS, 0)
         self.prompted = 0
         self.promise_n = 0
         self.promise_abs = self.promise_sum = 0.0
@@ -139,7 +147,8 @@ class Tally:
             ev.TicketDone: self._done_event, ev.RatingPrompted: self._prompted,
             ev.RatingRecorded: self._rated, ev.CounterOpened: self._opened,
             ev.CounterResumed: self._opened, ev.CounterPaused: self._stopped,
-            ev.CounterClosed: self._stopped,
+            ev.CounterClosed: self._stopped, ev.PriorityRequested: self._priority_asked,
+            ev.PriorityDecided: self._priority_decided,
         }
 
     def take(self, event) -> None:
@@ -216,10 +225,22 @@ class Tally:
     def _reserved(self, e: ev.TicketReserved) -> None:
         t = self.tickets[e.ticket] = _Ticket(e.service, e.klass, e.since, e.promised_wait_s, RESERVED)
         self._taken(t, e.at)
+        if e.klass == "priority" and self.start <= e.at < self.end:
+            self.priority["self"] += 1
+
+    def _priority_asked(self, e: ev.PriorityRequested) -> None:
+        if self.start <= e.at < self.end:
+            self.priority["asked"] += 1
+
+    def _priority_decided(self, e: ev.PriorityDecided) -> None:
+        if self.start <= e.at < self.end:
+            self.priority["confirmed" if e.confirmed else "refused"] += 1
 
     def _issued_offline(self, e: ev.TicketIssuedOffline) -> None:
         t = self.tickets[e.ticket] = _Ticket(e.service, e.klass, e.since, None, WAITING)
         self._taken(t, e.since)                      # taken at the kiosk then, reported later
+        if e.klass == "priority" and self.start <= e.since < self.end:
+            self.priority["self"] += 1
         self._queue(e.at, e.service, 1)
 
     def _printed(self, e: ev.TicketPrinted) -> None:

@@ -13,6 +13,8 @@ import zoneinfo
 import jinja2
 from markupsafe import Markup
 
+from hall.waiting import wait_words
+
 #: (zh, en) for every code the pages show
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "counter_state": {"open": ("开放", "open"), "paused": ("暂停", "paused"), "closed": ("关闭", "closed")},
@@ -84,7 +86,7 @@ class Pages:
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(clock=self.clock, clock_s=self.clock_s, when=self.when, day=self.day,
                                 duration=duration, pct=pct, number=number)
-        self.env.globals.update(bi=bi, label=label, LABELS=LABELS)
+        self.env.globals.update(bi=bi, label=label, LABELS=LABELS, wait_words=wait_words)
 
     def render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)

@@ -123,6 +123,23 @@ def follow_ups(engine: Engine) -> list[dict]:
     return out
 
 
+def priority_requests(engine: Engine) -> list[dict]:
+    """The tickets in memory that asked for priority at a kiosk where staff confirm it, oldest
+    first: those still to be decided and those decided (confirmed or refused) today."""
+    hall = engine.hall
+    out = []
+    for t in engine.state.tickets.values():
+        if t.priority_check is None or t.state.value in ("voided", "expired"):
+            continue
+        if t.priority_check == "asked" and t.state.value in ("done", "no_show"):
+            continue  # gone undecided: nothing left to decide
+        service = hall.services[t.service]
+        out.append({"id": t.id, "label": t.label, "check": t.priority_check, "state": t.state.value,
+                    "name": {"zh": service.names.zh, "en": service.names.en}, "issued_at": t.arrival,
+                    "kiosk": t.kiosk})
+    return sorted(out, key=lambda t: t["issued_at"])
+
+
 def appointments(engine: Engine) -> list[dict]:
     """The bookings the engine holds (today's and later ones), earliest slot first."""
     s, hall = engine.state, engine.hall

@@ -32,6 +32,14 @@ def test_the_example_hall_is_a_real_hall(raw):
     assert hall.device_role("nobody") is None
 
 
+def test_a_kiosk_offers_priority_confirmed_by_staff_unless_told(raw):
+    assert config.parse(raw).kiosks["K2"].priority == "staff"  # not set: the default
+    raw = edit(edit(raw, "kiosks.1.priority", "self"), "kiosks.0.priority_button", None)
+    hall = config.parse(edit(raw, "kiosks.0.priority", "off"))
+    assert (hall.kiosks["K1"].priority, hall.kiosks["K2"].priority) == ("off", "self")
+    assert config.parse(edit(raw, "kiosks.0.priority", None)).kiosks["K1"].priority == "staff"
+
+
 def test_ticket_numbers_are_zero_padded_to_the_range():
     hall = config.load(EXAMPLE)
     assert hall.services["social"].display_number(7) == "A007"
@@ -71,6 +79,9 @@ def edit(raw, path, value):
     ("kiosks.0.buttons", {"social": 17, "tax": 17}, r"^kiosks\[0\]: GPIO pin 17 is used twice$"),
     ("kiosks.0.buttons", {"parking": 5}, r"^kiosks\[0\]\.buttons\.parking: not one of this kiosk's services$"),
     ("kiosks.0.paper_mm", 60, r"^kiosks\[0\]\.paper_mm: 60 is not one of \[58, 80\]$"),
+    ("kiosks.0.priority", "maybe", r"^kiosks\[0\]\.priority: 'maybe' is not one of off, self, staff$"),
+    ("kiosks.0.priority", True, r"^kiosks\[0\]\.priority: "),
+    ("kiosks.0.priority", "off", r"^kiosks\[0\]\.priority_button: this kiosk offers no priority"),
     ("evaluators.0.counter", 42, r"^evaluators\[0\]\.counter: 42 is not one of"),
     ("evaluators.0.buttons", [5, 6], r"^evaluators\[0\]\.buttons: expected a list of 4 GPIO pin numbers$"),
     ("displays.2.counter", None, r"^displays\[2\]\.counter: a display in counter mode needs the counter"),

@@ -84,12 +84,13 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     board = screen.seen.expect("board.snapshot", where=lambda b: b.body["call_seq"] == 1)
     assert board.body["calls"][0] | {"at": None} == {"seq": 1, "label": "A001", "counter": 1, "recall": False,
                                                     "at": None}
-    assert counter_row(board, 1) == {"number": 1, "state": "open", "ticket": "A001", "clerk": "S001"}
+    assert counter_row(board, 1) == {"number": 1, "state": "open", "ticket": "A001", "serving": False, "clerk": "S001"}
     assert service_row(board, "social")["waiting"] == 0
     assert ask(c1, "counter.recall")["view"]["ticket"] == serving(a001, "A001", "called", recalls=1)
     recall = screen.seen.expect("call.made", kind=Kind.CALLS)
     assert (recall.body["seq"], recall.body["label"], recall.body["recall"]) == (2, "A001", True)
     assert ask(c1, "counter.start")["view"]["ticket"] == serving(a001, "A001", "serving", recalls=1)
+    screen.seen.expect("board.snapshot", where=lambda b: counter_row(b, 1).get("serving") is True)
     assert ask(c1, "counter.hold") == {"view": view(1, clerk="S001", held=["A001"])}
     assert ask(c1, "counter.resume_held", {"ticket": "A001"}) == \
         {"view": view(1, clerk="S001", ticket=serving(a001, "A001", "serving", recalls=1))}
@@ -204,6 +205,13 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     latest = board.body["calls"][0]
     assert (board.body["call_seq"], latest["seq"], latest["label"], latest["counter"]) == (6, 6, "A003", 1)
     assert service_row(board, "social")["waiting"] == 1 and counter_row(board, 7)["state"] == "open"
+
+    # A citizen asks for priority at the touch kiosk, where staff confirm it; counter 7's clerk does.
+    asked = ask(k2, "ticket.request", {"service": "tax", "class": "priority"})["ticket"]
+    assert (asked["class"], asked["priority"]) == ("normal", "asked")
+    ask(k2, "ticket.printed", {"ticket": asked["id"]})
+    assert ask(c7, "ticket.priority", {"ticket": asked["label"], "confirm": True})["view"]["counter"] == 7
+    assert (tickets[asked["id"]].klass, tickets[asked["id"]].priority_check) == ("priority", "confirmed")
 
     # Nothing went to anyone it was not meant for.
     assert [m.body["prompt"] for m in e1.seen.all("rating.prompt")] == [a002, a003]

@@ -13,9 +13,9 @@ HALL = Names("新华区政务服务中心", "Xinhua District Government Service 
 NOTICE = Names("办理不动产登记请携带原件;中午不休息,周六上午正常办理。",
                "Bring originals for property registration. Open at lunch time and on Saturday mornings.")
 WAITING = (
-    ServiceWaiting(Names("社保医保", "Social & Medical Insurance"), "A", 12, 15),
-    ServiceWaiting(Names("不动产登记", "Property Registration"), "B", 7, 32),
-    ServiceWaiting(Names("住房公积金", "Housing Provident Fund"), "C", 3, 6),
+    ServiceWaiting(Names("社保医保", "Social & Medical Insurance"), "A", 12, 15 * 60),
+    ServiceWaiting(Names("不动产登记", "Property Registration"), "B", 7, 32 * 60),
+    ServiceWaiting(Names("住房公积金", "Housing Provident Fund"), "C", 3, 6 * 60),
     ServiceWaiting(Names("税务综合", "Tax Services"), "D", 0, 0),
     ServiceWaiting(Names("市场主体登记", "Business Registration"), "E", 4, None),
 )
@@ -58,6 +58,7 @@ GOLDEN = {
     "hall-blink-1920x1080": (hall(blink_on=True), (1920, 1080)),
     "hall-idle-1920x1080": (hall(current=None, recent=(), waiting=WAITING[:2], notice=Names("", "")), (1920, 1080)),
     "counter-1280x720": (counter(), (1280, 720)),
+    "counter-serving-1280x720": (counter(view={"serving": True}), (1280, 720)),
     "counter-paused-1280x720": (counter(view={"state": "paused", "ticket": None, "pause_reason": "meal"}), (1280, 720)),
     "counter-closed-1280x720": (counter(view={"state": "closed", "ticket": None, "clerk": None}), (1280, 720)),
     "incident-1920x1080": (incident(), (1920, 1080)),

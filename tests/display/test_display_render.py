@@ -122,7 +122,7 @@ def test_blink_phase():
 def test_long_names_shrink_but_stay_whole():
     long = Names("某某市某某区人民政府政务服务中心综合受理大厅", "Some City Some District People's Government Service Centre")
     state = hall(hall_name=long, waiting=(ServiceWaiting(Names("社会保险及医疗保险业务", "Social and Medical Insurance Services"),
-                                                       "ABC", 123, 145),))
+                                                       "ABC", 123, 145 * 60),))
     painter = BoardPainter()
     painter.paint(state, pygame.Surface((1280, 720)))
     texts = [key[0] for key in painter.text._cache]

@@ -23,7 +23,7 @@ def state(offset: int) -> BoardState:
     return BoardState(hall_name=Names("新华区政务服务中心", "Xinhua District Government Service Centre"), now=NOW,
                       current=CurrentCall("A023", 5, Names("5号窗口", "Counter 5"), NOW),
                       recent=(RecentCall("B017", 4),),
-                      waiting=(ServiceWaiting(Names("社保医保", "Social & Medical Insurance"), "A", 12, 15),),
+                      waiting=(ServiceWaiting(Names("社保医保", "Social & Medical Insurance"), "A", 12, 15 * 60),),
                       notice=NOTICE, notice_offset=offset)
 
 

@@ -257,6 +257,25 @@ def test_counter_mode_shows_a_paused_counter_without_a_ticket(counter_screen):
     assert (view.state, view.pause_reason, view.ticket) == ("paused", "meal", None)
 
 
+def test_counter_mode_says_come_to_the_counter_until_the_clerk_starts(counter_screen):
+    """A called ticket is not being served: the screen asks the citizen to come until the board
+    says the clerk started serving that very ticket; the next call is only called again."""
+    def at_counter(ticket, serving):
+        return [{"number": 10, "state": "open", "reason": None, "ticket": ticket, "serving": serving}]
+
+    counter_screen.receive(Kind.BOARD, board(3, counters=at_counter(None, False)), T0)
+    counter_screen.receive(Kind.CALLS, call(4, "C011", counter=10), T0 + 1)
+    view = counter_screen.state(T0 + 1).counter
+    assert (view.ticket, view.serving) == ("C011", False)
+    counter_screen.receive(Kind.BOARD, board(4, counters=at_counter("C011", False), sent=T0 + 2), T0 + 2)
+    assert not counter_screen.state(T0 + 2).counter.serving
+    counter_screen.receive(Kind.BOARD, board(4, counters=at_counter("C011", True), sent=T0 + 30), T0 + 30)
+    assert counter_screen.state(T0 + 30).counter.serving
+    counter_screen.receive(Kind.CALLS, call(5, "C012", counter=10), T0 + 40)  # before the next board
+    view = counter_screen.state(T0 + 40).counter
+    assert (view.ticket, view.serving) == ("C012", False)
+
+
 # --- the picture changes only when it must ----------------------------------------------------------
 
 
@@ -293,10 +312,10 @@ def test_a_long_notice_scrolls_in_steps_and_a_short_one_stands_still(example_hal
     assert no_scroll.state(T0 + 30).notice_offset == 0
 
 
-def test_waiting_per_service_comes_from_the_board_in_minutes(hall_screen):
+def test_waiting_per_service_comes_from_the_board_as_it_is(hall_screen):
     hall_screen.receive(Kind.BOARD, board(3), T0)
     waiting = hall_screen.state(T0).waiting
-    assert [(w.prefix, w.waiting, w.wait_min) for w in waiting] == [("A", 12, 25), ("B", 0, 0)]
+    assert [(w.prefix, w.waiting, w.wait_s) for w in waiting] == [("A", 12, 1500), ("B", 0, 0)]
 
 
 def test_states_carry_ticket_numbers_only(hall_screen):

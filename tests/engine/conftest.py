@@ -50,8 +50,11 @@ def hall_description() -> dict:
              "classes": ["priority", "appointment"], "class_mode": "first"},      # elderly window
             {"number": 6, "primary": ["social"], "classes": ["priority"], "class_mode": "only"},
         ],
-        "kiosks": [{"id": "K1", "services": ["social", "property", "fund"]},
-                   {"id": "K2", "services": ["social"]}],
+        # K1 and K2: the citizen's word is enough (priority tests need no staff); K3: staff confirm
+        "kiosks": [{"id": "K1", "services": ["social", "property", "fund"], "priority": "self"},
+                   {"id": "K2", "services": ["social"], "priority": "self"},
+                   {"id": "K3", "services": ["social", "property"]},
+                   {"id": "K4", "services": ["social"], "priority": "off"}],
         "evaluators": [{"id": f"E{n}", "counter": n} for n in range(1, 7)],
         "callers": [{"id": f"C{n}", "counter": n} for n in range(1, 7)],
         "displays": [{"id": "D1", "mode": "hall"}],
@@ -84,7 +87,8 @@ def crowded_hall_description() -> dict:
             {"number": 4, "primary": ["social", "fund"], "backup": ["property"], "classes": ["priority"],
              "class_mode": "only"},
         ],
-        "kiosks": [{"id": "K1", "services": ["social", "property", "fund"]}, {"id": "K2", "services": ["social"]}],
+        "kiosks": [{"id": "K1", "services": ["social", "property", "fund"], "priority": "self"},
+                   {"id": "K2", "services": ["social"], "priority": "self"}],
         "evaluators": [{"id": f"E{n}", "counter": n} for n in range(1, 5)],
         "callers": [{"id": f"C{n}", "counter": n} for n in range(1, 5)],
         "displays": [{"id": "D1"}],

@@ -38,6 +38,9 @@ def busy_day(shift) -> None:
     for service in ("social", "social", "social", "property", "fund"):
         shift.issue(service, klass="priority" if service == "fund" else "normal")
         shift.later(MINUTE)
+    asked = [shift.issue("social", klass="priority", kiosk="K3") for _ in range(2)]  # staff confirm at K3
+    do(cmd.DecidePriority(asked[0].id, confirm=True, counter=1))
+    do(cmd.DecidePriority(asked[1].id, confirm=False, by="supervisor1"))
     voided = shift.reserve("social")
     do(cmd.ReportPrintFailed(voided.id))
     shift.reserve("social")                                   # times out

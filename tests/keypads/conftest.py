@@ -63,14 +63,14 @@ def hall() -> config.Hall:
 
 
 class Kiosk:
-    """Kiosk K1 reduced to its link: issues printed tickets."""
+    """A kiosk (K1 unless told) reduced to its link: issues printed tickets."""
 
-    def __init__(self, url: str, hall: config.Hall) -> None:
-        self.link = DeviceLink(url, hall.id, "K1", listen=()).start()
+    def __init__(self, url: str, hall: config.Hall, device: str = "K1") -> None:
+        self.link = DeviceLink(url, hall.id, device, listen=()).start()
         assert self.link.wait_connected(WAIT_S)
 
-    def issue(self, service: str = "social") -> str:
-        ticket = self.link.request("ticket.request", {"service": service}, WAIT_S).body["ticket"]
+    def issue(self, service: str = "social", klass: str = "normal") -> str:
+        ticket = self.link.request("ticket.request", {"service": service, "class": klass}, WAIT_S).body["ticket"]
         self.link.request("ticket.printed", {"ticket": ticket["id"]}, WAIT_S)
         return ticket["label"]
 
@@ -79,8 +79,8 @@ class Kiosk:
 def kiosk(hall) -> Iterator[Callable[[str], Kiosk]]:
     made: list[Kiosk] = []
 
-    def make(url: str) -> Kiosk:
-        k = Kiosk(url, hall)
+    def make(url: str, device: str = "K1") -> Kiosk:
+        k = Kiosk(url, hall, device)
         made.append(k)
         return k
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from hall_controller.engine import events as ev
+from hall_controller.journal import Journal
+
 from .conftest import WAIT_S
 
 
@@ -94,6 +97,40 @@ def test_a_counter_day_every_action_shown(broker_url, controller, kiosk, caller)
     assert "· 窗口未关闭 · the counter stays open" in screen and ctl.engine.state.desks[3].state.value == "open"
     screen = c3.press("close", "enter")
     assert screen[1] == "关闭 closed" and "窗口已关闭 · counter closed" in screen
+
+
+def test_the_clerk_confirms_or_refuses_a_priority_request_from_the_keypad(broker_url, controller, kiosk, caller):
+    """K2 (touch) leaves priority to staff: the request waits as normal until the clerk decides;
+    the decision is journalled with the clerk's staff number."""
+    ctl = controller(broker_url)
+    k2 = kiosk(broker_url, "K2")
+    c3 = caller(broker_url, "C3").ready()
+    signed_in(c3)
+    first, asked, again = k2.issue("social"), k2.issue("social", "priority"), k2.issue("social", "priority")
+    tickets = {t.label: t for t in ctl.engine.state.tickets.values()}
+    assert (tickets[asked].klass, tickets[asked].priority_check) == ("normal", "asked")
+
+    screen = c3.press("enter")
+    assert "优先申请 Priority request, ticket: _" in screen and "1=A  2=B  3=C  4=D  5=E" in screen
+    screen = c3.press("1", *asked[1:], "enter")
+    assert f"优先申请 Priority request {asked}:" in screen
+    screen = c3.press("1")
+    assert shows(screen, f"{asked} 优先已确认 · {asked}: priority confirmed")
+    assert (tickets[asked].klass, tickets[asked].priority_check) == ("priority", "confirmed")
+    screen = c3.press("enter", "1", *again[1:], "enter", "2")
+    assert shows(screen, f"{again} 不予优先,照常排队 {again}: priority refused")  # wrapped
+    screen = c3.press("enter", "1", *again[1:], "enter", "1")
+    assert shows(screen, "× 该号的优先申请已处理") and tickets[again].klass == "normal"
+    screen = c3.press("enter", "1", *first[1:], "enter", "1")
+    assert shows(screen, "× 该号未申请优先")
+    assert shows(c3.press("call"), f"已呼叫 {asked} · called {asked}")  # the head start: before {first}
+    ctl.stop()  # the journal says who decided
+    journal = Journal(ctl.db, ctl.hall)
+    try:
+        decided = [e for e in journal.events() if isinstance(e, ev.PriorityDecided)]
+    finally:
+        journal.close()
+    assert [(e.confirmed, e.by, e.counter) for e in decided] == [(True, "S005", 3), (False, "S005", 3)]
 
 
 REFUSALS = [  # (keys, the Chinese line, the controller's sentence)

@@ -68,6 +68,29 @@ def test_reinstate_by_ticket_label_from_digits_or_letters(m):
     assert keys(m, "reinstate", "2", "enter") == [] and m.notice.tone == "hint"
 
 
+def test_confirm_with_no_menu_decides_a_citizens_priority_request(m):
+    assert keys(m, "enter") == [] and m.mode is Mode.PRIORITY
+    assert keys(m, "1", "0", "2", "3", "enter") == [] and (m.mode, m.entry) == (Mode.PRIORITY_DECIDE, "A023")
+    assert keys(m, "1") == [Request("ticket.priority", {"ticket": "A023", "confirm": True})]
+    assert keys(m, "enter", "B", "0", "0", "7", "enter", "2") == [
+        Request("ticket.priority", {"ticket": "B007", "confirm": False})]
+    assert keys(m, "enter", "3", "0", "0", "1", "enter", "enter") == [
+        Request("ticket.priority", {"ticket": "C001", "confirm": True})]
+    assert keys(m, "enter", "2", "enter") == [] and m.notice.tone == "hint"  # no number yet
+    assert keys(m, "0", "1", "enter", "7") == [] and m.mode is Mode.PRIORITY_DECIDE
+    assert keys(m, "call") == [Request("counter.call_next")]  # another function key: changed their mind
+
+
+def test_the_clerk_is_told_what_became_of_the_request(m):
+    [request] = keys(m, "enter", "1", "0", "2", "3", "enter", "2")
+    assert request == Request("ticket.priority", {"ticket": "A023", "confirm": False})
+    m.sent(request)
+    m.answered(request, VIEW)
+    assert m.notice.text == Names("A023 不予优先,照常排队", "A023: priority refused")
+    m.refused(request, "already_decided", "the priority of ticket A023 was already refused")
+    assert m.notice.text.zh == "该号的优先申请已处理"
+
+
 def test_resume_held_chooses_when_several_are_held(m):
     assert keys(m, "resume_held") == [Request("counter.resume_held")]
     m.view_pushed({**VIEW, "ticket": None, "held": ["A019", "A020"]})

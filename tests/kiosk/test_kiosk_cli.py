@@ -53,6 +53,31 @@ def test_bad_set_ups_get_one_sentence_and_exit_2(args, says, capsys, sim_env, tm
     assert err.startswith("hall kiosk: ") and says in err and err.count("\n") == 1
 
 
+@pytest.fixture
+def no_libusb(monkeypatch):
+    """A machine without libusb, as pyusb sees it: its library search finds no file for any of its
+    backends (libusb 1.0, OpenUSB, libusb 0.1), and none is left loaded from an earlier test."""
+    import usb.backend.libusb0
+    import usb.backend.libusb1
+    import usb.backend.openusb
+    import usb.libloader
+
+    monkeypatch.setattr(usb.libloader, "locate_library", lambda candidates, find_library=None: None)
+    monkeypatch.setattr(usb.backend.libusb1, "_lib_object", None)
+    for backend in (usb.backend.libusb1, usb.backend.openusb, usb.backend.libusb0):
+        monkeypatch.setattr(backend, "_lib", None)
+
+
+def test_a_usb_printer_without_libusb_says_what_to_install(no_libusb, capsys, sim_env, tmp_path):
+    code = kiosk_main(["--id", "K1", "--config", str(EXAMPLE_HALL), "--broker", "mqtt://127.0.0.1:1",
+                       "--state-dir", str(tmp_path / "s"), "--pins", "mock", "--printer", "usb:0416:5011"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("hall kiosk: the printer usb:0416:5011 is on USB, but this machine lacks the libusb")
+    assert "apt-get install libusb-1.0-0" in err
+
+
 def test_no_broker_and_no_inputs_are_refused(capsys, sim_env, tmp_path):
     assert kiosk_main(["--id", "K1", "--config", str(EXAMPLE_HALL), "--pins", "mock"]) == 2
     assert "say which broker to use" in capsys.readouterr().err

@@ -204,6 +204,28 @@ def test_cover_open_stops_issuing_and_recovers(mosquitto_broker, controller, mak
     assert rig.press("D").text == "ticket D001 printed"
 
 
+@pytest.mark.parametrize("transport", ["sim", "tcp", "serial"])
+def test_a_printer_fixed_or_failing_otherwise_is_seen_at_once(mosquitto_broker, controller, make_kiosk, transport):
+    """Paper out; the staff open the cover to load paper, then close it. The fake clock stands
+    still, so no periodic poll is due: the kiosk follows because the printer tells it."""
+    controller(mosquitto_broker.url)
+    rig = make_kiosk(mosquitto_broker.url, "K1", transport=transport)
+    assert rig.online()
+    machine = rig.program.machine
+    rig.simulator.set_state(paper="out")
+    assert rig.step_until(lambda: machine.phase is Phase.OUT_OF_SERVICE and machine.problem == "paper_out")
+
+    rig.simulator.set_state(paper="ok", cover_open=True)
+    assert rig.step_until(lambda: machine.problem == "cover_open")
+    assert machine.view(rig.clock()).problem == "cover_open"  # the screen says the current reason
+    assert rig.step_until(lambda: rig.program.link.state.get("fault") == "printer cover open")
+    assert rig.press("D", advance=0).text == "ignored: out of service: the ticket printer's cover is open"
+
+    rig.simulator.set_state(cover_open=False)
+    assert rig.step_until(lambda: machine.phase is Phase.MENU)
+    assert rig.press("D", advance=1.0).text == "ticket D001 printed"
+
+
 def test_text_mode_sends_gb18030_text(mosquitto_broker, controller, make_kiosk, kiosk_hall):
     hall = kiosk_hall("K1", text_mode=True, paper_mm=58)
     ctl = controller(mosquitto_broker.url, hall=hall)

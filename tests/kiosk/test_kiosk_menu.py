@@ -3,6 +3,8 @@ written to tmp_path, to look at)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pygame
 import pytest
 
@@ -75,6 +77,26 @@ def test_every_hotspot_is_hit_at_its_centre_and_nothing_else_is(example_hall):
             assert hit(check_in, size, centre_of(check_in, size, touch)) == touch
         assert hit(views["take"], size, (size[0] - 1, size[1] - 1)) == Dismiss()
         assert hotspots(views["printing"], size) == [] and hotspots(views["out-of-service"], size) == []
+
+
+def test_a_kiosk_without_priority_shows_no_choice_and_ignores_one(example_hall, tmp_path):
+    kiosk = dataclasses.replace(example_hall.kiosks["K2"], priority="off")
+    m = KioskMachine(example_hall, kiosk, touch=True, now=0)
+    m.connection(True, 0)
+    m.controller_seen(True, 0)
+    view = m.view(0)
+    size = (1280, 800)
+    spots = hotspots(view, size)
+    assert TogglePriority() not in [s.touch for s in spots] and spots[-1].touch == OpenCheckIn()
+    assert spots[-1].box[2] > size[0] * 0.8  # check-in takes the whole row
+    [ignored] = m.touched(TogglePriority(), 1)
+    assert ignored.reason == "kiosk K2 offers no priority tickets" and not m.view(1).priority
+    frame = render_view(view, size)
+    pygame.image.save(frame, str(tmp_path / "menu-no-priority.png"))
+    staff = KioskMachine(example_hall, example_hall.kiosks["K2"], touch=True, now=0)
+    staff.touched(TogglePriority(), 1)
+    assert staff.view(1).priority and staff.view(1).priority_mode == "staff"
+    pygame.image.save(render_view(staff.view(1), size), str(tmp_path / "menu-priority-staff.png"))
 
 
 def test_a_button_kiosk_has_nothing_to_touch(example_hall):

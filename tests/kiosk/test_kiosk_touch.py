@@ -89,7 +89,14 @@ def test_a_tap_on_a_tile_prints_a_large_print_ticket(mosquitto_broker, controlle
     assert _tap(rig, TogglePriority()) == "priority selected"
     _keep(screen, tmp_path, "k2-priority")
     assert _tap(rig, ChooseService("social")) == "ticket A001 printed"
-    assert rig.program.printed[-1].klass == "priority"
+    asked = rig.program.printed[-1]  # K2 leaves priority to staff: it waits as normal until they confirm it
+    assert (asked.klass, asked.face.priority_asked) == ("normal", True)
+    assert ctl.engine.state.tickets[asked.ticket_id].priority_check == "asked"
+    [printed] = rig.simulator.wait_for(2, WAIT_S)[-1:]
+    shutil.copy(rig.simulator.out_dir / "ticket-0002.png", tmp_path / "k2-ticket-priority-asked.png")
+    top = (0, 0, 384, 200)  # the banner: 优先待确认 PRIORITY: SHOW STAFF
+    expected = render_ticket(asked.face, 58, True).convert("L").crop(top)
+    assert ImageChops.difference(printed.image.convert("L").crop(top), expected).getbbox() is None
     # frames were written for every page the citizen saw
     with Image.open(screen.latest) as latest:
         assert latest.size == SIZE

@@ -114,6 +114,7 @@ def test_a_printer_restarted_between_tickets_is_reconnected(tmp_path, make_face)
     try:
         with open_printer(server.connector, 80) as printer:
             printer.print_ticket(image)
+            sim.wait_for(1)  # printed (the bytes had reached it) before it is switched off
             server.close()  # switched off: the kiosk's connection is dead
             with pytest.raises(PrinterOffline):
                 printer.print_ticket(image)
@@ -123,3 +124,42 @@ def test_a_printer_restarted_between_tickets_is_reconnected(tmp_path, make_face)
     finally:
         server.close()
     assert len(sim.tickets) == 2
+
+
+@pytest.mark.parametrize("kind", ["sim", "tcp", "serial"])
+def test_a_printer_tells_of_a_change_by_itself(printer_on, kind):
+    """Automatic Status Back: turned on when the wire opens; the printer then says each change of
+    paper or cover unasked, and `told()` sees it without waiting (no status question asked)."""
+    printer, sim = printer_on(kind)
+    assert printer.status().paper == "ok"
+    assert sim.status_back
+    deadline = time.monotonic() + 5
+    while printer.told() and time.monotonic() < deadline:  # the first status, sent when turned on
+        time.sleep(0.01)
+    assert not printer.told()
+    asked = sim.questions
+    sim.set_state(paper="out")
+    assert _poll(printer.told), "the change was not told"
+    assert sim.questions == asked
+    assert printer.status().paper == "out"
+    sim.set_state(cover_open=True)
+    assert _poll(printer.told)
+    status = printer.status()  # what was told in between questions is skipped, not taken as an answer
+    assert status.cover_open is True and status.paper == "out"
+    assert not printer.told()
+
+
+def test_a_file_printer_never_tells(tmp_path):
+    with open_printer(f"file:{tmp_path / 'lp0'}", 80) as printer:
+        printer.print_ticket(b"\x1b@hello\n\x1dV\x00")
+        assert not printer.told()
+        assert (tmp_path / "lp0").read_bytes().startswith(b"\x1b@")  # no GS a to a write-only file
+
+
+def _poll(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False

@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from devices.kiosk.ticket import (
-    PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_width, ticket_text, wait_words, wrap,
+    MARGIN_DOTS, PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width,
+    ticket_text, wait_words, wrap,
 )
 from drivers import fonts
 from drivers.printer import ROLLS
@@ -166,7 +167,8 @@ def test_bad_paper_width_is_refused(make_face):
     (40, 90 * 60, "前面还有 40 人 · 预计等候约 1 小时 30 分钟", "40 ahead · about 1 h 30 min"),
     (80, 120 * 60, "前面还有 80 人 · 预计等候约 2 小时", "80 ahead · about 2 h"),
     (5, None, "前面还有 5 人 · 预计等候时间暂无法估计", "5 ahead · wait not known yet"),
-    (0, 0, "您是下一位", "You are next"),
+    (0, 0, "您是下一位 · 无需等候", "You are next · no wait"),
+    (0, 120, "您是下一位 · 预计等候约 2 分钟", "You are next · about 2 min"),
 ])
 def test_wait_words(make_face, ahead, wait_s, zh, en):
     assert wait_words(make_face(ahead=ahead, wait_s=wait_s)) == Names(zh, en)
@@ -237,3 +239,48 @@ def test_native_qr_only_when_the_printer_can(make_face):
     assert b"\x1d(k" not in ticket_text(face, 48)
     with_qr = ticket_text(face, 48, native_qr=True)
     assert b"\x1d(k" in with_qr and face.qr_url.encode() in with_qr
+
+
+LONG = dict(hall_name=Names("某某市某某区人民政府政务服务中心综合受理大厅",
+                            "Some City Some District People's Government Administrative Service Centre"),
+            service_name=Names("社会保险及医疗保险业务综合受理", "Social Insurance and Medical Insurance Services"),
+            label="AB1234", ahead=1234, wait_s=4 * 3600 + 59 * 60,
+            materials=("户口簿原件及复印件(须本人签字确认) Household register, original and signed copy",
+                       "Supercalifragilisticexpialidocious-certificate-of-residence-original"))
+
+
+@pytest.mark.parametrize("paper_mm", [58, 80])
+@pytest.mark.parametrize("large_print", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("ticket_class, offline, long", [
+    ("normal", False, False), ("priority", False, False), ("appointment", False, False),
+    ("normal", True, False), ("appointment", False, True), ("priority", True, True), ("asked", False, False),
+    ("asked", True, True),
+])
+def test_no_text_runs_off_the_paper(make_face, paper_mm, large_print, ticket_class, offline, long):
+    """Every line of text lies inside the margins (the 58 mm large-print "预约 APPOINTMENT"
+    banner, white on black, once ran off both edges), and the margins carry no ink at all.
+    "asked": priority asked for, staff still to confirm it."""
+    asked = ticket_class == "asked"
+    face = make_face(ticket_class="normal" if asked else ticket_class, priority_asked=asked, offline=offline,
+                     **(LONG if long else {}))
+    margin, width = MARGIN_DOTS[paper_mm], PAPER_DOTS[paper_mm]
+    boxes = text_boxes(face, paper_mm, large_print=large_print)
+    assert any(text.startswith(face.label) for text, _ in boxes)
+    for text, (x0, _, x1, _) in boxes:
+        assert margin <= x0 and x1 <= width - margin, f"{text!r} spans x {x0}-{x1} on {width}-dot paper"
+    image = render_ticket(face, paper_mm, large_print=large_print).convert("L")
+    assert image.width == width
+    for left, right in ((0, margin), (width - margin, width)):
+        assert image.crop((left, 0, right, image.height)).getextrema()[0] == 255, f"ink in the margin at x {left}"
+
+
+def test_a_priority_staff_must_confirm_says_so_in_image_and_text(make_face):
+    face = make_face(priority_asked=True)
+    assert "优先待确认 PRIORITY: SHOW STAFF" in [text for text, _ in text_boxes(face, 80)]
+    texts = [text for text, _ in text_boxes(face, 58, large_print=True)]
+    assert texts[texts.index("优先待确认") + 1].startswith("PRIORITY")  # two lines or more, whole
+    for columns in (48, 32):
+        printed = ticket_text(face, columns).decode("gb18030", "replace")
+        assert "优先待确认" in printed and "PRIORITY: SHOW STAFF" in printed
+        assert all(text_width(line.strip("\x1b\x1dBE\x00\x01")) <= columns for line in printed.split("\n")
+                   if "优先待确认" in line or "SHOW STAFF" in line)

@@ -88,6 +88,12 @@ primary = ["social", "tax"]
 [[kiosks]]
 id = "K1"
 services = ["social", "tax"]
+priority = "self"        # the citizen's word is enough: A003 is priority at once
+
+[[kiosks]]
+id = "K2"
+services = ["social", "tax"]
+# priority = "staff", the default: a request waits as normal until staff decide
 """
 
 

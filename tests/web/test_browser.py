@@ -241,6 +241,11 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     shot(page, "reports", full_page=False)
     page.locator("#by-hour").evaluate("section => section.scrollIntoView()")
     shot(page, "reports-hours", full_page=False)
+    p = expected.priority
+    expect(page.locator("#priority-counts")).to_contain_text(
+        f"Priority: {p['self']} self-declared at the kiosk; {p['asked']} asked for staff to confirm")
+    page.locator("#priority-counts").evaluate("p => p.scrollIntoView()")
+    shot(page, "reports-classes", full_page=False)
 
     with page.expect_download() as download:
         page.locator('[data-csv="clerk"]').click()
@@ -275,13 +280,15 @@ def test_the_citizens_ticket_page_follows_the_ticket_on_a_phone(hall_web, device
     phone.goto(web.ticket_url(mine["id"]))
     ticket = phone.locator("#ticket")
     expect(ticket.locator("[data-label]")).to_have_text("B002")
-    expect(ticket.locator("[data-ahead]")).to_have_text("1")
+    expect(ticket.locator("[data-ahead]")).to_have_attribute("data-ahead", "1")
+    expect(ticket.locator("[data-ahead]")).to_have_text("前面还有 1 人")
     expect(ticket).to_contain_text("不动产登记")
     assert "S055" not in phone.content()                       # nothing about the staff, nothing personal
     shot(phone, "ticket-waiting")
 
     caller.request("counter.call_next")                        # B001: one ahead fewer
-    expect(ticket.locator("[data-ahead]")).to_have_text("0")
+    expect(ticket.locator("[data-ahead]")).to_have_text("您是下一位")
+    shot(phone, "ticket-next")
     caller.request("counter.start")
     caller.request("counter.finish", {"outcome": "completed"})
     caller.request("counter.call_next")                        # B002: mine

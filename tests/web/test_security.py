@@ -150,7 +150,7 @@ def test_the_ticket_page_is_public_but_rate_limited_per_address(hall_web, device
     client = Client(web.url)
     path = web.ticket_url(ticket["id"])[len(web.url):]
     status, headers, body = client.get(path)
-    assert status == 200 and "A001" in body and "前面还有" in body and headers["cache-control"] == "no-store"
+    assert status == 200 and "A001" in body and "您是下一位" in body and headers["cache-control"] == "no-store"
     statuses = [client.get(web.site.ticket_prefix + f"{i:016d}".translate(str.maketrans("0123456789", "abcdefghij")))[0]
                 for i in range(40)]
     assert statuses[0] == 404 and 429 in statuses
