@@ -34,7 +34,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import queue
 import shutil
@@ -48,11 +47,11 @@ import pytest
 from pathlib import Path
 
 from hall import clock, config
+from testkit import EXAMPLE_HALL, TEST_NOW, WAIT_S, hall_now, set_hall_time  # noqa: F401 (shared)
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller.broker import EmbeddedBroker, MosquittoBroker
 from protocol.envelope import Message, encode
 
-WAIT_S = 10.0  # how long a test waits for something that should happen (never a timing assertion)
 
 
 @pytest.fixture
@@ -174,7 +173,6 @@ def mqtt_peer() -> Iterator[Callable[..., Peer]]:
         peer.close()
 
 
-EXAMPLE_HALL = Path(__file__).parents[1] / "examples" / "hall.toml"
 
 
 @pytest.fixture(autouse=True)
@@ -183,9 +181,6 @@ def _no_real_hardware(monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
-
-
-TEST_NOW = "HALL_TEST_NOW"
 
 
 @pytest.fixture(autouse=True)
@@ -201,21 +196,6 @@ def hall_test_clock(monkeypatch) -> clock.HallClock:
         monkeypatch.setenv(clock.ENV, "")      # the real clock (and undone after the test, even if
         return clock.REAL                      # the code under test sets a clock of its own)
     return set_hall_time(text, monkeypatch)
-
-
-def set_hall_time(text: str, monkeypatch) -> clock.HallClock:
-    """Start the hall's clock at `text` (ISO 8601 with its offset) for the rest of this test."""
-    start = dt.datetime.fromisoformat(text)
-    if start.tzinfo is None:
-        raise ValueError(f"{TEST_NOW}={text!r} needs its UTC offset, e.g. 2026-12-04T23:50:00+08:00")
-    hall_time = clock.starting_at(start)
-    monkeypatch.setenv(clock.ENV, hall_time.spec())
-    return hall_time
-
-
-def hall_now(hall: config.Hall) -> dt.datetime:
-    """The hall's local time now, on the test's hall clock."""
-    return dt.datetime.fromtimestamp(clock.now(), hall.tz)
 
 
 @pytest.fixture

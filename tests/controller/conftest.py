@@ -22,7 +22,7 @@ from devices.link import DeviceLink, Received
 from protocol.envelope import Message
 from protocol.topics import Kind
 
-from conftest import WAIT_S  # tests/conftest.py: how long to wait for anything
+from testkit import WAIT_S  # how long to wait for anything
 
 HALL = "xinhua"  # the id of examples/hall.toml
 

@@ -33,9 +33,7 @@ from district import pg
 from district.cluster import ClusterError, PrivateCluster, pg_binary, wait_until_ready
 from hall import config
 
-EXAMPLE_HALL = Path(__file__).resolve().parents[2] / "examples" / "hall.toml"
-# as tests/conftest.py's: other conftests' `from conftest import EXAMPLE_HALL, WAIT_S` may find this module
-WAIT_S = 10.0
+from testkit import EXAMPLE_HALL, WAIT_S  # noqa: F401 (the district tests import them from here)
 MACHINE_DSNS = ("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
                 "host=/var/run/postgresql user=postgres dbname=postgres")
 

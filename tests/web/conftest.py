@@ -51,7 +51,7 @@ from hall_controller.web.site import Site
 from hall_controller.web.snapshots import live_hall
 from hall_controller.web.users import UsersStore
 
-from conftest import EXAMPLE_HALL, WAIT_S, hall_now  # tests/conftest.py
+from testkit import EXAMPLE_HALL, WAIT_S, hall_now
 
 HALL = "xinhua"
 CHROMIUM = "/usr/bin/chromium"

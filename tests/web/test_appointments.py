@@ -112,7 +112,7 @@ def test_a_slot_past_midnight_ends_on_the_next_day(example_hall):
 
 
 def test_a_booking_made_at_2345_for_2345_to_0015_checks_in_at_0005(hall_web, device, monkeypatch):
-    from conftest import set_hall_time
+    from testkit import set_hall_time
 
     set_hall_time("2026-12-04T23:45:00+08:00", monkeypatch)
     web = hall_web()

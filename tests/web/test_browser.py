@@ -17,7 +17,7 @@ from hall_controller import reports
 from protocol.envelope import format_epoch
 from protocol.topics import Kind
 
-from conftest import hall_now  # tests/conftest.py
+from testkit import hall_now
 from hall import clock as hall_clock
 
 from .conftest import WAIT_S, Client, issue_ticket, journal_events, wait_until
