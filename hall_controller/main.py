@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--web-proxy", metavar="ADDRESS",
                    help="the address of a reverse proxy in front of the web (for TLS): its X-Forwarded-For "
                         "and X-Forwarded-Proto headers are believed, nobody else's")
+    p.add_argument("--alert-secrets", type=Path, metavar="FILE",
+                   help="the URLs of the hall file's alert channels (TOML, chmod 600; docs/alerts.md); "
+                        "without it alerts are shown on the web only")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     return p
 
@@ -66,6 +69,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         hall = config.load(args.config)
+        notifier = start_notifier(hall, args)  # checks the secrets file before anything starts
         started = time.perf_counter()
         durable = DurableEngine(hall, args.db, args.journal_sync)
         secret = load_secret(args.secret or args.db.with_name("controller.secret"))
@@ -82,7 +86,10 @@ def main(argv: list[str]) -> int:
     try:
         with running_broker(args.broker) as url:
             print(f"HALL_MQTT_URL={url}", flush=True)
-            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None)
+            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view(notifier) if listen else None)
+            if notifier is not None:
+                notifier.on_change = gateway.live_changed
+                notifier.start()
             web = start_web(hall, gateway, args, listen) if listen else None
             try:
                 gateway.serve(stop)
@@ -93,13 +100,34 @@ def main(argv: list[str]) -> int:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
     finally:
+        if notifier is not None:
+            notifier.stop()
         durable.close()
     return 0
 
 
-def web_view():
+def start_notifier(hall, args):
+    """The alert notifier (hall_controller/alerts/), if the hall file has alert rules and the
+    secrets file is given; its outbox lives next to the journal."""
+    from hall.alerting import load_secrets
+
+    if not hall.alerts.enabled:
+        if args.alert_secrets is not None:
+            raise config.ConfigError("--alert-secrets is given but the hall file has no [[alerts.rules]]")
+        return None
+    if args.alert_secrets is None:
+        log.info("the hall file has alert rules but no --alert-secrets: alerts are shown on the web only")
+        return None
+    urls = load_secrets(args.alert_secrets, hall.alerts)
+    from hall_controller.alerts.notifier import Notifier
+    return Notifier(hall, args.db, args.db.with_name("alerts.db"), urls)
+
+
+def web_view(notifier=None):
     from hall_controller.web.snapshots import live_hall
-    return live_hall
+    if notifier is None:
+        return live_hall
+    return lambda engine: {**live_hall(engine), "deliveries": notifier.states}
 
 
 def start_web(hall, gateway: Gateway, args, listen: tuple[str, int]):

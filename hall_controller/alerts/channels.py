@@ -1,0 +1,53 @@
+"""Sending one message to one channel, through apprise (WeCom and DingTalk group robots, SMTP
+e-mail, JSON/form webhooks): the only network code of the alerts, run on the notifier's thread.
+
+`send(url, title, body)` returns None when the channel took the message, else one sentence
+saying why not (apprise's own log lines, which never carry the URL's secrets in full). Every
+call waits at most about CONNECT_S + READ_S for a channel that is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from urllib.parse import urlsplit
+
+CONNECT_S, READ_S = 5, 10
+_loaded = threading.Lock()
+
+
+def _apprise():
+    """apprise, with its plugins loaded once (its e-mail plugin imports the deprecated imghdr
+    module on Python 3.11 and 3.12; that warning is apprise's business, not the hall's)."""
+    with _loaded, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".imghdr. is deprecated", category=DeprecationWarning)
+        import apprise
+        apprise.Apprise().add("json://localhost")  # loads every plugin now, under this filter
+    return apprise
+
+
+def with_defaults(url: str) -> str:
+    """The URL with apprise's connect and read timeouts (cto, rto) unless it names its own, and
+    plain-text e-mail (apprise would turn the text into HTML and lose its lines)."""
+    split = urlsplit(url)
+    defaults = [("cto", CONNECT_S), ("rto", READ_S)]
+    if split.scheme.lower() in ("mailto", "mailtos"):
+        defaults.append(("format", "text"))
+    extra = [f"{k}={v}" for k, v in defaults if f"{k}=" not in split.query]
+    if not extra:
+        return url
+    return url + ("&" if "?" in url else "?") + "&".join(extra)
+
+
+def send(url: str, title: str, body: str) -> str | None:
+    apprise = _apprise()
+    notifier = apprise.Apprise()
+    if not notifier.add(with_defaults(url)):
+        return "apprise does not understand this channel's URL (check the secrets file)"
+    with apprise.LogCapture(level=logging.WARNING) as captured:
+        ok = notifier.notify(title=title, body=body)
+        lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]
+    if ok:
+        return None
+    return (lines[-1] if lines else "the channel did not take the message")[:300]
