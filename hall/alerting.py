@@ -135,9 +135,9 @@ def _rule(r: TableReader, channels: dict[str, Channel], index: int) -> Rule:
     after_s = r.number("after_min", default=0, minimum=0, maximum=24 * 60) * 60
     every_s = r.number("every_min", default=0, minimum=0, maximum=24 * 60) * 60
     quiet = None
-    if "quiet_hours" in r.raw:
-        hours = r.strings("quiet_hours")
-        if len(hours) != 2:
+    hours = r._take("quiet_hours", None)
+    if hours is not None:
+        if not isinstance(hours, list) or len(hours) != 2 or not all(isinstance(h, str) for h in hours):
             raise ConfigError(f"{r.path('quiet_hours')}: expected a start and an end like [\"22:00\", \"07:00\"]")
         quiet = (_time(hours[0], r.path("quiet_hours")), _time(hours[1], r.path("quiet_hours")))
         if quiet[0] == quiet[1]:

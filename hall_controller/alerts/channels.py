@@ -24,6 +24,7 @@ def _apprise():
         warnings.filterwarnings("ignore", message=".imghdr. is deprecated", category=DeprecationWarning)
         import apprise
         apprise.Apprise().add("json://localhost")  # loads every plugin now, under this filter
+    logging.getLogger("apprise").setLevel(logging.WARNING)  # not a line per message; failures are ours to log
     return apprise
 
 
@@ -45,7 +46,7 @@ def send(url: str, title: str, body: str) -> str | None:
     notifier = apprise.Apprise()
     if not notifier.add(with_defaults(url)):
         return "apprise does not understand this channel's URL (check the secrets file)"
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         ok = notifier.notify(title=title, body=body)
         lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]
     if ok:

@@ -36,6 +36,7 @@ from hall_controller.engine import events as ev
 log = logging.getLogger("hall.alerts")
 
 POLL_S = 0.5
+STOP_WAIT_S = 5.0            # how long a stopping controller waits for a message being sent
 READ_LIMIT = 5_000           # journal rows read per step at most
 RETRY_S = (30.0, 1800.0)     # backoff between attempts on a failing channel: 30 s doubling to 30 min
 GIVE_UP_S = 12 * 3600        # a message not delivered within 12 hours of its time is given up
@@ -82,9 +83,15 @@ class Notifier:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the thread; a send still hanging after STOP_WAIT_S is left to die with the process
+        (its row stays `sending`, so the next start marks it `unknown` and does not send it again)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(30)
+            self._thread.join(STOP_WAIT_S)
+            if self._thread.is_alive():
+                log.warning("an alert message is still being sent as the controller stops; "
+                            "it will be shown as unknown, and not sent again")
+                return
         self.close()
 
     def run(self, stop: threading.Event) -> None:
