@@ -1,0 +1,114 @@
+"""The live page shows, under each alert, what each channel was told and when (sent, waiting for
+escalation, failed and why); a supervisor's acknowledgement stops the escalation. The controller,
+its web and the notifier are wired as `hall controller --alert-secrets` wires them; the notifier's
+rounds run at times the test chooses."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from hall_controller.alerts.notifier import Notifier
+from hall_controller.durable import DurableEngine
+from hall_controller.engine import commands as c
+from hall_controller.gateway import Gateway
+from hall_controller.main import web_view
+from hall_controller.web.app import create_app
+from hall_controller.web.server import WebServer
+from hall_controller.web.site import Site
+from hall_controller.web.users import UsersStore
+from web.conftest import PASSWORD, browser, page_for, shot  # noqa: F401 - fixtures, used by name
+
+from .conftest import WAIT_S, wait_until
+from .test_notifier import CHANNELS, hall_with
+
+RULES = """
+[[alerts.rules]]
+kinds = ["device_offline"]
+to = ["tech"]
+[[alerts.rules.escalate]]
+after_min = 10
+to = ["manager"]
+[[alerts.rules]]
+kinds = ["printer_paper"]
+to = ["manager"]
+"""
+
+
+class Stack:
+    def __init__(self, tmp, broker_url: str, urls: dict[str, str]):
+        self.hall = hall_with(CHANNELS + RULES)
+        self.durable = DurableEngine(self.hall, tmp / "journal.db")
+        self.notifier = Notifier(self.hall, tmp / "journal.db", tmp / "alerts.db", urls)
+        self.gateway = Gateway(self.hall, self.durable, broker_url, secret=b"s" * 32,
+                               live_view=web_view(self.notifier), client_id=f"ctl-{time.monotonic_ns()}")
+        self.notifier.on_change = self.gateway.live_changed
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.gateway.serve, args=(self._stop,), daemon=True)
+        self._thread.start()
+        assert self.gateway.connected.wait(WAIT_S)
+        users = UsersStore(tmp / "users.db")
+        users.add("wang", "supervisor", PASSWORD, by="test")
+        self.site = Site(self.hall, self.gateway, users, tmp / "journal.db")
+        self.server = WebServer(create_app(self.site), "127.0.0.1", 0, on_stop=self.site.feed.close)
+        self.server.start()
+        self.url = self.server.url
+
+    def do(self, command):
+        result = self.gateway.submit(command).result(WAIT_S)
+        assert result.ok, result.refused
+        return result.events
+
+    def stop(self) -> None:
+        self.server.stop()
+        self._stop.set()
+        self._thread.join(WAIT_S)
+        self.notifier.close()
+        self.durable.close()
+
+
+@pytest.fixture
+def stack(tmp_path, mosquitto_broker):
+    made = []
+
+    def make(urls):
+        s = Stack(tmp_path, mosquitto_broker.url, urls)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+def test_each_alert_shows_its_deliveries_and_acknowledging_stops_the_escalation(stack, page_for, shot, webhook,
+                                                                               dead_port):
+    from playwright.sync_api import expect
+
+    s = stack({"tech": webhook.url, "manager": f"json://127.0.0.1:{dead_port}/down"})
+    offline = next(e for e in s.do(c.ReportDevice("K1", online=False)) if type(e).__name__ == "AlertRaised")
+    paper = next(e for e in s.do(c.ReportDevice("K2", paper="out")) if type(e).__name__ == "AlertRaised")
+    s.notifier.step(paper.at)
+    webhook.wait_for(1)
+
+    page = page_for(s, "wang")
+    first = page.locator(f"#alert-{offline.alert}")
+    expect(first.locator("li.delivery[data-channel=tech]")).to_have_attribute("data-state", "sent")
+    expect(first.locator("li.delivery[data-channel=manager]")).to_have_attribute("data-state", "waiting")
+    expect(first.locator("li.delivery[data-channel=manager]")).to_contain_text("escalation 1")
+    failed = page.locator(f"#alert-{paper.alert} li.delivery[data-channel=manager]")
+    expect(failed).to_have_attribute("data-state", "failed")
+    expect(failed).to_contain_text("Connection error")
+    expect(failed).to_contain_text("retry")
+    shot(page, "alert-deliveries")
+
+    first.locator("button[data-ack]").click()
+    wait_until(lambda: s.durable.engine.state.alerts[offline.alert].acked_by == "wang", "the acknowledgement")
+    s.notifier.step(offline.at + 600)
+    stopped = page.locator(f"#alert-{offline.alert} li.delivery[data-channel=manager]")
+    expect(stopped).to_have_attribute("data-state", "stopped")  # the live stream brought it, no reload
+    expect(stopped).to_contain_text("acknowledged by wang")
+    assert len(webhook.messages) == 1
+    shot(page, "alert-acknowledged")
