@@ -17,9 +17,12 @@ CONNECT_S, READ_S = 5, 10
 _loaded = threading.Lock()
 
 
-def _apprise():
+def load():
     """apprise, with its plugins loaded once (its e-mail plugin imports the deprecated imghdr
-    module on Python 3.11 and 3.12; that warning is apprise's business, not the hall's)."""
+    module on Python 3.11 and 3.12; that warning is apprise's business, not the hall's).
+
+    Call it before the controller serves: loading takes about half a second of CPU with the
+    interpreter's lock held, which on the notifier's thread would stall the controller's loop."""
     with _loaded, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".imghdr. is deprecated", category=DeprecationWarning)
         import apprise
@@ -42,7 +45,7 @@ def with_defaults(url: str) -> str:
 
 
 def send(url: str, title: str, body: str) -> str | None:
-    apprise = _apprise()
+    apprise = load()
     notifier = apprise.Apprise()
     if not notifier.add(with_defaults(url)):
         return "apprise does not understand this channel's URL (check the secrets file)"

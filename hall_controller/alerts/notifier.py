@@ -54,6 +54,7 @@ class Notifier:
                  on_change: Callable[[], None] | None = None):
         if send is None:
             from hall_controller.alerts import channels
+            channels.load()  # now, before the controller serves (see channels.load)
             send = channels.send
         self.hall, self.alerts, self.urls = hall, hall.alerts, urls
         self.rules = {rule.name: rule for rule in self.alerts.rules}

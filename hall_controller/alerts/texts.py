@@ -1,7 +1,8 @@
 """The words of an alert message: short, Chinese then English, with a link to the alert on the web.
 
-Pure: an alert (as the outbox keeps it) in, a title and a body out. One alert, a bundle ("and 7
-more", when a rule's rate limit or quiet hours held several), or a day's digest.
+Pure: an alert (as the outbox keeps it) in, a title and a body out: one alert, a bundle ("and 7
+more", when a rule's rate limit or quiet hours held several), or a day's digest. Every message
+has the word 告警 (alert) in it: a DingTalk robot can be told to take only messages with it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def compose(alerts: list[AlertText], *, hall_name: str, web_url: str, tz: zonein
     body = [f"{clock(first.raised_at)} {first.message}"]
     if first.level:
         body.append("无人确认,已升级。Not acknowledged, so escalated to you.")
-    body.append(f"查看并确认 Open and acknowledge: {link(web_url, first.alert)}")
+    body.append(f"告警 {first.alert} 查看并确认 Open and acknowledge: {link(web_url, first.alert)}")
     if len(alerts) > 1:
         more = len(alerts) - 1
         body.append(f"另有 {more} 条 and {more} more: {web_url}")

@@ -182,3 +182,24 @@ def test_a_channel_that_hangs_does_not_slow_the_hall(running, mosquitto_broker, 
         assert hole.held and hole.held[0].fileno() != -1  # still hanging all along
     finally:
         hole.close()
+
+
+@pytest.mark.parametrize("mode, hall_alerts, message", [
+    (0o644, True, "can be read by others than its owner: chmod 600 "),
+    (0o600, False, "--alert-secrets is given but the hall file has no [[alerts.rules]]"),
+])
+def test_a_bad_secrets_file_stops_the_controller_with_one_sentence_and_no_secret(tmp_path, mode, hall_alerts,
+                                                                                 message):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    hall_file = tmp_path / "hall.toml"
+    hall_file.write_text(text.split("\n[alerts]")[0] + (ALERTS if hall_alerts else ""), encoding="utf-8")
+    secrets = write_secrets(tmp_path, {"supervisors": "json://127.0.0.1:9/s3cret", "duty": "mailto://h:pa55@x.org",
+                                       "technicians": "json://127.0.0.1:9/t"})
+    os.chmod(secrets, mode)
+    done = subprocess.run([sys.executable, "-m", "hall", "controller", "--config", str(hall_file), "--db",
+                           str(tmp_path / "journal.db"), "--web", "off", "--alert-secrets", str(secrets)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert "s3cret" not in done.stderr and "pa55" not in done.stderr
+    assert not (tmp_path / "journal.db").exists() and not (tmp_path / "alerts.db").exists()
