@@ -69,13 +69,14 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         hall = config.load(args.config)
-        notifier = start_notifier(hall, args)  # checks the secrets file before anything starts
+        alert_urls = load_alert_urls(hall, args)  # checked before anything starts
         started = time.perf_counter()
         durable = DurableEngine(hall, args.db, args.journal_sync)
         secret = load_secret(args.secret or args.db.with_name("controller.secret"))
     except (config.ConfigError, JournalError) as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
+    notifier = make_notifier(hall, args.db, alert_urls, secret)
     gc.collect()
     gc.freeze()  # the rebuilt hall is long-lived: keep the collector from walking it again and again
     log.info("hall %s rebuilt from %s in %.2f s (%d events)", hall.id, args.db, time.perf_counter() - started,
@@ -106,9 +107,8 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def start_notifier(hall, args):
-    """The alert notifier (hall_controller/alerts/), if the hall file has alert rules and the
-    secrets file is given; its outbox lives next to the journal."""
+def load_alert_urls(hall, args) -> dict[str, str] | None:
+    """The alert channels' URLs from --alert-secrets, or None: alerts on the web only."""
     from hall.alerting import load_secrets
 
     if not hall.alerts.enabled:
@@ -118,9 +118,16 @@ def start_notifier(hall, args):
     if args.alert_secrets is None:
         log.info("the hall file has alert rules but no --alert-secrets: alerts are shown on the web only")
         return None
-    urls = load_secrets(args.alert_secrets, hall.alerts)
+    return load_secrets(args.alert_secrets, hall.alerts)
+
+
+def make_notifier(hall, db: Path, urls: dict[str, str] | None, secret: bytes):
+    """The alert notifier (hall_controller/alerts/), its outbox next to the journal, its reply
+    links signed with the controller's key; started once the gateway exists."""
+    if urls is None:
+        return None
     from hall_controller.alerts.notifier import Notifier
-    return Notifier(hall, args.db, args.db.with_name("alerts.db"), urls)
+    return Notifier(hall, db, db.with_name("alerts.db"), urls, link_secret=secret)
 
 
 def web_view(notifier=None):

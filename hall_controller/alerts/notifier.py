@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from hall.config import Hall
-from hall_controller.alerts import routing, texts
+from hall_controller.alerts import links, routing, texts
 from hall_controller.alerts.outbox import Delivery, Outbox
 from hall_controller.engine import events as ev
 
@@ -51,7 +51,7 @@ Send = Callable[[str, str, str], "str | None"]
 class Notifier:
     def __init__(self, hall: Hall, journal_path: str | Path, outbox_path: str | Path, urls: dict[str, str], *,
                  send: Send | None = None, clock: Callable[[], float] = time.time,
-                 on_change: Callable[[], None] | None = None):
+                 on_change: Callable[[], None] | None = None, link_secret: bytes | None = None):
         if send is None:
             from hall_controller.alerts import channels
             channels.load()  # now, before the controller serves (see channels.load)
@@ -59,6 +59,7 @@ class Notifier:
         self.hall, self.alerts, self.urls = hall, hall.alerts, urls
         self.rules = {rule.name: rule for rule in self.alerts.rules}
         self.send, self.clock, self.on_change = send, clock, on_change
+        self.link_secret = link_secret   # signs the messages' reply links (links.py); None: plain links
         self.journal_path = Path(journal_path)
         self.outbox = Outbox(outbox_path)
         self._journal: sqlite3.Connection | None = None
@@ -193,7 +194,9 @@ class Notifier:
         title, body = texts.compose(
             [texts.AlertText(d.alert, d.kind, d.message, d.raised_at, d.level) for d in group],
             hall_name=f"{self.hall.names.zh} {self.hall.names.en}", web_url=self.alerts.web_url,
-            tz=self.hall.tz, digest=digest)
+            tz=self.hall.tz, digest=digest,
+            ack_link=None if digest or self.link_secret is None else
+            links.ack_url(self.alerts.web_url, self.link_secret, group[0].alert, channel))
         self.outbox.sending(group, now)
         try:
             why = self.send(url, title, body)

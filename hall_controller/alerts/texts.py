@@ -38,8 +38,9 @@ def link(web_url: str, alert: int) -> str:
 
 
 def compose(alerts: list[AlertText], *, hall_name: str, web_url: str, tz: zoneinfo.ZoneInfo,
-            digest: bool = False) -> tuple[str, str]:
-    """(title, body) of one message about `alerts` (at least one), oldest first."""
+            digest: bool = False, ack_link: str | None = None) -> tuple[str, str]:
+    """(title, body) of one message about `alerts` (at least one), oldest first; `ack_link` (a
+    signed reply link, links.py) replaces the link to the live page for the first alert."""
     first = alerts[0]
     clock = lambda at: dt.datetime.fromtimestamp(at, tz).strftime("%H:%M")  # noqa: E731
     if digest:
@@ -54,7 +55,7 @@ def compose(alerts: list[AlertText], *, hall_name: str, web_url: str, tz: zonein
     body = [f"{clock(first.raised_at)} {first.message}"]
     if first.level:
         body.append("无人确认,已升级。Not acknowledged, so escalated to you.")
-    body.append(f"告警 {first.alert} 查看并确认 Open and acknowledge: {link(web_url, first.alert)}")
+    body.append(f"告警 {first.alert} 查看并确认 Open and acknowledge: {ack_link or link(web_url, first.alert)}")
     if len(alerts) > 1:
         more = len(alerts) - 1
         body.append(f"另有 {more} 条 and {more} more: {web_url}")

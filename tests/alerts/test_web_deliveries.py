@@ -5,6 +5,7 @@ rounds run at times the test chooses."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -21,9 +22,12 @@ from hall_controller.web.site import Site
 from hall_controller.web.users import UsersStore
 from web.conftest import PASSWORD, browser, page_for, shot  # noqa: F401 - fixtures, used by name
 
+from web.conftest import Client
+
 from .conftest import WAIT_S, wait_until
 from .test_notifier import CHANNELS, hall_with
 
+SECRET = b"alerts-web-test-key-" * 2
 RULES = """
 [[alerts.rules]]
 kinds = ["device_offline"]
@@ -41,8 +45,8 @@ class Stack:
     def __init__(self, tmp, broker_url: str, urls: dict[str, str]):
         self.hall = hall_with(CHANNELS + RULES)
         self.durable = DurableEngine(self.hall, tmp / "journal.db")
-        self.notifier = Notifier(self.hall, tmp / "journal.db", tmp / "alerts.db", urls)
-        self.gateway = Gateway(self.hall, self.durable, broker_url, secret=b"s" * 32,
+        self.notifier = Notifier(self.hall, tmp / "journal.db", tmp / "alerts.db", urls, link_secret=SECRET)
+        self.gateway = Gateway(self.hall, self.durable, broker_url, secret=SECRET,
                                live_view=web_view(self.notifier), client_id=f"ctl-{time.monotonic_ns()}")
         self.notifier.on_change = self.gateway.live_changed
         self._stop = threading.Event()
@@ -112,3 +116,45 @@ def test_each_alert_shows_its_deliveries_and_acknowledging_stops_the_escalation(
     expect(stopped).to_contain_text("acknowledged by wang")
     assert len(webhook.messages) == 1
     shot(page, "alert-acknowledged")
+
+
+def test_the_reply_link_in_a_message_acknowledges_from_a_phone_without_login_and_stops_the_escalation(
+        stack, page_for, shot, webhook, smtp_inbox):
+    from playwright.sync_api import expect
+
+    s = stack({"tech": webhook.url, "manager": smtp_inbox.url})
+    raised = next(e for e in s.do(c.ReportDevice("K1", online=False)) if type(e).__name__ == "AlertRaised")
+    s.notifier.step(raised.at)
+    (_, body), = webhook.wait_for(1)
+    link = re.search(r"http://hall\.test:8080/(alerts/\d+/ack/tech/[a-z2-7]{24})", body).group(1)
+    assert link.startswith(f"alerts/{raised.alert}/")
+
+    forged = link[:-1] + ("b" if link.endswith("a") else "a")
+    client = Client(s.url)
+    assert client.get("/" + link)[0] == 200  # a chat app's link preview: acknowledges nothing
+    assert client.get("/" + forged)[0] == 404
+    assert client.get(f"/alerts/{raised.alert}/ack/manager/" + link.rsplit("/", 1)[1])[0] == 404  # another channel
+    assert client.post("/" + forged, {"name": "x"})[0] == 404
+    assert s.durable.engine.state.alerts[raised.alert].acked_by is None
+    status, _, html = client.post("/" + link, {"name": " "})
+    assert status == 400 and "Write your name" in html
+
+    page = page_for(s, phone=True)
+    page.goto(f"{s.url}/{link}")
+    expect(page.locator("h1")).to_contain_text(f"Alert {raised.alert}")
+    expect(page.locator(".msg")).to_contain_text("device K1 is offline")
+    shot(page, "alert-link")
+    page.fill("input[name=name]", "李工")
+    page.click("button[data-ack-link]")
+    expect(page.locator(".flash-ok")).to_contain_text("Acknowledged")
+    expect(page.locator(".alert-state")).to_contain_text("李工 (tech)")
+    shot(page, "alert-link-acknowledged")
+    assert s.durable.engine.state.alerts[raised.alert].acked_by == "李工 (tech)"
+    status, _, html = client.post("/" + link, {"name": "王"})
+    assert status == 409 and "was acknowledged by 李工 (tech)" in html
+
+    s.notifier.step(raised.at + 600)
+    assert smtp_inbox.messages == []
+    assert s.notifier.states[raised.alert][1] | {"at": None} == {
+        "channel": "manager", "level": 1, "digest": False, "state": "stopped", "error": "acknowledged by 李工 (tech)",
+        "at": None, "due": raised.at + 600, "next_try": None}
