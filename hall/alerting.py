@@ -22,10 +22,13 @@ naming the field for each mistake, nothing started on a half-valid file.
     after_min = 0                             # still open this long after it was raised: send
     every_min = 5                             # at most one message per kind and channel per 5 min
     quiet_hours = ["22:00", "07:00"]          # held, then sent bundled when quiet hours end
-    digest = "18:00"                          # instead: one summary a day at this time
     [[alerts.rules.escalate]]
     after_min = 10                            # not acknowledged 10 minutes after it was raised
     to = ["duty_manager"]
+
+    [[alerts.rules]]
+    to = ["duty_manager"]
+    digest = "18:00"                          # no message per alert: one summary a day at this time
 
 The secrets file (TOML, chmod 600):
 
@@ -38,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hall.config import ConfigError, TableReader
@@ -89,7 +92,7 @@ class Rule:
 @dataclass(frozen=True)
 class Alerts:
     web_url: str = "http://hall.local:8080/"
-    channels: dict[str, Channel] | None = None
+    channels: dict[str, Channel] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
 
     @property
@@ -97,7 +100,7 @@ class Alerts:
         return bool(self.rules)
 
 
-NO_ALERTS = Alerts(channels={})
+NO_ALERTS = Alerts()
 
 
 def parse(t: TableReader) -> Alerts:
@@ -193,7 +196,7 @@ def load_secrets(path: str | Path, alerts: Alerts) -> dict[str, str]:
     table = raw.get("channels")
     if set(raw) - {"channels"} or not isinstance(table, dict):
         raise ConfigError(f"alert secrets file {path}: expected one [channels] table of name = \"URL\"")
-    channels = alerts.channels or {}
+    channels = alerts.channels
     urls: dict[str, str] = {}
     for name, url in table.items():
         if name not in channels:
