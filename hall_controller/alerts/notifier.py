@@ -37,6 +37,7 @@ log = logging.getLogger("hall.alerts")
 
 POLL_S = 0.5
 STOP_WAIT_S = 5.0            # how long a stopping controller waits for a message being sent
+ERROR_EVERY_S = 60.0         # the same error of the notifier's round is logged at most this often
 READ_LIMIT = 5_000           # journal rows read per step at most
 RETRY_S = (30.0, 1800.0)     # backoff between attempts on a failing channel: 30 s doubling to 30 min
 GIVE_UP_S = 12 * 3600        # a message not delivered within 12 hours of its time is given up
@@ -97,11 +98,15 @@ class Notifier:
         self.close()
 
     def run(self, stop: threading.Event) -> None:
+        last_error, said_at = "", 0.0
         while not stop.wait(POLL_S):
             try:
                 self.step(self.clock())
-            except Exception:  # our own bug or a damaged file: say so, and keep the hall's loop untouched
-                log.exception("the alert notifier hit an error in this round; trying again")
+            except Exception as e:  # our own bug or a damaged file: say so, and keep the hall's loop untouched
+                now = time.monotonic()
+                if repr(e) != last_error or now - said_at >= ERROR_EVERY_S:  # not twice a second
+                    log.exception("the alert notifier hit an error in this round; trying again")
+                    last_error, said_at = repr(e), now
 
     def close(self) -> None:
         if self.seq != self._saved_seq:
@@ -123,8 +128,8 @@ class Notifier:
         if self._journal is None:
             if not self.journal_path.exists():
                 return None
-            self._journal = sqlite3.connect(self.journal_path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
-                                            check_same_thread=False)
+            self._journal = sqlite3.connect(self.journal_path.resolve().as_uri() + "?mode=ro", uri=True,
+                                            isolation_level=None, check_same_thread=False)
             self._journal.execute("PRAGMA busy_timeout=5000")
         return self._journal
 

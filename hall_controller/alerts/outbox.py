@@ -1,8 +1,9 @@
 """The notifier's outbox: what each channel must hear of each alert, and what became of it.
 
 An SQLite file next to the journal (mode 0600: the messages name clerks and tickets). One row per
-(alert, channel), and one more where a digest lists it — the primary key is what makes "at most once per channel" hold through any
-restart: an alert read again from the journal finds its rows already there. A row's state:
+(alert, channel), and one more where a digest lists it. The primary key is what makes "at most
+once per channel" hold through any restart: an alert read again from the journal finds its rows
+already there. A row's state:
 
     waiting   due at `due` (held by its rule's delay, quiet hours, rate limit or digest time)
     sending   written and committed before the network call; found at startup, it means the
@@ -127,7 +128,8 @@ class Outbox:
 
     def last_sent(self, channel: str, rule: str, kind: str) -> float | None:
         row = self.db.execute("SELECT max(updated) FROM deliveries WHERE channel = ? AND rule = ? AND kind = ? "
-                              "AND NOT digest AND state IN ('sent', 'sending', 'unknown')", (channel, rule, kind)).fetchone()
+                              "AND NOT digest AND state IN ('sent', 'sending', 'unknown')",
+                              (channel, rule, kind)).fetchone()
         return row[0]
 
     def postpone(self, group: list[Delivery], until: float, now: float) -> None:
