@@ -207,6 +207,18 @@ class DeadChannel:
             connection.close()
 
 
+def raise_alerts(url: str) -> None:
+    """Two devices' retained states that raise alerts (one offline, one out of paper): from the
+    start, the notifier sends to the dead channel, hangs until its timeout, and retries."""
+    client = _connected(url, f"bench-devices-{os.getpid()}", None, "bench/none")
+    for device, state in (("K3", {"online": True, "paper": "out"}), ("K4", {"online": False})):
+        message = envelope.make_message("device.state", state)
+        info = client.publish(topics.device_state("bench", device), envelope.encode(message), qos=1, retain=True)
+        info.wait_for_publish(5)
+    client.loop_stop()
+    client.disconnect()
+
+
 def write_hall(workdir: Path, dead_port: int) -> None:
     (workdir / "hall.toml").write_text(halls.toml(halls.raw()) + DEAD_CHANNEL)
     secrets = workdir / "alert-secrets.toml"
@@ -271,6 +283,7 @@ def run() -> list[Figure]:
         controller = start_controller(workdir, url)
         try:
             wait_online(url)
+            raise_alerts(url)
             probe = Probe(url, "K1", topics.device_up("bench", "K1"), topics.device_down("bench", "K1"), "re")
             probe.run(None, 500, ticket_request)  # warm up: imports, caches, first fsyncs
             served = {rate: probe.run(rate, SAMPLES[rate], ticket_request) for rate in RATES}
