@@ -46,7 +46,10 @@ def with_defaults(url: str) -> str:
 
 def send(url: str, title: str, body: str) -> str | None:
     apprise = load()
-    notifier = apprise.Apprise()
+    # Sent on this thread (no async mode, no overall service timeout): apprise would otherwise hand
+    # the call to its pool of worker threads, and Python's exit waits for those, so a hanging
+    # channel would hold up the controller's stop. The URL's cto/rto bound the call instead.
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False, service_timeout=0))
     if not notifier.add(with_defaults(url)):
         return "apprise does not understand this channel's URL (check the secrets file)"
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:

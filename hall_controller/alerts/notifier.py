@@ -36,7 +36,7 @@ from hall_controller.engine import events as ev
 log = logging.getLogger("hall.alerts")
 
 POLL_S = 0.5
-STOP_WAIT_S = 5.0            # how long a stopping controller waits for a message being sent
+STOP_WAIT_S = 2.0            # how long a stopping controller waits for a message being sent
 ERROR_EVERY_S = 60.0         # the same error of the notifier's round is logged at most this often
 READ_LIMIT = 5_000           # journal rows read per step at most
 RETRY_S = (30.0, 1800.0)     # backoff between attempts on a failing channel: 30 s doubling to 30 min
