@@ -275,3 +275,22 @@ to = ["tech"]
     assert title.startswith("差评 negative rating") and "不满意" in body
     h.notifier.step(t + 600)
     assert len(webhook.messages) == 1
+
+
+def test_a_rule_with_a_delay_sends_only_what_is_still_open_when_the_delay_ends(make_hall, webhook):
+    h = make_hall("""
+[[alerts.rules]]
+kinds = ["device_offline"]
+to = ["tech"]
+after_min = 10
+""", {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"})
+    brief = h.offline("K1", at(10))
+    lasting = h.offline("K2", at(10))
+    h.notifier.step(at(10))
+    h.do(c.ReportDevice("K1", online=True), at(10, 3))   # back within the delay: nobody is bothered
+    h.notifier.step(at(10, 9))
+    assert webhook.messages == [] and h.states(brief) == {"tech": "stopped"}
+    assert h.notifier.states[brief][0]["error"] == "cleared before it was sent"
+    h.notifier.step(at(10, 10))
+    (_, body), = webhook.wait_for(1)
+    assert "device K2 is offline" in body and h.states(lasting) == {"tech": "sent"}
