@@ -118,7 +118,13 @@ def load_alert_urls(hall, args) -> dict[str, str] | None:
     if args.alert_secrets is None:
         log.info("the hall file has alert rules but no --alert-secrets: alerts are shown on the web only")
         return None
-    return load_secrets(args.alert_secrets, hall.alerts)
+    urls = load_secrets(args.alert_secrets, hall.alerts)
+    from hall_controller.alerts import channels
+    bad = channels.unusable(urls)
+    if bad is not None:
+        raise config.ConfigError(f"alert secrets file {args.alert_secrets}: channels.{bad} is not a URL apprise "
+                                 f"can use (see docs/alerts.md)")
+    return urls
 
 
 def make_notifier(hall, db: Path, urls: dict[str, str] | None, secret: bytes):

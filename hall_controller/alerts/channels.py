@@ -14,7 +14,8 @@ import warnings
 from urllib.parse import urlsplit
 
 CONNECT_S, READ_S = 5, 10
-_loaded = threading.Lock()
+_loading = threading.Lock()
+_apprise = None
 
 
 def load():
@@ -23,12 +24,28 @@ def load():
 
     Call it before the controller serves: loading takes about half a second of CPU with the
     interpreter's lock held, which on the notifier's thread would stall the controller's loop."""
-    with _loaded, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".imghdr. is deprecated", category=DeprecationWarning)
-        import apprise
-        apprise.Apprise().add("json://localhost")  # loads every plugin now, under this filter
-    logging.getLogger("apprise").setLevel(logging.WARNING)  # not a line per message; failures are ours to log
-    return apprise
+    global _apprise
+    with _loading:
+        if _apprise is None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".imghdr. is deprecated", category=DeprecationWarning)
+                import apprise
+                apprise.Apprise().add("json://localhost")  # loads every plugin now, under this filter
+            # apprise's lines are caught per send (LogCapture) and go into our own log line, once
+            logging.getLogger("apprise").propagate = False
+            _apprise = apprise
+    return _apprise
+
+
+def unusable(urls: dict[str, str]) -> str | None:
+    """The name of the first channel whose URL apprise cannot use (a key of the wrong shape, a
+    missing part), or None: checked when the controller starts, not at the first alert."""
+    apprise = load()
+    with apprise.LogCapture(level=logging.WARNING):  # apprise's own complaint would quote the secret
+        for name, url in urls.items():
+            if apprise.Apprise.instantiate(with_defaults(url)) is None:
+                return name
+    return None
 
 
 def with_defaults(url: str) -> str:

@@ -189,16 +189,18 @@ def test_a_channel_that_hangs_does_not_slow_the_hall(running, mosquitto_broker, 
         hole.close()
 
 
-@pytest.mark.parametrize("mode, hall_alerts, message", [
-    (0o644, True, "can be read by others than its owner: chmod 600 "),
-    (0o600, False, "--alert-secrets is given but the hall file has no [[alerts.rules]]"),
+@pytest.mark.parametrize("mode, hall_alerts, duty, message", [
+    (0o644, True, "mailto://h:pa55@x.org", "can be read by others than its owner: chmod 600 "),
+    (0o600, False, "mailto://h:pa55@x.org", "--alert-secrets is given but the hall file has no [[alerts.rules]]"),
+    (0o600, True, "mailto://h:pa55@127.0.0.1:25?to=duty@example.org",  # no sender address to be had
+     "channels.duty is not a URL apprise can use (see docs/alerts.md)"),
 ])
 def test_a_bad_secrets_file_stops_the_controller_with_one_sentence_and_no_secret(tmp_path, mode, hall_alerts,
-                                                                                 message):
+                                                                                 duty, message):
     text = EXAMPLE.read_text(encoding="utf-8")
     hall_file = tmp_path / "hall.toml"
     hall_file.write_text(text.split("\n[alerts]")[0] + (ALERTS if hall_alerts else ""), encoding="utf-8")
-    secrets = write_secrets(tmp_path, {"supervisors": "json://127.0.0.1:9/s3cret", "duty": "mailto://h:pa55@x.org",
+    secrets = write_secrets(tmp_path, {"supervisors": "json://127.0.0.1:9/s3cret", "duty": duty,
                                        "technicians": "json://127.0.0.1:9/t"})
     os.chmod(secrets, mode)
     done = subprocess.run([sys.executable, "-m", "hall", "controller", "--config", str(hall_file), "--db",
