@@ -20,12 +20,10 @@ from hall_controller.web.app import create_app
 from hall_controller.web.server import WebServer
 from hall_controller.web.site import Site
 from hall_controller.web.users import UsersStore
-from web.conftest import PASSWORD, browser, page_for, shot  # noqa: F401 - fixtures, used by name
+from alerts.conftest import dead_port, smtp_inbox, webhook  # noqa: F401 - the channels' stand-ins, used by name
+from alerts.test_notifier import CHANNELS, hall_with
 
-from web.conftest import Client
-
-from .conftest import WAIT_S, wait_until
-from .test_notifier import CHANNELS, hall_with
+from .conftest import PASSWORD, WAIT_S, Client, wait_until
 
 SECRET = b"alerts-web-test-key-" * 2
 RULES = """
