@@ -9,6 +9,9 @@ In one run, against one Mosquitto on loopback (TCP_NODELAY on both sides):
 - sustained durable requests a second (every one journalled before its reply);
 - the controller's peak memory, and how long it takes to come back after kill -9.
 
+The hall routes every alert to a channel that never answers (DEAD_CHANNEL), so the alert
+notifier's cost is in every figure.
+
 The controller is a real `hall controller` process with its own journal; the load comes from
 paho clients in this process. "As fast as it goes" keeps a window of requests in flight.
 """
@@ -169,10 +172,65 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+#: every alert goes to a channel that takes the connection and never answers (a hall LAN with no
+#: way out), so the figures include the alert notifier at its worst
+DEAD_CHANNEL = """
+[alerts]
+[[alerts.channels]]
+name = "dead"
+kind = "webhook"
+[[alerts.rules]]
+to = ["dead"]
+"""
+
+
+class DeadChannel:
+    """A listening socket that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        import socket
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.held: list = []
+        threading.Thread(target=self._hold, daemon=True).start()
+
+    def _hold(self) -> None:
+        try:
+            while True:
+                self.held.append(self.server.accept()[0])
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+def raise_alerts(url: str) -> None:
+    """Two devices' retained states that raise alerts (one offline, one out of paper): from the
+    start, the notifier sends to the dead channel, hangs until its timeout, and retries."""
+    client = _connected(url, f"bench-devices-{os.getpid()}", None, "bench/none")
+    for device, state in (("K3", {"online": True, "paper": "out"}), ("K4", {"online": False})):
+        message = envelope.make_message("device.state", state)
+        info = client.publish(topics.device_state("bench", device), envelope.encode(message), qos=1, retain=True)
+        info.wait_for_publish(5)
+    client.loop_stop()
+    client.disconnect()
+
+
+def write_hall(workdir: Path, dead_port: int) -> None:
+    (workdir / "hall.toml").write_text(halls.toml(halls.raw()) + DEAD_CHANNEL)
+    secrets = workdir / "alert-secrets.toml"
+    secrets.write_text(f'[channels]\ndead = "json://127.0.0.1:{dead_port}/robot"\n')
+    secrets.chmod(0o600)
+
+
 def start_controller(workdir: Path, url: str, sync: str = "full") -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(workdir / "hall.toml"),
                              "--broker", url, "--db", str(workdir / f"journal-{sync}.db"), "--log-level", "WARNING",
-                             "--journal-sync", sync, "--web", "off"],
+                             "--journal-sync", sync, "--web", "off",
+                             "--alert-secrets", str(workdir / "alert-secrets.toml")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc
 
@@ -208,7 +266,8 @@ def run() -> list[Figure]:
     if shutil.which("mosquitto") is None:
         raise RuntimeError("the mqtt benchmark needs mosquitto (apt install mosquitto)")
     workdir = Path(tempfile.mkdtemp(prefix="hall-bench-mqtt-"))
-    (workdir / "hall.toml").write_text(halls.toml(halls.raw()))
+    dead = DeadChannel()
+    write_hall(workdir, dead.port)
     figures: list[Figure] = []
     with MosquittoBroker() as broker:
         url = broker.url
@@ -224,6 +283,7 @@ def run() -> list[Figure]:
         controller = start_controller(workdir, url)
         try:
             wait_online(url)
+            raise_alerts(url)
             probe = Probe(url, "K1", topics.device_up("bench", "K1"), topics.device_down("bench", "K1"), "re")
             probe.run(None, 500, ticket_request)  # warm up: imports, caches, first fsyncs
             served = {rate: probe.run(rate, SAMPLES[rate], ticket_request) for rate in RATES}
@@ -251,6 +311,7 @@ def run() -> list[Figure]:
             controller.wait(10)
             if controller.stderr:
                 controller.stderr.close()
+    dead.close()
     shutil.rmtree(workdir, ignore_errors=True)
 
     for rate in RATES:

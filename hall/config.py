@@ -141,6 +141,9 @@ class Hall:
     evaluators: dict[str, Evaluator]
     callers: dict[str, Caller]
     displays: dict[str, Display]
+    #: who hears of alerts, and how (hall/alerting.py); left out of repr, so changing it does not
+    #: make the journal's snapshots look like another hall's
+    alerts: Any = field(default=None, repr=False, compare=False)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -173,8 +176,11 @@ def load(path: str | Path) -> Hall:
 
 def parse(raw: dict[str, Any]) -> Hall:
     """Check a hall description already read from TOML (or built in code, e.g. by `hall simulate`)."""
+    from hall import alerting  # it builds on this module's reader
+
     r = _Reader(raw, "")
     hall_t = r.table("hall")
+    alerts = alerting.parse(r.table("alerts", required=False))
     dispatch_t = r.table("dispatch", required=False)
     classes_t = r.table("classes", required=False)
     services = _unique([_service(t) for t in r.tables("services")], "services", "id")
@@ -206,6 +212,7 @@ def parse(raw: dict[str, Any]) -> Hall:
         evaluators=_unique([_evaluator(t, counters) for t in r.tables("evaluators")], "evaluators", "id"),
         callers=_unique([_caller(t, counters) for t in r.tables("callers")], "callers", "id"),
         displays=_unique([_display(t, counters) for t in r.tables("displays")], "displays", "id"),
+        alerts=alerts,
     )
     for t in (hall_t, dispatch_t, classes_t, r):
         t.done()

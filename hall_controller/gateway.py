@@ -199,6 +199,11 @@ class Gateway:
         if listener in self._live_listeners:
             self._live_listeners.remove(listener)
 
+    def live_changed(self) -> None:
+        """Something the live view shows from outside the engine changed (an alert's delivery
+        state): rebuild it on the loop's next round. Any thread; only sets a flag."""
+        self._live_dirty = self._live_view is not None
+
     def _post(self, kind: str, item: object) -> Future:
         future: Future = Future()
         with self._inbox_lock:

@@ -53,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--web-proxy", metavar="ADDRESS",
                    help="the address of a reverse proxy in front of the web (for TLS): its X-Forwarded-For "
                         "and X-Forwarded-Proto headers are believed, nobody else's")
+    p.add_argument("--alert-secrets", type=Path, metavar="FILE",
+                   help="the URLs of the hall file's alert channels (TOML, chmod 600; docs/alerts.md); "
+                        "without it alerts are shown on the web only")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     hall_clock.add_argument(p)
     return p
@@ -69,12 +72,14 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         hall = config.load(args.config)
+        alert_urls = load_alert_urls(hall, args)  # checked before anything starts
         started = time.perf_counter()
         durable = DurableEngine(hall, args.db, args.journal_sync)
         secret = load_secret(args.secret or args.db.with_name("controller.secret"))
     except (config.ConfigError, JournalError) as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
+    notifier = make_notifier(hall, args.db, alert_urls, secret)
     gc.collect()
     gc.freeze()  # the rebuilt hall is long-lived: keep the collector from walking it again and again
     log.info("hall %s rebuilt from %s in %.2f s (%d events)", hall.id, args.db, time.perf_counter() - started,
@@ -85,7 +90,10 @@ def main(argv: list[str]) -> int:
     try:
         with running_broker(args.broker) as url:
             print(f"HALL_MQTT_URL={url}", flush=True)
-            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None)
+            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view(notifier) if listen else None)
+            if notifier is not None:
+                notifier.on_change = gateway.live_changed
+                notifier.start()
             web = start_web(hall, gateway, args, listen) if listen else None
             try:
                 gateway.serve(stop)
@@ -96,13 +104,46 @@ def main(argv: list[str]) -> int:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
     finally:
+        if notifier is not None:
+            notifier.stop()
         durable.close()
     return 0
 
 
-def web_view():
+def load_alert_urls(hall, args) -> dict[str, str] | None:
+    """The alert channels' URLs from --alert-secrets, or None: alerts on the web only."""
+    from hall.alerting import load_secrets
+
+    if not hall.alerts.enabled:
+        if args.alert_secrets is not None:
+            raise config.ConfigError("--alert-secrets is given but the hall file has no [[alerts.rules]]")
+        return None
+    if args.alert_secrets is None:
+        log.info("the hall file has alert rules but no --alert-secrets: alerts are shown on the web only")
+        return None
+    urls = load_secrets(args.alert_secrets, hall.alerts)
+    from hall_controller.alerts import channels
+    bad = channels.unusable(urls)
+    if bad is not None:
+        raise config.ConfigError(f"alert secrets file {args.alert_secrets}: channels.{bad} is not a URL apprise "
+                                 f"can use (see docs/alerts.md)")
+    return urls
+
+
+def make_notifier(hall, db: Path, urls: dict[str, str] | None, secret: bytes):
+    """The alert notifier (hall_controller/alerts/), its outbox next to the journal, its reply
+    links signed with the controller's key; started once the gateway exists."""
+    if urls is None:
+        return None
+    from hall_controller.alerts.notifier import Notifier
+    return Notifier(hall, db, db.with_name("alerts.db"), urls, link_secret=secret)
+
+
+def web_view(notifier=None):
     from hall_controller.web.snapshots import live_hall
-    return live_hall
+    if notifier is None:
+        return live_hall
+    return lambda engine: {**live_hall(engine), "deliveries": notifier.states}
 
 
 def start_web(hall, gateway: Gateway, args, listen: tuple[str, int]):

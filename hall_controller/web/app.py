@@ -22,7 +22,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from drivers import fonts
-from hall_controller.web import appointments, guard, live, login, office, priority, reports_page, ticket_page
+from hall_controller.web import (alert_link, appointments, guard, live, login, office, priority, reports_page,
+                                 ticket_page)
 from hall_controller.web.feed import ControllerBusy
 from hall_controller.web.site import Site
 
@@ -94,6 +95,7 @@ def create_app(site: Site) -> Starlette:
         return HTMLResponse(html, status_code=404)
 
     routes = [*live.routes, *login.routes, *reports_page.routes, *office.routes, *appointments.routes, *priority.routes,
+              *alert_link.routes,
               Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
               Route("/fonts/{name}", font, methods=["GET"])]
     # the ticket links come last: straight under "/" they must not shadow a page
