@@ -26,7 +26,8 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "report": ("hall_controller.report_cli:main", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
     "user": ("hall_controller.users_cli:main", "the management web's users: add, list, passwd, remove"),
-    "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
+    "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto (--district: the bridge)"),
+    "district": ("district.web.main:main", "the district web: every hall live, cross-hall reports, follow-ups, fleet, accounts"),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
 }
 
