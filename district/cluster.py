@@ -54,6 +54,7 @@ class PrivateCluster:
         self.initdb, self.pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
         if not (self.initdb and self.pg_ctl):
             raise ClusterError("PostgreSQL's initdb and pg_ctl are not installed (apt install postgresql)")
+        self._as = _unprivileged() if os.geteuid() == 0 else []
 
     def __enter__(self) -> PrivateCluster:
         return self.start()
@@ -66,7 +67,10 @@ class PrivateCluster:
 
     def _make(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        run = subprocess.run([self.initdb, "-D", str(self.data), "-U", self.user, "-A", "trust", "-E", "UTF8",
+        if self._as:
+            owner = self._as[2]
+            shutil.chown(self.directory, owner, owner)
+        run = subprocess.run([*self._as, self.initdb, "-D", str(self.data), "-U", self.user, "-A", "trust", "-E", "UTF8",
                               "--no-sync", "--locale=C"], capture_output=True, text=True)
         if run.returncode != 0:
             raise ClusterError(f"initdb failed: {run.stderr.strip().splitlines()[-1:]}")
@@ -76,7 +80,7 @@ class PrivateCluster:
             self._make()
         options = (f"-p {self.port} -k {self.directory} -c listen_addresses={LOOPBACK} -c fsync=on "
                    "-c max_connections=100 -c shared_buffers=64MB")
-        run = subprocess.run([self.pg_ctl, "-D", str(self.data), "-l", str(self.directory / "server.log"),
+        run = subprocess.run([*self._as, self.pg_ctl, "-D", str(self.data), "-l", str(self.directory / "server.log"),
                               "-o", options, "-w", "-t", str(int(START_TIMEOUT_S)), "start"],
                              capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
         if run.returncode != 0:
@@ -85,7 +89,7 @@ class PrivateCluster:
 
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run([self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"], capture_output=True)
+            subprocess.run([*self._as, self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"], capture_output=True)
 
     def kill(self) -> None:
         """Stop at once, as a crash would (`immediate`: no checkpoint; recovery at the next start)."""
@@ -93,8 +97,24 @@ class PrivateCluster:
 
     @property
     def running(self) -> bool:
-        run = subprocess.run([self.pg_ctl, "-D", str(self.data), "status"], capture_output=True)
+        run = subprocess.run([*self._as, self.pg_ctl, "-D", str(self.data), "status"], capture_output=True)
         return run.returncode == 0
+
+
+def _unprivileged() -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run its programs as the `postgres` user (the
+    Debian package's), or `nobody`. The cluster's directory must be reachable by that user."""
+    import pwd
+
+    for user in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            continue
+        runuser = shutil.which("runuser")
+        if runuser:
+            return [runuser, "-u", user, "--"]
+    raise ClusterError("PostgreSQL will not run as root and there is no postgres or nobody user to run it as")
 
 
 def wait_until_ready(dsn: str, timeout: float = START_TIMEOUT_S) -> None:

@@ -29,6 +29,8 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto (--district: the bridge)"),
     "district": ("district.web.main:main", "the district web: every hall live, cross-hall reports, follow-ups, fleet, accounts"),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
+    "ship": ("district.ship_cli:main", "copy this hall's journal to the district's PostgreSQL (--status: how far)"),
+    "restore": ("district.restore:main", "rebuild a hall's journal from the district copy"),
 }
 
 

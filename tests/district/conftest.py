@@ -3,7 +3,8 @@
     pg_dsn          a scratch database of this test's own, empty: made with CREATE DATABASE on the
                     machine's PostgreSQL when one answers on 127.0.0.1:5432 or the local socket
                     (user postgres), else on a private cluster started once for the session
-                    (initdb/pg_ctl in a temp dir, free port); dropped after the test, with the
+                    (initdb/pg_ctl in a temp dir, free port; HALL_TEST_PRIVATE_PG=1 forces
+                    that); dropped after the test, with the
                     roles made in it (roles are named after the database, see district.pg)
     district_dsn    the same, migrated to the district's schema
     pg_cluster      a private cluster of this test's own (a `district.cluster.PrivateCluster`:
@@ -16,7 +17,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import datetime as dt
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator
@@ -35,6 +39,8 @@ MACHINE_DSNS = ("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
 
 
 def _machine_server() -> str | None:
+    if os.environ.get("HALL_TEST_PRIVATE_PG"):       # set to test the fallback on a machine with a server
+        return None
     for dsn in MACHINE_DSNS:
         try:
             psycopg.connect(dsn, connect_timeout=2, autocommit=True).close()
@@ -44,8 +50,14 @@ def _machine_server() -> str | None:
     return None
 
 
+def _cluster_dir() -> Path:
+    """A directory for a private cluster that its server user can reach (pytest's tmp_path is
+    private to root when the tests run as root, and PostgreSQL runs as postgres then)."""
+    return Path(tempfile.mkdtemp(prefix="hall-district-pg-"))
+
+
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """The DSN of a maintenance database (postgres) on a server the tests may make databases on."""
     found = _machine_server()
     if found:
@@ -53,8 +65,12 @@ def pg_server(tmp_path_factory) -> Iterator[str]:
         return
     if not (pg_binary("initdb") and pg_binary("pg_ctl")):
         pytest.skip("no PostgreSQL answers here and initdb/pg_ctl are not installed (apt install postgresql)")
-    with PrivateCluster(tmp_path_factory.mktemp("pg")) as cluster:
-        yield cluster.dsn("postgres")
+    directory = _cluster_dir()
+    try:
+        with PrivateCluster(directory) as cluster:
+            yield cluster.dsn("postgres")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _scratch(server_dsn: str) -> Iterator[str]:
@@ -85,14 +101,18 @@ def district_dsn(pg_dsn) -> str:
 
 
 @pytest.fixture
-def pg_cluster(tmp_path_factory) -> Iterator[PrivateCluster]:
+def pg_cluster() -> Iterator[PrivateCluster]:
+    directory = _cluster_dir()
     try:
-        cluster = PrivateCluster(tmp_path_factory.mktemp("pgc"))
-    except ClusterError as e:
-        pytest.skip(str(e))
-    with cluster:
-        wait_until_ready(cluster.dsn())
-        yield cluster
+        try:
+            cluster = PrivateCluster(directory)
+        except ClusterError as e:
+            pytest.skip(str(e))
+        with cluster:
+            wait_until_ready(cluster.dsn())
+            yield cluster
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def write_day(path: Path, hall: config.Hall, date: dt.date, seed: int = 11) -> int:
