@@ -1,6 +1,6 @@
 """What the district web reads from (and the one thing it writes to) the district's PostgreSQL,
 outside the report queries of district/reports.py: the registry of halls, today's satisfaction
-per hall for the live page, and closing a follow-up. Short connections, plain SQL over the tables
+per hall for the live page, and closing a follow-up from the district. Short connections, plain SQL over the tables
 of migration 0001; the web connects as the district's own role, which row-level security does
 not restrict — scoping a hall's user to its hall is the web's job (accounts.DistrictUser.sees).
 """
@@ -58,25 +58,6 @@ def satisfaction_on(dsn: str, days: dict[str, dt.date]) -> dict[str, dict[str, A
     return out
 
 
-def followups(dsn: str, start: dt.date, end: dt.date, halls: list[str] | None, status: str | None) -> list[dict[str, Any]]:
-    """Follow-ups opened from `start` to `end` (inclusive), newest first; `halls` None: all."""
-    where = ["opened_at >= %s::date", "opened_at < (%s::date + 1)"]
-    args: list[Any] = [start, end]
-    if halls is not None:
-        where.append("hall_id = ANY(%s)")
-        args.append(halls)
-    if status == "open":
-        where.append("closed_at IS NULL")
-    elif status == "closed":
-        where.append("closed_at IS NOT NULL")
-    with pg.connect(dsn, autocommit=True) as conn:
-        cur = conn.execute(
-            "SELECT hall_id, ticket, label, counter, clerk, service, level, opened_at, notes, closed_at, closed_by, "
-            f"close_note FROM district.followups WHERE {' AND '.join(where)} ORDER BY opened_at DESC LIMIT 2000", args)
-        names = [c.name for c in cur.description]
-        return [dict(zip(names, row)) for row in cur]
-
-
 def close_followup(dsn: str, hall: str, ticket: str, by: str, note: str, now: float) -> bool:
     """Close an open follow-up from the district (False: no such open follow-up). The hall's own
     closing, shipped from its journal, fills the same columns; the first one to close wins."""
@@ -86,4 +67,4 @@ def close_followup(dsn: str, hall: str, ticket: str, by: str, note: str, now: fl
             "WHERE hall_id = %s AND ticket = %s AND closed_at IS NULL", (now, by, note, hall, ticket)).rowcount == 1
 
 
-__all__ = ["HallInfo", "close_followup", "followups", "registry", "satisfaction_on"]
+__all__ = ["HallInfo", "close_followup", "registry", "satisfaction_on"]
