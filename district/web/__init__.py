@@ -7,7 +7,7 @@ controller's internals. docs/district.md is the manual.
     live.py        every hall as the district broker shows it (pure)
     follow.py      the one MQTT seam: follows the district broker, wakes the page streams
     accounts.py    users with roles and scopes, in PostgreSQL (migration 0100)
-    data.py        registry, today's satisfaction, follow-ups: SQL over the district's tables
+    data.py        registry, the current day's satisfaction, closing a follow-up: SQL over the district's tables
     site.py        what the pages share; app.py the Starlette app
     pages.py, login.py, reports_page.py, templates/, static/   the pages
     main.py        `hall district`: serve, and `hall district user …`

@@ -1,14 +1,12 @@
 """What the district web reads from (and the one thing it writes to) the district's PostgreSQL,
-outside the report queries of district/reports.py: the registry of halls, today's satisfaction
-per hall for the live page, and closing a follow-up from the district. Short connections, plain SQL over the tables
+outside the report queries of district/reports.py: the registry of halls, the current day's
+satisfaction per hall for the live page, and closing a follow-up from the district. Short connections, plain SQL over the tables
 of migration 0001; the web connects as the district's own role, which row-level security does
 not restrict — scoping a hall's user to its hall is the web's job (accounts.DistrictUser.sees).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +25,6 @@ class HallInfo:
     def targets(self) -> dict[str, float]:
         return {sid: float(s.get("target_s") or 0) for sid, s in self.services.items() if s.get("target_s")}
 
-    def today(self, now: float) -> dt.date:
-        try:
-            zone = zoneinfo.ZoneInfo(self.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = dt.timezone.utc
-        return dt.datetime.fromtimestamp(now, zone).date()
-
 
 def registry(dsn: str) -> dict[str, HallInfo]:
     with pg.connect(dsn, autocommit=True) as conn:
@@ -41,19 +32,21 @@ def registry(dsn: str) -> dict[str, HallInfo]:
         return {r[0]: HallInfo(r[0], r[1] or r[0], r[2] or r[0], r[3] or "UTC", r[4] or {}) for r in rows}
 
 
-def satisfaction_on(dsn: str, days: dict[str, dt.date]) -> dict[str, dict[str, Any]]:
-    """{hall: {"rated", "satisfied", "rate", "served"}} for each hall's own `days[hall]`."""
-    if not days:
-        return {}
+def satisfaction_current(dsn: str) -> dict[str, dict[str, Any]]:
+    """{hall: {"day", "rated", "satisfied", "rate", "served"}} on each hall's current day: the local
+    day of the newest event it has shipped (today, for a hall that is open and linked; the day it
+    last worked, for a hall cut off or closed; the simulated day, in a demo)."""
     with pg.connect(dsn, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT r.hall_id, sum(r1 + r2 + r3 + r4), sum(r3 + r4), sum(served) FROM district.rollups_daily r "
-            "JOIN unnest(%s::text[], %s::date[]) AS d(hall_id, day) ON d.hall_id = r.hall_id AND d.day = r.day "
-            "GROUP BY r.hall_id", (list(days), list(days.values()))).fetchall()
+            "SELECT r.hall_id, r.day, sum(r1 + r2 + r3 + r4), sum(r3 + r4), sum(served) "
+            "FROM district.rollups_daily r JOIN district.shipped s ON s.hall_id = r.hall_id "
+            "JOIN district.halls h ON h.hall_id = r.hall_id "
+            "WHERE s.last_at IS NOT NULL AND r.day = (to_timestamp(s.last_at) AT TIME ZONE h.timezone)::date "
+            "GROUP BY r.hall_id, r.day").fetchall()
     out = {}
-    for hall, rated, satisfied, served in rows:
+    for hall, day, rated, satisfied, served in rows:
         rated, satisfied = int(rated or 0), int(satisfied or 0)
-        out[hall] = {"rated": rated, "satisfied": satisfied, "served": int(served or 0),
+        out[hall] = {"day": day, "rated": rated, "satisfied": satisfied, "served": int(served or 0),
                      "rate": satisfied / rated if rated else None}
     return out
 
@@ -67,4 +60,4 @@ def close_followup(dsn: str, hall: str, ticket: str, by: str, note: str, now: fl
             "WHERE hall_id = %s AND ticket = %s AND closed_at IS NULL", (now, by, note, hall, ticket)).rowcount == 1
 
 
-__all__ = ["HallInfo", "close_followup", "registry", "satisfaction_on"]
+__all__ = ["HallInfo", "close_followup", "registry", "satisfaction_current"]

@@ -27,7 +27,7 @@ class NoSuchHall(Exception):
 
 def visible_summaries(site, staff: Staff) -> list[dict]:
     registry = site.registry()
-    satisfaction = site.satisfaction_today()
+    satisfaction = site.satisfaction_current()
     now = site.clock()
     out = []
     with site.feed.lock:

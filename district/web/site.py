@@ -65,12 +65,11 @@ class Site:
         """Every hall the district knows: registered, or seen live on the broker."""
         return sorted(set(self.registry()) | set(self.feed.live.halls))
 
-    def satisfaction_today(self) -> dict[str, dict]:
-        """Each hall's satisfaction on its own today, from the shipped rollups (a few seconds
-        behind the hall; re-read at most every REGISTRY_TTL_S)."""
+    def satisfaction_current(self) -> dict[str, dict]:
+        """Each hall's satisfaction on its current day, from the shipped rollups (as far behind the
+        hall as its shipping; re-read at most every REGISTRY_TTL_S)."""
         now = time.monotonic()
         if now - self._satisfaction_at > REGISTRY_TTL_S:
-            at = self.clock()
-            self._satisfaction = data.satisfaction_on(self.dsn, {h: info.today(at) for h, info in self.registry().items()})
+            self._satisfaction = data.satisfaction_current(self.dsn)
             self._satisfaction_at = now
         return self._satisfaction

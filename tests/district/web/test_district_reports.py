@@ -47,6 +47,10 @@ def test_a_cross_hall_report_and_its_csv(shipped, district_page, tmp_path):
     status, _, html = viewer.get("/reports?start=not-a-date")
     assert status == 200 and "is not a date" in html
 
+    status, _, html = viewer.get("/")      # the live page: satisfaction on each hall's current day
+    row = re.search(r'data-hall="xinhua".*?</tr>', html, re.S).group(0)
+    assert re.search(r"\d+\.\d %", row), "no satisfaction figure for the hall's current day"
+
     page = district_page(shipped, "viewer")
     page.goto(shipped.url + period())
     assert page.locator("svg.chart").count() == 1
