@@ -103,7 +103,10 @@ def serve(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    listen = parse_listen(args.listen)   # WebError for a bad one
+    try:
+        listen = parse_listen(args.listen)
+    except WebError:
+        listen = None
     if listen is None:
         raise StartError(f"--listen {args.listen!r} is not HOST:PORT")
     with contextlib.ExitStack() as stack:
