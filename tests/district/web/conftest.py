@@ -4,7 +4,8 @@ broker, the web on a free port, Chromium through Playwright (the hall web tests'
     district_web()      a running district web with halls xinhua and beihai registered and users
                         admin (district admin), viewer (district viewer), sup_x (supervisor of
                         xinhua only); `.url`, `.site`, `.broker` (the district broker's URL),
-                        `.clock.advance(s)`, `.publish_board(hall, waiting)` as a hall's bridge would
+                        `.clock.advance(s)`, `.publish_board(hall, waiting)` as a hall's bridge would;
+                        `district_web(url)` follows the district broker at `url` instead
     district_page(web, user)   a logged-in Chromium page
 """
 
@@ -147,8 +148,10 @@ def district_web(district_dsn, mosquitto_broker, mqtt_peer, example_hall):
         pg.add_hall(conn, "beihai", dataclasses.replace(example_hall, id="beihai"))
     webs = []
 
-    def start() -> DistrictWeb:
-        web = DistrictWeb(district_dsn, mosquitto_broker.url, mqtt_peer(mosquitto_broker.url, "bridges"))
+    def start(broker_url: str | None = None) -> DistrictWeb:
+        """The web following `broker_url` (default: this test's own anonymous mosquitto)."""
+        url = broker_url or mosquitto_broker.url
+        web = DistrictWeb(district_dsn, url, mqtt_peer(mosquitto_broker.url, "bridges"))
         web.accounts.add("admin", "admin", PASSWORD, by="test")
         web.accounts.add("viewer", "viewer", PASSWORD, by="test")
         web.accounts.add("sup_x", "supervisor", PASSWORD, hall="xinhua", by="test")
