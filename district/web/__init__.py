@@ -9,6 +9,6 @@ controller's internals. docs/district.md is the manual.
     accounts.py    users with roles and scopes, in PostgreSQL (migration 0100)
     data.py        registry, the current day's satisfaction, closing a follow-up: SQL over the district's tables
     site.py        what the pages share; app.py the Starlette app
-    pages.py, login.py, reports_page.py, templates/, static/   the pages
+    pages.py, login.py, reports_page.py, users_page.py, templates/, static/   the pages
     main.py        `hall district`: serve, and `hall district user …`
 """

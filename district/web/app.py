@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from district.web import login, pages, reports_page
+from district.web import login, pages, reports_page, users_page
 from district.web.site import Site
 from hall_controller.web import guard
 from hall_controller.web.headers import STATIC, SecurityHeaders, font
@@ -41,7 +41,7 @@ def create_app(site: Site) -> Starlette:
                                  sentence="没有这个大厅，或您无权查看。There is no such hall, or it is not yours to see.")
         return HTMLResponse(html, status_code=404)
 
-    routes = [*pages.routes, *login.routes, *reports_page.routes,
+    routes = [*pages.routes, *login.routes, *reports_page.routes, *users_page.routes,
               Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
               Mount("/district-static", app=StaticFiles(directory=DISTRICT_STATIC), name="district-static"),
               Route("/fonts/{name}", font, methods=["GET"])]

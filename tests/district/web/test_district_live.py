@@ -103,3 +103,32 @@ def test_bad_messages_on_the_district_broker_change_nothing(district_web):
     web.publish_board("beihai", 2)
     web.wait_version(lambda live: "beihai" in live.halls)
     assert "xinhua" not in web.site.feed.live.halls
+
+
+def test_a_district_admin_manages_users_and_no_one_else_can(district_web):
+    web = district_web()
+    admin = Client(web.url)
+    admin.login("admin")
+    token = admin.csrf("/users")
+    form = {"csrf": token, "name": "dora", "role": "viewer", "hall": "beihai", "password": PASSWORD, "password2": PASSWORD}
+    assert admin.post("/users/add", form)[0] == 303
+    user = web.accounts.get("dora")
+    assert (user.role, user.hall) == ("viewer", "beihai")
+    assert admin.post("/users/add", {**form, "name": "eve", "role": "admin"})[0] == 303
+    assert web.accounts.get("eve") is None, "a hall's user is never admin"
+    status, _, html = admin.get("/users")
+    assert "a hall&#39;s user is a viewer or a supervisor" in html or "a hall's user is a viewer or a supervisor" in html
+
+    dora = Client(web.url)
+    assert dora.login("dora")[0] == 303
+    status, _, html = dora.get("/")
+    assert 'data-hall="beihai"' in html and 'data-hall="xinhua"' not in html
+    assert admin.post("/users/dora/remove", {"csrf": token})[0] == 303
+    assert dora.get("/")[0] == 303, "a removed user's session ends"
+
+    for name in ("viewer", "sup_x"):
+        other = Client(web.url)
+        other.login(name)
+        assert other.get("/users")[0] == 403
+        assert other.post("/users/add", {**form, "csrf": other.csrf("/"), "name": "mallory"})[0] == 403
+    assert web.accounts.get("mallory") is None
