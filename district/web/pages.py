@@ -9,6 +9,8 @@ for a hall that does not exist.
 
 from __future__ import annotations
 
+import asyncio
+
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -41,19 +43,39 @@ def visible_summaries(site, staff: Staff) -> list[dict]:
     return out
 
 
+def _shared(site, key: tuple, render) -> str:
+    """One rendering per (fragment, scope, live version), shared by every page stream that shows
+    the same: a hundred district viewers cost one rendering per change, not a hundred. The key
+    also holds the time to 5 s, so a page opened in a quiet hour does not show an old clock."""
+    key = (*key, site.feed.version, int(site.clock() // 5))
+    html = site.fragments.get(key)
+    if html is None:
+        html = render()
+        if len(site.fragments) > 64:
+            site.fragments.clear()
+        site.fragments[key] = html
+    return html
+
+
 def district_fragment(site, staff: Staff) -> str:
-    return site.pages.render("_district.html", halls=visible_summaries(site, staff), now=site.clock(), staff=staff)
+    return _shared(site, ("district", staff.user.hall), lambda: site.pages.render(
+        "_district.html", halls=visible_summaries(site, staff), now=site.clock()))
 
 
 def hall_fragment(site, staff: Staff, hall_id: str) -> str:
-    rows = [r for r in visible_summaries(site, staff) if r["id"] == hall_id]
-    if not rows:
+    if not staff.user.sees(hall_id) or hall_id not in site.hall_ids():
         raise NoSuchHall(hall_id)
-    return site.pages.render("_hall_live.html", h=rows[0], now=site.clock(), staff=staff)
+
+    def render() -> str:
+        rows = [r for r in visible_summaries(site, staff) if r["id"] == hall_id]
+        return site.pages.render("_hall_live.html", h=rows[0], now=site.clock())
+
+    return _shared(site, ("hall", hall_id), render)
 
 
 def fleet_fragment(site, staff: Staff) -> str:
-    return site.pages.render("_fleet.html", halls=visible_summaries(site, staff), now=site.clock(), staff=staff)
+    return _shared(site, ("fleet", staff.user.hall), lambda: site.pages.render(
+        "_fleet.html", halls=visible_summaries(site, staff), now=site.clock()))
 
 
 def _page(site, staff: Staff, page: str, template: str, **context) -> HTMLResponse:
@@ -101,6 +123,8 @@ def _stream(request: Request, staff: Staff, event: str, render) -> Response:
                 yield {"event": "expired", "data": "/login"}
                 return
             yield {"event": event, "id": str(version), "data": html}
+            # at most one update a second per page: a district of halls changes many times a second
+            await asyncio.sleep(site.stream_min_interval_s)
 
     return EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30)
 

@@ -42,11 +42,13 @@ class Site:
     sessions: Sessions | None = None
     throttle: LoginThrottle | None = None
     stream_check_s: float = 20.0
+    stream_min_interval_s: float = 1.0   # a live page gets at most one update this often
     pages: DistrictPages = field(init=False)
     _registry: dict[str, data.HallInfo] = field(init=False, default_factory=dict)
     _registry_at: float = field(init=False, default=float("-inf"))
     _satisfaction: dict = field(init=False, default_factory=dict)
     _satisfaction_at: float = field(init=False, default=float("-inf"))
+    fragments: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sessions = self.sessions or Sessions(clock=self.clock)

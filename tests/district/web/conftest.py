@@ -118,7 +118,8 @@ class DistrictWeb:
         self.dsn, self.broker = dsn, broker_url
         self.clock = Clock()
         self.accounts = Accounts(dsn, clock=self.clock)
-        self.site = Site(dsn, self.accounts, LiveFeed(broker_url, clock=self.clock), clock=self.clock)
+        self.site = Site(dsn, self.accounts, LiveFeed(broker_url, clock=self.clock), clock=self.clock,
+                         stream_min_interval_s=0.0)
         self.server = WebServer(create_app(self.site), "127.0.0.1", 0, on_stop=self.site.feed.close)
         self.server.start()
         self.url = self.server.url
