@@ -4,9 +4,10 @@
 
 What runs, each part the real thing:
 
-- the district's PostgreSQL: a fresh database `hall_demo_district` on the server `--dsn` (or
-  HALL_DISTRICT_DSN) names, else on a private cluster under VAR/district/pg; migrated, every
-  hall registered with a role of its own (district.pg.add_hall);
+- the district's PostgreSQL: a fresh database `hall_demo_<8 hex of VAR's path>` (made again at
+  each run, so one per demo folder) on the server `--dsn` (or HALL_DISTRICT_DSN) names, else on a
+  private cluster under VAR/district/pg; migrated, every hall registered with a role of its own
+  (district.pg.add_hall);
 - the district broker: a Mosquitto with the password file and ACL of `hall provision
   --district-broker` (one user per hall, each publishing only under its own hall/<id>/…);
 - one full hall (examples/hall.toml, "xinhua"): `hall demo` as `make demo` runs it, every device
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import os
 import secrets
@@ -55,7 +57,6 @@ from simulators.day import LiveDay, plan_day
 
 log = logging.getLogger("hall.district_demo")
 
-DATABASE = "hall_demo_district"
 STEP_S = 0.5                       # the engine-level halls move on this often (real seconds)
 STOP_GRACE_S = 30.0
 WEB_PORT = 8090
@@ -164,16 +165,17 @@ class DistrictDemo:
                 raise DistrictDemoError(f"no --dsn or HALL_DISTRICT_DSN, and no private PostgreSQL: {e}") from None
             server = self.cluster.dsn()
             self.say(f"PostgreSQL: a private cluster under {self.var / 'pg'} on 127.0.0.1:{self.cluster.port}")
+        database = "hall_demo_" + hashlib.sha1(str(self.var).encode()).hexdigest()[:8]
         try:
             with psycopg.connect(server, autocommit=True, connect_timeout=10) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
                 for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                             (DATABASE + "\\_%",)).fetchall():
+                                             (database + "\\_%",)).fetchall():
                     admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
         except psycopg.Error as e:
             raise DistrictDemoError(f"cannot make the demo's database: {pg.first_line(e)}") from None
-        dsn = psycopg.conninfo.make_conninfo(server, dbname=DATABASE)
+        dsn = psycopg.conninfo.make_conninfo(server, dbname=database)
         with pg.connect(dsn, autocommit=True) as conn:
             pg.migrate(conn)
         return dsn
