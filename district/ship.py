@@ -151,7 +151,7 @@ class Shipper:
 
     def step(self) -> int:
         """Ship one batch (connecting first if needed); return the events stored (0: caught up).
-        Raises psycopg.OperationalError when the district is unreachable, Refused when it refuses."""
+        Raises psycopg.Error when the district is unreachable or fails, Refused when it refuses."""
         if self.journal is None:
             self.journal = JournalReader(self.journal_path)
         if self.conn is None or self.conn.closed:
@@ -189,12 +189,21 @@ class Shipper:
                     stop.wait(backoff)
                     backoff = min(backoff * 2, BACKOFF_S[1])
                     continue
-                except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+                except (psycopg.Error, sqlite3.Error) as e:
+                    # unreachable (OperationalError), or refused by the database for another reason
+                    # (a privilege, a missing partition): nothing was written; retry from the mark
                     self._drop_connection()
+                    if isinstance(e, sqlite3.Error) and self.journal is not None:
+                        self.journal.close()            # opened again at the next step
+                        self.journal = None
                     if self.down_since is None:
                         self.down_since = self.clock()
                     self.error = first_line(e)
-                    log.warning("the district is unreachable (%s); retrying in %.0f s", self.error, backoff)
+                    what = ("the journal cannot be read" if isinstance(e, sqlite3.Error) else
+                            "the district is unreachable" if isinstance(e, (psycopg.OperationalError,
+                                                                               psycopg.InterfaceError))
+                            else "the district failed the batch")
+                    log.warning("%s (%s); retrying in %.0f s", what, self.error, backoff)
                     self.write_status(force=True)
                     stop.wait(backoff)
                     backoff = min(backoff * 2, BACKOFF_S[1])

@@ -162,11 +162,11 @@ ALTER TABLE district.rollups ENABLE ROW LEVEL SECURITY;
 ALTER TABLE district.rollups_daily ENABLE ROW LEVEL SECURITY;
 ALTER TABLE district.followups ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_hall ON district.halls USING (role_name = current_user);
-CREATE POLICY own_hall ON district.shipped USING (hall_id = district.hall_of(current_user));
-CREATE POLICY own_hall ON district.events USING (hall_id = district.hall_of(current_user));
-CREATE POLICY own_hall ON district.rollups USING (hall_id = district.hall_of(current_user));
-CREATE POLICY own_hall ON district.rollups_daily USING (hall_id = district.hall_of(current_user));
-CREATE POLICY own_hall ON district.followups USING (hall_id = district.hall_of(current_user));
+CREATE POLICY own_hall ON district.shipped USING (hall_id = (SELECT district.hall_of(current_user)));
+CREATE POLICY own_hall ON district.events USING (hall_id = (SELECT district.hall_of(current_user)));
+CREATE POLICY own_hall ON district.rollups USING (hall_id = (SELECT district.hall_of(current_user)));
+CREATE POLICY own_hall ON district.rollups_daily USING (hall_id = (SELECT district.hall_of(current_user)));
+CREATE POLICY own_hall ON district.followups USING (hall_id = (SELECT district.hall_of(current_user)));
 
 -- what every hall's role may do: {shipper_role} is this database's group role of hall roles,
 -- made by district.pg.migrate (roles belong to the cluster) and granted by district.pg.add_hall

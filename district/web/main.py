@@ -3,6 +3,7 @@
     hall district [--dsn DSN] [--broker URL|FILE] [--listen 127.0.0.1:8090]
     hall district user add NAME --role viewer|supervisor|admin [--hall ID] [--password-file F]
     hall district user list | passwd NAME | remove NAME
+    hall district [--dsn DSN] migrate | add-hall ID --config hall.toml     (district/admin_cli.py)
 
 The database: `--dsn`, else HALL_DISTRICT_DSN, else (with PostgreSQL's initdb/pg_ctl installed) a
 private cluster under var/district/pg on a free loopback port, started here and said so. The
@@ -198,7 +199,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+ADMIN_COMMANDS = ("migrate", "add-hall")
+
+
 def main(argv: list[str]) -> int:
+    words = [a for a in argv if not a.startswith("-")]
+    if words and words[0] in ADMIN_COMMANDS or (len(words) > 1 and words[1] in ADMIN_COMMANDS and argv[0] == "--dsn"):
+        from district import admin_cli   # the database's own commands, from the data side
+        return admin_cli.main(argv)
     try:
         args = parser().parse_args(argv)
     except SystemExit as e:

@@ -34,6 +34,8 @@ from district.cluster import ClusterError, PrivateCluster, pg_binary, wait_until
 from hall import config
 
 EXAMPLE_HALL = Path(__file__).resolve().parents[2] / "examples" / "hall.toml"
+# as tests/conftest.py's: other conftests' `from conftest import EXAMPLE_HALL, WAIT_S` may find this module
+WAIT_S = 10.0
 MACHINE_DSNS = ("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
                 "host=/var/run/postgresql user=postgres dbname=postgres")
 

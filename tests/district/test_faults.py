@@ -8,6 +8,7 @@ machine's service.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import signal
@@ -20,10 +21,11 @@ from psycopg import sql
 from district import pg
 from district.ship import read_status, status_path
 from district.verify import digest_district, digest_journal
-from district_support import DAY, hall_command, role_dsn, start_hall_command
+from district_support import DAY, ROOT, hall_command, role_dsn, start_hall_command
 from hall_controller.reports.reading import report_from_journal
 
 DEADLINE_S = 90.0
+ROOT_EXAMPLES = ROOT / "examples"
 
 
 def wait_for(condition, what: str, timeout: float = DEADLINE_S):
@@ -157,3 +159,69 @@ def test_link_cut_while_the_hall_keeps_writing(pg_cluster, cluster_district, exa
     assert set(saved) == {"hall", "link", "journal_seq", "district_seq", "waiting", "behind_s", "down_since",
                           "error", "updated", "text"}
     assert_exactly_the_journal(cluster_district, example_hall, journal, 3)
+
+
+def test_shipping_while_the_hall_writes_its_journal(district_dsn, example_hall, tmp_path):
+    """The controller's write path (Journal, WAL, synchronous=FULL, a commit every few dozen events)
+    appending three days while `hall ship` reads the same file: the writer is never refused or
+    blocked, and everything arrives once and in order."""
+    from simulators import scenario
+    from simulators.day import plan_day, simulate
+    from hall_controller.journal import Journal
+
+    journal_path = tmp_path / "journal.db"
+    journal = Journal(journal_path, example_hall)
+    dsn, password = role_dsn(district_dsn, example_hall)
+    shipper = start_hall_command("ship", "--db", str(journal_path), "--dsn", dsn, "--batch", "100",
+                                 env={"PGPASSWORD": password}, log=tmp_path / "ship.log")
+    try:
+        base = scenario.load(ROOT_EXAMPLES / "scenario.toml", example_hall)
+        for i in range(3):
+            events: list = []
+            day = dataclasses.replace(base, date=DAY + dt.timedelta(days=i))
+            simulate(example_hall, plan_day(example_hall, day), seed=41 + i, on_event=events.append)
+            for start in range(0, len(events), 40):          # a commit every 40 events, as under load
+                journal.append(events[start:start + 40])
+                journal.commit()
+        total = journal.last_seq
+        wait_for(lambda: district_mark(district_dsn, example_hall.id) == total, "the district to catch up")
+    finally:
+        stop(shipper)
+        journal.close()
+    assert shipper.returncode == 0
+    assert_exactly_the_journal(district_dsn, example_hall, journal_path, 3)
+
+
+def test_a_batch_the_district_fails_is_retried_without_a_traceback(district_dsn, example_hall, day_journal, tmp_path,
+                                                                   caplog):
+    """A database error that is not a lost link (here: the hall roles' INSERT revoked for a while)
+    is one log line and a retry from the mark, and the hall's copy completes once it is fixed."""
+    import logging
+    import threading
+
+    from district.ship import Shipper
+
+    journal = tmp_path / "journal.db"
+    day_journal(journal, DAY)
+    total = digest_journal(journal)[0]
+    dsn, password = role_dsn(district_dsn, example_hall)
+    with psycopg.connect(district_dsn, autocommit=True) as admin:
+        group = pg.shipper_role(admin)
+        admin.execute(sql.SQL("REVOKE INSERT ON district.events FROM {}").format(sql.Identifier(group)))
+        shipper = Shipper(journal, dsn, password=password, batch=500)
+        stop = threading.Event()
+        runner = threading.Thread(target=shipper.run, args=(stop,))
+        with caplog.at_level(logging.WARNING, "hall.district.ship"):
+            runner.start()
+            try:
+                wait_for(lambda: any("the district failed the batch" in r.message for r in caplog.records),
+                         "the failure to be logged")
+                assert district_mark(district_dsn, example_hall.id) == 0
+                status = read_status(status_path(journal))
+                assert status.link == "down" and "permission denied" in status.error
+                admin.execute(sql.SQL("GRANT INSERT ON district.events TO {}").format(sql.Identifier(group)))
+                wait_for(lambda: district_mark(district_dsn, example_hall.id) == total, "the retry to succeed")
+            finally:
+                stop.set()
+                runner.join(DEADLINE_S)
+    assert_exactly_the_journal(district_dsn, example_hall, journal, 1)

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 
 from district import events as dev
-from district import pg
 from district.ingest import Refused, ingest
 from district import reports
 from district.reports import report

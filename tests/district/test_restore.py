@@ -3,11 +3,9 @@ continues the day's numbering, and no ticket id (so no QR status link) is used t
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
-import psycopg
 
 from district.verify import digest_journal
 from hall_controller.durable import DurableEngine
