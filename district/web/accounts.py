@@ -25,6 +25,10 @@ from hall_controller.web.users import (RANK, ROLES, AuditRow, UserError, check_n
 _DUMMY_PASSWORD = "not a password of anyone here"
 
 
+class AccountsUnavailable(UserError):
+    """The district database does not answer (the web answers 503; the command line says so)."""
+
+
 @dataclass(frozen=True)
 class DistrictUser:
     name: str
@@ -61,7 +65,7 @@ class Accounts:
         try:
             conn = pg.connect(self.dsn, autocommit=True)
         except pg.DistrictError as e:
-            raise UserError(str(e)) from None
+            raise AccountsUnavailable(str(e)) from None
         try:
             yield conn
         finally:
@@ -159,4 +163,4 @@ class Accounts:
                 "SELECT at, who, action, subject, address FROM district.web_audit ORDER BY seq DESC LIMIT %s", (limit,))]
 
 
-__all__ = ["Accounts", "DistrictUser", "ROLES", "UserError"]
+__all__ = ["Accounts", "AccountsUnavailable", "DistrictUser", "ROLES", "UserError"]

@@ -132,3 +132,15 @@ def test_a_district_admin_manages_users_and_no_one_else_can(district_web):
         assert other.get("/users")[0] == 403
         assert other.post("/users/add", {**form, "csrf": other.csrf("/"), "name": "mallory"})[0] == 403
     assert web.accounts.get("mallory") is None
+
+
+def test_the_database_down_is_one_sentence_not_a_crash(district_web):
+    web = district_web()
+    client = Client(web.url)
+    client.login("viewer")
+    unreachable = "host=127.0.0.1 port=1 dbname=nowhere user=nobody connect_timeout=2"
+    web.site.dsn = web.accounts.dsn = unreachable
+    web.site._registry_at = web.site._satisfaction_at = float("-inf")
+    for path in ("/", "/reports", "/followups", "/login"):
+        status, headers, html = client.get(path)
+        assert status == 503 and "The district database does not answer" in html, path
