@@ -191,3 +191,66 @@ def test_district_command_line_and_bad_input(deploy_dir, capsys, monkeypatch):
     text = conf.read_text()
     assert "remote_password pw-from-the-environment" in text and "bridge_cafile /etc/hall/ca.crt" in text
     assert "bridge_insecure false" in text and " in " not in text.split("connection district")[1]
+
+
+# --- TLS between the hall and the district --------------------------------------------------------
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def district_pki(deploy_dir):
+    """A CA and the district broker's certificate for 127.0.0.1 (as tests/link/test_mqtt_url.py makes them)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    d = deploy_dir / "pki"
+    d.mkdir()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=district test CA",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    (d / "server.ext").write_text("basicConstraints=CA:FALSE\nauthorityKeyIdentifier=keyid\n"
+                                  "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    _openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=district", cwd=d)
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "server.crt", "-days", "2", "-extfile", "server.ext", cwd=d)
+    return d
+
+
+def test_the_bridge_speaks_tls_to_the_district_and_checks_its_certificate(deploy_dir, district_pki, mqtt_peer):
+    from hall_controller.broker import ListenerTls, MosquittoBroker
+
+    port = free_port()
+    folder = deploy_dir / "district"
+    bridge.district_files(["xinhua"], folder, f"mqtts://127.0.0.1:{port}?ca={district_pki}/ca.crt")
+    creds = folder / "credentials"
+    tls = ListenerTls(district_pki / "server.crt", district_pki / "server.key", district_pki / "ca.crt")
+    conf = bridge.bridge_conf("xinhua", bridge.read_district(str(creds / "hall-xinhua.url")), restart_s=(1, 2))
+    assert f"bridge_cafile {district_pki}/ca.crt" in conf and "bridge_insecure false" in conf
+    with MosquittoBroker(port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl",
+                         tls=tls), MosquittoBroker(extra_config=conf) as hall:
+        web = mqtt_peer((creds / "district-web.url").read_text().strip(), "district-web")
+        web.subscribe("hall/xinhua/board")
+        mqtt_peer(hall.url, "controller").publish("hall/xinhua/board", b"over TLS", retain=True)
+        assert web.expect(topic="hall/xinhua/board", timeout=WAIT_S).payload == b"over TLS"
+
+
+def test_a_bridge_that_does_not_trust_the_districts_certificate_does_not_link(deploy_dir, district_pki, mqtt_peer):
+    from hall_controller.broker import ListenerTls, MosquittoBroker
+
+    stranger = deploy_dir / "stranger"
+    stranger.mkdir()
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
+             "-out", "ca.crt", "-days", "2", "-subj", "/CN=some other CA", cwd=stranger)
+    port = free_port()
+    folder = deploy_dir / "district"
+    bridge.district_files(["xinhua"], folder, f"mqtts://127.0.0.1:{port}?ca={stranger}/ca.crt")
+    creds = folder / "credentials"
+    tls = ListenerTls(district_pki / "server.crt", district_pki / "server.key", district_pki / "ca.crt")
+    conf = bridge.bridge_conf("xinhua", bridge.read_district(str(creds / "hall-xinhua.url")), restart_s=(1, 2))
+    with MosquittoBroker(port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl",
+                         tls=tls), MosquittoBroker(extra_config=conf) as hall:
+        deadline = time.monotonic() + WAIT_S
+        while "certificate verify failed" not in hall.log_path.read_text(errors="replace"):
+            assert time.monotonic() < deadline, hall.log_tail(10)
+            time.sleep(0.05)
