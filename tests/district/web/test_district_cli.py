@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
+
+from district.cluster import pg_binary
 
 from conftest import PASSWORD, Client  # tests/district/web/conftest.py
 
@@ -78,3 +84,32 @@ def test_bad_start_up_input_is_one_sentence(district_dsn, tmp_path):
     assert missing.returncode == 2 and "cannot read the credentials file" in missing.stderr
     listen = hall("district", "--dsn", district_dsn, "--listen", "nowhere")
     assert listen.returncode == 2 and listen.stderr.strip() == "hall district: --listen 'nowhere' is not HOST:PORT"
+
+
+def test_without_a_dsn_it_starts_a_private_postgresql_and_says_so(tmp_path):
+    if not (pg_binary("initdb") and pg_binary("pg_ctl")):
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
+    data = Path(tempfile.mkdtemp(prefix="hall-district-web-"))   # reachable by postgres when run as root
+    data.chmod(0o755)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hall", "district", "--data", str(data), "--listen", "127.0.0.1:0", "--first-admin", "boss"],
+            cwd=ROOT, env={**os.environ, "HALL_DISTRICT_DSN": "", "HALL_DISTRICT_MQTT_URL": ""},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            lines = []
+            deadline = time.monotonic() + 120
+            while not any(line.startswith("district web: http") for line in lines):
+                assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+                lines.append(process.stdout.readline().strip())
+            password = re.search(r"one-time password: (\S+)", "\n".join(lines)).group(1)
+            url = next(line for line in lines if line.startswith("district web: http")).split(": ", 1)[1]
+            assert Client(url).login("boss", password)[0] == 303
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert f"started a private PostgreSQL under {data / 'pg'}" in err
+        assert not (data / "pg" / "data" / "postmaster.pid").exists(), "the private cluster was left running"
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
