@@ -1,4 +1,4 @@
-"""`hall district`: the district web, and its users.
+"""`hall district`: the district web, its users, and (from the data side) the database's commands.
 
     hall district [--dsn DSN] [--broker URL|FILE] [--listen 127.0.0.1:8090]
     hall district user add NAME --role viewer|supervisor|admin [--hall ID] [--password-file F]
@@ -173,7 +173,9 @@ def users(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hall district", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="hall district", description=__doc__.split("\n\n")[0],
+                                epilog="The database's own commands: hall district [--dsn DSN] migrate | "
+                                       "add-hall ID --config hall.toml (see docs/district.md).")
     p.add_argument("--dsn", help=f"the district's PostgreSQL (default: {DSN_ENV}, else a private cluster)")
     p.add_argument("--broker", help=f"the district broker: URL or credentials file (default: {BROKER_ENV}, else spawn one)")
     p.add_argument("--listen", default="127.0.0.1:8090", help="address of the web (default: %(default)s)")

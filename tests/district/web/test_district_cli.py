@@ -17,7 +17,7 @@ import pytest
 
 from district.cluster import pg_binary
 
-from conftest import PASSWORD, Client  # tests/district/web/conftest.py
+from district_web_support import PASSWORD, Client
 
 ROOT = Path(__file__).resolve().parents[3]
 

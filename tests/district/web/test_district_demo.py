@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import Client  # tests/district/web/conftest.py
+from district_web_support import Client
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow

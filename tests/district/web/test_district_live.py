@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import http.client
 import re
-
-import pytest
 from urllib.parse import urlparse
 
-from conftest import PASSWORD, Client  # tests/district/web/conftest.py
+import pytest
+
+from district_web_support import PASSWORD, Client
 
 
 def first_event(web, client: Client, path: str) -> tuple[int, str]:

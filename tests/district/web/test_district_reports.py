@@ -10,7 +10,7 @@ import re
 import psycopg
 import pytest
 
-from conftest import Client  # tests/district/web/conftest.py
+from district_web_support import Client
 from district_support import DAY, role_dsn, ship_all  # tests/district/district_support.py
 
 
