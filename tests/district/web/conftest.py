@@ -33,8 +33,10 @@ from district_web_support import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, WAIT_S, Cli
 EXAMPLE_HALL = Path(__file__).resolve().parents[3] / "examples" / "hall.toml"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def district_browser():
+    """Chromium for one test module: Playwright's sync API allows one running instance per thread,
+    and tests/web's session-wide `browser` starts its own after these modules."""
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium chromium-driver)")
     sync_api = pytest.importorskip("playwright.sync_api")
