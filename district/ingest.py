@@ -33,6 +33,7 @@ Row = tuple[int, float, str, str]        # (seq, at, type, body): a journal row 
 
 _FINE_KEY = ("hall_id", "day", "hour", "service", "counter", "clerk")
 _DAILY_KEY = ("hall_id", "day", "service")
+_DESK_KEY = ("hall_id", "day", "service", "counter", "clerk")
 
 
 class Refused(ValueError):
@@ -57,6 +58,7 @@ def _upsert(table: str, key: tuple[str, ...]) -> str:
 
 _UPSERT_FINE = _upsert("rollups", _FINE_KEY)
 _UPSERT_DAILY = _upsert("rollups_daily", _DAILY_KEY)
+_UPSERT_DESK = _upsert("rollups_desk", _DESK_KEY)
 _SUM_COLS = ", ".join(f"{c} {'double precision' if c in ('wait_s', 'service_s') else 'integer'}" for c in SUMS)
 _TEMP_TABLES = f"""
 CREATE TEMP TABLE IF NOT EXISTS incoming_events (seq bigint, at double precision, type text, body text)
@@ -65,6 +67,8 @@ CREATE TEMP TABLE IF NOT EXISTS incoming_rollups (hall_id text, day date, hour s
     counter integer, clerk text, {_SUM_COLS}) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_rollups_daily (hall_id text, day date, service text, {_SUM_COLS})
     ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS incoming_rollups_desk (hall_id text, day date, service text, counter integer,
+    clerk text, {_SUM_COLS}) ON COMMIT DELETE ROWS;
 """
 
 
@@ -180,8 +184,12 @@ def _store_rollups(conn: psycopg.Connection, hall_id: str, rollup: Rollup) -> No
     with cur.copy(f"COPY incoming_rollups_daily ({', '.join(_DAILY_KEY)}, {', '.join(SUMS)}) FROM STDIN") as copy:
         for (day, service), sums in rollup.daily().items():
             copy.write_row((hall_id, day, service, *sums))
+    with cur.copy(f"COPY incoming_rollups_desk ({', '.join(_DESK_KEY)}, {', '.join(SUMS)}) FROM STDIN") as copy:
+        for key, sums in rollup.desk().items():
+            copy.write_row((hall_id, *key, *sums))
     cur.execute(_UPSERT_FINE)
     cur.execute(_UPSERT_DAILY)
+    cur.execute(_UPSERT_DESK)
 
 
 def _store_follow_ups(conn: psycopg.Connection, hall_id: str, follow_ups: list[tuple[str, list]]) -> None:

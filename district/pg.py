@@ -61,9 +61,10 @@ def _prefix(conn: psycopg.Connection) -> str:
     return re.sub(r"[^a-z0-9_]", "_", name.lower())[:20] + "_"
 
 
-def migrate(conn: psycopg.Connection) -> list[int]:
-    """Apply the migrations this database lacks; return the versions applied (none: up to date).
-    Raises DistrictError when the database was migrated by a newer version of the hall suite."""
+def migrate(conn: psycopg.Connection, upto: int | None = None) -> list[int]:
+    """Apply the migrations this database lacks (up to version `upto`, default all); return the
+    versions applied (none: up to date). Raises DistrictError when the database was migrated by a
+    newer version of the hall suite."""
     conn.execute("CREATE TABLE IF NOT EXISTS district_schema_version ("
                  "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
     conn.commit()
@@ -78,7 +79,7 @@ def migrate(conn: psycopg.Connection) -> list[int]:
     done = []
     group = shipper_role(conn)
     for version, name, text in known:
-        if version in applied:
+        if version in applied or (upto is not None and version > upto):
             continue
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('district.migrate'))")

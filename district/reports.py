@@ -4,8 +4,9 @@ Every function takes a psycopg connection, a period and an optional set of hall 
 hall the connection may see) and returns plain lists of dicts, ready for a template or CSV.
 
 The period is half-open, `start <= t < end`, like `hall report`'s:
-- two `datetime.date`s: whole local days of each hall (`rollups_daily` where it can, 30 times
-  fewer rows than the hourly rollups);
+- two `datetime.date`s: whole local days of each hall (`rollups_daily` by hall, service, day and
+  month, 40 times fewer rows than the hourly rollups; `rollups_desk` by counter and clerk, 10 times
+  fewer; the hourly `rollups` by hour);
 - two tz-aware `datetime`s: the local hours of each hall whose start falls inside (hourly rollups).
 
 The figures are those of docs/reports.md, computed from the same sums as the hall's own report:
@@ -114,7 +115,8 @@ def _period(start, end, by: str) -> tuple[str, dict, str]:
         return where, params, "rollups"
     if not end > start:
         raise PeriodError("a report's period must end after it starts")
-    table = "rollups_daily" if by in ("hall", "service", "day", "month") else "rollups"
+    table = ("rollups_daily" if by in ("hall", "service", "day", "month") else
+             "rollups_desk" if by in ("counter", "clerk") else "rollups")
     return "r.day >= %(start)s AND r.day < %(end)s", {"start": start, "end": end}, table
 
 

@@ -197,15 +197,24 @@ class Rollup:
 
     def daily(self) -> dict[tuple[str, str], list]:
         """The same sums per (local date, service)."""
-        out: dict[tuple[str, str], list] = {}
-        for (day, _, service, _, _), row in self.rows.items():
-            total = out.get((day, service))
-            if total is None:
-                out[(day, service)] = list(row)
-            else:
-                for i, v in enumerate(row):
-                    total[i] += v
-        return out
+        return _summed(((day, service), row) for (day, _, service, _, _), row in self.rows.items())
+
+    def desk(self) -> dict[tuple[str, str, int, str], list]:
+        """The same sums per (local date, service, counter, clerk): the hour summed away."""
+        return _summed(((day, service, counter, clerk), row)
+                       for (day, _, service, counter, clerk), row in self.rows.items())
+
+
+def _summed(keyed) -> dict:
+    out: dict = {}
+    for key, row in keyed:
+        total = out.get(key)
+        if total is None:
+            out[key] = list(row)
+        else:
+            for i, v in enumerate(row):
+                total[i] += v
+    return out
 
 
 def state_json(state: dict[str, Any]) -> str:

@@ -16,7 +16,20 @@ def test_migrate_applies_every_migration_once(pg_dsn):
         assert pg.schema_version(conn) == pg.latest_version()
         tables = {r[0] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'district'")}
-        assert {"halls", "shipped", "events", "rollups", "rollups_daily", "followups"} <= tables
+        assert {"halls", "shipped", "events", "rollups", "rollups_daily", "rollups_desk", "followups"} <= tables
+
+
+def test_migration_2_fills_the_desk_rollups_from_the_hourly_ones(pg_dsn):
+    with psycopg.connect(pg_dsn) as conn:
+        assert pg.migrate(conn, upto=1) == [1]
+        conn.execute("INSERT INTO district.rollups (hall_id, day, hour, service, counter, clerk, served, r4, h03) "
+                     "VALUES ('a', '2026-11-17', 9, 'A', 3, 'S1', 4, 2, 1), ('a', '2026-11-17', 10, 'A', 3, 'S1', 5, 1, 2), "
+                     "('a', '2026-11-17', 10, 'B', 3, 'S1', 7, 0, 0)")
+        conn.commit()
+        assert pg.migrate(conn) == [v for v, _, _ in pg.migrations() if v > 1]
+        rows = conn.execute("SELECT service, counter, clerk, served, r4, h03 FROM district.rollups_desk "
+                            "ORDER BY service").fetchall()
+        assert rows == [("A", 3, "S1", 9, 3, 3), ("B", 3, "S1", 7, 0, 0)]
 
 
 def test_a_newer_database_is_refused_in_one_sentence(district_dsn):
@@ -25,7 +38,7 @@ def test_a_newer_database_is_refused_in_one_sentence(district_dsn):
         conn.commit()
         with pytest.raises(pg.DistrictError, match=r"schema version 9999, newer .* upgrade the hall suite"):
             pg.migrate(conn)
-        assert conn.execute("SELECT count(*) FROM district_schema_version").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM district_schema_version").fetchone()[0] == len(pg.migrations()) + 1
 
 
 def test_make_month_makes_one_partition_per_month(district_dsn):
