@@ -243,7 +243,8 @@ class MosquittoBroker:
                 if "Address already in use" in tail:
                     raise _PortTaken()
                 raise BrokerError(f"mosquitto stopped at start-up: {tail or 'no log'}")
-            if " running" in self.log_tail(2) and accepts_connections(probe_host, self.port):
+            # the whole (fresh) log: a bridge in `extra_config` may log more lines right after "running"
+            if " running" in self.log_path.read_text(errors="replace") and accepts_connections(probe_host, self.port):
                 return
             time.sleep(0.01)
         self.kill()
