@@ -1,4 +1,4 @@
-# The two commands a newcomer types: `make demo` and `make test`.
+# The two commands a newcomer types: `make demo` and `make test` (`make district-demo`: a district of 12 halls).
 # Both create .venv on first use, install the project into it, and are safe to run again.
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DURATION ?=
 
-.PHONY: demo test bench venv clean
+.PHONY: demo district-demo test bench venv clean
 
 venv: $(STAMP)
 
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/hall demo $(if $(DURATION),--duration $(DURATION))
+
+district-demo: $(STAMP)
+	$(BIN)/hall demo --district $(or $(HALLS),12) $(if $(DURATION),--duration $(DURATION))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -10,7 +10,8 @@ from benchmarks.figures import table, write_json
 
 #: group -> module with `run() -> list[Figure]`; "" while the group is not built yet
 GROUPS = {"engine": "benchmarks.engine", "mqtt": "benchmarks.mqtt", "controller": "benchmarks.busy_day",
-          "kiosk": "benchmarks.kiosk", "display": "benchmarks.display", "district": "benchmarks.district"}
+          "kiosk": "benchmarks.kiosk", "display": "benchmarks.display", "district": "benchmarks.district",
+          "district-live": "benchmarks.district_live"}
 
 
 def main(argv: list[str]) -> int:

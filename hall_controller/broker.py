@@ -84,8 +84,9 @@ def accepts_connections(host: str, port: int, timeout: float = 0.2) -> bool:
 
 def mosquitto_config(port: int, *, host: str = LOOPBACK, data_dir: Path | None = None,
                      password_file: Path | None = None, acl_file: Path | None = None,
-                     tls: ListenerTls | None = None, run_as_root: bool = False) -> str:
-    """The text of a mosquitto.conf for one listener (pure: the caller writes it)."""
+                     tls: ListenerTls | None = None, run_as_root: bool = False, extra: str = "") -> str:
+    """The text of a mosquitto.conf for one listener (pure: the caller writes it). `extra` goes
+    at the end, as it is (a bridge section: `hall demo --district`)."""
     for path in (data_dir, password_file, acl_file, *(() if tls is None else (tls.cert, tls.key, tls.ca))):
         if path is not None and ("\n" in str(path) or "\r" in str(path)):
             raise BrokerError(f"the path {str(path)!r} contains a line break, which a mosquitto config cannot hold")
@@ -115,7 +116,7 @@ def mosquitto_config(port: int, *, host: str = LOOPBACK, data_dir: Path | None =
         # our temporary files or write the data directory.
         lines.append("user root")
     lines += ["log_dest stderr", "log_timestamp_format %Y-%m-%dT%H:%M:%S", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + extra
 
 
 class MosquittoBroker:
@@ -127,7 +128,7 @@ class MosquittoBroker:
 
     def __init__(self, port: int | None = None, *, host: str = LOOPBACK, data_dir: Path | None = None,
                  password_file: Path | None = None, acl_file: Path | None = None,
-                 tls: ListenerTls | None = None, binary: str | None = None) -> None:
+                 tls: ListenerTls | None = None, binary: str | None = None, extra_config: str = "") -> None:
         self.binary = binary or shutil.which("mosquitto")
         if not self.binary:
             raise BrokerError("mosquitto is not installed (apt install mosquitto)")
@@ -139,7 +140,7 @@ class MosquittoBroker:
         self.host = host
         self._fixed_port = port is not None and port != 0
         self.port = port or 0
-        self._options = dict(data_dir=data_dir, password_file=password_file, acl_file=acl_file, tls=tls)
+        self._options = dict(data_dir=data_dir, password_file=password_file, acl_file=acl_file, tls=tls, extra=extra_config)
         self.tls = tls
         self._workdir = Path(tempfile.mkdtemp(prefix="hall-mosquitto-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -242,7 +243,8 @@ class MosquittoBroker:
                 if "Address already in use" in tail:
                     raise _PortTaken()
                 raise BrokerError(f"mosquitto stopped at start-up: {tail or 'no log'}")
-            if " running" in self.log_tail(2) and accepts_connections(probe_host, self.port):
+            # the whole (fresh) log: a bridge in `extra_config` may log more lines right after "running"
+            if " running" in self.log_path.read_text(errors="replace") and accepts_connections(probe_host, self.port):
                 return
             time.sleep(0.01)
         self.kill()

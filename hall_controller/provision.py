@@ -10,6 +10,11 @@ From the hall file it writes, into one output folder:
     credentials/<id>.url    one file per device (mode 0600): the broker URL with its own user and
                             password, for `--credentials` or HALL_MQTT_URL on that device
 
+With `--district FILE` (the hall's credentials file from the district), hall.conf also carries
+the bridge that sends the hall's board, controller and device states and alerts up to the
+district broker (hall_controller/bridge.py); it then holds that password and is written 0600.
+`--district-broker --halls a,b,c` writes the district broker's own files instead (no hall file).
+
 There is no default password anywhere: each is 24 random characters from `secrets`. Running it
 again keeps the passwords of devices that still exist (so deployed devices keep working), makes
 new ones for new devices and drops removed ones; `--rotate` replaces them all.
@@ -28,6 +33,7 @@ import urllib.parse
 from pathlib import Path
 
 from hall import config
+from hall_controller import bridge
 
 CONTROLLER_USER = "controller"
 ITERATIONS = 101  # what mosquitto_passwd 2.0 uses for its $7$ (PBKDF2-SHA512) hashes
@@ -76,14 +82,26 @@ def mosquitto_conf(folder: Path, port: int) -> str:
     ])
 
 
-def provision(hall: config.Hall, out: Path, broker: str, rotate: bool = False) -> dict[str, str]:
-    """Write the files; return {user: password} (only for the caller's tests and messages)."""
+def provision(hall: config.Hall, out: Path, broker: str, rotate: bool = False,
+              district: bridge.District | None = None,
+              bridge_restart_s: tuple[int, int] = bridge.RESTART_S) -> dict[str, str]:
+    """Write the files; return {user: password} (only for the caller's tests and messages).
+    With `district`, hall.conf also bridges the hall's live state up to the district broker."""
     users = [CONTROLLER_USER, *hall.kiosks, *hall.evaluators, *hall.callers, *hall.displays]
     if CONTROLLER_USER in users[1:]:
         raise config.ConfigError(f"a device may not be called {CONTROLLER_USER!r}: that user is the controller")
     host = urllib.parse.urlsplit(broker)
     if host.scheme not in ("mqtt", "mqtts") or not host.hostname:
         raise config.ConfigError(f"--broker {broker!r} is not a URL like mqtt://hall-server:1883")
+    conf = mosquitto_conf((out / "mosquitto").resolve(), host.port or 1883)
+    if district is not None:
+        if district.url.username != bridge.hall_user(hall.id):
+            raise config.ConfigError(f"the district credentials are for {district.url.username!r}, but this hall is "
+                                     f"{hall.id!r} (its bridge user is {bridge.hall_user(hall.id)!r})")
+        try:
+            conf += bridge.bridge_conf(hall.id, district, bridge_restart_s)
+        except bridge.BridgeError as e:
+            raise config.ConfigError(str(e)) from None
     creds = out / "credentials"
     old = {} if rotate else _existing(creds, users)
     passwords = {u: old.get(u) or secrets.token_urlsafe(18) for u in users}
@@ -94,7 +112,11 @@ def provision(hall: config.Hall, out: Path, broker: str, rotate: bool = False) -
     _write_secret(mosq / "passwd", "".join(f"{u}:{password_hash(p)}\n" for u, p in passwords.items()))
     (mosq / "acl").write_text(acl(hall))
     _hand_to_broker(mosq / "passwd", mosq / "acl")
-    (mosq / "hall.conf").write_text(mosquitto_conf(mosq.resolve(), host.port or 1883))
+    if district is None:
+        (mosq / "hall.conf").write_text(conf)
+    else:
+        _write_secret(mosq / "hall.conf", conf)
+        _hand_to_broker(mosq / "hall.conf")
     for stale in creds.glob("*.url"):
         if stale.stem not in passwords:
             stale.unlink()
@@ -143,19 +165,55 @@ def _hand_to_broker(*paths: Path) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="hall provision", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", required=True, help="the hall file")
+    parser.add_argument("--config", help="the hall file")
     parser.add_argument("--out", required=True, type=Path, help="folder for the broker files and credentials")
     parser.add_argument("--broker", default="mqtt://hall-server:1883",
-                        help="the URL devices use to reach the broker (default: %(default)s)")
+                        help="the URL devices use to reach the broker (default: %(default)s); with "
+                             "--district-broker, the URL halls use to reach the district broker")
     parser.add_argument("--rotate", action="store_true", help="new passwords for every device")
-    args = parser.parse_args(argv)
+    parser.add_argument("--district", metavar="FILE|URL",
+                        help="also bridge this hall's live state to the district broker: the hall's credentials "
+                             f"file from the district, or its URL without password and the password in {bridge.PASSWORD_ENV}")
+    parser.add_argument("--district-broker", action="store_true",
+                        help="write the district broker's password file and ACL (one user per hall) instead")
+    parser.add_argument("--halls", help="with --district-broker: the hall ids, comma-separated")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    if args.district_broker:
+        return _district_broker(args)
+    if not args.config:
+        print("hall provision: --config is needed (the hall file), or --district-broker for the district's broker",
+              file=sys.stderr)
+        return 2
     try:
         hall = config.load(args.config)
-        passwords = provision(hall, args.out, args.broker, args.rotate)
-    except config.ConfigError as e:
+        district = bridge.read_district(args.district) if args.district else None
+        passwords = provision(hall, args.out, args.broker, args.rotate, district)
+    except (config.ConfigError, bridge.BridgeError) as e:
         print(f"hall provision: {e}", file=sys.stderr)
         return 2
+    if district is not None:
+        print(f"bridge: hall/{hall.id}/… goes up to the district broker {district.address} as {district.url.username}")
     print(f"{len(passwords)} identities ({len(passwords) - 1} devices and the controller) in {args.out}")
     print(f"broker: mosquitto -c {args.out / 'mosquitto' / 'hall.conf'}")
     print(f"device: copy {args.out / 'credentials'}/<id>.url to the device and pass it with --credentials")
+    return 0
+
+
+def _district_broker(args: argparse.Namespace) -> int:
+    if args.config or args.district:
+        print("hall provision: --district-broker writes the district's files; it takes --halls, not --config or --district",
+              file=sys.stderr)
+        return 2
+    try:
+        halls = bridge.parse_halls(args.halls or "")
+        passwords = bridge.district_files(halls, args.out, args.broker, args.rotate)
+    except bridge.BridgeError as e:
+        print(f"hall provision: {e}", file=sys.stderr)
+        return 2
+    print(f"{len(passwords) - 1} halls and the district web ({bridge.WEB_USER}) in {args.out}")
+    print(f"district broker: mosquitto -c {args.out / 'mosquitto' / 'district.conf'}")
+    print(f"each hall: copy {args.out / 'credentials'}/hall-<id>.url to it and run hall provision --district FILE")
     return 0

@@ -232,8 +232,17 @@ class _Day:
         return events
 
     def run(self) -> None:
-        plan, heap, pop = self.plan, self.heap, heapq.heappop
-        tick, take = self.engine.tick, self.take
+        plan = self.plan
+        self.begin()
+        self.advance(math.inf if plan.stop is None else plan.stop)
+        if plan.stop is not None:
+            self.now = self.end = plan.stop
+            for e in self.engine.tick(plan.stop):
+                self.take(e)
+
+    def begin(self) -> None:
+        """Open the day: the engine's first tick, each service's first arrival, the clerks' shifts."""
+        plan, tick, take = self.plan, self.engine.tick, self.take
         for e in tick(plan.start):
             take(e)
         for service in sorted(plan.arrivals):
@@ -242,18 +251,18 @@ class _Day:
                 self.at(first, ARRIVAL, service)
         for shift in plan.shifts:
             self.at(shift.start, SHIFT_START, shift)
-        stop = math.inf if plan.stop is None else plan.stop
-        handlers = self.handlers
-        while heap and heap[0][0] <= stop:
+
+    def advance(self, until: float) -> bool:
+        """Play every happening up to `until` (after `begin`); a live driver (the district demo's
+        engine-level halls) calls this as its sped-up clock moves. False when the day is over."""
+        heap, pop, tick, take, handlers = self.heap, heapq.heappop, self.engine.tick, self.take, self.handlers
+        while heap and heap[0][0] <= until:
             now, _, kind, subject = pop(heap)
             self.now = now
             for e in tick(now):
                 take(e)
             handlers[kind](now, subject)
-        if plan.stop is not None:
-            self.now = self.end = plan.stop
-            for e in tick(plan.stop):
-                take(e)
+        return bool(heap)
 
     # --- citizens ---------------------------------------------------------------------------
 
@@ -577,3 +586,8 @@ def _share(part: float, whole: float) -> float | None:
 
 def _round(x: float, digits: int) -> float:
     return round(x, digits)
+
+
+#: The day driven step by step (`begin`, then `advance(until)` as a live clock moves), as the
+#: district demo's engine-level halls run it; `simulate` runs it whole.
+LiveDay = _Day

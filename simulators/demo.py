@@ -94,6 +94,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=duration, help="stop after this long (90s, 2m, 1h); default: when the day is over")
     p.add_argument("--var", type=Path, default=Path("var"), help="journal, tickets, screens and logs (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="the random day (default 1)")
+    p.add_argument("--district", type=int, nargs="?", const=12, metavar="N",
+                   help="a district of N halls (default 12): this hall in full, N-1 halls on the engine alone, "
+                        "all shipping to PostgreSQL and bridged to one district broker, and the district web "
+                        "(simulators/district_demo.py)")
+    p.add_argument("--dsn", help="with --district: a PostgreSQL server to make the demo's database on "
+                                 "(default: HALL_DISTRICT_DSN, else a private cluster under VAR/district/pg)")
+    p.add_argument("--bridge", type=Path, help="append this Mosquitto bridge section to the hall broker's config "
+                                                "(written by hall demo --district)")
     return p
 
 
@@ -500,13 +508,22 @@ def _shown(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.district is not None:
+        from simulators import district_demo
+        return district_demo.main(args)
     out = sys.stdout
     try:
+        bridge = args.bridge.read_text() if args.bridge else ""
+        if bridge and not shutil.which("mosquitto"):
+            raise DemoError("--bridge needs mosquitto (apt install mosquitto)")
         hall = config.load(args.config)
         plan = plan_day(hall, scenarios.load(args.scenario, hall))
         places = prepare(args.var)
     except (config.ConfigError, scenarios.ScenarioError, DemoError) as e:
         print(f"hall demo: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"hall demo: cannot read --bridge {args.bridge}: {e.strerror or e}", file=sys.stderr)
         return 2
     logging.basicConfig(filename=places.logs / "demo.log", level=logging.INFO, force=True,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -520,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         demo.stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    broker = MosquittoBroker() if shutil.which("mosquitto") else EmbeddedBroker()
+    broker = MosquittoBroker(extra_config=bridge) if shutil.which("mosquitto") else EmbeddedBroker()
     crowd: Crowd | None = None
     code, why = 0, ""
     try:
