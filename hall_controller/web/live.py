@@ -24,8 +24,9 @@ PING_S = 15
 
 
 def fragment(site, staff: Staff, live) -> str:
-    return site.pages.render("_hall.html", view=live.view, broker=live.broker, staff=staff, now=site.clock(),
-                             hall=site.hall)
+    now = site.clock()
+    return site.pages.render("_hall.html", view=live.view, broker=live.broker, staff=staff, now=now,
+                             hall=site.hall, district=site.district_copy.read(now))
 
 
 async def hall_page(request: Request) -> Response:

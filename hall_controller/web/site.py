@@ -18,6 +18,7 @@ from hall_controller.web.ratelimit import AddressBudget
 from hall_controller.web.render import Pages
 from hall_controller.web.users import UsersStore
 from hall import clock as hall_clock
+from hall_controller.web.district_copy import DistrictCopyReader
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Site:
     index: TicketIndex = field(init=False)
     ticket_prefix: str = field(init=False)
     report_cache: dict = field(init=False, default_factory=dict)
+    district_copy: DistrictCopyReader = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions = self.sessions or Sessions(clock=self.clock)
@@ -47,6 +49,7 @@ class Site:
         self.watch = TicketWatch(self.port, self.feed)
         self.index = TicketIndex(self.port)
         self.ticket_prefix = ticket_prefix(self.hall.ticket_url)
+        self.district_copy = DistrictCopyReader(self.journal_path, self.hall.tz)
 
 
 def ticket_prefix(ticket_url: str) -> str:
