@@ -77,7 +77,8 @@ PAPER = ("ok", "low", "out", "unknown")
 
 TICKET_EXAMPLE = {"id": "20261123-A023", "label": "A023", "service": "social", "class": "normal",
                   "number": 23, "ahead": 12, "estimated_wait_s": 1500,
-                  "issued_at": "2026-11-23T01:05:12.345Z", "status_url": "http://hall.local:8080/t/4kq9w2rz8d1m"}
+                  "issued_at": "2026-11-23T01:05:12.345Z", "status_url": "http://hall.local:8080/t/4kq9w2rz8d1m",
+                  "no_counter_open": False}
 VIEW_EXAMPLE = {"view": {"counter": 5, "state": "open", "clerk": "S005", "reason": None,
                          "ticket": {"id": "20261123-A023", "label": "A023", "state": "serving",
                                     "service": "social", "recalls": 0},
@@ -92,7 +93,8 @@ _TYPES = [
                  "class": text("normal, or priority when staff confirmed it", required=False, choices=CLASSES),
                  "appointment": text("booking code, instead of a service", required=False, max_len=32)},
                 {"service": "social"},
-                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url",
+                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, "
+                "no_counter_open (true, with a null estimated_wait_s, when no counter that serves it is open now)",
                 {"ticket": TICKET_EXAMPLE}),
     MessageType("ticket.printed", "kiosk", "up", "The ticket came out of the printer: it joins the queue.",
                 {"ticket": text("ticket id from the reservation")}, {"ticket": "20261123-A023"},
@@ -194,7 +196,7 @@ _TYPES = [
                 {"call_seq": 42,
                  "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
                  "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
-                               "waiting": 12, "estimated_wait_s": 1500}],
+                               "waiting": 12, "estimated_wait_s": 1500, "no_counter_open": False}],
                  "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023"},
                               {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"}],
                  "notice": {"zh": "中午不休息", "en": "Open at lunch time"}, "incident": None}),

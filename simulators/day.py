@@ -39,7 +39,7 @@ from hall_controller.engine import Engine, Refused
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.reports.figures import nearest_rank
-from hall_controller.reports.tally import Tally
+from hall_controller.reports.tally import Tally, ewt_figures
 from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
 
 IDLE_POLL_S = 30.0                 # an idle clerk with backup services presses "call next" this often
@@ -547,6 +547,7 @@ def results(tally: Tally, end: float) -> dict:
                   "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None},
         "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())),
                      "by_counter": counters},
+        "ewt": ewt_figures(tally.by_service, overall),
         "promised_wait": {"tickets": n,
                           "mae_s": _round(tally.promise_abs / n, 1) if n else None,
                           "bias_s": _round(tally.promise_sum / n, 1) if n else None},

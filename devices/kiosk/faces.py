@@ -37,7 +37,8 @@ def online_face(hall: Hall, ticket: Mapping[str, Any]) -> TicketFace:
         return TicketFace(
             hall_name=hall.names, service_name=service.names, label=ticket["label"], ahead=ticket["ahead"],
             wait_s=None if wait is None else float(wait), taken_at=taken_at, qr_url=ticket.get("status_url", ""),
-            materials=service.materials, footer=hall.footer, ticket_class=klass, offline=False)
+            materials=service.materials, footer=hall.footer, ticket_class=klass, offline=False,
+            no_counter_open=wait is None and ticket.get("no_counter_open") is True)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BadTicketReply(f"the controller's ticket {dict(ticket)!r} cannot be printed: {e}") from None
 

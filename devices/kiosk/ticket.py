@@ -50,6 +50,7 @@ class TicketFace:
     footer: Names = field(default_factory=lambda: Names("", ""))
     ticket_class: str = "normal"  # normal | priority | appointment
     offline: bool = False  # issued from an offline block while the controller was away
+    no_counter_open: bool = False  # no wait is printed because no counter serving it is open now
 
     def __post_init__(self) -> None:
         if not isinstance(self.label, str) or not self.label.strip() or len(self.label) > 12:
@@ -85,7 +86,10 @@ def wait_words(face: TicketFace) -> Names:
         zh, en = ["您是下一位"], ["You are next"]
     else:
         zh, en = [f"前面还有 {face.ahead} 人"], [f"{face.ahead} ahead"]
-    if face.wait_s is None:
+    if face.wait_s is None and face.no_counter_open:
+        zh.append("暂无窗口办理此业务")
+        en.append("no counter open now")
+    elif face.wait_s is None:
         zh.append("预计等候时间暂无法估计")
         en.append("wait not known yet")
     elif face.ahead > 0:

@@ -41,7 +41,7 @@ class Counts:
     """The running sums of one report row (one service, counter, clerk, day or class)."""
 
     __slots__ = ("issued", "served", "no_shows", "transfers", "voided", "levels", "waits", "within",
-                 "timed", "service_s")
+                 "timed", "service_s", "promised", "promise_abs", "promise_err", "promised_waits")
 
     def __init__(self) -> None:
         self.issued = self.served = self.no_shows = self.transfers = self.voided = 0
@@ -50,6 +50,27 @@ class Counts:
         self.within = 0                  # of `timed`, called within the service's target
         self.timed = 0                   # waits whose service has a target (every service in the hall file)
         self.service_s = 0.0             # serving time of the served tickets, summed
+        # the wait printed on tickets against the wait they had (tickets printed with a figure)
+        self.promised = 0                # how many
+        self.promise_abs = 0.0           # sum of |printed - actual|
+        self.promise_err = 0.0           # sum of (printed - actual): above 0, the hall promised too long
+        self.promised_waits = 0.0        # sum of their actual waits
+
+
+def ewt_figures(rows: dict[str, Counts] | None, overall: Counts) -> dict:
+    """How well the wait printed on tickets held: mean absolute error, the mean actual wait of
+    the same tickets, their ratio, and the bias (above 0: waits were shorter than printed)."""
+    def one(c: Counts) -> dict:
+        n = c.promised
+        if not n:
+            return {"tickets": 0, "mae_s": None, "mean_wait_s": None, "relative_mae": None, "bias_s": None}
+        return {"tickets": n, "mae_s": round(c.promise_abs / n, 1), "mean_wait_s": round(c.promised_waits / n, 1),
+                "relative_mae": round(c.promise_abs / c.promised_waits, 4) if c.promised_waits else None,
+                "bias_s": round(c.promise_err / n, 1)}
+    out = one(overall)
+    if rows is not None:
+        out["by_service"] = {k: one(c) for k, c in rows.items() if c.promised}
+    return out
 
 
 class _Ticket:
@@ -254,11 +275,17 @@ class Tally:
         wait = max(0.0, e.at - t.since)              # an appointment called before its slot waited 0
         target = self.target.get(e.service)
         within = target is not None and wait <= target
+        promised = t.promised
         for row in self._rows(e.at, e.service, t.klass, e.counter, self.clerk_at.get(e.counter)):
             row.waits.append(wait)
             if target is not None:
                 row.timed += 1
                 row.within += within
+            if promised is not None:
+                row.promised += 1
+                row.promise_abs += abs(promised - wait)
+                row.promise_err += promised - wait
+                row.promised_waits += wait
         if t.promised is not None:
             error = t.promised - wait
             self.promise_n += 1
