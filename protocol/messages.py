@@ -70,7 +70,6 @@ class MessageType:
         return self.reply is not None
 
 
-CLASSES = ("normal", "priority")
 OUTCOMES = ("completed", "materials_incomplete", "referred", "refused", "collect_later")
 PAUSE_REASONS = ("break", "meal", "meeting", "consultation", "training", "system", "other")
 PAPER = ("ok", "low", "out", "unknown")
@@ -90,7 +89,8 @@ _TYPES = [
     MessageType("ticket.request", "kiosk", "up",
                 "Reserve a number for a service (or check in a booking). The ticket waits only once printed.",
                 {"service": text("service id from the hall file", required=False),
-                 "class": text("normal, or priority when staff confirmed it", required=False, choices=CLASSES),
+                 "class": text("normal, or priority (or a priority class of the hall file, such as elderly) "
+                               "when staff confirmed it", required=False, max_len=32),
                  "appointment": text("booking code, instead of a service", required=False, max_len=32)},
                 {"service": "social"},
                 "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, "
@@ -111,7 +111,8 @@ _TYPES = [
                 "Tickets issued offline, reported when the controller is back; each joins the queue by "
                 "its real arrival time.",
                 {"tickets": records({"service": text("service id"), "number": integer("from a leased block", low=0),
-                                     "class": text("normal or priority", required=False, choices=CLASSES),
+                                     "class": text("normal, priority or a priority class of the hall file",
+                                                   required=False, max_len=32),
                                      "issued_at": time_("when it was printed")}, "the offline tickets")},
                 {"tickets": [{"service": "social", "number": 950, "class": "normal",
                               "issued_at": "2026-11-23T01:20:00.000Z"}]},

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from hall import config
-from hall.config import TICKET_CLASSES, Hall
+from hall.config import Hall
 from hall_controller.engine import Engine, Refused
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
@@ -526,7 +526,7 @@ def results(tally: Tally, end: float) -> dict:
             "rated": sum(levels), "satisfaction": _share(levels[4] + levels[3], sum(levels)),
         }
     by_class = {k: _wait_figures(tally.by_class[k].waits, tally.by_class[k].within)
-                for k in TICKET_CLASSES if k in tally.by_class and tally.by_class[k].waits}
+                for k in hall.ticket_classes if k in tally.by_class and tally.by_class[k].waits}
     issued, served, called = overall.issued, overall.served, len(overall.waits)
     levels = overall.levels
     rated = sum(levels)

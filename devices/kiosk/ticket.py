@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -62,8 +63,9 @@ class TicketFace:
             raise TicketFaceError(f"estimated wait must be seconds 0 or more, or None, not {self.wait_s!r}")
         if not isinstance(self.taken_at, dt.datetime) or self.taken_at.utcoffset() is None:
             raise TicketFaceError("the time taken must be a datetime with its time zone")
-        if self.ticket_class not in TICKET_CLASSES:
-            raise TicketFaceError(f"ticket class {self.ticket_class!r} is not one of {', '.join(TICKET_CLASSES)}")
+        if not isinstance(self.ticket_class, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", self.ticket_class):
+            raise TicketFaceError(f"ticket class {self.ticket_class!r} is not a class name such as "
+                                  f"{', '.join(TICKET_CLASSES)}")
         if not isinstance(self.materials, tuple) or not all(isinstance(m, str) and m.strip() for m in self.materials):
             raise TicketFaceError("materials must be a tuple of non-empty strings")
         if not isinstance(self.qr_url, str) or any(c.isspace() for c in self.qr_url):
@@ -73,6 +75,12 @@ class TicketFace:
 # --- the words on the ticket (shared by image and text mode) -------------------------------
 
 CLASS_MARKS = {"priority": "优先 PRIORITY", "appointment": "预约 APPOINTMENT"}
+
+
+def class_mark(ticket_class: str) -> str:
+    """The band printed on a ticket of this class: every priority class of the hall (elderly,
+    disabled, pregnant) prints as priority; the counter and the reports know which it was."""
+    return CLASS_MARKS.get(ticket_class, CLASS_MARKS["priority"])
 OFFLINE_MARK = "离线出号 ISSUED OFFLINE"
 OFFLINE_NOTE = Names("系统恢复后自动登记，排队顺序不变", "Recorded when the system is back; your place is kept")
 MATERIALS_HEADING = "请带齐以下材料 Please bring"
@@ -395,9 +403,9 @@ def render_ticket(face: TicketFace, paper_mm: int = 80, large_print: bool = Fals
     sheet.text(face.hall_name.zh, 26, bold=True)
     sheet.text(face.hall_name.en, 18)
     sheet.rule()
-    if face.ticket_class in CLASS_MARKS:
+    if face.ticket_class != "normal":
         sheet.gap(4)
-        sheet.bar(CLASS_MARKS[face.ticket_class], 30)
+        sheet.bar(class_mark(face.ticket_class), 30)
         sheet.gap(6)
     sheet.gap(6)
     sheet.text(face.service_name.zh, 36, bold=True)
@@ -497,8 +505,8 @@ def ticket_text(face: TicketFace, columns: int, native_qr: bool = False) -> byte
     lines(face.hall_name.zh, bold=True)
     lines(face.hall_name.en)
     out.extend(b"-" * columns + LF)
-    if face.ticket_class in CLASS_MARKS:
-        mark = f" {CLASS_MARKS[face.ticket_class]} "
+    if face.ticket_class != "normal":
+        mark = f" {class_mark(face.ticket_class)} "
         out.extend(GS + b"B\x01" + ESC + b"E\x01" + mark.encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00" + LF)
     lines(face.service_name.zh, width=columns // 2, bold=True, size=0x11)
     lines(face.service_name.en)

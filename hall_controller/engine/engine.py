@@ -179,17 +179,19 @@ class Engine:
                 continue
             floor = BACKUP_FLOOR / len(c.backup) if level == 2 else 0.0
             rate, share = flow.rate(c.number, service, floor)
+            # its next call goes to this service for sure when nothing else it serves waits
+            first = share if self._other_waiting(c, service, level) else 1.0
             if desk.state is CounterState.PAUSED:
                 back = desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"])
-                starts.append((max(now + flow.gap, back), share, rate))
+                starts.append((max(now + flow.gap, back), first, rate))
             elif desk.current is None:
-                starts.append((now, 1.0 if level == 1 or not self._own_waiting(c) else share, rate))
+                starts.append((now, first, rate))
             else:
                 t = s.tickets.get(desk.current)
                 turn = flow.turn[t.service] if t is not None else flow.gap
                 began = t.first_called_at if t is not None and t.first_called_at is not None else now
                 left = max(turn - (now - began), MIN_LEFT * turn)
-                starts.append((now + left + flow.gap, share, rate))
+                starts.append((now + left + flow.gap, first, rate))
         if not starts:
             return None
         queue = nth_call(starts, ahead + 1) - now
@@ -198,9 +200,12 @@ class Engine:
             return queue
         return BLEND * queue + (1 - BLEND) * last
 
-    def _own_waiting(self, counter) -> bool:
+    def _other_waiting(self, counter, service: str, level: int) -> bool:
+        """Does anything this counter would call before `service` wait: another of its primary
+        services (called by arrival, so a share of the time), or, for a backup, any of its own?"""
         count = self.state.waiting.count
-        return any(count[s] for s in counter.primary)
+        return any(count[s] for s in counter.primary if s != service) or (
+            level == 2 and self.state.waiting.direct_count(counter.number) > 0)
 
     def ticket(self, ticket_id: str) -> Ticket:
         try:
@@ -231,8 +236,9 @@ class Engine:
             kiosk = self.hall.kiosks.get(c.kiosk) if c.kiosk is not None else None
             if kiosk is not None and service not in kiosk.services:
                 raise Refused("unknown_service", f"kiosk {c.kiosk} does not issue {service!r} tickets")
-            if klass not in ("normal", "priority"):
-                raise Refused("bad_class", f"a kiosk can issue normal or priority tickets, not {klass!r}")
+            if klass != "normal" and klass not in self.hall.dispatch.priority_classes:
+                raise Refused("bad_class", f"a kiosk can issue normal tickets or those of the classes "
+                              f"{', '.join(self.hall.dispatch.priority_classes)}, not {klass!r}")
         number = s.next_number[service]
         if number > s.lease_top[service]:
             raise Refused("numbers_exhausted", f"{self.hall.services[service].names.en} has issued all "
@@ -274,8 +280,9 @@ class Engine:
     def _backfill(self, c: cmd.BackfillOffline) -> None:
         s = self.state
         service = self._kiosk_service(c.kiosk, c.service)
-        if c.klass not in ("normal", "priority"):
-            raise Refused("bad_class", f"an offline ticket is normal or priority, not {c.klass!r}")
+        if c.klass != "normal" and c.klass not in self.hall.dispatch.priority_classes:
+            raise Refused("bad_class", f"an offline ticket is normal or of the classes "
+                          f"{', '.join(self.hall.dispatch.priority_classes)}, not {c.klass!r}")
         if c.issued_at > self.now + CLOCK_SKEW_S:
             raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
         if c.issued_at >= s.day_started_at[service]:

@@ -132,6 +132,8 @@ class HallState:
         lists, direct, by_seq, count = self.waiting
         self.hall = hall
         self.waiting = WaitingRoom(hall)
+        for key, empty in self.waiting._lists.items():    # a class or service new in the hall file
+            lists.setdefault(key, empty)
         self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count = lists, direct, by_seq, count
         if "flow" not in self.__dict__:             # a snapshot from before the flow was learned
             self.flow = ServiceFlow(hall, self.mean_service)

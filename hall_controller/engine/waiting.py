@@ -20,15 +20,16 @@ from __future__ import annotations
 
 from sortedcontainers import SortedList
 
-from hall.config import TICKET_CLASSES, Counter, Hall
+from hall.config import Counter, Hall
 from hall_controller.engine.model import Ticket
 
 
 class WaitingRoom:
     def __init__(self, hall: Hall):
         self.hall = hall
+        self.classes = hall.ticket_classes
         self._lists: dict[tuple[str, str], SortedList] = {
-            (s, k): SortedList() for s in hall.services for k in TICKET_CLASSES}
+            (s, k): SortedList() for s in hall.services for k in hall.ticket_classes}
         self._direct: dict[int, SortedList] = {}
         self._by_seq: dict[int, Ticket] = {}
         self.count: dict[str, int] = {s: 0 for s in hall.services}  # per service, direct ones included
@@ -63,12 +64,12 @@ class WaitingRoom:
         """The ticket `counter` should call now, or None when it may serve nobody waiting."""
         if counter.classes and counter.class_mode == "first":
             # its own tickets of any class count for the A/B rule, preferred classes or not
-            own_waiting = self._own(counter, TICKET_CLASSES) is not None
+            own_waiting = self._own(counter, self.classes) is not None
             best = self._best(counter, counter.classes, now, own_waiting)
             if best is None:
-                best = self._best(counter, TICKET_CLASSES, now, own_waiting)
+                best = self._best(counter, self.classes, now, own_waiting)
         else:
-            classes = counter.classes or TICKET_CLASSES
+            classes = counter.classes or self.classes
             best = self._best(counter, classes, now, None)
         return None if best is None else self._by_seq[best[1]]
 
@@ -107,7 +108,7 @@ class WaitingRoom:
     def oldest_since(self, service: str) -> float | None:
         """When the longest wait in `service` began (heads only: see the module docstring)."""
         oldest = None
-        for k in TICKET_CLASSES:
+        for k in self.classes:
             lst = self._lists[(service, k)]
             if lst:
                 since = self._by_seq[lst[0][1]].since
@@ -123,7 +124,7 @@ class WaitingRoom:
 
     def ahead_of(self, service: str, key: tuple[float, int]) -> int:
         """How many tickets of `service` would be called before a ticket with this key."""
-        return sum(self._lists[(service, k)].bisect_left(key) for k in TICKET_CLASSES)
+        return sum(self._lists[(service, k)].bisect_left(key) for k in self.classes)
 
     def sent_to(self, counter: int) -> list[Ticket]:
         """The tickets waiting for this counter by name, longest waiting first."""

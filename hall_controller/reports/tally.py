@@ -109,8 +109,9 @@ class _LocalHour:
 class Tally:
     """Take events in journal order with `take(event)`; read the rows and totals afterwards.
 
-    Rows: `overall`, and `by_service`, `by_class`, `by_day` (local "2026-03-17"), `by_counter`,
-    `by_clerk`, each a dict of `Counts`. Also, for staffing and the simulation: `taken_by_hour`,
+    Rows: `overall`, and `by_service`, `by_class`, `by_day` (local "2026-03-17"), `by_hour` (local
+    hour of day, 0-23: a wait counts in the hour of its call, a rating in the hour it was pressed),
+    `by_counter`, `by_clerk`, each a dict of `Counts`. Also, for staffing and the simulation: `taken_by_hour`,
     `open_by_hour` (counter-seconds signed in and not paused, by local hour), `active_days`, the
     open and busy seconds of each counter, the clerks who signed in at each counter, the queue
     (`waiting` per service now, and its time integral), the error of the wait printed on tickets,
@@ -128,6 +129,7 @@ class Tally:
         self.by_day: dict[str, Counts] = {}
         self.by_counter: dict[int, Counts] = {}
         self.by_clerk: dict[str, Counts] = {}
+        self.by_hour: dict[int, Counts] = {}      # local hour of day (0-23), over every day of the period
         self._row_lists: dict[tuple, list[Counts]] = {}
         self.follow_ups: list[tuple[str, int, str | None, str, int, float]] = []
         self.prompted = 0
@@ -183,13 +185,13 @@ class Tally:
         """The rows a thing that happened at `at` counts in (remembered per combination: this
         runs for nearly every event, and a day has few combinations)."""
         clock = self.clock
-        day = clock.date if clock.lo <= at < clock.hi else clock.at(at)[0]
-        key = (service, klass, counter, clerk, day)
+        day, hour = (clock.date, clock.hour) if clock.lo <= at < clock.hi else clock.at(at)
+        key = (service, klass, counter, clerk, day, hour)
         rows = self._row_lists.get(key)
         if rows is None:
             rows = self._row_lists[key] = [self.overall]
             for table, k in ((self.by_service, service), (self.by_class, klass), (self.by_counter, counter),
-                             (self.by_clerk, clerk), (self.by_day, day)):
+                             (self.by_clerk, clerk), (self.by_day, day), (self.by_hour, hour)):
                 if k is not None:
                     rows.append(table.setdefault(k, Counts()))
         return rows
