@@ -41,6 +41,7 @@ class Figures:
     within_target: float | None              # share of first calls within the service's target wait
     service_mean_s: float | None             # serving time per served ticket
     # the wait printed on tickets against the wait each had (tickets printed with a figure)
+    called: int = 0                          # first calls (the waits measured)
     ewt_tickets: int = 0
     ewt_mae_s: float | None = None           # mean |printed - actual|
     ewt_relative_mae: float | None = None    # ... over the mean actual wait of the same tickets
@@ -135,6 +136,7 @@ def figures(c: Counts) -> Figures:
         wait_p95_s=nearest_rank(waits, 0.95) if n else None,
         within_target=c.within / c.timed if c.timed else None,
         service_mean_s=c.service_s / c.served if c.served else None,
+        called=n,
         ewt_tickets=c.promised,
         ewt_mae_s=c.promise_abs / c.promised if c.promised else None,
         ewt_relative_mae=c.promise_abs / c.promised_waits if c.promised_waits else None,
