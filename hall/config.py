@@ -61,6 +61,9 @@ class Counter:
     backup: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()  # empty: every class
     class_mode: str = "only"  # "only": serve just `classes`; "first": prefer them, then anyone
+    #: (normal, priority): when both wait, call this many normal tickets, then this many of the
+    #: priority classes, in turn ("2:1"), instead of the head start alone; None: the head start
+    interleave: tuple[int, int] | None = None
 
     def level(self, service: str) -> int | None:
         if service in self.primary:
@@ -263,9 +266,23 @@ def _counter(t: _Reader, services: dict[str, Service], dispatch: Dispatch) -> Co
         backup=tuple(backup),
         classes=_counter_classes(t.strings("classes", default=(), choices=dispatch.head_start_s), dispatch),
         class_mode=t.string("class_mode", default="only", choices=("only", "first")),
+        interleave=_interleave(t),
     )
+    if c.interleave is not None and c.classes:
+        raise ConfigError(f"{t.path('interleave')}: a counter restricted to classes serves them by its class_mode; "
+                          "interleave is for counters that serve every class")
     t.done()
     return c
+
+
+def _interleave(t: _Reader) -> tuple[int, int] | None:
+    text = t.string("interleave", default="off")
+    if text == "off":
+        return None
+    m = re.fullmatch(r"([1-9][0-9]?):([1-9][0-9]?)", text)
+    if m is None:
+        raise ConfigError(f"{t.path('interleave')}: {text!r} is not NORMAL:PRIORITY such as \"2:1\", or \"off\"")
+    return int(m.group(1)), int(m.group(2))
 
 
 def _counter_classes(listed: list[str], dispatch: Dispatch) -> tuple[str, ...]:

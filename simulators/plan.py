@@ -387,3 +387,53 @@ def _arrivals_by_hour(scenario: Scenario, hours: list[int]) -> dict[int, float]:
 
 def _r(x: float | None, digits: int) -> float | None:
     return None if x is None else round(x, digits)
+
+
+# --- dispatch policies ---------------------------------------------------------------------------
+
+
+POLICIES = ("head_start", "interleave_2_1")
+
+
+def with_policy(hall: Hall, policy: str) -> Hall:
+    """The hall under a dispatch policy: today's bounded head start as the hall file says, or
+    every counter that serves all classes interleaving two normal tickets with one priority one."""
+    if policy == "head_start":
+        return replace(hall, counters={n: replace(c, interleave=None) for n, c in hall.counters.items()})
+    if policy == "interleave_2_1":
+        return replace(hall, counters={n: c if c.classes else replace(c, interleave=(2, 1))
+                                       for n, c in hall.counters.items()})
+    raise ValueError(f"a policy is one of {', '.join(POLICIES)}, not {policy!r}")
+
+
+def compare_policies(hall: Hall, scenario: Scenario, seeds: tuple[int, ...] = (1, 2, 3)) -> dict:
+    """The same day (the scenario's own rota, the same crowd) under each dispatch policy: the
+    waits of each ticket class."""
+    out = {}
+    for policy in POLICIES:
+        h = with_policy(hall, policy)
+        waits: dict[str, list[float]] = {}
+        within: dict[str, int] = {}
+        for seed in seeds:
+            since: dict[str, tuple[float, str, str]] = {}
+
+            def on_event(e) -> None:
+                if type(e) is ev.TicketReserved:
+                    since[e.ticket] = (e.since, e.service, e.klass)
+                elif type(e) is ev.TicketCalled:
+                    t = since.pop(e.ticket, None)
+                    if t is not None:
+                        wait = max(0.0, e.at - t[0])
+                        waits.setdefault(t[2], []).append(wait)
+                        within[t[2]] = within.get(t[2], 0) + (wait <= h.services[t[1]].target_wait_s)
+            day.simulate(h, day.plan_day(h, scenario), seed, on_event)
+        every = sorted(w for ws in waits.values() for w in ws)
+        out[policy] = {
+            "within_target": round(sum(within.values()) / len(every), 4) if every else None,
+            "p95_s": round(nearest_rank(every, P95), 1) if every else None,
+            "by_class": {k: {"called": len(ws), "mean_s": round(sum(ws) / len(ws), 1),
+                             "p95_s": round(nearest_rank(sorted(ws), P95), 1),
+                             "within_target": round(within[k] / len(ws), 4)}
+                         for k, ws in sorted(waits.items(), key=lambda kv: hall.ticket_classes.index(kv[0]))},
+        }
+    return out

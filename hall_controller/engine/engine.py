@@ -414,7 +414,7 @@ class Engine:
     def _call_next(self, c: cmd.CallNext) -> None:
         desk = self._working_desk(c.counter)
         self._refuse_if_busy(desk)
-        t = self.state.waiting.next_for(self.hall.counters[c.counter], self.now)
+        t = self.state.waiting.next_for(self.hall.counters[c.counter], self.now, desk.run)
         if t is None:
             raise Refused("nothing_waiting", f"nobody is waiting for counter {c.counter}")
         if desk.prompt is not None:

@@ -276,7 +276,12 @@ class HallState:
             t.first_called_at = e.at
             if t.to_counter is None and t.transfers == 0:
                 self.flow.waited(e.service, e.at - t.since)
-        self.desks[e.counter].current = t.id
+        desk = self.desks[e.counter]
+        desk.current = t.id
+        if t.klass in self.hall.dispatch.priority_classes:
+            desk.run = min(desk.run, 0) - 1
+        else:
+            desk.run = max(desk.run, 0) + 1
         self.call_seq = e.call_seq
         self.recent_calls.append(e)
         self.flow.called(e)

@@ -28,6 +28,8 @@ class WaitingRoom:
     def __init__(self, hall: Hall):
         self.hall = hall
         self.classes = hall.ticket_classes
+        self.priority_side = tuple(k for k in self.classes if k in hall.dispatch.priority_classes)
+        self.normal_side = tuple(k for k in self.classes if k not in hall.dispatch.priority_classes)
         self._lists: dict[tuple[str, str], SortedList] = {
             (s, k): SortedList() for s in hall.services for k in hall.ticket_classes}
         self._direct: dict[int, SortedList] = {}
@@ -60,9 +62,12 @@ class WaitingRoom:
 
     # --- choosing ---------------------------------------------------------------------------
 
-    def next_for(self, counter: Counter, now: float) -> Ticket | None:
-        """The ticket `counter` should call now, or None when it may serve nobody waiting."""
-        if counter.classes and counter.class_mode == "first":
+    def next_for(self, counter: Counter, now: float, run: int = 0) -> Ticket | None:
+        """The ticket `counter` should call now, or None when it may serve nobody waiting.
+        `run`: the counter's last calls in a row (> 0 normal, < 0 priority), for `interleave`."""
+        if counter.interleave is not None:
+            best = self._interleaved(counter, now, run)
+        elif counter.classes and counter.class_mode == "first":
             # its own tickets of any class count for the A/B rule, preferred classes or not
             own_waiting = self._own(counter, self.classes) is not None
             best = self._best(counter, counter.classes, now, own_waiting)
@@ -72,6 +77,21 @@ class WaitingRoom:
             classes = counter.classes or self.classes
             best = self._best(counter, classes, now, None)
         return None if best is None else self._by_seq[best[1]]
+
+    def _interleaved(self, counter: Counter, now: float, run: int) -> tuple[float, int] | None:
+        """`interleave = "2:1"`: when tickets of both kinds wait, two normal ones (by their place
+        in line), then one of the priority classes, in turn; when one kind waits, that kind."""
+        own_waiting = self._own(counter, self.classes) is not None
+        normal = self._best(counter, self.normal_side, now, own_waiting)
+        priority = self._best(counter, self.priority_side, now, own_waiting)
+        if normal is None or priority is None:
+            return normal or priority
+        n, p = counter.interleave
+        if run >= n:
+            return priority
+        if run < 0 and -run < p:
+            return priority
+        return normal
 
     def _best(self, counter: Counter, classes, now: float, own_waiting: bool | None) -> tuple[float, int] | None:
         best = self._own(counter, classes)

@@ -159,6 +159,9 @@ def to_text(report: Report, by: str = "service") -> str:
              f"Ratings: {o.rated} of {o.served} served rated ({_pct(o.participation)}), satisfaction "
              f"{_pct(o.satisfaction_rate)}, mean {_score(o.mean_score_5)} / 5 "
              f"(非常满意 {o.levels[4]}, 满意 {o.levels[3]}, 一般 {o.levels[2]}, 不满意 {o.levels[1]})",
+             *([f"Wait printed on tickets: off by {_min(o.ewt_mae_s)} min on average, {_pct(o.ewt_relative_mae)} of "
+                f"the mean wait, bias {'+' if o.ewt_bias_s >= 0 else ''}{_min(o.ewt_bias_s)} min "
+                f"({o.ewt_tickets} tickets; above 0: waits were shorter than printed)"] if o.ewt_tickets else []),
              ""]
     if by == "hour":
         lines.append(f"{'hour':<7}{'tickets/day':>12}{'counters open':>15}{'wait p50':>9}{'p95':>7}{'in tgt':>7}"

@@ -68,6 +68,9 @@ def edit(raw, path, value):
     ("hall.id", "Xin Hua", r"^hall\.id: 'Xin Hua' must be lower-case letters"),
     ("dispatch.recall_limit", -1, r"^dispatch\.recall_limit: -1 is below the minimum 0$"),
     ("classes.priority", True, r"^classes\.priority: expected a number, got True$"),
+    ("counters.0.interleave", "2-1", r"^counters\[0\]\.interleave: '2-1' is not NORMAL:PRIORITY such as \"2:1\", or \"off\"$"),
+    ("counters.0.interleave", "0:1", r"^counters\[0\]\.interleave: '0:1' is not NORMAL:PRIORITY"),
+    ("counters.9.interleave", "2:1", r"^counters\[9\]\.interleave: a counter restricted to classes serves them"),
     ("classes.normal", 5, r"^classes\.normal: normal tickets have no head start; name the priority classes$"),
     ("classes.Elderly", 5, r"^classes\.Elderly: 'Elderly' must be lower-case letters, digits or _$"),
     ("classes.elderly", 300, r"^classes\.elderly: 300 is above the maximum 240$"),
@@ -123,3 +126,9 @@ def test_too_many_priority_classes_are_refused(raw):
     many = {f"class{i}": 5 for i in range(config.MAX_PRIORITY_CLASSES + 1)}
     with pytest.raises(ConfigError, match=r"^classes: at most 8 priority classes besides priority and appointment"):
         config.parse(edit(raw, "classes", many))
+
+
+def test_interleave_is_normal_then_priority_calls(raw):
+    hall = config.parse(edit(raw, "counters.0.interleave", "3:2"))
+    assert hall.counters[1].interleave == (3, 2) and hall.counters[2].interleave is None
+    assert config.parse(edit(raw, "counters.0.interleave", "off")).counters[1].interleave is None

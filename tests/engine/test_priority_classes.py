@@ -67,3 +67,33 @@ def test_reports_tell_the_classes_apart(shift, classes_hall):
     assert (r.by_class["elderly"].issued, r.by_class["pregnant"].issued, r.by_class["normal"].issued) == (1, 2, 1)
     assert r.by_class["priority"].issued == 0 and r.by_class["disabled"].wait_mean_s is None
     assert r.by_class["elderly"].wait_mean_s == 4 * MINUTE
+
+
+@pytest.fixture
+def interleave_hall():
+    raw = hall_description()
+    raw["classes"] = {"priority": 10, "appointment": 15, "elderly": 10}
+    raw["counters"][1]["interleave"] = "2:1"             # counter 2: social, every class
+    return parse(raw)
+
+
+def test_interleave_calls_two_normal_then_one_priority_when_both_wait(interleave_hall):
+    s = Shift(Engine(interleave_hall), SimClock())
+    s.later(0)
+    normal = [s.issue("social") for _ in range(5)]
+    s.later(1 * MINUTE)
+    priority = [s.issue("social", "priority"), s.issue("social", "elderly"), s.issue("social", "priority")]
+    s.open(2)
+    # the head start alone would call the three priority tickets first (ten minutes earlier)
+    assert s.labels_called_at(2, 8) == [normal[0].label, normal[1].label, priority[0].label,
+                                        normal[2].label, normal[3].label, priority[1].label,
+                                        normal[4].label, priority[2].label]   # then only priority waits
+    assert rebuilt(interleave_hall, s.journal).state.snapshot() == s.engine.state.snapshot()
+
+
+def test_without_interleave_the_head_start_decides(shift):
+    normal = [shift.issue("social") for _ in range(2)]
+    shift.later(1 * MINUTE)
+    elderly = shift.issue("social", "elderly")
+    shift.open(2)
+    assert shift.labels_called_at(2, 3) == [elderly.label, normal[0].label, normal[1].label]

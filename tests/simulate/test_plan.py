@@ -167,3 +167,17 @@ def test_plan_from_the_journal_on_the_command_line(two_tuesdays):
     r = json.loads(p.stdout)
     assert r["date"] == "2026-03-24" and r["hours"][0]["hour"] == 8
     assert all(h["counters"]["total"] >= 1 for h in r["hours"])
+
+
+def test_dispatch_policies_compared_on_the_same_day():
+    hall = config.load(HALL_TOML)
+    r = plan.compare_policies(hall, scenario.load(SCENARIO_TOML, hall), seeds=(1,))
+    assert list(r) == ["head_start", "interleave_2_1"]
+    a, b = r["head_start"]["by_class"], r["interleave_2_1"]["by_class"]
+    assert list(a) == list(b) == ["normal", "priority"]
+    assert a["normal"]["called"] == b["normal"]["called"] and a["priority"]["called"] == b["priority"]["called"]
+    # on a day with long queues, two normal then one priority calls priority tickets sooner than a
+    # ten-minute head start, and normal ones a little later
+    assert b["priority"]["mean_s"] < a["priority"]["mean_s"] and b["normal"]["mean_s"] >= a["normal"]["mean_s"]
+    assert plan.with_policy(hall, "interleave_2_1").counters[1].interleave == (2, 1)
+    assert plan.with_policy(hall, "interleave_2_1").counters[10].interleave is None    # restricted to classes
