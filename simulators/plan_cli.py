@@ -150,8 +150,11 @@ def render_table(r: dict) -> str:
               f"{r['counter_hours']['plan']:g} counter-hours",
               f"Today:   {_pct(b['within_target'])} in target, p95 {_min(b['p95_s'])} min, "
               f"{r['counter_hours']['today']:g} counter-hours"]
-    if r["p95_falls_by_s"] is not None:
+    if r["p95_falls_by_s"] is not None and r["p95_falls_by_s"] >= 0:
         lines.append(f"The 95th-percentile wait falls by {r['p95_falls_by_s'] / 60:.1f} min against today.")
+    elif r["p95_falls_by_s"] is not None:
+        lines.append(f"The 95th-percentile wait is {-r['p95_falls_by_s'] / 60:.1f} min longer than today's, "
+                     "still within the targets, with fewer counter-hours.")
     short = [h["hour"] for h in r["hours"] if not h["meets"]]
     if short:
         lines.append(f"Hours {', '.join(f'{h:02d}' for h in short)}: even every counter of the hall misses the "

@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from drivers import fonts
-from hall_controller.web import appointments, guard, live, login, office, reports_page, ticket_page
+from hall_controller.web import appointments, guard, live, login, office, plan_page, reports_page, ticket_page
 from hall_controller.web.feed import ControllerBusy
 from hall_controller.web.site import Site
 
@@ -93,7 +93,7 @@ def create_app(site: Site) -> Starlette:
                                  sentence="没有这个页面。There is no such page.")
         return HTMLResponse(html, status_code=404)
 
-    routes = [*live.routes, *login.routes, *reports_page.routes, *office.routes, *appointments.routes,
+    routes = [*live.routes, *login.routes, *reports_page.routes, *plan_page.routes, *office.routes, *appointments.routes,
               Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
               Route("/fonts/{name}", font, methods=["GET"])]
     # the ticket links come last: straight under "/" they must not shadow a page

@@ -286,6 +286,29 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     expect(page.locator(".flash-error")).to_contain_text("HH:MM")
 
 
+def test_the_staffing_plan_from_the_journal_on_the_reports_page(hall_web, page_for, shot):
+    """`hall plan`'s answer for a weekday, from the journal (yesterday's simulated day), with its chart."""
+    web = hall_web(history=True)
+    web.add_user("zhou", "viewer")
+    yesterday = hall_now(web.hall).date() - dt.timedelta(days=1)
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[yesterday.weekday()]
+    page = page_for(web, "zhou")
+    page.goto(f"{web.url}/reports")
+    page.locator("#plan-link").click()
+    page.locator('select[name="weekday"]').select_option(weekday)
+    page.locator('input[name="weeks"]').fill("1")
+    page.locator("#plan-form").evaluate("form => form.submit()")      # the plan takes seconds: no click wait
+    expect(page.locator("#plan-hours tbody tr")).to_have_count(10, timeout=240_000)
+    expect(page.locator('#plan-hours tr[data-hour="9"]')).to_contain_text("09:00")
+    page.wait_for_function("() => { const i = document.querySelector('#plan-chart'); return i.complete; }",
+                           timeout=60_000)
+    assert page.locator("#plan-chart").evaluate("img => img.naturalWidth") == 1200     # the PNG came, and is whole
+    expect(page.locator("#plan-summary")).to_contain_text("within target")
+    shot(page, "plan", full_page=True)
+    page.goto(f"{web.url}/reports/plan?weekday=someday")
+    expect(page.locator(".flash-error")).to_contain_text("mon, tue")
+
+
 def test_the_citizens_ticket_page_follows_the_ticket_on_a_phone(hall_web, device, page_for, shot):
     web = hall_web()
     caller, kiosk = device(web, "C5"), device(web, "K2", state={"paper": "ok"})
