@@ -44,6 +44,8 @@ class ServiceFlow:
             for s in c.backup:
                 share[s] = BACKUP_PRIOR / len(c.backup)
             self.share[n] = share
+        self._having = {s: [n for n, share in self.share.items() if s in share] for s in hall.services}
+        self.work = {n: self._work(n) for n in self.share}   # a turn at the counter, gap aside (seconds)
         self.last_wait: dict[str, float] = {}     # service -> the wait of its last ticket called
         self._called: dict[str, float] = {}      # ticket -> its first call, until it ends
         self._freed: dict[int, float] = {}       # counter -> when it finished with work waiting
@@ -54,12 +56,18 @@ class ServiceFlow:
         self.turn = {s: self.turn.get(s, fresh.turn[s]) for s in hall.services}
         self.share = {n: {s: self.share.get(n, {}).get(s, w) for s, w in fresh.share[n].items()}
                       for n in hall.counters}
+        self._having = fresh._having
+        self.work = {n: self._work(n) for n in self.share}
+
+    def _work(self, counter: int) -> float:
+        return sum(w * self.turn[s] for s, w in self.share[counter].items())
 
     def called(self, e: ev.TicketCalled) -> None:
         share = self.share.get(e.counter)
         if share is not None and e.service in share:
             for s in share:
                 share[s] += WEIGHT * ((s == e.service) - share[s])
+            self.work[e.counter] = self._work(e.counter)
         freed = self._freed.pop(e.counter, None)
         if freed is not None:
             self.gap += WEIGHT * (min(e.at - freed, GAP_CAP_S) - self.gap)
@@ -83,6 +91,8 @@ class ServiceFlow:
         if called is not None and service is not None:
             turn = self.turn[service]
             self.turn[service] = turn + WEIGHT * (at - called - turn)
+            for n in self._having[service]:
+                self.work[n] = self._work(n)
 
     def freed(self, counter: int, at: float, work_waiting: bool) -> None:
         if work_waiting:
@@ -93,10 +103,10 @@ class ServiceFlow:
     def rate(self, counter: int, service: str, floor: float = 0.0) -> tuple[float, float]:
         """Tickets of `service` this counter calls per second while it works, and its share of
         the counter's calls (at least `floor`)."""
-        shares = self.share[counter]
-        cycle = self.gap + sum(w * self.turn[s] for s, w in shares.items())
-        share = max(shares.get(service, 0.0), floor)
-        return share / cycle, share
+        share = self.share[counter].get(service, 0.0)
+        if share < floor:
+            share = floor
+        return share / (self.gap + self.work[counter]), share
 
     def snapshot(self) -> dict:
         return {"turn": {s: round(v, 6) for s, v in self.turn.items()}, "gap": round(self.gap, 6),
