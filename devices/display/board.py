@@ -71,6 +71,7 @@ class ServiceWaiting:
     prefix: str
     waiting: int
     wait_min: int | None         # estimated wait in minutes; None: not known yet
+    no_counter_open: bool = False  # no wait is shown because no counter serving it is open now
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{1,3}", self.prefix or ""):

@@ -502,4 +502,5 @@ def _service(raw: Any, where: str) -> ServiceWaiting:
         raise BadMessage(f"{where}: estimated wait {wait_s!r} is not seconds")
     # minutes as people read them: any wait at all is "about 1 minute" at least
     wait_min = None if wait_s is None else math.ceil(wait_s / 60)
-    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_min)
+    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_min,
+                          no_counter_open=wait_min is None and raw.get("no_counter_open") is True)

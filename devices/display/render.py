@@ -477,9 +477,11 @@ class BoardPainter:
             if svc.waiting == 0:
                 pen.line("无需等候", top, "bold", COUNTER, align="right")
                 pen.line("no wait", bottom, "regular", MUTED, align="right")
-            elif svc.wait_min is None:               # no counter that serves it is open now
+            elif svc.no_counter_open:
                 pen.line("暂无窗口", top, "bold", MUTED, align="right")
                 pen.line("no counter open", bottom, "regular", MUTED, align="right")
+            elif svc.wait_min is None:
+                pen.line("—", top, "bold", MUTED, align="right")
             else:
                 pen.line(f"约 {svc.wait_min} 分钟", top, "bold", TEXT, align="right")
                 pen.line(f"~{svc.wait_min} min", bottom, "regular", MUTED, align="right")
