@@ -137,6 +137,9 @@ class HallState:
         self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count = lists, direct, by_seq, count
         if "flow" not in self.__dict__:             # a snapshot from before the flow was learned
             self.flow = ServiceFlow(hall, self.mean_service)
+        for desk in self.desks.values():             # ... or before counters kept their run of calls
+            if not hasattr(desk, "run"):
+                desk.run = 0
         self.flow.attach(hall, self.mean_service)
         self._apply = {cls: getattr(self, "_" + _snake(cls.__name__)) for cls in ev.EVENT_TYPES.values()}
 
