@@ -65,9 +65,12 @@ class ServiceFlow:
     def called(self, e: ev.TicketCalled) -> None:
         share = self.share.get(e.counter)
         if share is not None and e.service in share:
-            for s in share:
-                share[s] += WEIGHT * ((s == e.service) - share[s])
-            self.work[e.counter] = self._work(e.counter)
+            turn, work = self.turn, 0.0
+            for s, w in share.items():
+                w += WEIGHT * ((s == e.service) - w)
+                share[s] = w
+                work += w * turn[s]
+            self.work[e.counter] = work
         freed = self._freed.pop(e.counter, None)
         if freed is not None:
             self.gap += WEIGHT * (min(e.at - freed, GAP_CAP_S) - self.gap)
@@ -89,10 +92,11 @@ class ServiceFlow:
     def ended(self, ticket: str, service: str | None, at: float) -> None:
         called = self._called.pop(ticket, None)
         if called is not None and service is not None:
-            turn = self.turn[service]
-            self.turn[service] = turn + WEIGHT * (at - called - turn)
+            change = WEIGHT * (at - called - self.turn[service])
+            self.turn[service] += change
+            work, share = self.work, self.share
             for n in self._having[service]:
-                self.work[n] = self._work(n)
+                work[n] += share[n][service] * change
 
     def freed(self, counter: int, at: float, work_waiting: bool) -> None:
         if work_waiting:
