@@ -23,6 +23,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "display": ("devices.display.main:main", "a calling screen (hall or counter mode) with voice"),
     "sim": ("simulators.cli:main", "drive simulated hardware: printers, buttons, screens, a crowd"),
     "simulate": ("simulators.simulate_cli:main", "fast simulation of a whole day on the engine, JSON results"),
+    "plan": ("simulators.plan_cli:main", "staffing planner: the fewest counters per hour that meet the wait targets"),
     "report": ("hall_controller.report_cli:main", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
     "user": ("hall_controller.users_cli:main", "the management web's users: add, list, passwd, remove"),

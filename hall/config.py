@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-TICKET_CLASSES = ("normal", "priority", "appointment")
+TICKET_CLASSES = ("normal", "priority", "appointment")   # every hall's; [classes] may add priority classes
+MAX_PRIORITY_CLASSES = 8   # further priority classes a hall file may name (elderly, disabled, pregnant, ...)
 # How a kiosk offers priority (elderly, disabled, pregnant): "staff" (the default): the citizen asks,
 # the ticket waits as normal until a clerk or a supervisor confirms it; "self": asking is enough;
 # "off": no priority choice at this kiosk.
@@ -64,6 +65,9 @@ class Counter:
     backup: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()  # empty: every class
     class_mode: str = "only"  # "only": serve just `classes`; "first": prefer them, then anyone
+    #: (normal, priority): when both wait, call this many normal tickets, then this many of the
+    #: priority classes, in turn ("2:1"), instead of the head start alone; None: the head start
+    interleave: tuple[int, int] | None = None
 
     def level(self, service: str) -> int | None:
         if service in self.primary:
@@ -75,7 +79,7 @@ class Counter:
 
 @dataclass(frozen=True)
 class Dispatch:
-    head_start_s: dict[str, float]  # ticket class -> head start (seconds)
+    head_start_s: dict[str, float]  # ticket class -> head start (seconds); every class of the hall
     recall_limit: int = 2
     reinstate_window_s: float = 30 * 60
     reservation_timeout_s: float = 120
@@ -85,6 +89,9 @@ class Dispatch:
     offline_block_size: int = 50
     appointment_early_s: float = 30 * 60
     appointment_late_s: float = 15 * 60
+    #: the classes staff or a kiosk may give a ticket for a head start: "priority" and those the
+    #: hall file adds under [classes] (elderly, disabled, pregnant), which reports tell apart
+    priority_classes: tuple[str, ...] = ("priority",)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,11 @@ class Hall:
     alerts: Any = field(default=None, repr=False, compare=False)
 
     @property
+    def ticket_classes(self) -> tuple[str, ...]:
+        """normal, priority, appointment, then the hall's own priority classes, in file order."""
+        return tuple(self.dispatch.head_start_s)
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
@@ -192,7 +204,8 @@ def parse(raw: dict[str, Any]) -> Hall:
             raise ConfigError(f"services: prefix {p!r} is the start of another prefix, so tickets could be misread")
     if len(set(prefixes)) != len(prefixes):
         raise ConfigError("services: two services share a ticket prefix")
-    counters = _unique([_counter(t, services) for t in r.tables("counters")], "counters", "number")
+    dispatch = _dispatch(dispatch_t, classes_t)
+    counters = _unique([_counter(t, services, dispatch) for t in r.tables("counters")], "counters", "number")
     if not counters:
         raise ConfigError("counters: a hall needs at least one counter")
     for sid in services:
@@ -207,7 +220,7 @@ def parse(raw: dict[str, Any]) -> Hall:
         notice=hall_t.names("notice", default=Names("", "")),
         services=services,
         counters=counters,
-        dispatch=_dispatch(dispatch_t, classes_t),
+        dispatch=dispatch,
         kiosks=_unique([_kiosk(t, services) for t in r.tables("kiosks")], "kiosks", "id"),
         evaluators=_unique([_evaluator(t, counters) for t in r.tables("evaluators")], "evaluators", "id"),
         callers=_unique([_caller(t, counters) for t in r.tables("callers")], "callers", "id"),
@@ -249,7 +262,7 @@ def _service(t: _Reader) -> Service:
     return s
 
 
-def _counter(t: _Reader, services: dict[str, Service]) -> Counter:
+def _counter(t: _Reader, services: dict[str, Service], dispatch: Dispatch) -> Counter:
     number = t.int("number", minimum=1, maximum=999)
     primary = t.strings("primary", choices=services)
     backup = t.strings("backup", default=(), choices=services)
@@ -263,19 +276,51 @@ def _counter(t: _Reader, services: dict[str, Service]) -> Counter:
         names=t.names("name", default=Names(f"{number}号窗口", f"Counter {number}")),
         primary=tuple(primary),
         backup=tuple(backup),
-        classes=tuple(t.strings("classes", default=(), choices=TICKET_CLASSES)),
+        classes=_counter_classes(t.strings("classes", default=(), choices=dispatch.head_start_s), dispatch),
         class_mode=t.string("class_mode", default="only", choices=("only", "first")),
+        interleave=_interleave(t),
     )
+    if c.interleave is not None and c.classes:
+        raise ConfigError(f"{t.path('interleave')}: a counter restricted to classes serves them by its class_mode; "
+                          "interleave is for counters that serve every class")
     t.done()
     return c
+
+
+def _interleave(t: _Reader) -> tuple[int, int] | None:
+    text = t.string("interleave", default="off")
+    if text == "off":
+        return None
+    m = re.fullmatch(r"([1-9][0-9]?):([1-9][0-9]?)", text)
+    if m is None:
+        raise ConfigError(f"{t.path('interleave')}: {text!r} is not NORMAL:PRIORITY such as \"2:1\", or \"off\"")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _counter_classes(listed: list[str], dispatch: Dispatch) -> tuple[str, ...]:
+    """A counter for "priority" tickets serves every priority class of the hall."""
+    if "priority" in listed:
+        listed += [k for k in dispatch.priority_classes if k not in listed]
+    return tuple(listed)
 
 
 def _dispatch(t: _Reader, classes: _Reader) -> Dispatch:
     head = {"normal": 0.0}
     for klass in TICKET_CLASSES[1:]:
         head[klass] = classes.number(klass, default={"priority": 10, "appointment": 15}[klass], minimum=0, maximum=240) * 60
+    # any other name is a priority class of this hall, with its own head start
+    extra = list(classes.raw)
+    if len(extra) > MAX_PRIORITY_CLASSES:
+        raise ConfigError(f"classes: at most {MAX_PRIORITY_CLASSES} priority classes besides priority and "
+                          f"appointment, not {len(extra)}")
+    for klass in extra:
+        if klass == "normal":
+            raise ConfigError("classes.normal: normal tickets have no head start; name the priority classes")
+        _check_string(klass, classes.path(klass), r"[a-z][a-z0-9_]{0,31}", "lower-case letters, digits or _", None)
+        head[klass] = classes.number(klass, minimum=0, maximum=240) * 60
     return Dispatch(
         head_start_s=head,
+        priority_classes=("priority", *extra),
         recall_limit=t.int("recall_limit", default=2, minimum=0, maximum=10),
         reinstate_window_s=t.number("reinstate_min", default=30, minimum=0) * 60,
         reservation_timeout_s=t.number("reservation_s", default=120, minimum=5),

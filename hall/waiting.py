@@ -11,6 +11,8 @@ not being called, when every counter is busy.
                           line    前面还有 12 人 · 预计等候约 25 分钟 / 12 ahead · about 25 min
     wait_words(0, 120)    line    您是下一位 · 预计等候约 2 分钟 / You are next · about 2 min
     wait_words(0, 0)      line    您是下一位 · 无需等候 / You are next · no wait
+    wait_words(3, None, no_counter_open=True)
+                          line    前面还有 3 人 · 暂无窗口办理此业务 / 3 ahead · no counter open now
 """
 
 from __future__ import annotations
@@ -39,16 +41,20 @@ def wait_minutes(wait_s: float) -> int:
     return math.floor(wait_s / 60 + 0.5)
 
 
-def wait_words(ahead: int, wait_s: float | None) -> WaitWords:
+def wait_words(ahead: int, wait_s: float | None, *, no_counter_open: bool = False) -> WaitWords:
     """The words for a ticket with `ahead` people before it and an estimated wait of `wait_s`
-    seconds (None: not known yet, e.g. a ticket issued offline). ValueError for impossible numbers."""
+    seconds (None: not known yet, e.g. a ticket issued offline; or, with `no_counter_open`, no
+    counter that serves it is open now: said so honestly rather than guessed). ValueError for
+    impossible numbers."""
     if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
         raise ValueError(f"people ahead must be a count 0 or more, not {ahead!r}")
     if wait_s is not None and (isinstance(wait_s, bool) or not isinstance(wait_s, (int, float))
                                or not math.isfinite(wait_s) or wait_s < 0):
         raise ValueError(f"an estimated wait must be seconds 0 or more, or None, not {wait_s!r}")
     before = Names("您是下一位", "You are next") if ahead == 0 else Names(f"前面还有 {ahead} 人", f"{ahead} ahead")
-    if wait_s is None:
+    if wait_s is None and no_counter_open:
+        wait, said = Names("暂无窗口", "no counter open"), Names("暂无窗口办理此业务", "no counter open now")
+    elif wait_s is None:
         wait, said = Names("暂无法估计", "not known yet"), Names("预计等候时间暂无法估计", "wait not known yet")
     elif wait_s < 1:
         wait = said = Names("无需等候", "no wait")

@@ -4,7 +4,8 @@
     hall report --config hall.toml --db var/journal.db --from 2026-03-01 --to 2026-03-07 --by day
     hall report --config hall.toml --db var/journal.db --month 2026-03 --by rank-clerk --csv > march.csv
 
-Dates are local to the hall and whole days (`--to` included). Without any, the report covers every
+Dates are local to the hall and whole days (`--to` included); a time after the date makes the
+period start or end there, e.g. `--from 2026-12-04T09:00 --to 2026-12-04T11:30` (the end excluded). Without any, the report covers every
 day in the journal. `--json` prints the whole report as one JSON object; `--csv` prints the table
 chosen with `--by` (default: service); otherwise a summary and that table for a person. The
 journal is opened read-only, so this is safe while the controller runs. Bad input: one sentence
@@ -34,13 +35,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _date(text: str) -> dt.date:
+def _date(text: str) -> dt.date | dt.datetime:
+    """A local date (a whole day) or a local date and time (an instant), as the hall's clock reads."""
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        return dt.datetime.strptime(text, "%Y-%m-%d").date()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.datetime.strptime(text, "%Y-%m-%d").date()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+            return dt.datetime.strptime(text.replace(" ", "T"), "%Y-%m-%dT%H:%M")
+        raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, "
+                                         f"got {text!r}") from None
 
 
 def _month(text: str) -> dt.date:
@@ -56,8 +61,10 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hall report", description="Satisfaction, waiting and staffing figures from the journal.")
     p.add_argument("--config", required=True, metavar="HALL_TOML", help="the hall file")
     p.add_argument("--db", required=True, metavar="PATH", help="the controller's journal (read only)")
-    p.add_argument("--from", dest="first", type=_date, metavar="DATE", help="first day, YYYY-MM-DD (local)")
-    p.add_argument("--to", dest="last", type=_date, metavar="DATE", help="last day, included")
+    p.add_argument("--from", dest="first", type=_date, metavar="WHEN",
+                   help="first day, YYYY-MM-DD, or from a time, YYYY-MM-DDTHH:MM (local)")
+    p.add_argument("--to", dest="last", type=_date, metavar="WHEN",
+                   help="last day, included, or up to a time, YYYY-MM-DDTHH:MM, excluded")
     p.add_argument("--month", type=_month, metavar="YYYY-MM", help="a calendar month (instead of --from/--to)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="the whole report as one JSON object")
@@ -93,19 +100,32 @@ def run(args: argparse.Namespace, now: float | None = None) -> str:
 
 def period(args: argparse.Namespace, hall: config.Hall, span: tuple[float, float] | None,
            now: float) -> tuple[float, float]:
-    """The period the flags ask for, as epoch seconds [start, end), whole local days."""
+    """The period the flags ask for, as epoch seconds [start, end): whole local days, or from and
+    to the local times given."""
     if args.month and (args.first or args.last):
         raise UsageError("give --month or --from/--to, not both")
     if args.month:
         first = args.month
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    else:
-        known = span or (now, now)
-        first = args.first or _local_date(known[0], hall)
-        last = args.last or max(_local_date(known[1], hall), first)
-        if first > last:
-            raise UsageError(f"--from {first} is after --to {last}")
-    return _midnight(first, hall), _midnight(last + dt.timedelta(days=1), hall)
+        return _midnight(first, hall), _midnight(last + dt.timedelta(days=1), hall)
+    known = span or (now, now)
+    first = args.first or _local_date(known[0], hall)
+    start = _instant(first, hall) if isinstance(first, dt.datetime) else _midnight(first, hall)
+    last = args.last or max(_local_date(known[1], hall), _day(first))
+    end = (_instant(last, hall) if isinstance(last, dt.datetime)
+           else _midnight(last + dt.timedelta(days=1), hall))
+    if start >= end:
+        word = "is not before" if isinstance(first, dt.datetime) or isinstance(last, dt.datetime) else "is after"
+        raise UsageError(f"--from {first.isoformat()} {word} --to {last.isoformat()}")
+    return start, end
+
+
+def _day(when: dt.date | dt.datetime) -> dt.date:
+    return when.date() if isinstance(when, dt.datetime) else when
+
+
+def _instant(when: dt.datetime, hall: config.Hall) -> float:
+    return when.replace(tzinfo=hall.tz).timestamp()
 
 
 def _local_date(at: float, hall: config.Hall) -> dt.date:

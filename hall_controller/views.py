@@ -27,7 +27,7 @@ def ticket(engine: Engine, ticket_id: str, status_url: str) -> dict:
     t = engine.state.tickets[ticket_id]
     out = {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
            "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
-           "status_url": status_url}
+           "status_url": status_url, "no_counter_open": t.promised_wait_s is None}
     if t.priority_check is not None:
         out["priority"] = t.priority_check  # "asked": staff are still to confirm it
     return out
@@ -84,7 +84,8 @@ def board(engine: Engine) -> dict:
         waiting = s.waiting.count[service.id]
         services.append({"id": service.id, "prefix": service.prefix,
                          "name": {"zh": service.names.zh, "en": service.names.en}, "waiting": waiting,
-                         "estimated_wait_s": round(engine.estimate_wait(service.id, waiting))})
+                         "estimated_wait_s": _whole(engine.estimate_wait(service.id, waiting))})
+        services[-1]["no_counter_open"] = services[-1]["estimated_wait_s"] is None
     counters = []
     for number, desk in s.desks.items():
         if desk.state is CounterState.CLOSED:
@@ -98,3 +99,8 @@ def board(engine: Engine) -> dict:
         counters.append(row)
     return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
             "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident(engine)}
+
+
+def _whole(seconds: float | None) -> int | None:
+    """A wait in whole seconds; None when no counter that serves the service is open now."""
+    return None if seconds is None else round(seconds)

@@ -70,14 +70,14 @@ class MessageType:
         return self.reply is not None
 
 
-CLASSES = ("normal", "priority")
 OUTCOMES = ("completed", "materials_incomplete", "referred", "refused", "collect_later")
 PAUSE_REASONS = ("break", "meal", "meeting", "consultation", "training", "system", "other")
 PAPER = ("ok", "low", "out", "unknown")
 
 TICKET_EXAMPLE = {"id": "20261123-A023", "label": "A023", "service": "social", "class": "normal",
                   "number": 23, "ahead": 12, "estimated_wait_s": 1500,
-                  "issued_at": "2026-11-23T01:05:12.345Z", "status_url": "http://hall.local:8080/t/4kq9w2rz8d1m"}
+                  "issued_at": "2026-11-23T01:05:12.345Z", "status_url": "http://hall.local:8080/t/4kq9w2rz8d1m",
+                  "no_counter_open": False}
 VIEW_EXAMPLE = {"view": {"counter": 5, "state": "open", "clerk": "S005", "reason": None,
                          "ticket": {"id": "20261123-A023", "label": "A023", "state": "serving",
                                     "service": "social", "recalls": 0},
@@ -89,11 +89,13 @@ _TYPES = [
     MessageType("ticket.request", "kiosk", "up",
                 "Reserve a number for a service (or check in a booking). The ticket waits only once printed.",
                 {"service": text("service id from the hall file", required=False),
-                 "class": text("normal, or priority (at a kiosk where staff confirm priority, the ticket waits "
-                               "as normal until they do)", required=False, choices=CLASSES),
+                 "class": text("normal, or priority (or a priority class of the hall file, such as elderly); at a "
+                               "kiosk where staff confirm priority, the ticket waits as normal until they do",
+                               required=False, max_len=32),
                  "appointment": text("booking code, instead of a service", required=False, max_len=32)},
                 {"service": "social"},
-                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, and "
+                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, "
+                "no_counter_open (true, with a null estimated_wait_s, when no counter that serves it is open now), and "
                 "`priority`: \"asked\" when priority was asked for and staff are still to confirm it (the ticket "
                 "prints 优先待确认)",
                 {"ticket": TICKET_EXAMPLE}),
@@ -112,7 +114,8 @@ _TYPES = [
                 "Tickets issued offline, reported when the controller is back; each joins the queue by "
                 "its real arrival time.",
                 {"tickets": records({"service": text("service id"), "number": integer("from a leased block", low=0),
-                                     "class": text("normal or priority", required=False, choices=CLASSES),
+                                     "class": text("normal, priority or a priority class of the hall file",
+                                                   required=False, max_len=32),
                                      "issued_at": time_("when it was printed")}, "the offline tickets")},
                 {"tickets": [{"service": "social", "number": 950, "class": "normal",
                               "issued_at": "2026-11-23T01:20:00.000Z"}]},
@@ -203,7 +206,7 @@ _TYPES = [
                 {"call_seq": 42,
                  "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
                  "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
-                               "waiting": 12, "estimated_wait_s": 1500}],
+                               "waiting": 12, "estimated_wait_s": 1500, "no_counter_open": False}],
                  "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023", "serving": False},
                               {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"}],
                  "notice": {"zh": "中午不休息", "en": "Open at lunch time"}, "incident": None}),

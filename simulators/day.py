@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from hall import config
-from hall.config import TICKET_CLASSES, Hall
+from hall.config import Hall
 from hall_controller.engine import Engine, Refused
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.reports.figures import nearest_rank
-from hall_controller.reports.tally import Tally
+from hall_controller.reports.tally import Tally, ewt_figures
 from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
 
 IDLE_POLL_S = 30.0                 # an idle clerk with backup services presses "call next" this often
@@ -540,7 +540,7 @@ def results(tally: Tally, end: float) -> dict:
             "rated": sum(levels), "satisfaction": _share(levels[4] + levels[3], sum(levels)),
         }
     by_class = {k: _wait_figures(tally.by_class[k].waits, tally.by_class[k].within)
-                for k in TICKET_CLASSES if k in tally.by_class and tally.by_class[k].waits}
+                for k in hall.ticket_classes if k in tally.by_class and tally.by_class[k].waits}
     issued, served, called = overall.issued, overall.served, len(overall.waits)
     levels = overall.levels
     rated = sum(levels)
@@ -561,6 +561,7 @@ def results(tally: Tally, end: float) -> dict:
                   "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None},
         "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())),
                      "by_counter": counters},
+        "ewt": ewt_figures(tally.by_service, overall),
         "promised_wait": {"tickets": n,
                           "mae_s": _round(tally.promise_abs / n, 1) if n else None,
                           "bias_s": _round(tally.promise_sum / n, 1) if n else None},

@@ -131,9 +131,10 @@ def render_summary(r: dict) -> str:
     each = ", ".join(f"{n}: {_pct(f['utilisation'])}" for n, f in c["by_counter"].items())
     lines += ["", f"Counters busy {_pct(c['utilisation'])} of their open time ({each})",
               f"Waiting on average: {r['queue']['mean_waiting']:.1f} tickets"]
-    p = r["promised_wait"]
+    p = r["ewt"]
     if p["tickets"]:
-        lines.append(f"Wait printed on tickets: off by {p['mae_s'] / 60:.1f} min on average "
+        lines.append(f"Wait printed on tickets: off by {p['mae_s'] / 60:.1f} min on average, "
+                     f"{_pct(p['relative_mae'])} of the mean wait of {p['mean_wait_s'] / 60:.1f} min "
                      f"({'+' if p['bias_s'] >= 0 else ''}{p['bias_s'] / 60:.1f} min bias)")
     g = r["ratings"]
     if g["rated"]:

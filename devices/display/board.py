@@ -72,6 +72,7 @@ class ServiceWaiting:
     prefix: str
     waiting: int
     wait_s: float | None         # estimated wait for a ticket taken now, seconds; None: not known yet
+    no_counter_open: bool = False  # no wait is shown because no counter serving it is open now
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Z]{1,3}", self.prefix or ""):

@@ -504,4 +504,5 @@ def _service(raw: Any, where: str) -> ServiceWaiting:
     if wait_s is not None and (isinstance(wait_s, bool) or not isinstance(wait_s, (int, float))
                                or not math.isfinite(wait_s) or wait_s < 0):
         raise BadMessage(f"{where}: estimated wait {wait_s!r} is not seconds")
-    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_s)
+    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_s,
+                          no_counter_open=wait_s is None and raw.get("no_counter_open") is True)

@@ -477,7 +477,7 @@ class BoardPainter:
             pen.line(f"{svc.waiting} 人", top, "bold", TEXT, align="right")
             pen.line("waiting", bottom, "regular", MUTED, align="right")
             top, bottom = _rows(wait, [0.58, 0.42])
-            words = wait_words(svc.waiting, svc.wait_s).wait  # for a ticket taken now: as it would print
+            words = wait_words(svc.waiting, svc.wait_s, no_counter_open=svc.no_counter_open).wait  # for a ticket taken now: as it would print
             color = MUTED if svc.wait_s is None else COUNTER if svc.wait_s < 1 else TEXT
             pen.line(words.zh, top, "bold", color, align="right")
             pen.line(words.en, bottom, "regular", MUTED, align="right")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from devices.kiosk.offline import OfflineTicket
 from devices.kiosk.ticket import TEXT_COLUMNS, TicketFace, render_ticket, ticket_text
-from hall.config import TICKET_CLASSES, Hall, Kiosk
+from hall.config import Hall, Kiosk
 from protocol.envelope import parse_ts
 
 
@@ -32,13 +32,14 @@ def online_face(hall: Hall, ticket: Mapping[str, Any]) -> TicketFace:
         taken_at = parse_ts(ticket["issued_at"]).astimezone(hall.tz)
         wait = ticket.get("estimated_wait_s")
         klass = ticket.get("class", "normal")
-        if klass not in TICKET_CLASSES:
+        if klass not in hall.ticket_classes:
             raise ValueError(f"class {klass!r}")
         return TicketFace(
             hall_name=hall.names, service_name=service.names, label=ticket["label"], ahead=ticket["ahead"],
             wait_s=None if wait is None else float(wait), taken_at=taken_at, qr_url=ticket.get("status_url", ""),
             materials=service.materials, footer=hall.footer, ticket_class=klass, offline=False,
-            priority_asked=ticket.get("priority") == "asked")
+            priority_asked=ticket.get("priority") == "asked",
+            no_counter_open=wait is None and ticket.get("no_counter_open") is True)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BadTicketReply(f"the controller's ticket {dict(ticket)!r} cannot be printed: {e}") from None
 

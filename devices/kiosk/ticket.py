@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,6 +54,7 @@ class TicketFace:
     ticket_class: str = "normal"  # normal | priority | appointment
     priority_asked: bool = False  # priority asked for, staff still to confirm it (a "staff" kiosk)
     offline: bool = False  # issued from an offline block while the controller was away
+    no_counter_open: bool = False  # no wait is printed because no counter serving it is open now
 
     def __post_init__(self) -> None:
         if not isinstance(self.label, str) or not self.label.strip() or len(self.label) > 12:
@@ -64,8 +66,9 @@ class TicketFace:
             raise TicketFaceError(f"estimated wait must be seconds 0 or more, or None, not {self.wait_s!r}")
         if not isinstance(self.taken_at, dt.datetime) or self.taken_at.utcoffset() is None:
             raise TicketFaceError("the time taken must be a datetime with its time zone")
-        if self.ticket_class not in TICKET_CLASSES:
-            raise TicketFaceError(f"ticket class {self.ticket_class!r} is not one of {', '.join(TICKET_CLASSES)}")
+        if not isinstance(self.ticket_class, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", self.ticket_class):
+            raise TicketFaceError(f"ticket class {self.ticket_class!r} is not a class name such as "
+                                  f"{', '.join(TICKET_CLASSES)}")
         if not isinstance(self.materials, tuple) or not all(isinstance(m, str) and m.strip() for m in self.materials):
             raise TicketFaceError("materials must be a tuple of non-empty strings")
         if not isinstance(self.qr_url, str) or any(c.isspace() for c in self.qr_url):
@@ -79,8 +82,14 @@ PRIORITY_ASKED_MARK = "优先待确认 PRIORITY: SHOW STAFF"
 
 
 def class_mark(face: TicketFace) -> str | None:
-    """The banner under the hall's name: priority, appointment, or a priority staff must confirm."""
-    return PRIORITY_ASKED_MARK if face.priority_asked else CLASS_MARKS.get(face.ticket_class)
+    """The banner under the hall's name: priority, appointment, or a priority staff must confirm.
+    Every priority class of the hall (elderly, disabled, pregnant) prints as priority; the counter
+    and the reports know which it was."""
+    if face.priority_asked:
+        return PRIORITY_ASKED_MARK
+    if face.ticket_class == "normal":
+        return None
+    return CLASS_MARKS.get(face.ticket_class, CLASS_MARKS["priority"])
 OFFLINE_MARK = "离线出号 ISSUED OFFLINE"
 OFFLINE_NOTE = Names("系统恢复后自动登记，排队顺序不变", "Recorded when the system is back; your place is kept")
 MATERIALS_HEADING = "请带齐以下材料 Please bring"
@@ -91,7 +100,7 @@ TAKEN = "取号时间 Taken"
 def wait_words(face: TicketFace) -> Names:
     """"前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min": hall.waiting's words,
     the same the calling screen and the ticket's live page say for the same numbers."""
-    return waiting.wait_words(face.ahead, face.wait_s).line
+    return waiting.wait_words(face.ahead, face.wait_s, no_counter_open=face.no_counter_open).line
 
 
 def taken_words(face: TicketFace) -> str:

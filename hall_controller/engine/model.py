@@ -129,6 +129,7 @@ class CounterDesk:
     current: str | None = None           # ticket id called or being served
     held: list[str] = field(default_factory=list)
     prompt: str | None = None            # the rating prompt still open at this counter
+    run: int = 0                         # calls in a row: > 0 normal tickets, < 0 priority ones (interleave)
 
 
 @dataclass(slots=True, eq=False)

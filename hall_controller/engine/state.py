@@ -19,6 +19,7 @@ from collections import deque
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
+from hall_controller.engine.flow import ServiceFlow
 from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus, FollowUp,
                                           Incident, PreviousDay, RatingPrompt, Ticket, TicketState,
                                           carries_over)
@@ -61,6 +62,7 @@ class HallState:
         self.active_alerts: dict[tuple[str, str], int] = {}
         self.devices: dict[str, DeviceStatus] = {}
         self.mean_service = {s.id: s.mean_service_s for s in hall.services.values()}
+        self.flow = ServiceFlow(hall, self.mean_service)   # how fast each queue moves (estimated waits)
         self.notice = (hall.notice.zh, hall.notice.en)
         self.recent_calls: deque[ev.TicketCalled | ev.TicketRecalled] = deque(maxlen=RECENT_CALLS)
         self.incident: Incident | None = None
@@ -133,7 +135,15 @@ class HallState:
         lists, direct, by_seq, count = self.waiting
         self.hall = hall
         self.waiting = WaitingRoom(hall)
+        for key, empty in self.waiting._lists.items():    # a class or service new in the hall file
+            lists.setdefault(key, empty)
         self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count = lists, direct, by_seq, count
+        if "flow" not in self.__dict__:             # a snapshot from before the flow was learned
+            self.flow = ServiceFlow(hall, self.mean_service)
+        for desk in self.desks.values():             # ... or before counters kept their run of calls
+            if not hasattr(desk, "run"):
+                desk.run = 0
+        self.flow.attach(hall, self.mean_service)
         self._apply = {cls: getattr(self, "_" + _snake(cls.__name__)) for cls in ev.EVENT_TYPES.values()}
 
     def schedule(self, due: float, kind: str, key: object) -> None:
@@ -165,6 +175,7 @@ class HallState:
             self.previous_days.pop(e.service, None)
         self.days[e.service] = e.day
         self.day_started_at[e.service] = e.at
+        self.flow.day_started(e.at)
         self.next_number[e.service] = service.first_number
         self.lease_top[e.service] = service.last_number
         for key in [k for k in self.leases if k[1] == e.service]:
@@ -283,9 +294,17 @@ class HallState:
         t.counter, t.to_counter, t.called_at = e.counter, None, e.at
         if t.first_called_at is None:
             t.first_called_at = e.at
-        self.desks[e.counter].current = t.id
+            if t.to_counter is None and t.transfers == 0:
+                self.flow.waited(e.service, e.at - t.since)
+        desk = self.desks[e.counter]
+        desk.current = t.id
+        if t.klass in self.hall.dispatch.priority_classes:
+            desk.run = min(desk.run, 0) - 1
+        else:
+            desk.run = max(desk.run, 0) + 1
         self.call_seq = e.call_seq
         self.recent_calls.append(e)
+        self.flow.called(e)
 
     def _ticket_recalled(self, e: ev.TicketRecalled) -> None:
         t = self.tickets[e.ticket]
@@ -299,6 +318,7 @@ class HallState:
         t.move("no_show")
         self._finish(t, e.at)
         self.desks[e.counter].current = None
+        self._counter_freed(t, e.counter, e.at)
 
     def _ticket_reinstated(self, e: ev.TicketReinstated) -> None:
         t = self.tickets[e.ticket]
@@ -324,6 +344,7 @@ class HallState:
         t = self.tickets[e.ticket]
         t.move("hold")
         self._end_interval(t, e.at)
+        self.flow.interrupted(t.id)
         d = self.desks[e.counter]
         d.current = None
         d.held.append(t.id)
@@ -352,6 +373,7 @@ class HallState:
     def _ticket_transferred(self, e: ev.TicketTransferred) -> None:
         t = self.tickets[e.ticket]
         t.move("transfer")
+        self._counter_freed(t, e.counter, e.at)
         self._learn_service_time(t.service, e.served_s - t.served_s)
         t.served_s, t.started_at = e.served_s, None
         t.transfers += 1
@@ -366,6 +388,17 @@ class HallState:
         t.served_s, t.started_at = e.served_s, None
         self._finish(t, e.at)
         self.desks[e.counter].current = None
+        self._counter_freed(t, e.counter, e.at)
+
+    def _counter_freed(self, t: Ticket, number: int, at: float) -> None:
+        """A counter is done with a citizen: teach the flow how long the turn took and whether
+        the next call follows at once (someone it may serve waits)."""
+        self.flow.ended(t.id, t.service, at)
+        counter = self.hall.counters[number]
+        count = self.waiting.count
+        busy = (any(count[s] for s in counter.primary) or any(count[s] for s in counter.backup)
+                or self.waiting.direct_count(number) > 0)
+        self.flow.freed(number, at, busy)
 
     def _learn_service_time(self, service: str, seconds: float) -> None:
         m = self.mean_service[service]
@@ -458,6 +491,7 @@ class HallState:
                               for k, v in self.previous_days.items()}, "call_seq": self.call_seq,
             "alert_seq": self.alert_seq, "notice": self.notice,
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
+            "flow": self.flow.snapshot(),
             "recent_calls": list(self.recent_calls),
             "incident": None if self.incident is None else dataclasses.astuple(self.incident),
             "followups": rows(self.followups), "finished": list(self.finished), "no_shows": list(self.no_shows),

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 from sortedcontainers import SortedList
 
-from hall.config import TICKET_CLASSES, Counter, Hall
+from hall.config import Counter, Hall
 from hall_controller.engine.model import Ticket
 
 
 class WaitingRoom:
     def __init__(self, hall: Hall):
         self.hall = hall
+        self.classes = hall.ticket_classes
+        self.priority_side = tuple(k for k in self.classes if k in hall.dispatch.priority_classes)
+        self.normal_side = tuple(k for k in self.classes if k not in hall.dispatch.priority_classes)
         self._lists: dict[tuple[str, str], SortedList] = {
-            (s, k): SortedList() for s in hall.services for k in TICKET_CLASSES}
+            (s, k): SortedList() for s in hall.services for k in hall.ticket_classes}
         self._direct: dict[int, SortedList] = {}
         self._by_seq: dict[int, Ticket] = {}
         self.count: dict[str, int] = {s: 0 for s in hall.services}  # per service, direct ones included
@@ -59,18 +62,36 @@ class WaitingRoom:
 
     # --- choosing ---------------------------------------------------------------------------
 
-    def next_for(self, counter: Counter, now: float) -> Ticket | None:
-        """The ticket `counter` should call now, or None when it may serve nobody waiting."""
-        if counter.classes and counter.class_mode == "first":
+    def next_for(self, counter: Counter, now: float, run: int = 0) -> Ticket | None:
+        """The ticket `counter` should call now, or None when it may serve nobody waiting.
+        `run`: the counter's last calls in a row (> 0 normal, < 0 priority), for `interleave`."""
+        if counter.interleave is not None:
+            best = self._interleaved(counter, now, run)
+        elif counter.classes and counter.class_mode == "first":
             # its own tickets of any class count for the A/B rule, preferred classes or not
-            own_waiting = self._own(counter, TICKET_CLASSES) is not None
+            own_waiting = self._own(counter, self.classes) is not None
             best = self._best(counter, counter.classes, now, own_waiting)
             if best is None:
-                best = self._best(counter, TICKET_CLASSES, now, own_waiting)
+                best = self._best(counter, self.classes, now, own_waiting)
         else:
-            classes = counter.classes or TICKET_CLASSES
+            classes = counter.classes or self.classes
             best = self._best(counter, classes, now, None)
         return None if best is None else self._by_seq[best[1]]
+
+    def _interleaved(self, counter: Counter, now: float, run: int) -> tuple[float, int] | None:
+        """`interleave = "2:1"`: when tickets of both kinds wait, two normal ones (by their place
+        in line), then one of the priority classes, in turn; when one kind waits, that kind."""
+        own_waiting = self._own(counter, self.classes) is not None
+        normal = self._best(counter, self.normal_side, now, own_waiting)
+        priority = self._best(counter, self.priority_side, now, own_waiting)
+        if normal is None or priority is None:
+            return normal or priority
+        n, p = counter.interleave
+        if run >= n:
+            return priority
+        if run < 0 and -run < p:
+            return priority
+        return normal
 
     def _best(self, counter: Counter, classes, now: float, own_waiting: bool | None) -> tuple[float, int] | None:
         best = self._own(counter, classes)
@@ -107,7 +128,7 @@ class WaitingRoom:
     def oldest_since(self, service: str) -> float | None:
         """When the longest wait in `service` began (heads only: see the module docstring)."""
         oldest = None
-        for k in TICKET_CLASSES:
+        for k in self.classes:
             lst = self._lists[(service, k)]
             if lst:
                 since = self._by_seq[lst[0][1]].since
@@ -123,7 +144,7 @@ class WaitingRoom:
 
     def ahead_of(self, service: str, key: tuple[float, int]) -> int:
         """How many tickets of `service` would be called before a ticket with this key."""
-        return sum(self._lists[(service, k)].bisect_left(key) for k in TICKET_CLASSES)
+        return sum(self._lists[(service, k)].bisect_left(key) for k in self.classes)
 
     def sent_to(self, counter: int) -> list[Ticket]:
         """The tickets waiting for this counter by name, longest waiting first."""

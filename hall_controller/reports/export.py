@@ -22,8 +22,9 @@ TABLES = ("overall", "service", "counter", "clerk", "day", "class", "hour", "fol
           "rank-counter")
 FIGURE_COLUMNS = ("issued", "served", "no_shows", "transfers", "voided", "rated", "level_4", "level_3", "level_2",
                   "level_1", "satisfaction_rate", "mean_score_5", "participation", "wait_mean_s", "wait_p50_s",
-                  "wait_p95_s", "within_target", "service_mean_s")
-_SHARES = {"satisfaction_rate", "participation", "within_target"}
+                  "wait_p95_s", "within_target", "service_mean_s", "ewt_tickets", "ewt_mae_s", "ewt_relative_mae",
+                  "ewt_bias_s")
+_SHARES = {"satisfaction_rate", "participation", "within_target", "ewt_relative_mae"}
 
 
 def _value(name: str, x):
@@ -63,8 +64,11 @@ def to_csv(report: Report, by: str) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     if by == "hour":
-        w.writerow(("hour", "tickets_per_day", "counters_open"))
-        w.writerows((f"{h:02d}:00", round(t, 2), round(c, 2)) for h, t, c in report.arrivals_by_hour)
+        w.writerow(("hour", "tickets_per_day", "counters_open", *FIGURE_COLUMNS))
+        for h, t, c in report.arrivals_by_hour:
+            f = report.by_hour.get(h)
+            values = figure_values(f) if f is not None else {}
+            w.writerow((f"{h:02d}:00", round(t, 2), round(c, 2), *(_cell(values.get(k)) for k in FIGURE_COLUMNS)))
     elif by == "follow-ups":
         w.writerow(("ticket", "label", "at", "counter", "clerk", "service", "service_zh", "level", "level_zh"))
         w.writerows((r.ticket, r.label, local_time(report, r.at), r.counter, r.clerk or "", r.service,
@@ -119,6 +123,7 @@ def to_json(report: Report) -> dict:
         "overall": figure_values(report.overall),
         "by_service": rows(report.by_service), "by_counter": rows(report.by_counter),
         "by_clerk": rows(report.by_clerk), "by_day": rows(report.by_day), "by_class": rows(report.by_class),
+        "by_hour": rows(report.by_hour),
         "arrivals_by_hour": [{"hour": h, "tickets_per_day": round(t, 2), "counters_open": round(c, 2)}
                              for h, t, c in report.arrivals_by_hour],
         "follow_ups": [{"ticket": r.ticket, "label": r.label, "at": r.at, "local": local_time(report, r.at),
@@ -157,13 +162,22 @@ def to_text(report: Report, by: str = "service") -> str:
              f"{_pct(o.satisfaction_rate)}, mean {_score(o.mean_score_5)} / 5 "
              f"(非常满意 {o.levels[4]}, 满意 {o.levels[3]}, 一般 {o.levels[2]}, 不满意 {o.levels[1]})",
              priority_line(report),
+             *([f"Wait printed on tickets: off by {_min(o.ewt_mae_s)} min on average, {_pct(o.ewt_relative_mae)} of "
+                f"the mean wait, bias {'+' if o.ewt_bias_s >= 0 else ''}{_min(o.ewt_bias_s)} min "
+                f"({o.ewt_tickets} tickets; above 0: waits were shorter than printed)"] if o.ewt_tickets else []),
              ""]
     if by == "hour":
-        lines.append(f"{'hour':<7}{'tickets/day':>12}{'counters open':>15}")
+        lines.append(f"{'hour':<7}{'tickets/day':>12}{'counters open':>15}{'wait p50':>9}{'p95':>7}{'in tgt':>7}"
+                     f"{'satisf.':>8}")
         peak = max((t for _, t, _ in report.arrivals_by_hour), default=0) or 1
         for h, t, c in report.arrivals_by_hour:
-            if t or c:
-                lines.append(f"{h:02d}:00  {t:>11.1f}{c:>15.1f}  {'#' * round(30 * t / peak)}")
+            f = report.by_hour.get(h)
+            if t or c or f is not None:
+                p50, p95, within, sat = ((f.wait_p50_s, f.wait_p95_s, f.within_target, f.satisfaction_rate)
+                                         if f is not None else (None, None, None, None))
+                lines.append(f"{h:02d}:00  {t:>11.1f}{c:>15.1f}{_min(p50):>9}{_min(p95):>7}{_pct(within):>7}"
+                             f"{_pct(sat):>8}  {'#' * round(30 * t / peak)}")
+        lines.append("(minutes for times; a wait counts in the hour of its call, a rating in the hour it was pressed)")
     elif by.startswith("rank-"):
         lines.append(f"{'rank':<6}{by[len('rank-'):]:<10}{'served':>7}{'rated':>7}{'satisf.':>8}{'/5':>6}{'wait':>7}")
         for r in ranking(report, by[len("rank-"):]):

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from hall.config import TICKET_CLASSES, Hall
+from hall.config import Hall
 from hall_controller.reports.tally import Counts, Tally
 
 LEVELS = (4, 3, 2, 1)                        # 非常满意, 满意, 一般, 不满意
@@ -40,6 +40,12 @@ class Figures:
     wait_p95_s: float | None
     within_target: float | None              # share of first calls within the service's target wait
     service_mean_s: float | None             # serving time per served ticket
+    # the wait printed on tickets against the wait each had (tickets printed with a figure)
+    called: int = 0                          # first calls (the waits measured)
+    ewt_tickets: int = 0
+    ewt_mae_s: float | None = None           # mean |printed - actual|
+    ewt_relative_mae: float | None = None    # ... over the mean actual wait of the same tickets
+    ewt_bias_s: float | None = None          # mean (printed - actual): above 0, waits were shorter than printed
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Report:
     service_names: dict[str, tuple[str, str]] = field(default_factory=dict)   # id -> (zh, en)
     counter_names: dict[int, tuple[str, str]] = field(default_factory=dict)
     priority: dict[str, int] = field(default_factory=dict)   # self | asked | confirmed | refused (tally.py)
+    by_hour: dict[int, Figures] = field(default_factory=dict)   # local hour of day (0-23), every day of the period
 
 
 def report(events: Iterable, hall: Hall, start: float, end: float, now: float | None = None) -> Report:
@@ -96,7 +103,7 @@ def from_tally(tally: Tally, hall: Hall, now: float | None = None) -> Report:
                for h in range(24)]
     by_service = {s: figures(c) for s, c in tally.by_service.items()}
     by_counter = {n: figures(tally.by_counter.get(n) or Counts()) for n in sorted({*hall.counters, *tally.by_counter})}
-    classes = [*TICKET_CLASSES, *sorted(k for k in tally.by_class if k not in TICKET_CLASSES)]
+    classes = [*hall.ticket_classes, *sorted(k for k in tally.by_class if k not in hall.ticket_classes)]
     return Report(
         start=start, end=end, overall=figures(tally.overall),
         by_service=by_service, by_counter=by_counter,
@@ -110,6 +117,7 @@ def from_tally(tally: Tally, hall: Hall, now: float | None = None) -> Report:
         service_names={s.id: (s.names.zh, s.names.en) for s in hall.services.values()},
         counter_names={c.number: (c.names.zh, c.names.en) for c in hall.counters.values()},
         priority=dict(tally.priority),
+        by_hour={h: figures(tally.by_hour[h]) for h in sorted(tally.by_hour)},
     )
 
 
@@ -130,6 +138,11 @@ def figures(c: Counts) -> Figures:
         wait_p95_s=nearest_rank(waits, 0.95) if n else None,
         within_target=c.within / c.timed if c.timed else None,
         service_mean_s=c.service_s / c.served if c.served else None,
+        called=n,
+        ewt_tickets=c.promised,
+        ewt_mae_s=c.promise_abs / c.promised if c.promised else None,
+        ewt_relative_mae=c.promise_abs / c.promised_waits if c.promised_waits else None,
+        ewt_bias_s=c.promise_err / c.promised if c.promised else None,
     )
 
 

@@ -45,7 +45,7 @@ class Counts:
     """The running sums of one report row (one service, counter, clerk, day or class)."""
 
     __slots__ = ("issued", "served", "no_shows", "transfers", "voided", "levels", "waits", "within",
-                 "timed", "service_s")
+                 "timed", "service_s", "promised", "promise_abs", "promise_err", "promised_waits")
 
     def __init__(self) -> None:
         self.issued = self.served = self.no_shows = self.transfers = self.voided = 0
@@ -54,6 +54,27 @@ class Counts:
         self.within = 0                  # of `timed`, called within the service's target
         self.timed = 0                   # waits whose service has a target (every service in the hall file)
         self.service_s = 0.0             # serving time of the served tickets, summed
+        # the wait printed on tickets against the wait they had (tickets printed with a figure)
+        self.promised = 0                # how many
+        self.promise_abs = 0.0           # sum of |printed - actual|
+        self.promise_err = 0.0           # sum of (printed - actual): above 0, the hall promised too long
+        self.promised_waits = 0.0        # sum of their actual waits
+
+
+def ewt_figures(rows: dict[str, Counts] | None, overall: Counts) -> dict:
+    """How well the wait printed on tickets held: mean absolute error, the mean actual wait of
+    the same tickets, their ratio, and the bias (above 0: waits were shorter than printed)."""
+    def one(c: Counts) -> dict:
+        n = c.promised
+        if not n:
+            return {"tickets": 0, "mae_s": None, "mean_wait_s": None, "relative_mae": None, "bias_s": None}
+        return {"tickets": n, "mae_s": round(c.promise_abs / n, 1), "mean_wait_s": round(c.promised_waits / n, 1),
+                "relative_mae": round(c.promise_abs / c.promised_waits, 4) if c.promised_waits else None,
+                "bias_s": round(c.promise_err / n, 1)}
+    out = one(overall)
+    if rows is not None:
+        out["by_service"] = {k: one(c) for k, c in rows.items() if c.promised}
+    return out
 
 
 class _Ticket:
@@ -92,8 +113,9 @@ class _LocalHour:
 class Tally:
     """Take events in journal order with `take(event)`; read the rows and totals afterwards.
 
-    Rows: `overall`, and `by_service`, `by_class`, `by_day` (local "2026-03-17"), `by_counter`,
-    `by_clerk`, each a dict of `Counts`. Also, for staffing and the simulation: `taken_by_hour`,
+    Rows: `overall`, and `by_service`, `by_class`, `by_day` (local "2026-03-17"), `by_hour` (local
+    hour of day, 0-23: a wait counts in the hour of its call, a rating in the hour it was pressed),
+    `by_counter`, `by_clerk`, each a dict of `Counts`. Also, for staffing and the simulation: `taken_by_hour`,
     `open_by_hour` (counter-seconds signed in and not paused, by local hour), `active_days`, the
     open and busy seconds of each counter, the clerks who signed in at each counter, the queue
     (`waiting` per service now, and its time integral), the error of the wait printed on tickets,
@@ -114,6 +136,7 @@ class Tally:
         self.by_day: dict[str, Counts] = {}
         self.by_counter: dict[int, Counts] = {}
         self.by_clerk: dict[str, Counts] = {}
+        self.by_hour: dict[int, Counts] = {}      # local hour of day (0-23), over every day of the period
         self._row_lists: dict[tuple, list[Counts]] = {}
         self.follow_ups: list[tuple[str, int, str | None, str, int, float]] = []
         self.priority = dict.fromkeys(PRIORITY_COUNTS, 0)
@@ -171,13 +194,13 @@ class Tally:
         """The rows a thing that happened at `at` counts in (remembered per combination: this
         runs for nearly every event, and a day has few combinations)."""
         clock = self.clock
-        day = clock.date if clock.lo <= at < clock.hi else clock.at(at)[0]
-        key = (service, klass, counter, clerk, day)
+        day, hour = (clock.date, clock.hour) if clock.lo <= at < clock.hi else clock.at(at)
+        key = (service, klass, counter, clerk, day, hour)
         rows = self._row_lists.get(key)
         if rows is None:
             rows = self._row_lists[key] = [self.overall]
             for table, k in ((self.by_service, service), (self.by_class, klass), (self.by_counter, counter),
-                             (self.by_clerk, clerk), (self.by_day, day)):
+                             (self.by_clerk, clerk), (self.by_day, day), (self.by_hour, hour)):
                 if k is not None:
                     rows.append(table.setdefault(k, Counts()))
         return rows
@@ -275,11 +298,17 @@ class Tally:
         wait = max(0.0, e.at - t.since)              # an appointment called before its slot waited 0
         target = self.target.get(e.service)
         within = target is not None and wait <= target
+        promised = t.promised
         for row in self._rows(e.at, e.service, t.klass, e.counter, self.clerk_at.get(e.counter)):
             row.waits.append(wait)
             if target is not None:
                 row.timed += 1
                 row.within += within
+            if promised is not None:
+                row.promised += 1
+                row.promise_abs += abs(promised - wait)
+                row.promise_err += promised - wait
+                row.promised_waits += wait
         if t.promised is not None:
             error = t.promised - wait
             self.promise_n += 1

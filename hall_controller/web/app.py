@@ -19,8 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hall_controller.web import (alert_link, appointments, guard, live, login, office, priority, reports_page,
-                                 ticket_page)
+from hall_controller.web import (alert_link, appointments, guard, live, login, office, plan_page, priority,
+                                 reports_page, ticket_page)
 from hall_controller.web.feed import ControllerBusy
 from hall_controller.web.headers import STATIC, SecurityHeaders, font
 from hall_controller.web.site import Site
@@ -47,8 +47,8 @@ def create_app(site: Site) -> Starlette:
                                  sentence="没有这个页面。There is no such page.")
         return HTMLResponse(html, status_code=404)
 
-    routes = [*live.routes, *login.routes, *reports_page.routes, *office.routes, *appointments.routes, *priority.routes,
-              *alert_link.routes,
+    routes = [*live.routes, *login.routes, *reports_page.routes, *plan_page.routes, *office.routes, *appointments.routes,
+              *priority.routes, *alert_link.routes,
               Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
               Route("/fonts/{name}", font, methods=["GET"])]
     # the ticket links come last: straight under "/" they must not shadow a page

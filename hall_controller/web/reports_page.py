@@ -1,10 +1,11 @@
 """The reports page: any period's satisfaction, waiting and staffing figures, as tables and charts,
-with CSV export and a print view.
+with CSV export and a print view. Periods are whole local days (the end day included), or from
+and to a local time of day ("09:00 on the 4th to 11:30 on the 4th").
 
 The figures come from `hall_controller.reports` reading the journal read-only (it never blocks
 the controller's writes); the reading runs on a worker thread, and the last few reports are kept
 for a minute, so exporting the tables of the report just shown costs nothing. Periods are whole
-local days of the hall, the end day included.
+local days of the hall, the end day included, unless a start or end time is given.
 """
 
 from __future__ import annotations
@@ -38,29 +39,52 @@ class BadPeriod(ValueError):
 @dataclass(frozen=True)
 class Period:
     first: dt.date
-    last: dt.date         # included
+    last: dt.date                        # included, unless `last_time` is given
+    first_time: dt.time | None = None    # from this time of `first` (default: its start)
+    last_time: dt.time | None = None     # up to this time of `last`, excluded (default: the day's end)
 
     def bounds(self, tz) -> tuple[float, float]:
-        start = dt.datetime.combine(self.first, dt.time(), tzinfo=tz)
-        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        start = dt.datetime.combine(self.first, self.first_time or dt.time(), tzinfo=tz)
+        if self.last_time is not None:
+            end = dt.datetime.combine(self.last, self.last_time, tzinfo=tz)
+        else:
+            end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
         return start.timestamp(), end.timestamp()
 
     def query(self) -> str:
-        return f"start={self.first.isoformat()}&end={self.last.isoformat()}"
+        times = "".join(f"&{k}={t.strftime('%H:%M')}" for k, t in (("start_time", self.first_time),
+                                                                     ("end_time", self.last_time)) if t)
+        return f"start={self.first.isoformat()}&end={self.last.isoformat()}{times}"
+
+    def words(self) -> str:
+        """"2026-12-04 09:00 — 2026-12-04 11:30", or whole days "2026-12-01 — 2026-12-04"."""
+        def one(day: dt.date, t: dt.time | None) -> str:
+            return day.isoformat() + (f" {t.strftime('%H:%M')}" if t else "")
+        return f"{one(self.first, self.first_time)} — {one(self.last, self.last_time)}"
 
 
 def period_from(params, today: dt.date) -> Period:
-    """The period of the query string (`start`, `end`, as YYYY-MM-DD); this month so far by default."""
+    """The period of the query string (`start`, `end`, as YYYY-MM-DD, and optionally `start_time`,
+    `end_time` as HH:MM); this month so far by default."""
     try:
         first = dt.date.fromisoformat(params["start"]) if params.get("start") else today.replace(day=1)
         last = dt.date.fromisoformat(params["end"]) if params.get("end") else today
     except ValueError:
         raise BadPeriod("dates are written YYYY-MM-DD, e.g. 2026-11-01") from None
-    if last < first:
+    try:
+        first_time, last_time = (dt.time.fromisoformat(params[k]) if params.get(k) else None
+                                 for k in ("start_time", "end_time"))
+        if any(t is not None and (t.second or t.microsecond or t.tzinfo) for t in (first_time, last_time)):
+            raise ValueError
+    except ValueError:
+        raise BadPeriod("times are written HH:MM, e.g. 09:00") from None
+    period = Period(first, last, first_time, last_time)
+    start, end = period.bounds(dt.timezone.utc)
+    if end <= start:
         raise BadPeriod("the period ends before it starts")
     if (last - first).days >= MAX_DAYS:
         raise BadPeriod(f"a report covers at most {MAX_DAYS} days")
-    return Period(first, last)
+    return period
 
 
 def presets(today: dt.date) -> list[tuple[str, str, Period]]:

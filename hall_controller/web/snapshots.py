@@ -87,7 +87,9 @@ def ticket_status(engine: Engine, ticket_id: str) -> dict | None:
     if t.state is TicketState.WAITING:
         ahead = s.waiting.position(t)
         out["ahead"] = ahead
-        out["estimated_wait_s"] = round(engine.estimate_wait(t.service, ahead))
+        wait = engine.estimate_wait(t.service, ahead, t.klass)
+        out["estimated_wait_s"] = None if wait is None else round(wait)
+        out["no_counter_open"] = wait is None
     elif t.state in (TicketState.CALLED, TicketState.SERVING, TicketState.HELD) and t.counter is not None:
         counter = hall.counters[t.counter]
         out["counter"] = {"number": t.counter, "zh": counter.names.zh, "en": counter.names.en}

@@ -76,6 +76,13 @@ def edit(raw, path, value):
     ("hall.id", "Xin Hua", r"^hall\.id: 'Xin Hua' must be lower-case letters"),
     ("dispatch.recall_limit", -1, r"^dispatch\.recall_limit: -1 is below the minimum 0$"),
     ("classes.priority", True, r"^classes\.priority: expected a number, got True$"),
+    ("counters.0.interleave", "2-1", r"^counters\[0\]\.interleave: '2-1' is not NORMAL:PRIORITY such as \"2:1\", or \"off\"$"),
+    ("counters.0.interleave", "0:1", r"^counters\[0\]\.interleave: '0:1' is not NORMAL:PRIORITY"),
+    ("counters.9.interleave", "2:1", r"^counters\[9\]\.interleave: a counter restricted to classes serves them"),
+    ("classes.normal", 5, r"^classes\.normal: normal tickets have no head start; name the priority classes$"),
+    ("classes.Elderly", 5, r"^classes\.Elderly: 'Elderly' must be lower-case letters, digits or _$"),
+    ("classes.elderly", 300, r"^classes\.elderly: 300 is above the maximum 240$"),
+    ("classes.elderly", "ten", r"^classes\.elderly: expected a number, got 'ten'$"),
     ("kiosks.0.buttons", {"social": 17, "tax": 17}, r"^kiosks\[0\]: GPIO pin 17 is used twice$"),
     ("kiosks.0.buttons", {"parking": 5}, r"^kiosks\[0\]\.buttons\.parking: not one of this kiosk's services$"),
     ("kiosks.0.paper_mm", 60, r"^kiosks\[0\]\.paper_mm: 60 is not one of \[58, 80\]$"),
@@ -111,3 +118,28 @@ def test_files_that_are_not_toml_or_missing(tmp_path):
         config.load(bad)
     with pytest.raises(ConfigError, match="does not exist"):
         config.load(tmp_path / "nowhere.toml")
+
+
+def test_a_hall_may_name_several_priority_classes(raw):
+    """elderly, disabled, pregnant: each a priority class with its own head start; a counter for
+    "priority" tickets serves them all; reports tell them apart (tests/engine/test_priority_classes.py)."""
+    raw = edit(raw, "classes", {"priority": 10, "appointment": 15, "elderly": 10, "disabled": 12, "pregnant": 8})
+    hall = config.parse(raw)
+    assert hall.ticket_classes == ("normal", "priority", "appointment", "elderly", "disabled", "pregnant")
+    assert hall.dispatch.priority_classes == ("priority", "elderly", "disabled", "pregnant")
+    assert hall.dispatch.head_start_s["disabled"] == 12 * 60 and hall.dispatch.head_start_s["pregnant"] == 8 * 60
+    assert hall.counters[10].classes == ("priority", "appointment", "elderly", "disabled", "pregnant")
+    only_elderly = config.parse(edit(raw, "counters.9.classes", ["elderly"]))
+    assert only_elderly.counters[10].classes == ("elderly",)
+
+
+def test_too_many_priority_classes_are_refused(raw):
+    many = {f"class{i}": 5 for i in range(config.MAX_PRIORITY_CLASSES + 1)}
+    with pytest.raises(ConfigError, match=r"^classes: at most 8 priority classes besides priority and appointment"):
+        config.parse(edit(raw, "classes", many))
+
+
+def test_interleave_is_normal_then_priority_calls(raw):
+    hall = config.parse(edit(raw, "counters.0.interleave", "3:2"))
+    assert hall.counters[1].interleave == (3, 2) and hall.counters[2].interleave is None
+    assert config.parse(edit(raw, "counters.0.interleave", "off")).counters[1].interleave is None

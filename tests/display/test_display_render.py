@@ -182,3 +182,15 @@ def test_render_changes_nothing_in_the_state():
     render_board(state, (1280, 720))
     assert state == copy
     assert state.now == dt.datetime(2026, 11, 21, 9, 41, 30)
+
+
+def test_a_service_with_no_counter_open_says_so():
+    state, size = GOLDEN["hall-1920x1080"]
+    unknown = dataclasses.replace(state.waiting[-1], wait_min=None, no_counter_open=False)
+    closed = dataclasses.replace(unknown, no_counter_open=True)
+    assert unknown.waiting > 0
+    frames = [to_image(render_board(dataclasses.replace(state, waiting=state.waiting[:-1] + (w,)), size))
+              for w in (unknown, closed)]
+    assert not difference(*frames).same
+    if __import__("os").environ.get("HALL_SCREENSHOTS"):
+        frames[1].save(__import__("pathlib").Path(__import__("os").environ["HALL_SCREENSHOTS"]) / "board-no-counter.png")

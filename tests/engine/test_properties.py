@@ -463,7 +463,11 @@ class HallDay(RuleBasedStateMachine):
             assert (("printer_paper", device) in s.active_alerts) == (status.paper in ("low", "out"))
         for service in self.service_ids:
             wait = self.engine.estimate_wait(service, s.waiting.count[service])
-            assert 0 <= wait < float("inf")
+            serving = [c for c in self.hall.counters.values() if c.level(service)
+                       and s.desks[c.number].state is not CounterState.CLOSED
+                       and not (c.classes and c.class_mode == "only" and "normal" not in c.classes)]
+            assert (wait is None) == (not serving), service     # None: no counter serving it is open
+            assert wait is None or 0 <= wait < float("inf")
 
     @invariant()
     def a_counter_has_at_most_one_open_prompt(self):

@@ -39,3 +39,32 @@ def test_an_offline_number_becomes_a_marked_face_and_each_kiosk_prints_its_way(e
     assert printable(face, k2).width == 384  # 58 mm, large print
     text = printable(face, dataclasses.replace(k1, text_mode=True))
     assert isinstance(text, bytes) and "税务综合".encode("gb18030") in text
+
+
+def test_no_counter_open_is_printed_as_such_not_as_a_number(example_hall, tmp_path):
+    from devices.kiosk.ticket import wait_words
+    closed = online_face(example_hall, {**TICKET, "estimated_wait_s": None, "no_counter_open": True})
+    assert closed.no_counter_open and closed.wait_s is None
+    words = wait_words(closed)
+    assert "暂无窗口办理此业务" in words.zh and "no counter open now" in words.en
+    unknown = wait_words(online_face(example_hall, {**TICKET, "estimated_wait_s": None}))   # an older controller
+    assert "暂无窗口" not in unknown.zh and "wait not known yet" in unknown.en
+    # a figure with the flag (a confused reply) prints the figure: the flag only explains a missing one
+    assert not online_face(example_hall, {**TICKET, "no_counter_open": True}).no_counter_open
+    image = printable(closed, example_hall.kiosks["K1"])
+    image.save(tmp_path / "ticket-no-counter.png")
+    import os
+    import shutil
+    if os.environ.get("HALL_SCREENSHOTS"):
+        shutil.copy(tmp_path / "ticket-no-counter.png", os.environ["HALL_SCREENSHOTS"])
+
+
+def test_a_hall_priority_class_prints_as_priority(example_hall):
+    import dataclasses as dc
+    hall = dc.replace(example_hall, dispatch=dc.replace(
+        example_hall.dispatch, head_start_s={**example_hall.dispatch.head_start_s, "elderly": 600.0},
+        priority_classes=("priority", "elderly")))
+    face = online_face(hall, {**TICKET, "class": "elderly"})
+    assert face.ticket_class == "elderly"
+    text = printable(face, dataclasses.replace(hall.kiosks["K1"], text_mode=True))
+    assert "优先 PRIORITY".encode("gb18030") in text

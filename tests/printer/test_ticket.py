@@ -144,7 +144,7 @@ def test_text_mode_refuses_what_a_printers_own_font_lacks(make_face):
     ({"ahead": True}, "people ahead"),
     ({"wait_s": -5}, "estimated wait"),
     ({"wait_s": float("nan")}, "estimated wait"),
-    ({"ticket_class": "vip"}, "ticket class"),
+    ({"ticket_class": "VIP!"}, "ticket class"),     # a name; which names a hall has, online_face checks
     ({"label": ""}, "ticket label"),
     ({"materials": ["list, not tuple"]}, "materials"),
     ({"qr_url": "http://x/ a"}, "QR URL"),

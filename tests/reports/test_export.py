@@ -49,7 +49,13 @@ def test_every_table_has_a_header_and_one_row_per_key(whole_day):
     assert overall == [dict(overall[0], **{"from": "2026-03-17T00:00:00+08:00", "to": "2026-03-18T00:00:00+08:00",
                                            "issued": "6", "participation": "0.8", "mean_score_5": "3.25"})]
     hours = table(to_csv(whole_day, "hour"))
-    assert len(hours) == 24 and hours[9] == {"hour": "09:00", "tickets_per_day": "6.0", "counters_open": "0.92"}
+    assert len(hours) == 24
+    assert {k: hours[9][k] for k in ("hour", "tickets_per_day", "counters_open")} == {
+        "hour": "09:00", "tickets_per_day": "6.0", "counters_open": "0.92"}
+    # every call and rating of the day falls in the nine o'clock hour: its figures are the day's
+    assert {k: hours[9][k] for k in ("wait_p50_s", "wait_p95_s", "within_target", "satisfaction_rate")} == {
+        k: overall[0][k] for k in ("wait_p50_s", "wait_p95_s", "within_target", "satisfaction_rate")}
+    assert hours[8]["wait_p50_s"] == "" and hours[8]["issued"] == ""
     follow = table(to_csv(whole_day, "follow-ups"))
     assert [(r["label"], r["level"], r["level_zh"], r["service_zh"], r["at"]) for r in follow] == [
         ("B001", "2", "一般", "税务综合", "2026-03-17T09:10:00+08:00"),

@@ -172,8 +172,18 @@ def test_the_statistics_are_the_events_statistics(example_day):
     assert r["tickets"]["no_shows"] == len(of(ev.TicketNoShow))
     assert r["wait"]["overall"]["mean_s"] == pytest.approx(sum(waits) / len(waits), abs=0.05)
     assert r["wait"]["overall"]["max_s"] == pytest.approx(max(waits), abs=0.05)
-    errors = [abs(reserved[t].promised_wait_s - w) for t, w in zip(first_call, waits)]
+    printed = [(reserved[t].promised_wait_s, w, reserved[t].service) for t, w in zip(first_call, waits)
+               if reserved[t].promised_wait_s is not None]
+    errors = [abs(p - w) for p, w, _ in printed]
     assert r["promised_wait"]["mae_s"] == pytest.approx(sum(errors) / len(errors), abs=0.05)
+    ewt = r["ewt"]
+    assert ewt["tickets"] == len(printed) and ewt["mae_s"] == pytest.approx(sum(errors) / len(errors), abs=0.05)
+    assert ewt["mean_wait_s"] == pytest.approx(sum(w for _, w, _ in printed) / len(printed), abs=0.05)
+    assert ewt["relative_mae"] == pytest.approx(sum(errors) / sum(w for _, w, _ in printed), abs=1e-4)
+    assert ewt["bias_s"] == pytest.approx(sum(p - w for p, w, _ in printed) / len(printed), abs=0.05)
+    social = [(p, w) for p, w, s in printed if s == "social"]
+    assert ewt["by_service"]["social"]["mae_s"] == pytest.approx(sum(abs(p - w) for p, w in social) / len(social),
+                                                                 abs=0.05)
     levels = [e.level for e in of(ev.RatingRecorded)]
     assert r["ratings"]["rated"] == len(levels)
     assert r["ratings"]["satisfaction"] == pytest.approx(sum(lv >= 3 for lv in levels) / len(levels), abs=1e-4)
@@ -253,3 +263,19 @@ def test_a_clerk_who_leaves_early_leaves_the_evening_queue_to_others(hall, scena
     late_property = [e for e in events if type(e) is ev.TicketCalled and e.service == "property" and e.at > gone]
     assert late_property and all(e.counter in (9, 10) for e in late_property), "backup counters take over"
     assert r["tickets"]["never_called"] == 0
+
+
+def test_the_printed_wait_holds_better_than_before_over_the_example_day():
+    """DESIGN.md's target is a mean absolute error of at most 20 % of the mean wait (seeds 1-3).
+    Not met yet: 0.39 (0.47 with the share-per-counter estimate before); this keeps it from
+    sliding back. Most of what is left comes from lunch breaks taken after a ticket was printed."""
+    from hall import config
+    from simulators import scenario
+    from simulators.day import plan_day, simulate
+
+    from .conftest import HALL_TOML, SCENARIO_TOML
+    hall = config.load(HALL_TOML)
+    day = plan_day(hall, scenario.load(SCENARIO_TOML, hall))
+    runs = [simulate(hall, day, seed)["ewt"] for seed in (1, 2, 3)]
+    assert sum(r["relative_mae"] for r in runs) / 3 < 0.42
+    assert all(abs(r["bias_s"]) < 0.25 * r["mean_wait_s"] for r in runs)     # no large systematic bias

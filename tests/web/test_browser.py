@@ -268,6 +268,51 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     page.goto(f"{web.url}/reports?start=yesterday")
     expect(page.locator(".flash-error")).to_contain_text("YYYY-MM-DD")
 
+    # by the hour: waits, share within target and satisfaction of each hour with calls
+    page.goto(f"{web.url}/reports?start={yesterday}&end={today}")
+    assert page.locator("#hour-figures tbody tr").count() == len(expected.by_hour) > 5
+    nine = expected.by_hour[9]
+    expect(page.locator('#hour-figures tr[data-hour="9"] td').nth(1)).to_have_text(str(nine.called))
+    # from any time to any time: 09:00 to 11:30 of yesterday, the form's time fields
+    page.locator('input[name="start"]').fill(yesterday.isoformat())
+    page.locator('input[name="end"]').fill(yesterday.isoformat())
+    page.locator('input[name="start_time"]').fill("09:00")
+    page.locator('input[name="end_time"]').fill("11:30")
+    page.locator("#period-form").get_by_role("button", name="查看").click()
+    morning = reports.report_from_journal(
+        web.journal_path, web.hall,
+        dt.datetime.combine(yesterday, dt.time(9), tzinfo=web.hall.tz).timestamp(),
+        dt.datetime.combine(yesterday, dt.time(11, 30), tzinfo=web.hall.tz).timestamp())
+    expect(page.locator("h1 small")).to_have_text(f"{yesterday} 09:00 — {yesterday} 11:30")
+    expect(page.locator('[data-kpi="issued"]')).to_have_text(str(morning.overall.issued))
+    assert 0 < morning.overall.issued < expected.overall.issued
+    shot(page, "reports-morning", full_page=False)
+    page.goto(f"{web.url}/reports?start={today}&end={today}&start_time=9h")
+    expect(page.locator(".flash-error")).to_contain_text("HH:MM")
+
+
+def test_the_staffing_plan_from_the_journal_on_the_reports_page(hall_web, page_for, shot):
+    """`hall plan`'s answer for a weekday, from the journal (yesterday's simulated day), with its chart."""
+    web = hall_web(history=True)
+    web.add_user("zhou", "viewer")
+    yesterday = hall_now(web.hall).date() - dt.timedelta(days=1)
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[yesterday.weekday()]
+    page = page_for(web, "zhou")
+    page.goto(f"{web.url}/reports")
+    page.locator("#plan-link").click()
+    page.locator('select[name="weekday"]').select_option(weekday)
+    page.locator('input[name="weeks"]').fill("1")
+    page.locator("#plan-form").evaluate("form => form.submit()")      # the plan takes seconds: no click wait
+    expect(page.locator("#plan-hours tbody tr")).to_have_count(10, timeout=240_000)
+    expect(page.locator('#plan-hours tr[data-hour="9"]')).to_contain_text("09:00")
+    page.wait_for_function("() => { const i = document.querySelector('#plan-chart'); return i.complete; }",
+                           timeout=60_000)
+    assert page.locator("#plan-chart").evaluate("img => img.naturalWidth") == 1200     # the PNG came, and is whole
+    expect(page.locator("#plan-summary")).to_contain_text("within target")
+    shot(page, "plan", full_page=True)
+    page.goto(f"{web.url}/reports/plan?weekday=someday")
+    expect(page.locator(".flash-error")).to_contain_text("mon, tue")
+
 
 def test_the_citizens_ticket_page_follows_the_ticket_on_a_phone(hall_web, device, page_for, shot):
     web = hall_web()

@@ -79,3 +79,14 @@ def test_times_are_the_halls_and_durations_are_minutes():
     assert [duration(s) for s in (None, 4, 59.6, 61, 3599, 3660, 7325)] == \
         ["–", "4 s", "1 min", "1 min", "1 h 00 min", "1 h 01 min", "2 h 02 min"]
     assert pct(None) == "–" and pct(0.9231) == "92.3 %"
+
+
+def test_no_counter_open_is_said_on_the_ticket_status_and_the_live_view():
+    engine, (first, _, third) = engine_with_queue()
+    engine.handle(cmd.CloseCounter(5), MORNING + 10)       # property's only counters are 4, 5 (9 backs it up)
+    status = snapshots.ticket_status(engine, third)
+    assert status["estimated_wait_s"] is None and status["no_counter_open"] is True
+    row = next(s for s in snapshots.live_hall(engine)["services"] if s["id"] == "property")
+    assert row["waiting"] == 3 and row["estimated_wait_s"] is None and row["no_counter_open"] is True
+    engine.handle(cmd.OpenCounter(9, "S099"), MORNING + 20)  # a backup counter serves it: a figure again
+    assert snapshots.ticket_status(engine, third)["no_counter_open"] is False
