@@ -16,9 +16,21 @@ from drivers.voice.sentence import Announcement, Chime, Pause, Phrase
 
 
 class Speaker(abc.ABC):
+    #: False for a speaker that only rings the chime: the hall sees the call but does not hear its number
+    speaks_numbers = True
+
     @abc.abstractmethod
     def say(self, announcement: Announcement) -> None:
         """Speak the announcement to its end (blocking). Raises VoiceError if it cannot."""
+
+    def prepare(self, announcement: Announcement) -> object:
+        """Everything that comes before the sound (synthesis, joining clips); `play` then only plays,
+        so the time an announcement is heard is measured from its first sound."""
+        return announcement
+
+    def play(self, prepared: object) -> None:
+        """Play what `prepare` made, to its end (blocking). Raises VoiceError if it cannot."""
+        self.say(prepared)  # type: ignore[arg-type]
 
 
 class WavSpeaker(Speaker):
@@ -51,3 +63,9 @@ class WavSpeaker(Speaker):
 
     def say(self, announcement: Announcement) -> None:
         self.player.play(self.render(announcement))
+
+    def prepare(self, announcement: Announcement) -> object:
+        return self.render(announcement)
+
+    def play(self, prepared: object) -> None:
+        self.player.play(prepared)  # type: ignore[arg-type]
