@@ -28,6 +28,8 @@ REFUSALS: dict[str, str] = {
     "bad_outcome": "办结结果无效",
     "unknown_ticket": "今天没有此号",
     "too_late": "已超过恢复时限",
+    "not_announced_yet": "该号尚未播报,请稍候",
+    "too_soon": "播报后请稍候再过号",
     "not_allowed": "本设备不能做此操作",
     "bad_field": "请求无效",
     "malformed": "请求无效",
