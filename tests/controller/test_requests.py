@@ -25,8 +25,9 @@ def view(counter, state="open", clerk=None, reason=None, ticket=None, held=(), w
             "held": list(held), "waiting": waiting}
 
 
-def serving(ticket_id, label, state, service="social", recalls=0):
-    return {"id": ticket_id, "label": label, "state": state, "service": service, "recalls": recalls}
+def serving(ticket_id, label, state, service="social", recalls=0, announced=None):
+    return {"id": ticket_id, "label": label, "state": state, "service": service, "recalls": recalls,
+            "announced": announced}
 
 
 def service_row(board, service):
