@@ -109,7 +109,7 @@ def _announced(ticket: dict, hall: Hall) -> Line:
     except ValueError:
         at = "?"
     said = words.RECALL_ANNOUNCED if ticket.get("recalls") else words.ANNOUNCED
-    return Line(f"{said.zh} {at} {said.en} {at}", "info")
+    return Line(f"{said.zh} {at} · {said.en}", "info")
 
 
 def _mode(state: CallerState, hall: Hall) -> list[Line]:

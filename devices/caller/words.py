@@ -42,8 +42,8 @@ CONTROLLER_DOWN = Names("控制器离线", "controller offline")
 
 COUNTER_STATES = {"open": Names("开放", "open"), "paused": Names("暂停", "paused"), "closed": Names("关闭", "closed")}
 NOT_ANNOUNCED = Names("待播报", "waiting to be announced")
-ANNOUNCED = Names("已播报", "announced at")
-RECALL_ANNOUNCED = Names("重呼已播报", "recalled, announced at")
+ANNOUNCED = Names("已播报", "announced")
+RECALL_ANNOUNCED = Names("重呼已播报", "recall announced")
 
 TICKET_STATES = {"called": Names("已呼叫", "called"), "serving": Names("办理中", "serving"),
                  "held": Names("挂起", "held")}

@@ -54,9 +54,9 @@ def test_the_serving_screen():
 def test_the_screen_says_when_the_hall_heard_the_call():
     """The clerk sees whether the call has been announced yet (a no-show waits for it)."""
     heard = {**VIEW, "ticket": {**VIEW["ticket"], "announced": "2026-11-23T02:42:07.000Z"}}
-    assert texts(machine(heard), keyboard=False)[4] == "重呼已播报 10:42:07 recalled, announced at 10:42:07"
+    assert texts(machine(heard), keyboard=False)[4] == "重呼已播报 10:42:07 · recall announced"
     first = {**VIEW, "ticket": {**VIEW["ticket"], "recalls": 0, "announced": "2026-11-23T02:42:07.000Z"}}
-    assert texts(machine(first), keyboard=False)[4] == "已播报 10:42:07 announced at 10:42:07"
+    assert texts(machine(first), keyboard=False)[4] == "已播报 10:42:07 · announced"
     serving = {**VIEW, "ticket": {**VIEW["ticket"], "state": "serving", "announced": None}}
     assert not any("播报" in line for line in texts(machine(serving), keyboard=False))
 
