@@ -291,10 +291,10 @@ class HallWatch:
 
 
 def burst_hall(workdir: Path) -> Path:
-    """examples/hall.toml (its services, dispatch rules and voice) with ten more counters, so that
-    twenty clerks can call at once."""
+    """examples/hall.toml (its services, dispatch rules and voice) with twenty more counters (11 to
+    30, social insurance), so that twenty clerks can call at once."""
     text = (ROOT / "examples" / "hall.toml").read_text(encoding="utf-8")
-    for n in range(11, BURST + 1):
+    for n in range(11, 11 + BURST):
         text += f'\n[[counters]]\nnumber = {n}\nprimary = ["social"]\n\n[[callers]]\nid = "C{n}"\ncounter = {n}\n'
     path = workdir / "burst-hall.toml"
     path.write_text(text, encoding="utf-8")
@@ -310,7 +310,7 @@ def burst_run(workdir: Path, url: str) -> dict:
 
     hall_file = burst_hall(workdir)
     hall = config.load(hall_file)
-    counters = sorted(c.counter for c in hall.callers.values())[:BURST]
+    counters = list(range(11, 11 + BURST))
     controller = subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(hall_file),
                                    "--broker", url, "--db", str(workdir / "burst-journal.db"), "--log-level", "ERROR",
                                    "--web", "off"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -379,8 +379,9 @@ def burst_run(workdir: Path, url: str) -> dict:
     for r in watch.reports:
         if r["seq"] in burst_seqs:
             outcomes.setdefault(r["seq"], []).append(r)
-    once = sum(1 for seq in burst_seqs if [r["outcome"] for r in outcomes.get(seq, [])] == ["spoken"])
-    heard_end = {watch.labels[seq]: _epoch(rs[0]["ended"]) for seq, rs in outcomes.items()
+    said = {seq: [r for r in outcomes.get(seq, []) if r["outcome"] != "shown"] for seq in burst_seqs}
+    once = sum(1 for seq in burst_seqs if [r["outcome"] for r in said[seq]] == ["spoken"])
+    heard_end = {watch.labels[seq]: _epoch(rs[0]["ended"]) for seq, rs in said.items()
                  if rs and rs[0]["outcome"] == "spoken" and seq in watch.labels}
     by_counter = {n: label for n, (label, _) in zip(counters, made)}
     early = sum(1 for n, at in no_shows.items() if at < heard_end.get(by_counter[int(n)], float("inf")))

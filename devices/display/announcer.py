@@ -4,9 +4,9 @@ Calls reach a screen over MQTT, sometimes twice (QoS 1 redelivery, a refill from
 snapshot after a gap), sometimes in a burst (opening time, several clerks pressing "call next" at
 once, the controller back after an outage). `CallQueue` is the pure rule book: a call is
 identified by its sequence number, so a duplicate is dropped; pending calls are spoken lowest
-sequence first; a call older than `max_age_s` when its turn comes is shown on the screen but no
-longer spoken (after a long outage, "A023 to counter 5" twenty minutes late only confuses the
-hall). A recall is a new call event with its own sequence number, so it is spoken again.
+sequence first; a call that reached the screen more than `max_age_s` after it was made is shown
+on the screen but not spoken (after a long outage, "A023 to counter 5" twenty minutes late only
+confuses the hall); a call that merely waited in the queue is always spoken. A recall is a new call event with its own sequence number, so it is spoken again.
 
 `Announcer` runs the queue on one worker thread that feeds the speaker, so announcements never
 overlap and the screen's main thread never waits for the voice. It keeps up with a burst by
@@ -53,6 +53,7 @@ class CallEvent:
     counter: int
     at: float                # when the call was made, seconds since the epoch
     recall: bool = False
+    received: float | None = None  # when this screen got it (None: now, as it is offered)
 
     def __post_init__(self) -> None:
         if isinstance(self.seq, bool) or not isinstance(self.seq, int) or self.seq < 0:
@@ -88,10 +89,13 @@ class CallQueue:
         return True
 
     def next_call(self, now: float) -> CallEvent | None:
-        """The pending call to speak now, lowest sequence first; stale ones are set aside."""
+        """The pending call to speak now, lowest sequence first; stale ones are set aside. A call is
+        stale when it reached the screen already old (refilled after an outage), never because it
+        waited behind others in this queue: a backlog is shortened, not dropped."""
         while self._heap:
             _, call = heapq.heappop(self._heap)
-            if now - call.at > self.max_age_s:
+            reached = call.received if call.received is not None else now
+            if reached - call.at > self.max_age_s:
                 self._stale.append(call)
                 continue
             return call

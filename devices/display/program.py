@@ -70,7 +70,7 @@ class KnownCall:
     seen: float | None
 
     def event(self) -> CallEvent:
-        return CallEvent(self.seq, self.label, self.counter, self.at, self.recall)
+        return CallEvent(self.seq, self.label, self.counter, self.at, self.recall, self.seen)
 
 
 @dataclass(frozen=True)
@@ -233,9 +233,12 @@ class ScreenProgram:
         ours = not self.counter_mode or call.counter == self.display.counter
         if not ours:
             return []
-        if not self.announce or (not self.counter_mode and call.counter in self.zoned):
-            self._report(call.seq, "shown", call.seen, call.seen,
-                         None if not self.announce else "announced at its counter by that counter's own screen")
+        # shown now (the controller starts the clocks from here if no screen says it in time);
+        # what the voice did follows when the announcer is done with it
+        zoned = not self.counter_mode and call.counter in self.zoned
+        self._report(call.seq, "shown", call.seen, call.seen,
+                     "announced at its counter by that counter's own screen" if self.announce and zoned else None)
+        if not self.announce or zoned:
             return []
         self.voice_pending.add(call.seq)
         return [call.event()]

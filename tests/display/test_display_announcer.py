@@ -243,3 +243,15 @@ def test_shortening_must_drop_the_repeat_first():
     from devices.display.announcer import Shortening
     with pytest.raises(ValueError, match="repeat first"):
         Shortening(repeat=3, english=1, chime=5)
+
+
+def test_a_call_that_waited_behind_a_long_backlog_is_still_spoken(clock):
+    """Old because it waited in this queue is no reason to skip it; only a call that reached the
+    screen already old (refilled after an outage) is shown without being spoken."""
+    speaker = RecordingSpeaker(clock, while_speaking=speaking_takes(clock, 30.0))
+    with Announcer(speaker, clock, max_age_s=180) as announcer:
+        for seq in range(1, 11):
+            announcer.offer(CallEvent(seq, f"A{seq:03d}", 5, clock(), received=clock()))
+        assert announcer.wait_idle(WAIT_S)
+    assert len(speaker.heard) == 10 and announcer.skipped == 0
+    assert speaker.heard[-1].start - speaker.heard[0].start >= 180   # the last one started long after

@@ -76,8 +76,8 @@ def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(broker_url,
                 break
             for entry in message.body.get("calls", []):
                 reports.setdefault(entry["seq"], []).append(entry["outcome"])
-        return len(reports) == 20
+        return len(reports) == 20 and all(len(r) == 2 for r in reports.values())
 
     assert screen.run_until(all_reported, WAIT_S * 2)
-    assert reports == {seq: ["spoken"] for seq in range(1, 21)}
+    assert reports == {seq: ["shown", "spoken"] for seq in range(1, 21)}
     assert speaker.labels == labels and speaker.overlaps == 0
