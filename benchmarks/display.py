@@ -389,7 +389,8 @@ def burst_run(workdir: Path, url: str) -> dict:
     speech = sum(player.seconds)
     return {"made_within_s": made[-1][1] - made[0][1] if made else float("nan"), "spoken_once": once,
             "early_no_shows": early, "ratio": (last - started) / speech if speech else float("nan"),
-            "speech_s": speech, "no_shows": len(no_shows)}
+            "speech_s": speech, "no_shows": len(no_shows),
+            "outcomes": {seq: [r["outcome"] for r in outcomes.get(seq, [])] for seq in sorted(burst_seqs)}}
 
 
 def _epoch(ts: str) -> float:

@@ -75,7 +75,7 @@ def calls_heard(device: str, body: dict) -> c.ReportCalls:
     that names no calls) every call up to `seq` shown."""
     calls = body.get("calls")
     if calls is None:
-        return c.ReportCalls(device, (), upto=body["seq"])
+        return c.ReportCalls(device, (), upto=body["seq"] or None)
     return c.ReportCalls(device, tuple(
         c.CallOutcome(call["seq"], call["outcome"], epoch(call["started"]) if "started" in call else None,
                       epoch(call["ended"]) if "ended" in call else None, call.get("reason"))

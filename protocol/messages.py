@@ -162,7 +162,7 @@ _TYPES = [
                 "did with each call since its last ack. The controller starts a called citizen's clocks (recall, "
                 "no-show) from the end of the first announcement a display of that counter reports. An ack without "
                 "`calls` (displays before this field) counts as shown, never as heard.",
-                {"seq": integer("call sequence number", low=1),
+                {"seq": integer("call sequence number (0: not one yet, only `calls` to report)", low=0),
                  "calls": Field("list", required=False, low=1, high=CALLS_PER_ACK, items={
                      "seq": integer("the call", low=1),
                      "outcome": text("spoken, shown (no voice) or skipped", choices=CALL_OUTCOMES),

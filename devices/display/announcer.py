@@ -246,16 +246,29 @@ class Announcer:
         repeats = self.busy_repeats if waiting >= cut.repeat else self.repeats
         english = waiting < cut.english
         chime = waiting < cut.chime or self._last_ended is None  # the first call of a burst still rings
-        left_out = [what for what, kept in (("the repeat", repeats >= self.repeats), ("English", english),
-                                            ("the chime", chime)) if not kept]
+        left_out = {what for what, kept in (("the repeat", repeats >= self.repeats), ("English", english),
+                                            ("the chime", chime)) if not kept}
         announcement = build_announcement(call.label, call.counter, repeats=repeats, with_english=english,
                                           with_chime=chime)
+
+        def go_on(phrase, index: int) -> bool | None:
+            """Calls that came in while this one is being said shorten what is left of it."""
+            with self._cond:
+                now_waiting = len(self.queue)
+            if phrase.language == "zh" and now_waiting >= cut.repeat:
+                left_out.add("the repeat")
+                return None
+            if phrase.language == "en" and now_waiting >= cut.english:
+                left_out.add("English")
+                return False
+            return True
+
         started = self.clock()
         try:
             prepared = self.speaker.prepare(announcement)
             started = self.clock()
             self._note_lag(call, started)
-            self.speaker.play(prepared)
+            self.speaker.play(prepared, go_on)
         except VoiceError as e:
             # The call is on the screen already; one failed announcement must not silence the day.
             self.failed += 1
@@ -267,7 +280,9 @@ class Announcer:
             self.shown += 1
             return Announced(call, "shown", started, ended, "the chime only: no voice is installed")
         self.announced += 1
-        reason = f"shortened ({waiting} calls waiting): without {', '.join(left_out)}" if left_out else None
+        order = ("the repeat", "English", "the chime")
+        reason = (f"shortened ({waiting} calls waiting): without {', '.join(w for w in order if w in left_out)}"
+                  if left_out else None)
         return Announced(call, "spoken", started, ended, reason)
 
     def _note_lag(self, call: CallEvent, started: float) -> None:

@@ -169,7 +169,7 @@ class CallingScreen:
             if not self.announcer.offer(call):
                 self.program.done(call.seq)
         ack = self.program.take_ack()
-        if (ack is not None or self.program.reports) and self.program.acked >= 1:
+        if ack is not None or self.program.reports:  # shown at once, even before a call is done
             body: dict = {"seq": self.program.acked}
             reports = self.program.take_reports()
             if reports:

@@ -672,15 +672,27 @@ class Engine:
                     f"for {minutes:.0f} minutes, far longer than usual")
 
     def _timer_announce(self, call_seq: int, due: float) -> None:
-        call = self.state.open_calls.get(call_seq)
-        t = self.state.tickets.get(call[0]) if call is not None else None
-        if t is None or t.call_seq != call_seq or t.state is not TicketState.CALLED or t.heard_at is not None:
-            return
-        if t.not_announced or not self._announcers[call[1]]:
-            return  # said already (a rebuilt engine's timer), or no display could: the clocks run from the call
-        self._emit(ev.CallNotAnnounced(self.now, call_seq, t.id))
-        self._raise("calls_not_announced", "hall", f"no display announced ticket {t.label} for counter {call[1]} "
-                    f"within {self.hall.dispatch.announce_within_s:.0f} s: check the calling screens and their speakers")
+        """A call made `announce_within_s` ago (or, with 0, every call, when a display's last spoken
+        call was that long ago) that no display has announced: if the displays that could announce
+        it have said nothing for that long, it is not being announced, and its clocks start from
+        the screen showing it. A display that is speaking, only behind, is waited for (its
+        lateness is the "display behind" alert)."""
+        s, within = self.state, self.hall.dispatch.announce_within_s
+        seqs = [call_seq] if call_seq else list(s.open_calls)
+        for seq in seqs:
+            call = s.open_calls.get(seq)
+            t = s.tickets.get(call[0]) if call is not None else None
+            if (t is None or t.call_seq != seq or t.state is not TicketState.CALLED or t.heard_at is not None
+                    or t.not_announced or self.now - call[2] < within):
+                continue  # heard, moved on, said already (a rebuilt engine's timer), or not yet due
+            announcers = self._announcers[call[1]]
+            if not announcers:
+                continue  # no display could: the clocks run from the call
+            if any(self.now - s.last_spoken.get(d, -float("inf")) < within for d in announcers):
+                continue  # a display is speaking, behind: this call waits its turn
+            self._emit(ev.CallNotAnnounced(self.now, seq, t.id))
+            self._raise("calls_not_announced", "hall", f"no display announced ticket {t.label} for counter "
+                        f"{call[1]} within {within:.0f} s: check the calling screens and their speakers")
 
     def _timer_prompt(self, prompt_id: str, due: float) -> None:
         p = self.state.prompts.get(prompt_id)

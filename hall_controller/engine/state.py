@@ -65,6 +65,7 @@ class HallState:
         # calls whose announcement still matters: seq -> (ticket, counter, when made); a recall
         # replaces its ticket's earlier call, and only the newest OPEN_CALLS are kept
         self.open_calls: dict[int, tuple[str, int, float]] = {}
+        self.last_spoken: dict[str, float] = {}   # display -> when it last reported a call spoken
         self.incident: Incident | None = None
         self.followups: dict[str, FollowUp] = {}
         # What to forget, and when: (when it ended, id), oldest first; one queue per waiting time,
@@ -280,6 +281,11 @@ class HallState:
         self.schedule(e.at + self.hall.dispatch.announce_within_s, "announce", e.call_seq)
 
     def _call_announced(self, e: ev.CallAnnounced) -> None:
+        if e.outcome == "spoken":
+            # the display's voice works: calls behind it wait for it; if it falls silent, the
+            # calls still unheard then are looked at again (the "announce" timer with no call)
+            self.last_spoken[e.device] = e.at
+            self.schedule(e.at + self.hall.dispatch.announce_within_s, "announce", 0)
         t = self.tickets.get(e.ticket)
         if t is None or t.call_seq != e.call_seq:
             return
@@ -458,6 +464,7 @@ class HallState:
             "alert_seq": self.alert_seq, "notice": self.notice,
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
             "recent_calls": list(self.recent_calls), "open_calls": dict(self.open_calls),
+            "last_spoken": dict(self.last_spoken),
             "incident": None if self.incident is None else dataclasses.astuple(self.incident),
             "followups": rows(self.followups), "finished": list(self.finished), "no_shows": list(self.no_shows),
             "rated_prompts": list(self.rated_prompts), "unrated_prompts": list(self.unrated_prompts),

@@ -255,3 +255,35 @@ def test_a_call_that_waited_behind_a_long_backlog_is_still_spoken(clock):
         assert announcer.wait_idle(WAIT_S)
     assert len(speaker.heard) == 10 and announcer.skipped == 0
     assert speaker.heard[-1].start - speaker.heard[0].start >= 180   # the last one started long after
+
+
+def test_a_backlog_that_forms_while_a_call_is_said_cuts_what_is_left_of_it(clock):
+    """The first call of a burst starts whole (nothing waited yet); the calls arriving during its
+    Chinese sentence make it stop there: no English, no repeat. The ticket number was said once."""
+    from drivers.voice import RecordingPlayer, WavSpeaker, pcm
+
+    class Voice(WavSpeaker):
+        def phrase(self, phrase):
+            return pcm.silence(0.5 if phrase.language == "zh" else 0.25)
+
+    class Burst(RecordingPlayer):
+        def play(self, wav):
+            super().play(wav)
+            if len(self.played) == 1:               # while the first sentence plays, the burst arrives
+                for seq in range(2, 8):
+                    announcer.offer(call(seq, at=clock()))
+
+    player = Burst()
+    reports = []
+    announcer = Announcer(Voice(player), clock, repeats=2, on_done=reports.append)
+    announcer.offer(call(1, at=clock()))
+    with announcer:
+        assert announcer.wait_idle(WAIT_S)
+    first = reports[0]
+    assert (first.seq, first.outcome) == (1, "spoken")
+    assert "without the repeat, English" in first.reason
+    assert [r.seq for r in reports] == list(range(1, 8)) and all(r.outcome == "spoken" for r in reports)
+    # the first call played one WAV (chime and Chinese); then, with 5 4 3 2 1 0 calls waiting behind,
+    # Chinese only three times, Chinese and English twice, and the last call, alone, all four sentences
+    assert round(player.played[0].seconds, 2) == round(1.7 + 0.3 + 0.5, 2)
+    assert len(player.played) == 1 + 3 * 1 + 2 * 2 + 4

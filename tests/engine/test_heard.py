@@ -180,3 +180,24 @@ def test_a_hall_without_any_display_for_a_counter_runs_the_clock_from_the_call(c
     s.refuse(cmd.MarkNoShow(2), "too_soon")
     s.later(30)
     s.do(cmd.MarkNoShow(2))
+
+
+def test_a_display_that_is_speaking_but_behind_is_waited_for_not_bypassed(quiet):
+    """A burst: the display speaks one call after another, the last ones long after they were
+    made. Their clocks wait for their own announcement; only a display that falls silent lets
+    the clocks start from the screen showing the call."""
+    for _ in range(3):
+        quiet.issue()
+    first, second = quiet.call(1), quiet.call(2)
+    second_seq = second.call_seq
+    quiet.announce(second_seq, "shown", display="D2")
+    quiet.later(15)
+    quiet.announce(first.call_seq, started=quiet.clock.now - 10)      # the voice works, 15 s behind
+    quiet.later(5)                                                     # call 2 is 20 s old: announce_within_s
+    quiet.later(10)
+    assert quiet.active_alert("calls_not_announced", "hall") is None and not quiet.ticket(second.id).not_announced
+    quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")
+    quiet.later(5)                                                     # nothing spoken for 20 s: silent
+    assert quiet.ticket(second.id).not_announced
+    assert quiet.active_alert("calls_not_announced", "hall") is not None
+    quiet.do(cmd.MarkNoShow(2))                                        # shown 35 s ago: its clock ran out
