@@ -251,10 +251,13 @@ class Announcer:
         announcement = build_announcement(call.label, call.counter, repeats=repeats, with_english=english,
                                           with_chime=chime)
 
+        most = [waiting]
+
         def go_on(phrase, index: int) -> bool | None:
             """Calls that came in while this one is being said shorten what is left of it."""
             with self._cond:
                 now_waiting = len(self.queue)
+            most[0] = max(most[0], now_waiting)
             if phrase.language == "zh" and now_waiting >= cut.repeat:
                 left_out.add("the repeat")
                 return None
@@ -281,7 +284,7 @@ class Announcer:
             return Announced(call, "shown", started, ended, "the chime only: no voice is installed")
         self.announced += 1
         order = ("the repeat", "English", "the chime")
-        reason = (f"shortened ({waiting} calls waiting): without {', '.join(w for w in order if w in left_out)}"
+        reason = (f"shortened ({most[0]} calls waiting): without {', '.join(w for w in order if w in left_out)}"
                   if left_out else None)
         return Announced(call, "spoken", started, ended, reason)
 
