@@ -48,7 +48,7 @@ from hall.config import ConfigError, TableReader
 
 #: the alert kinds the engine raises (see hall_controller/engine/events.py, AlertRaised)
 ALERT_KINDS = ("wait_over_target", "understaffed", "negative_rating", "long_service", "device_offline",
-               "printer_paper", "device_fault")
+               "printer_paper", "device_fault", "calls_not_announced", "display_behind")
 SEVERITIES = ("info", "warning", "critical")
 #: the URL schemes (apprise's) a channel of each kind may use
 CHANNEL_SCHEMES = {

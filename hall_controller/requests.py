@@ -65,9 +65,23 @@ def commands_for(type_name: str, body: dict, device: str, role: str, hall: Hall,
         return [c.Reinstate(resolve_ticket(engine, body["ticket"]))]
     if type_name == "ticket.priority":
         return [c.DecidePriority(resolve_ticket(engine, body["ticket"]), body["confirm"], counter=counter)]
-    if type_name in ("counter.status", "calls.ack"):
+    if type_name == "calls.ack":
+        return [calls_heard(device, body)]
+    if type_name == "counter.status":
         return []
     raise Refused("not_allowed", f"{type_name!r} is not a request the controller takes on a device's up topic")
+
+
+def calls_heard(device: str, body: dict) -> c.ReportCalls:
+    """A display's ack as the engine takes it: what it did with each call, or (an older display
+    that names no calls) every call up to `seq` shown."""
+    calls = body.get("calls")
+    if calls is None:
+        return c.ReportCalls(device, (), upto=body["seq"] or None)
+    return c.ReportCalls(device, tuple(
+        c.CallOutcome(call["seq"], call["outcome"], epoch(call["started"]) if "started" in call else None,
+                      epoch(call["ended"]) if "ended" in call else None, call.get("reason"))
+        for call in calls))
 
 
 def resolve_ticket(engine: Engine, text: str) -> str:

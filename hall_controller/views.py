@@ -39,10 +39,23 @@ def counter_view(engine: Engine, number: int) -> dict:
     current = None
     if desk.current is not None:
         t = s.tickets[desk.current]
-        current = {"id": t.id, "label": t.label, "state": t.state.value, "service": t.service, "recalls": t.recalls}
+        current = {"id": t.id, "label": t.label, "state": t.state.value, "service": t.service, "recalls": t.recalls,
+                   "announced": announced(engine, t)}
     return {"counter": number, "state": desk.state.value, "clerk": desk.clerk, "reason": desk.pause_reason,
             "ticket": current, "held": [s.tickets[h].label for h in desk.held],
             "waiting": waiting_for(engine, number)}
+
+
+def announced(engine: Engine, t, *, wire: bool = True):
+    """When the hall heard the ticket's current call (the clocks' start), for a called ticket:
+    RFC 3339 on the wire (epoch seconds with `wire=False`); None while it waits to be announced,
+    and for a ticket that is not being called."""
+    if t.state is not TicketState.CALLED or t.counter is None:
+        return None
+    since = engine.heard_since(t, t.counter)
+    if since is None:
+        return None
+    return rfc3339(since) if wire else since
 
 
 def waiting_for(engine: Engine, number: int) -> int:

@@ -73,6 +73,8 @@ class MessageType:
 OUTCOMES = ("completed", "materials_incomplete", "referred", "refused", "collect_later")
 PAUSE_REASONS = ("break", "meal", "meeting", "consultation", "training", "system", "other")
 PAPER = ("ok", "low", "out", "unknown")
+CALL_OUTCOMES = ("spoken", "shown", "skipped")
+CALLS_PER_ACK = 50
 
 TICKET_EXAMPLE = {"id": "20261123-A023", "label": "A023", "service": "social", "class": "normal",
                   "number": 23, "ahead": 12, "estimated_wait_s": 1500,
@@ -166,8 +168,24 @@ _TYPES = [
                 {"prompt": "20261123-A023", "level": 4, "pressed_at": "2026-11-23T01:35:02.120Z"},
                 "nothing more", {}),
     # --- display -----------------------------------------------------------------------------
-    MessageType("calls.ack", "display", "up", "The display has shown and announced every call up to `seq`.",
-                {"seq": integer("call sequence number", low=1)}, {"seq": 42}),
+    MessageType("calls.ack", "display", "up",
+                "The display has shown, and announced or given up on, every call up to `seq`; `calls` says what it "
+                "did with each call since its last ack. The controller starts a called citizen's clocks (recall, "
+                "no-show) from the end of the first announcement a display of that counter reports. An ack without "
+                "`calls` (displays before this field) counts as shown, never as heard.",
+                {"seq": integer("call sequence number (0: not one yet, only `calls` to report)", low=0),
+                 "calls": Field("list", required=False, low=1, high=CALLS_PER_ACK, items={
+                     "seq": integer("the call", low=1),
+                     "outcome": text("spoken, shown (no voice) or skipped", choices=CALL_OUTCOMES),
+                     "started": time_("when its announcement (or showing) started, display's clock", required=False),
+                     "ended": time_("when its announcement ended", required=False),
+                     "reason": text("why it was skipped, or what was shortened", required=False, max_len=200)},
+                     doc="per call: spoken (start, end), shown only, or skipped and why")},
+                {"seq": 43, "calls": [
+                    {"seq": 42, "outcome": "spoken", "started": "2026-11-23T01:30:00.210Z",
+                     "ended": "2026-11-23T01:30:09.870Z"},
+                    {"seq": 43, "outcome": "skipped", "started": "2026-11-23T01:30:09.900Z",
+                     "reason": "the voice failed: espeak-ng took more than 20 s and was stopped"}]}),
     # --- every device ------------------------------------------------------------------------
     MessageType("device.state", "device", "state",
                 "Retained presence and health; the last will publishes it with online=false.",

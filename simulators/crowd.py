@@ -70,6 +70,7 @@ KEY_GAP_REAL_S = 0.6         # the same kiosk button twice within 0.5 s counts o
 PROMPT_LOOK_REAL_S = 0.05    # a citizen glances at the evaluator this often until it asks ...
 PROMPT_LOOKS = 40            # ... this many times at most (the prompt comes within milliseconds)
 KIOSK_TRIES = 3              # a press the kiosk ignored (it was busy) is tried again
+NO_SHOW_TRIES = 10           # a clerk presses no-show again while the controller says it is too soon
 
 
 class CrowdError(Exception):
@@ -427,8 +428,11 @@ def _serve(label: str, desk: Desk, hall: Hall, plan: Plan, seen: Happenings, clo
             if screen.ticket != label or screen.ticket_state != "called":
                 break  # the controller marked the no-show itself
         else:
-            yield Wait(clock() + plan.clerks.recall_s)
-            yield Press(caller, ("no_show",))
+            for _ in range(NO_SHOW_TRIES):  # refused until the hall has heard the call (and a while after)
+                yield Wait(clock() + plan.clerks.recall_s)
+                screen = yield Press(caller, ("no_show",))
+                if screen.ticket != label or screen.ticket_state != "called":
+                    break
         seen.left(label)
         seen.note("no_shows", f"{_hhmm(clock(), hall)} {label} did not come to counter {desk.counter}")
         return

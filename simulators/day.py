@@ -216,6 +216,7 @@ class _Day:
         c = plan.citizens
         self.mix = cumulative_shares(c.mix)
         self.mix_late = cumulative_shares(c.mix_over_target or c.mix)
+        self.speaker = next((d.id for d in hall.displays.values() if d.mode == "hall"), None)
         self.handlers = (self._arrival, self._shift_start, self._shift_end, self._break, self._resume,
                          self._ready, self._reached, self._recall, self._finish, self._rating)
 
@@ -228,6 +229,11 @@ class _Day:
         take = self.take
         for e in events:
             take(e)
+            if self.speaker is not None and (type(e) is ev.TicketCalled or type(e) is ev.TicketRecalled):
+                # the hall display speaks each call as it is made (the clerks' clocks start from it)
+                for heard in self.engine.handle(cmd.ReportCalls(self.speaker, (
+                        cmd.CallOutcome(e.call_seq, "spoken", self.now, self.now),)), self.now):
+                    take(heard)
         self.end = self.now
         return events
 
@@ -338,7 +344,13 @@ class _Day:
         desk = self.desks[number]
         if desk.ticket != ticket or desk.state != CALLING:
             return
-        events = self.do(cmd.Recall(number))
+        try:
+            events = self.do(cmd.Recall(number))
+        except Refused as r:
+            if r.code != "too_soon":
+                raise
+            self.at(now + self.hall.dispatch.no_show_wait_s, RECALL, subject)  # the clerk waits the minimum
+            return
         if not any(type(e) is ev.TicketNoShow for e in events):
             self.at(now + self.plan.clerks.recall_s, RECALL, subject)
         else:                                   # past the recall limit: the engine marked a no-show

@@ -252,3 +252,51 @@ def controller(tmp_path) -> Iterator[Callable[..., RunningController]]:
     yield start
     for ctl in running:
         ctl.stop()
+
+
+# --- a hall display that hears every call at once (appended for issue 13, "every call heard") ---
+
+
+@pytest.fixture
+def hall_ears(tmp_path) -> Iterator[Callable[..., object]]:
+    """`hall_ears(url, hall)` starts a stand-in hall display (D1 of that hall) that acknowledges
+    every call as spoken the moment it arrives, so tests of other rules have calls the hall heard.
+    `heard(ctl, counter)` then waits until the controller knows the current call at a counter was heard."""
+    from devices.link import DeviceLink
+    from protocol.envelope import format_epoch
+
+    links: list = []
+
+    class Ears:
+        def __init__(self, url: str, hall: config.Hall) -> None:
+            display = next(d.id for d in hall.displays.values() if d.mode == "hall")
+            self.link = DeviceLink(url, hall.id, display, outbox=tmp_path / f"ears-{len(links)}.db",
+                                   listen=("calls",), inbox=self)
+            links.append(self.link)
+            self.link.start()
+            assert self.link.wait_connected(WAIT_S)
+
+        def put(self, item) -> None:  # the link's inbox: called on paho's thread for each call
+            from devices.link import LinkClosed
+            if item.message.type == "call.made":
+                seq, now = item.message.body["seq"], format_epoch(time.time())
+                try:
+                    self.link.send("calls.ack", {"seq": seq, "calls": [
+                        {"seq": seq, "outcome": "spoken", "started": now, "ended": now}]})
+                except LinkClosed:
+                    pass  # the test is over
+
+        @staticmethod
+        def heard(ctl, counter: int) -> None:
+            def done() -> bool:
+                desk = ctl.engine.state.desks[counter]
+                ticket = ctl.engine.state.tickets.get(desk.current) if desk.current else None
+                return ticket is not None and ticket.heard_at is not None
+            deadline = time.monotonic() + WAIT_S
+            while not done():
+                assert time.monotonic() < deadline, f"the call at counter {counter} was not heard"
+                time.sleep(0.01)
+
+    yield Ears
+    for link in links:
+        link.close()

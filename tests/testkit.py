@@ -6,6 +6,7 @@ folders have a conftest of their own, and `from conftest import` may find any of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -29,3 +30,8 @@ def set_hall_time(text: str, monkeypatch) -> clock.HallClock:
 def hall_now(hall: config.Hall) -> dt.datetime:
     """The hall's local time now, on the test's hall clock."""
     return dt.datetime.fromtimestamp(clock.now(), hall.tz)
+
+
+def no_show_wait(hall: config.Hall, seconds: float = 0) -> config.Hall:
+    """`hall` with another minimum wait between a call heard and a no-show."""
+    return dataclasses.replace(hall, dispatch=dataclasses.replace(hall.dispatch, no_show_wait_s=seconds))

@@ -23,6 +23,7 @@ from devices.caller import words
 from devices.caller.keys import KEYS
 from devices.caller.machine import CallerState, Mode
 from hall.config import OUTCOMES, PAUSE_REASONS, Hall
+from protocol.envelope import parse_ts
 
 WIDTH = 44
 KEY_HINT_ORDER = ("call", "recall", "start", "finish", "no_show", "hold", "resume_held", "transfer",
@@ -93,7 +94,22 @@ def _ticket(view, hall: Hall) -> list[Line]:
     service = hall.services.get(ticket.get("service", ""))
     if service is not None:
         out.append(Line(f"{service.names.zh} {service.names.en}", "info"))
+    if ticket.get("state") == "called":
+        out.append(_announced(ticket, hall))
     return out
+
+
+def _announced(ticket: dict, hall: Hall) -> Line:
+    """Whether the hall has heard the call yet: a no-show can only be marked once it has."""
+    heard = ticket.get("announced")
+    if not heard:
+        return Line(f"{words.NOT_ANNOUNCED.zh} {words.NOT_ANNOUNCED.en}", "hint")
+    try:
+        at = parse_ts(heard).astimezone(hall.tz).strftime("%H:%M:%S")
+    except ValueError:
+        at = "?"
+    said = words.RECALL_ANNOUNCED if ticket.get("recalls") else words.ANNOUNCED
+    return Line(f"{said.zh} {at} · {said.en}", "info")
 
 
 def _mode(state: CallerState, hall: Hall) -> list[Line]:

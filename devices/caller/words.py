@@ -30,6 +30,8 @@ REFUSALS: dict[str, str] = {
     "too_late": "已超过恢复时限",
     "not_asked": "该号未申请优先",
     "already_decided": "该号的优先申请已处理",
+    "not_announced_yet": "该号尚未播报,请稍候",
+    "too_soon": "播报后请稍候再过号",
     "not_allowed": "本设备不能做此操作",
     "bad_field": "请求无效",
     "malformed": "请求无效",
@@ -41,6 +43,10 @@ OFFLINE = Names("离线", "offline")
 CONTROLLER_DOWN = Names("控制器离线", "controller offline")
 
 COUNTER_STATES = {"open": Names("开放", "open"), "paused": Names("暂停", "paused"), "closed": Names("关闭", "closed")}
+NOT_ANNOUNCED = Names("待播报", "waiting to be announced")
+ANNOUNCED = Names("已播报", "announced")
+RECALL_ANNOUNCED = Names("重呼已播报", "recall announced")
+
 TICKET_STATES = {"called": Names("已呼叫", "called"), "serving": Names("办理中", "serving"),
                  "held": Names("挂起", "held")}
 

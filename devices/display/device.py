@@ -28,7 +28,7 @@ from typing import Callable
 
 import pygame
 
-from devices.display.announcer import Announcer, CallEvent
+from devices.display.announcer import Announced, Announcer, CallEvent
 from devices.display.board import BoardState
 from devices.display.program import BadMessage, ScreenProgram
 from devices.display.render import BoardPainter
@@ -48,6 +48,7 @@ LISTEN = (Kind.BOARD, Kind.CALLS, Kind.CONTROLLER_STATE)
 class Spoken:
     """The announcer has finished with this call (put in the loop's queue from its thread)."""
     seq: int
+    report: Announced | None = None
 
 
 class CallingScreen:
@@ -63,7 +64,9 @@ class CallingScreen:
                  speaker: Speaker | None, *, repeats: int = 2, clock: Callable[[], float] = hall_clock.now,
                  observer: Callable[[BoardState], None] | None = None,
                  scroll_step_s: float | None | str = "auto", pump_s: float | None = None,
-                 max_age_s: float = 180.0):
+                 max_age_s: float = 180.0, behind_s: float | None = None):
+        if behind_s is None:
+            behind_s = hall.dispatch.display_behind_s
         self.hall, self.display, self.screen, self.clock = hall, display, screen, clock
         self.observer = observer
         self.inbox: queue.Queue[Received | Spoken] = queue.Queue()
@@ -78,8 +81,8 @@ class CallingScreen:
             notice_scrolls=lambda notice: self.painter.notice_scrolls(notice, size),
             notice_speed=size[1] * 0.08, scroll_step_s=scroll_step_s,  # type: ignore[arg-type]
             started=clock())
-        self.announcer = (Announcer(speaker, clock, repeats=repeats, max_age_s=max_age_s,
-                                    on_done=lambda call: self.inbox.put(Spoken(call.seq)))
+        self.announcer = (Announcer(speaker, clock, repeats=repeats, max_age_s=max_age_s, behind_s=behind_s,
+                                    on_done=lambda done: self.inbox.put(Spoken(done.seq, done)))
                           if speaker is not None else None)
         self.link = DeviceLink(broker_url, hall.id, display.id, listen=LISTEN, inbox=self.inbox)
         self.frame = pygame.Surface(size)
@@ -151,7 +154,7 @@ class CallingScreen:
         announce: list[CallEvent] = []
         for item in items:
             if isinstance(item, Spoken):
-                self.program.done(item.seq)
+                self.program.done(item.seq, item.report)
                 continue
             try:
                 announce += self.program.receive(item.kind, item.message, now)
@@ -167,8 +170,12 @@ class CallingScreen:
             if not self.announcer.offer(call):
                 self.program.done(call.seq)
         ack = self.program.take_ack()
-        if ack is not None:
-            self.link.send("calls.ack", {"seq": ack})
+        if ack is not None or self.program.reports:  # shown at once, even before a call is done
+            body: dict = {"seq": self.program.acked}
+            reports = self.program.take_reports()
+            if reports:
+                body["calls"] = reports
+            self.link.send("calls.ack", body)
             self.acks_sent += 1
 
     def _show(self, now: float) -> None:

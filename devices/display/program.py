@@ -39,12 +39,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from devices.display.announcer import BadCall, CallEvent
+from devices.display.announcer import Announced, BadCall, CallEvent
 from devices.display.board import (MAX_RECENT, BoardError, BoardState, CounterView, CurrentCall, Incident,
                                    RecentCall, ServiceWaiting)
 from hall.config import Display, Hall, Names
 from protocol import messages
-from protocol.envelope import Message, ProtocolError, parse_ts
+from protocol.envelope import Message, ProtocolError, format_epoch, parse_ts
+from protocol.messages import CALLS_PER_ACK
 from protocol.topics import Kind
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class KnownCall:
     seen: float | None
 
     def event(self) -> CallEvent:
-        return CallEvent(self.seq, self.label, self.counter, self.at, self.recall)
+        return CallEvent(self.seq, self.label, self.counter, self.at, self.recall, self.seen)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,10 @@ class ScreenProgram:
         self.gap_since: float | None = None
         self.voice_pending: set[int] = set()      # handed to the announcer, not yet done
         self.acked = 0
+        self.reports: list[dict] = []             # what was done with each call, for the next ack
+        # zones: a counter whose own counter-mode screen has a voice hears its calls from there
+        self.zoned = frozenset(d.counter for d in hall.displays.values()
+                               if d.mode == "counter" and d.voice not in (None, "none") and d.id != display.id)
         self.board: Snapshot | None = None
         self.notice = hall.notice
         self.notice_since = started
@@ -160,9 +165,29 @@ class ScreenProgram:
         elif self.broker_down_since is None:
             self.broker_down_since = now
 
-    def done(self, seq: int) -> None:
-        """The announcer has finished with a call (spoken, failed, or skipped as stale)."""
+    def done(self, seq: int, report: Announced | None = None) -> None:
+        """The announcer has finished with a call: spoken, shown only, or skipped (the report says
+        which, and is sent with the next ack)."""
         self.voice_pending.discard(seq)
+        if report is not None:
+            self._report(seq, report.outcome, report.started, report.ended, report.reason)
+
+    def take_reports(self) -> list[dict]:
+        """What this screen did with each call since the last time, as `calls.ack` carries it
+        (at most CALLS_PER_ACK; the rest wait for the next ack)."""
+        out, self.reports = self.reports[:CALLS_PER_ACK], self.reports[CALLS_PER_ACK:]
+        return out
+
+    def _report(self, seq: int, outcome: str, started: float | None, ended: float | None,
+                reason: str | None = None) -> None:
+        entry: dict = {"seq": seq, "outcome": outcome}
+        if started is not None:
+            entry["started"] = format_epoch(started)
+        if ended is not None:
+            entry["ended"] = format_epoch(ended)
+        if reason:
+            entry["reason"] = reason[:200]
+        self.reports.append(entry)
 
     def tick(self, now: float) -> list[CallEvent]:
         """Let time pass: a gap no board has filled within `gap_wait_s` is given up."""
@@ -206,8 +231,15 @@ class ScreenProgram:
         self._remember(call)
         if self.counter_mode and call.counter == self.display.counter:
             self.counter_ticket = (call.label, call.seen)
-        speak = self.announce and (not self.counter_mode or call.counter == self.display.counter)
-        if not speak:
+        ours = not self.counter_mode or call.counter == self.display.counter
+        if not ours:
+            return []
+        # shown now (the controller starts the clocks from here if no screen says it in time);
+        # what the voice did follows when the announcer is done with it
+        zoned = not self.counter_mode and call.counter in self.zoned
+        self._report(call.seq, "shown", call.seen, call.seen,
+                     "announced at its counter by that counter's own screen" if self.announce and zoned else None)
+        if not self.announce or zoned:
             return []
         self.voice_pending.add(call.seq)
         return [call.event()]

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 
 class ChimeOnlySpeaker(Speaker):
+    speaks_numbers = False
+
     def __init__(self, player: Player, reason: str):
         self.player = player
         self.reason = reason

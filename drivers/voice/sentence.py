@@ -26,6 +26,22 @@ EN_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70
            80: "eighty", 90: "ninety"}
 MAX_COUNTER = 999
 
+#: How each letter is said in Mandarin (and recorded for the clip speaker): none may sound like a
+#: digit (一 yī, 二 èr, 三 sān, 四 sì, 五 wǔ, 六 liù, 七 qī, 八 bā, 九 jiǔ, 零 líng) or like another
+#: letter. The usual readings of E (伊 yī) and R (阿尔 ā'ěr) do, so they are read as in the pinyin
+#: alphabet every Chinese school teaches: E 鹅 é, R 日 rì. tests/display check every letter through
+#: espeak-ng's own phonemes.
+ZH_LETTERS = {
+    "A": "诶 ēi", "B": "必 bì", "C": "西 xī", "D": "迪 dì", "E": "鹅 é (not 伊 yī, which is 一)",
+    "F": "艾弗 ài-f", "G": "吉 jí", "H": "艾尺 ài-chǐ", "I": "艾 ài", "J": "杰 jié", "K": "开 kāi",
+    "L": "艾勒 ài-l", "M": "艾姆 ài-m", "N": "恩 ēn", "O": "欧 ōu", "P": "批 pī", "Q": "丘 qiū",
+    "R": "日 rì (not 阿尔 ā'ěr, which ends in 二)", "S": "艾丝 ài-s (a short s, not 四 sì)", "T": "替 tì",
+    "U": "优 yōu", "V": "维 wēi", "W": "达布溜 dá-bu-liu (one word)", "X": "艾克丝 ài-k-s", "Y": "歪 wāi",
+    "Z": "贼 zéi",
+}
+#: what espeak-ng's Mandarin (pinyin) voice reads instead of its own spelling of these letters
+ZH_SAY = {"E": "e2", "R": "ri4"}
+
 
 class SentenceError(ValueError):
     """A call that cannot be spoken: the ticket label or counter number is not one we can say."""
@@ -41,6 +57,7 @@ class Word:
     text: str
     clips: tuple[str, ...]
     spelled: bool = False
+    say: str | None = None      # what the synthesiser reads instead of `text` (pinyin for a letter)
 
 
 @dataclass(frozen=True)
@@ -68,13 +85,13 @@ class Phrase:
         parts: list[str] = []
         run = ""
         for w in self.words:
-            if w.spelled:
+            if w.spelled and w.say is None:
                 run += w.text
                 continue
             if run:
                 parts.append(f'<say-as interpret-as="characters">{escape(run)}</say-as>')
                 run = ""
-            parts.append(escape(w.text))
+            parts.append(f" {escape(w.say)} " if w.say is not None else escape(w.text))
         if run:
             parts.append(f'<say-as interpret-as="characters">{escape(run)}</say-as>')
         sep = "" if self.language == "zh" else " "
@@ -112,8 +129,9 @@ class Announcement:
 
 
 def build_announcement(label: str, counter: int, *, repeats: int = 2, gap_s: float = 0.6,
-                       repeat_pause_s: float = 1.2) -> Announcement:
+                       repeat_pause_s: float = 1.2, with_english: bool = True, with_chime: bool = True) -> Announcement:
     """Chime, then the Chinese and the English sentence, `repeats` times, with pauses between.
+    A shortened announcement (a backlog of calls) may leave out the English sentence or the chime.
 
     Raises SentenceError for a label that is not a ticket number (one to three capital letters and
     digits: never a name) or a counter outside 1-999.
@@ -125,11 +143,11 @@ def build_announcement(label: str, counter: int, *, repeats: int = 2, gap_s: flo
     if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= 5:
         raise SentenceError(f"repeats {repeats!r} must be a whole number from 1 to 5")
     zh, en = chinese(label, counter), english(label, counter)
-    parts: list[Part] = [Chime(), Pause(0.3)]
+    parts: list[Part] = [Chime(), Pause(0.3)] if with_chime else []
     for i in range(repeats):
         if i:
             parts.append(Pause(repeat_pause_s))
-        parts += [zh, Pause(gap_s), en]
+        parts += [zh, Pause(gap_s), en] if with_english else [zh]
     return Announcement(label, counter, tuple(parts))
 
 
@@ -158,7 +176,11 @@ def english(label: str, counter: int) -> Phrase:
 
 
 def spell(label: str, language: str) -> tuple[Word, ...]:
-    """A ticket number character by character: A, 0, 2, 3 (never "twenty-three")."""
+    """A ticket number character by character: A, 0, 2, 3 (never "twenty-three"). In Mandarin
+    the letters whose usual reading is a digit's (E 伊 yī is 一 yī, R 阿尔 ěr is 二 èr) are
+    said as Chinese schoolchildren learn them in pinyin (E 鹅 é, R 日 rì): see ZH_LETTERS."""
+    if language == "zh":
+        return tuple(Word(ch, (f"zh-{ch}",), spelled=True, say=ZH_SAY.get(ch)) for ch in label)
     return tuple(Word(ch, (f"{language}-{ch}",), spelled=True) for ch in label)
 
 
@@ -210,7 +232,7 @@ def _clip_text() -> dict[str, str]:
     for n, word in EN_TENS.items():
         text[f"en-{n}"] = word
     for ch in string.ascii_uppercase:
-        text[f"zh-{ch}"] = f"{ch} (the letter, as read in Mandarin)"
+        text[f"zh-{ch}"] = f"{ch} read as {ZH_LETTERS[ch]}"
         text[f"en-{ch}"] = f"{ch} (the letter, as read in English)"
     return text
 

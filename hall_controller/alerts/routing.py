@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hall.alerting import Alerts, Rule
 
-CRITICAL_KINDS = frozenset({"device_offline"})
+CRITICAL_KINDS = frozenset({"device_offline", "calls_not_announced"})   # citizens cannot be called
 LOW_KINDS = frozenset({"long_service"})
 
 

@@ -15,7 +15,9 @@ KIND_NAMES = {"wait_over_target": ("等候超时", "wait past target"),
               "understaffed": ("窗口不足", "queue long, counters closed"),
               "negative_rating": ("差评", "negative rating"), "long_service": ("办理超时", "long service"),
               "device_offline": ("设备离线", "device offline"), "printer_paper": ("打印纸", "printer paper"),
-              "device_fault": ("设备故障", "device fault")}
+              "device_fault": ("设备故障", "device fault"),
+              "calls_not_announced": ("叫号未播报", "calls not being announced"),
+              "display_behind": ("播报滞后", "display behind")}
 DIGEST_LINES = 20
 
 

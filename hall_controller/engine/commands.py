@@ -153,6 +153,29 @@ class SubmitRating:
     counter: int | None = None       # the evaluator's counter, checked against the prompt
 
 
+CALL_OUTCOMES = ("spoken", "shown", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """What one display did with one call: spoken (from `started` to `ended`, the display's own
+    clock), shown only (no voice, or a voice that only chimes), or skipped (`reason` says why)."""
+    seq: int
+    outcome: str                     # spoken | shown | skipped
+    started: float | None = None
+    ended: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCalls:
+    """A display's acknowledgement of calls. `upto`: an older display's plain ack ("every call up to
+    here has left me"), taken as shown, never as heard, for calls it names no outcome for."""
+    device: str
+    calls: tuple[CallOutcome, ...] = ()
+    upto: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ReportDevice:
     """A device's presence or printer state changed (from its retained `state` topic)."""
@@ -204,5 +227,5 @@ class CloseFollowUp:
 Command = (RequestTicket | ConfirmPrinted | ReportPrintFailed | LeaseOfflineBlock | BackfillOffline
            | BookAppointment | CancelAppointment | OpenCounter | CloseCounter | PauseCounter | ResumeCounter | CallNext
            | Recall | MarkNoShow | StartService | Hold | ResumeHeld | Transfer | Finish | Reinstate
-           | SubmitRating | ReportDevice | AcknowledgeAlert | SetNotice | SetIncident | NoteFollowUp
+           | SubmitRating | ReportCalls | ReportDevice | AcknowledgeAlert | SetNotice | SetIncident | NoteFollowUp
            | CloseFollowUp)

@@ -13,9 +13,12 @@ CAUSES = {
     "print_failed": "the kiosk reports a failed print (`ticket.print_failed`)",
     "reservation_timeout": "no confirmation within `reservation_s`",
     "call": "a counter calls it (`counter.call_next`)",
-    "recall": "the clerk recalls it (`counter.recall`); past `recall_limit` it becomes a no-show instead",
+    "recall": "the clerk recalls it (`counter.recall`) once the hall has heard the call; past `recall_limit` "
+              "it becomes a no-show instead",
     "start": "the citizen arrives at the counter (`counter.start`)",
-    "no_show": "the clerk marks it (`counter.no_show`) or the recall limit is reached",
+    "no_show": "the clerk marks it (`counter.no_show`) or the recall limit is reached, never before "
+               "`no_show_wait_s` after a display announced the call (or, if none did within "
+               "`announce_within_s`, after a screen showed it)",
     "finish": "the clerk finishes with an outcome (`counter.finish`); a rating prompt follows",
     "hold": "the clerk parks it at the counter (`counter.hold`)",
     "resume": "the clerk takes it back (`counter.resume_held`)",

@@ -84,14 +84,17 @@ class Engine:
             cmd.ResumeCounter: self._resume, cmd.CallNext: self._call_next, cmd.Recall: self._recall,
             cmd.MarkNoShow: self._no_show, cmd.StartService: self._start, cmd.Hold: self._hold,
             cmd.ResumeHeld: self._resume_held, cmd.Transfer: self._transfer, cmd.Finish: self._finish,
-            cmd.Reinstate: self._reinstate, cmd.SubmitRating: self._rating,
+            cmd.Reinstate: self._reinstate, cmd.SubmitRating: self._rating, cmd.ReportCalls: self._report_calls,
             cmd.ReportDevice: self._device, cmd.AcknowledgeAlert: self._ack, cmd.SetNotice: self._notice,
             cmd.SetIncident: self._incident, cmd.NoteFollowUp: self._note_follow_up,
             cmd.CloseFollowUp: self._close_follow_up, cmd.DecidePriority: self._decide_priority,
         }
         self._timers = {"reset": self._timer_reset, "reservation": self._timer_reservation,
                         "long_service": self._timer_long_service,
-                        "prompt": self._timer_prompt}
+                        "prompt": self._timer_prompt, "announce": self._timer_announce}
+        # the displays that may announce a counter's calls: every hall display, and its own counter display
+        self._announcers = {n: frozenset(d.id for d in hall.displays.values()
+                                         if d.mode == "hall" or d.counter == n) for n in hall.counters}
 
     # --- the two verbs ----------------------------------------------------------------------
 
@@ -476,14 +479,80 @@ class Engine:
     def _recall(self, c: cmd.Recall) -> None:
         t = self._current(c.counter, TicketState.CALLED)
         if t.recalls >= self.hall.dispatch.recall_limit:
+            self._refuse_unless_heard(t, c.counter, "marked a no-show")
             self._emit(ev.TicketNoShow(self.now, t.id, c.counter, True))
         else:
+            self._refuse_unless_heard(t, c.counter, "recalled", wait=False)
             self._emit(ev.TicketRecalled(self.now, t.id, t.label, t.service, c.counter,
                                          self.state.call_seq + 1, t.recalls + 1))
 
     def _no_show(self, c: cmd.MarkNoShow) -> None:
         t = self._current(c.counter, TicketState.CALLED)
+        self._refuse_unless_heard(t, c.counter, "marked a no-show")
         self._emit(ev.TicketNoShow(self.now, t.id, c.counter, False))
+
+    def heard_since(self, t: Ticket, counter: int) -> float | None:
+        """When the clocks of `t`'s current call started: the end of its first announcement on a
+        display of this counter; if none announced it in time, the screen first showing it; in a
+        hall with no display for this counter, the call itself. None: not yet."""
+        if t.heard_at is not None:
+            return t.heard_at
+        if t.not_announced:
+            return t.shown_at
+        if not self._announcers[counter]:
+            return t.called_at
+        return None
+
+    def _refuse_unless_heard(self, t: Ticket, counter: int, what: str, *, wait: bool = True) -> None:
+        """A citizen is never marked absent (nor recalled) for a call the hall has not heard yet."""
+        since = self.heard_since(t, counter)
+        if since is None:
+            raise Refused("not_announced_yet", f"ticket {t.label} has not been announced in the hall yet; "
+                          f"it can be {what} once the hall has heard it")
+        ready = since + self.hall.dispatch.no_show_wait_s
+        if wait and self.now < ready:
+            raise Refused("too_soon", f"ticket {t.label} was announced at {self._clock(since, seconds=True)}; "
+                          f"it can be {what} from {self._clock(ready, seconds=True)}")
+
+    def _report_calls(self, c: cmd.ReportCalls) -> None:
+        """A display says what it did with calls: journal it for the calls that still matter."""
+        display = self.hall.displays.get(c.device)
+        if display is None:
+            raise Refused("unknown_device", f"{c.device} is not a display of this hall")
+        outcomes = list(c.calls)
+        for o in outcomes:
+            if o.outcome not in cmd.CALL_OUTCOMES:
+                raise Refused("bad_outcome", f"a call is {', '.join(cmd.CALL_OUTCOMES)}, not {o.outcome!r}")
+        if c.upto is not None:
+            named = {o.seq for o in outcomes}
+            outcomes += [cmd.CallOutcome(seq, "shown") for seq in self.state.open_calls
+                         if seq <= c.upto and seq not in named]
+        for o in sorted(outcomes, key=lambda o: o.seq):
+            self._call_outcome(c.device, o)
+
+    def _call_outcome(self, device: str, o: cmd.CallOutcome) -> None:
+        s, now, dispatch = self.state, self.now, self.hall.dispatch
+        call = s.open_calls.get(o.seq)
+        if call is None:
+            return  # long gone, or replaced by a recall: nothing depends on it any more
+        ticket_id, counter, made = call
+        if device not in self._announcers[counter] or ticket_id not in s.tickets:
+            return
+        started = min(max(o.started if o.started is not None else now, made), now)
+        ended = min(max(o.ended if o.ended is not None else started, started), now)
+        t = s.tickets[ticket_id]
+        first = t.heard_at is None and o.outcome == "spoken"
+        self._emit(ev.CallAnnounced(now, o.seq, ticket_id, device, o.outcome, started, ended, o.reason))
+        if o.outcome != "spoken":
+            return
+        late = started - made
+        if late > dispatch.display_behind_s:
+            self._raise("display_behind", device, f"display {device} is {late:.0f} s behind the calls "
+                        f"(it started {t.label} for counter {counter} {late:.0f} s after the call)")
+        else:
+            self._clear(("display_behind", device))
+        if first and late <= dispatch.announce_within_s:
+            self._clear(("calls_not_announced", "hall"))
 
     def _start(self, c: cmd.StartService) -> None:
         t = self._current(c.counter, TicketState.CALLED)
@@ -704,6 +773,29 @@ class Engine:
         self._raise("long_service", str(counter), f"counter {counter} has served ticket {t.label} "
                     f"for {minutes:.0f} minutes, far longer than usual")
 
+    def _timer_announce(self, call_seq: int, due: float) -> None:
+        """A call made `announce_within_s` ago (or, with 0, every call, when a display's last spoken
+        call was that long ago) that no display has announced: if the displays that could announce
+        it have said nothing for that long, it is not being announced, and its clocks start from
+        the screen showing it. A display that is speaking, only behind, is waited for (its
+        lateness is the "display behind" alert)."""
+        s, within = self.state, self.hall.dispatch.announce_within_s
+        seqs = [call_seq] if call_seq else list(s.open_calls)
+        for seq in seqs:
+            call = s.open_calls.get(seq)
+            t = s.tickets.get(call[0]) if call is not None else None
+            if (t is None or t.call_seq != seq or t.state is not TicketState.CALLED or t.heard_at is not None
+                    or t.not_announced or self.now - call[2] < within):
+                continue  # heard, moved on, said already (a rebuilt engine's timer), or not yet due
+            announcers = self._announcers[call[1]]
+            if not announcers:
+                continue  # no display could: the clocks run from the call
+            if any(self.now - s.last_spoken.get(d, -float("inf")) < within for d in announcers):
+                continue  # a display is speaking, behind: this call waits its turn
+            self._emit(ev.CallNotAnnounced(self.now, seq, t.id))
+            self._raise("calls_not_announced", "hall", f"no display announced ticket {t.label} for counter "
+                        f"{call[1]} within {within:.0f} s: check the calling screens and their speakers")
+
     def _timer_prompt(self, prompt_id: str, due: float) -> None:
         p = self.state.prompts.get(prompt_id)
         if p is not None and p.closed_at is None:
@@ -716,8 +808,8 @@ class Engine:
             raise Refused("unknown_service", f"there is no service {service!r} in this hall")
         return service
 
-    def _clock(self, at: float) -> str:
-        return dt.datetime.fromtimestamp(at, self.hall.tz).strftime("%H:%M")
+    def _clock(self, at: float, *, seconds: bool = False) -> str:
+        return dt.datetime.fromtimestamp(at, self.hall.tz).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 

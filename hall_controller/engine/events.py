@@ -160,6 +160,30 @@ class TicketRecalled:
 
 
 @dataclass(frozen=True, slots=True)
+class CallAnnounced:
+    """A display reported what it did with a call: spoken (the hall heard it from `started` to
+    `ended`), shown only, or skipped (`reason`). Times are the display's, kept within the call's
+    time and the report's."""
+    at: float
+    call_seq: int
+    ticket: str
+    device: str
+    outcome: str                 # spoken | shown | skipped
+    started: float
+    ended: float
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallNotAnnounced:
+    """No display announced this call within `announce_within_s`: its clocks start from the
+    screen showing it instead."""
+    at: float
+    call_seq: int
+    ticket: str
+
+
+@dataclass(frozen=True, slots=True)
 class TicketNoShow:
     at: float
     ticket: str
@@ -344,7 +368,7 @@ class FollowUpClosed:
 
 Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | OfflineBlockLeased
          | TicketIssuedOffline | AppointmentBooked | AppointmentCancelled | CounterOpened | CounterClosed | CounterPaused
-         | CounterResumed | TicketCalled | TicketRecalled | TicketNoShow | ServiceStarted | TicketHeld
+         | CounterResumed | TicketCalled | TicketRecalled | CallAnnounced | CallNotAnnounced | TicketNoShow | ServiceStarted | TicketHeld
          | TicketResumed | TicketRequeued | TicketReturned | TicketTransferred | TicketDone | TicketReinstated
          | RatingPrompted | RatingClosed | RatingRecorded | AlertRaised | AlertCleared
          | AlertAcknowledged | DeviceReported | NoticeSet | IncidentSet | FollowUpOpened | FollowUpNoted

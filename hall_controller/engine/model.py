@@ -95,6 +95,11 @@ class Ticket:
     called_at: float | None = None
     first_called_at: float | None = None
     recalls: int = 0
+    call_seq: int | None = None      # the current call (or recall): its clocks below
+    shown_at: float | None = None    # a display first showed the current call
+    heard_at: float | None = None    # the end of the first announcement of the current call
+    first_heard_at: float | None = None  # the end of the first announcement of its first call
+    not_announced: bool = False      # nobody announced the current call in time: clocks run from shown_at
     started_at: float | None = None  # start of the current serving interval
     served_s: float = 0.0            # serving time so far (held time excluded)
     transfers: int = 0

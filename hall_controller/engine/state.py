@@ -26,6 +26,7 @@ from hall_controller.engine.model import (Alert, Appointment, CounterDesk, Count
 from hall_controller.engine.waiting import WaitingRoom
 
 RECENT_CALLS = 12
+OPEN_CALLS = 1_000         # calls remembered for displays' acknowledgements
 MEAN_WEIGHT = 0.1          # weight of the newest service time in the running mean
 PROMPT_KEEP_S = 24 * 3600  # a late rating (delivered after an outage) is accepted this long
 OPEN_STATES = (TicketState.RESERVED, TicketState.WAITING, TicketState.CALLED, TicketState.HELD,
@@ -65,6 +66,10 @@ class HallState:
         self.flow = ServiceFlow(hall, self.mean_service)   # how fast each queue moves (estimated waits)
         self.notice = (hall.notice.zh, hall.notice.en)
         self.recent_calls: deque[ev.TicketCalled | ev.TicketRecalled] = deque(maxlen=RECENT_CALLS)
+        # calls whose announcement still matters: seq -> (ticket, counter, when made); a recall
+        # replaces its ticket's earlier call, and only the newest OPEN_CALLS are kept
+        self.open_calls: dict[int, tuple[str, int, float]] = {}
+        self.last_spoken: dict[str, float] = {}   # display -> when it last reported a call spoken
         self.incident: Incident | None = None
         self.followups: dict[str, FollowUp] = {}
         # What to forget, and when: (when it ended, id), oldest first; one queue per waiting time,
@@ -305,6 +310,7 @@ class HallState:
         self.call_seq = e.call_seq
         self.recent_calls.append(e)
         self.flow.called(e)
+        self._open_call(t, e)
 
     def _ticket_recalled(self, e: ev.TicketRecalled) -> None:
         t = self.tickets[e.ticket]
@@ -312,6 +318,38 @@ class HallState:
         t.recalls, t.called_at = e.recalls, e.at
         self.call_seq = e.call_seq
         self.recent_calls.append(e)
+        self._open_call(t, e)
+
+    def _open_call(self, t: Ticket, e: ev.TicketCalled | ev.TicketRecalled) -> None:
+        """A new call of `t`: its clocks start again, from its own announcement."""
+        if t.call_seq is not None:
+            self.open_calls.pop(t.call_seq, None)
+        t.call_seq, t.shown_at, t.heard_at, t.not_announced = e.call_seq, None, None, False
+        self.open_calls[e.call_seq] = (t.id, e.counter, e.at)
+        while len(self.open_calls) > OPEN_CALLS:
+            del self.open_calls[next(iter(self.open_calls))]
+        self.schedule(e.at + self.hall.dispatch.announce_within_s, "announce", e.call_seq)
+
+    def _call_announced(self, e: ev.CallAnnounced) -> None:
+        if e.outcome == "spoken":
+            # the display's voice works: calls behind it wait for it; if it falls silent, the
+            # calls still unheard then are looked at again (the "announce" timer with no call)
+            self.last_spoken[e.device] = e.at
+            self.schedule(e.at + self.hall.dispatch.announce_within_s, "announce", 0)
+        t = self.tickets.get(e.ticket)
+        if t is None or t.call_seq != e.call_seq:
+            return
+        if e.outcome != "skipped" and t.shown_at is None:
+            t.shown_at = e.started
+        if e.outcome == "spoken" and t.heard_at is None:
+            t.heard_at = e.ended
+            if t.first_heard_at is None:
+                t.first_heard_at = e.ended
+
+    def _call_not_announced(self, e: ev.CallNotAnnounced) -> None:
+        t = self.tickets.get(e.ticket)
+        if t is not None and t.call_seq == e.call_seq:
+            t.not_announced = True
 
     def _ticket_no_show(self, e: ev.TicketNoShow) -> None:
         t = self.tickets[e.ticket]
@@ -492,7 +530,8 @@ class HallState:
             "alert_seq": self.alert_seq, "notice": self.notice,
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
             "flow": self.flow.snapshot(),
-            "recent_calls": list(self.recent_calls),
+            "recent_calls": list(self.recent_calls), "open_calls": dict(self.open_calls),
+            "last_spoken": dict(self.last_spoken),
             "incident": None if self.incident is None else dataclasses.astuple(self.incident),
             "followups": rows(self.followups), "finished": list(self.finished), "no_shows": list(self.no_shows),
             "rated_prompts": list(self.rated_prompts), "unrated_prompts": list(self.unrated_prompts),

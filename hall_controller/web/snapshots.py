@@ -29,7 +29,7 @@ def live_hall(engine: Engine) -> dict:
             t = s.tickets[desk.current]
             since = t.started_at if t.state is TicketState.SERVING else t.called_at
             current = {"label": t.label, "service": t.service, "state": t.state.value, "since": since,
-                       "recalls": t.recalls}
+                       "recalls": t.recalls, "announced": views.announced(engine, t, wire=False)}
         counters.append({"number": number, "name": {"zh": counter.names.zh, "en": counter.names.en},
                          "state": desk.state.value, "clerk": desk.clerk, "reason": desk.pause_reason,
                          "since": desk.since, "ticket": current, "held": [s.tickets[h].label for h in desk.held],

@@ -11,6 +11,7 @@ snapshot in any order, and later check the whole sequence (call numbers without 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -19,12 +20,29 @@ from typing import Callable, Iterator
 import pytest
 
 from devices.link import DeviceLink, Received
+from hall import config
+from protocol.envelope import format_epoch
 from protocol.envelope import Message
 from protocol.topics import Kind
 
-from testkit import WAIT_S  # how long to wait for anything
+from testkit import EXAMPLE_HALL, WAIT_S  # how long to wait for anything
 
 HALL = "xinhua"  # the id of examples/hall.toml
+
+
+def hear(ctl, screen: DeviceLink, seq: int) -> None:
+    """The hall display `screen` reports call `seq` spoken just now; return once the controller
+    has taken it (the clocks of that call then run from now)."""
+    now = format_epoch(time.time())
+    screen.send("calls.ack", {"seq": seq, "calls": [{"seq": seq, "outcome": "spoken", "started": now, "ended": now}]})
+    ticket = ctl.engine.state.open_calls[seq][0]
+    wait_until(lambda: ctl.engine.state.tickets[ticket].heard_at is not None, f"the controller hears call {seq}")
+
+
+def no_wait_hall():
+    """The example hall, with no minimum wait between hearing a call and marking a no-show."""
+    hall = config.load(EXAMPLE_HALL)
+    return dataclasses.replace(hall, dispatch=dataclasses.replace(hall.dispatch, no_show_wait_s=0))
 
 
 def wait_until(predicate: Callable[[], object], what: str, timeout: float = WAIT_S) -> None:

@@ -14,7 +14,7 @@ from protocol.envelope import decode, format_epoch, parse_ts
 from protocol.messages import CATALOGUE
 from protocol.topics import Kind
 
-from .conftest import HALL, wait_until
+from .conftest import HALL, hear, no_wait_hall, wait_until
 from hall import clock as hall_clock
 
 DEVICE_REQUESTS = {name for name, t in CATALOGUE.items() if t.topic == "up"}
@@ -25,8 +25,9 @@ def view(counter, state="open", clerk=None, reason=None, ticket=None, held=(), w
             "held": list(held), "waiting": waiting}
 
 
-def serving(ticket_id, label, state, service="social", recalls=0):
-    return {"id": ticket_id, "label": label, "state": state, "service": service, "recalls": recalls}
+def serving(ticket_id, label, state, service="social", recalls=0, announced=None):
+    return {"id": ticket_id, "label": label, "state": state, "service": service, "recalls": recalls,
+            "announced": announced}
 
 
 def service_row(board, service):
@@ -39,7 +40,7 @@ def counter_row(board, number):
 
 
 def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
-    ctl = controller(broker_url)
+    ctl = controller(broker_url, no_wait_hall())
     web = mqtt_peer(broker_url, "web")
     web.subscribe(topics.alerts(HALL))
     screen = hall_device(broker_url, "D1", listen=("board", "calls"))
@@ -86,6 +87,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
                                                     "at": None}
     assert counter_row(board, 1) == {"number": 1, "state": "open", "ticket": "A001", "serving": False, "clerk": "S001"}
     assert service_row(board, "social")["waiting"] == 0
+    hear(ctl, screen, 1)
     assert ask(c1, "counter.recall")["view"]["ticket"] == serving(a001, "A001", "called", recalls=1)
     recall = screen.seen.expect("call.made", kind=Kind.CALLS)
     assert (recall.body["seq"], recall.body["label"], recall.body["recall"]) == (2, "A001", True)
@@ -124,6 +126,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     a002 = ask(k1, "ticket.request", {"service": "social"})["ticket"]["id"]
     ask(k1, "ticket.printed", {"ticket": a002})
     assert ask(c1, "counter.call_next")["view"]["ticket"]["label"] == "A002"
+    hear(ctl, screen, screen.seen.expect("call.made", where=lambda m: m.body["label"] == "A002").body["seq"])
     assert ask(c1, "counter.no_show") == {"view": view(1, clerk="S001")}
     assert tickets[a002].state is TicketState.NO_SHOW
     assert ask(c1, "ticket.reinstate", {"ticket": "A002"}) == {"view": view(1, clerk="S001", waiting=1)}
@@ -230,13 +233,15 @@ def _alert(web, type: str, **fields) -> dict:
 
 
 def test_a_transferred_ticket_is_called_afresh_at_its_new_counter(broker_url, controller, hall_device):
-    controller(broker_url)
-    kiosk, c1, c7 = (hall_device(broker_url, d) for d in ("K1", "C1", "C7"))
+    ctl = controller(broker_url)
+    kiosk, c1, c7, screen = (hall_device(broker_url, d) for d in ("K1", "C1", "C7", "D1"))
     ticket = kiosk.request("ticket.request", {"service": "social"}).body["ticket"]["id"]
     kiosk.request("ticket.printed", {"ticket": ticket})
     c1.request("counter.open", {"clerk": "S001"})
     c7.request("counter.open", {"clerk": "S007"})
-    for step in ("counter.call_next", "counter.recall", "counter.start"):
+    c1.request("counter.call_next")
+    hear(ctl, screen, 1)
+    for step in ("counter.recall", "counter.start"):
         c1.request(step)
     c1.request("counter.transfer", {"counter": 7})
     assert c7.request("counter.call_next").body["view"]["ticket"]["recalls"] == 0

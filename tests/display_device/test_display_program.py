@@ -339,3 +339,49 @@ def test_the_announcer_reports_every_call_it_is_done_with_spoken_or_stale():
         assert announcer.wait_idle(10)
     assert [done.get_nowait() for _ in range(2)] == [1, 2]
     assert speaker.labels == ["A002"]
+
+
+# --- what the screen tells the controller about each call (calls.ack's `calls`) ---------------------
+
+
+def test_each_call_is_reported_shown_at_once_and_then_as_the_announcer_left_it(hall_screen):
+    from devices.display.announcer import Announced
+    from protocol.envelope import format_epoch
+    hall_screen.receive(Kind.BOARD, board(3), T0)
+    hall_screen.take_ack()
+    (event,) = hall_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
+    assert event.received == T0 + 1
+    assert hall_screen.take_reports() == [{"seq": 4, "outcome": "shown", "started": format_epoch(T0 + 1),
+                                           "ended": format_epoch(T0 + 1)}]
+    hall_screen.done(4, Announced(event, "spoken", T0 + 2, T0 + 9, "shortened (3 calls waiting): without English"))
+    assert hall_screen.take_ack() == 4
+    assert hall_screen.take_reports() == [{"seq": 4, "outcome": "spoken", "started": format_epoch(T0 + 2),
+                                           "ended": format_epoch(T0 + 9),
+                                           "reason": "shortened (3 calls waiting): without English"}]
+    assert hall_screen.take_reports() == []
+
+
+def test_a_counter_screen_reports_only_its_own_counters_calls(counter_screen):
+    counter_screen.receive(Kind.BOARD, board(3), T0)
+    counter_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
+    counter_screen.receive(Kind.CALLS, call(5, "A023", counter=10), T0 + 2)
+    assert [(r["seq"], r["outcome"]) for r in counter_screen.take_reports()] == [(5, "shown")]
+
+
+def test_a_hall_screen_leaves_a_counter_with_its_own_speaking_screen_to_that_screen(example_hall):
+    hall = dataclasses.replace(example_hall, displays={
+        **example_hall.displays, "D3": dataclasses.replace(example_hall.displays["D3"], voice="espeak")})
+    screen = ScreenProgram(hall, hall.displays["D1"], started=T0)
+    screen.receive(Kind.BOARD, board(3), T0)
+    assert screen.receive(Kind.CALLS, call(4, "A023", counter=10), T0 + 1) == []   # D3 says it at counter 10
+    assert screen.take_reports()[0]["reason"] == "announced at its counter by that counter's own screen"
+    assert seqs(screen.receive(Kind.CALLS, call(5, "B017", counter=4), T0 + 2)) == [5]
+
+
+def test_reports_beyond_one_ack_wait_for_the_next(hall_screen):
+    from protocol.messages import CALLS_PER_ACK
+    hall_screen.receive(Kind.BOARD, board(3), T0)
+    for seq in range(4, 4 + CALLS_PER_ACK + 5):
+        hall_screen.receive(Kind.CALLS, call(seq, f"A{seq:03d}"), T0 + seq)
+    assert len(hall_screen.take_reports()) == CALLS_PER_ACK
+    assert len(hall_screen.take_reports()) == 5

@@ -31,7 +31,8 @@ def hall_description() -> dict:
         "hall": {"id": "testhall", "name": {"zh": "测试大厅", "en": "Test Hall"}, "timezone": "Asia/Shanghai"},
         "dispatch": {"recall_limit": 2, "reinstate_min": 30, "reservation_s": 120, "rating_timeout_s": 30,
                      "long_queue": 5, "long_service_factor": 3.0, "offline_block": 10,
-                     "appointment_early_min": 30, "appointment_late_min": 15},
+                     "appointment_early_min": 30, "appointment_late_min": 15,
+                     "no_show_wait_s": 0},
         "classes": {"priority": 10, "appointment": 15},
         "services": [
             {"id": "social", "prefix": "A", "name": {"zh": "社保", "en": "Social"},
@@ -68,7 +69,8 @@ def crowded_hall_description() -> dict:
         "hall": {"id": "crowded", "name": {"zh": "拥挤大厅", "en": "Crowded Hall"}, "timezone": "Asia/Shanghai"},
         "dispatch": {"recall_limit": 1, "reinstate_min": 10, "reservation_s": 60, "rating_timeout_s": 30,
                      "long_queue": 4, "long_service_factor": 2.0, "offline_block": 5,
-                     "appointment_early_min": 10, "appointment_late_min": 5},
+                     "appointment_early_min": 10, "appointment_late_min": 5,
+                     "no_show_wait_s": 0},
         "classes": {"priority": 10, "appointment": 15},
         "services": [
             {"id": "social", "prefix": "A", "name": {"zh": "社保", "en": "Social"}, "numbers": [1, 40],
@@ -108,17 +110,37 @@ class SimClock:
 
 
 class Shift:
-    """The staff of the test hall: issue tickets, work counters, let time pass; checks as it goes."""
+    """The staff of the test hall: issue tickets, work counters, let time pass; checks as it goes.
 
-    def __init__(self, engine: Engine, clock: SimClock):
+    `display`: the hall display that hears every call the moment it is made (its acknowledgement
+    follows each call at once), so that tests of other rules need not announce calls themselves;
+    None for tests of what happens between a call and its announcement.
+    """
+
+    def __init__(self, engine: Engine, clock: SimClock, display: str | None = "D1"):
         self.engine = engine
         self.clock = clock
+        self.display = display
         self.journal: list = []     # every event, in order, as the controller would store them
 
     # --- raw verbs ----------------------------------------------------------------------------
 
     def do(self, command) -> list:
         events = self.engine.handle(command, self.clock.now)
+        self.journal.extend(events)
+        if self.display is not None:
+            for e in events:
+                if isinstance(e, (ev.TicketCalled, ev.TicketRecalled)):
+                    self.announce(e.call_seq)
+        return events
+
+    def announce(self, call_seq: int, outcome: str = "spoken", *, display: str | None = None,
+                 started: float | None = None, ended: float | None = None, reason: str | None = None) -> list:
+        """A display reports what it did with a call (by default: spoke it just now)."""
+        now = self.clock.now
+        report = cmd.ReportCalls(display or self.display or "D1", (cmd.CallOutcome(
+            call_seq, outcome, now if started is None else started, now if ended is None else ended, reason),))
+        events = self.engine.handle(report, now)
         self.journal.extend(events)
         return events
 

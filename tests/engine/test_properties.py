@@ -134,6 +134,9 @@ class HallDay(RuleBasedStateMachine):
         if self.restarted is not None:
             assert self.restarted.handle(command, self.now) == events, f"restarted engine differs on {command}"
         self.record(events)
+        for e in events:  # the hall display speaks every call at once (the clocks start from it)
+            if isinstance(e, (ev.TicketCalled, ev.TicketRecalled)):
+                self.run(cmd.ReportCalls("D1", (cmd.CallOutcome(e.call_seq, "spoken", self.now, self.now),)))
         return events
 
     def record(self, events: list) -> None:

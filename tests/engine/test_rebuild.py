@@ -74,7 +74,10 @@ def busy_day(shift) -> None:
     do(cmd.ResumeCounter(3))
     shift.later(40 * MINUTE)                                   # rating timeouts, wait alerts
     shift.open(2)
+    shift.display = None                                       # the speaker is off: nobody announces
     shift.call(2)
+    shift.later(MINUTE)
+    shift.display = "D1"
     alert = shift.events_of(ev.AlertRaised)[0].alert
     do(cmd.AcknowledgeAlert(alert, "manager"))
     checked_in = do(cmd.RequestTicket(appointment="XY12"))[0]

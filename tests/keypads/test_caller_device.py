@@ -7,6 +7,7 @@ import pytest
 
 from hall_controller.engine import events as ev
 from hall_controller.journal import Journal
+from testkit import no_show_wait
 
 from .conftest import WAIT_S
 
@@ -21,8 +22,9 @@ def signed_in(caller) -> None:
     caller.ready().press("open", "S", "0", "0", "5", "enter")
 
 
-def test_a_counter_day_every_action_shown(broker_url, controller, kiosk, caller):
-    ctl = controller(broker_url)
+def test_a_counter_day_every_action_shown(broker_url, controller, kiosk, caller, example_hall, hall_ears):
+    ctl = controller(broker_url, no_show_wait(example_hall))
+    ears = hall_ears(broker_url, example_hall)
     k1 = kiosk(broker_url)
     c3 = caller(broker_url, "C3").ready()
     assert c3.screen[:4] == ["3号窗口 Counter 3", "关闭 closed", "当前无号 no ticket", "等候 Waiting 0"]
@@ -39,6 +41,7 @@ def test_a_counter_day_every_action_shown(broker_url, controller, kiosk, caller)
     screen = c3.press("call")
     assert screen[2:4] == [f"{a1} · 已呼叫 called", "社保医保 Social & Medical Insurance"]
     assert f"已呼叫 {a1} · called {a1}" in screen and "等候 Waiting 2" in screen
+    ears.heard(ctl, 3)
     screen = c3.press("recall")
     assert screen[2] == f"{a1} · 已呼叫 called (1)"
     assert f"重呼 {a1}(第 1 次) · recalled {a1} (1)" in screen
@@ -65,6 +68,7 @@ def test_a_counter_day_every_action_shown(broker_url, controller, kiosk, caller)
     assert shows(screen, f"{a1} 材料不全,请评价 {a1} materials incomplete; rating requested")
 
     c3.press("call")
+    ears.heard(ctl, 3)
     screen = c3.press("no_show")
     assert f"{a3} 已过号 · {a3} marked no-show" in screen
     screen = c3.press("reinstate")
@@ -195,19 +199,24 @@ def test_no_answer_from_the_controller_says_so_and_changes_nothing(broker_url, c
     assert screen[2] == "A001 · 已呼叫 called"
 
 
-def test_a_key_pressed_twice_quickly_counts_once(broker_url, controller, kiosk, caller, clock):
+def test_a_key_pressed_twice_quickly_counts_once(broker_url, controller, kiosk, caller, clock, example_hall,
+                                                 hall_ears):
     ctl = controller(broker_url)
+    ears = hall_ears(broker_url, example_hall)
     k1 = kiosk(broker_url)
     c3 = caller(broker_url, "C3").ready()
     signed_in(c3)
     k1.issue("social"), k1.issue("social")
-    c3.press("call", "recall")  # answered at once
+    c3.press("call")
+    ears.heard(ctl, 3)
+    c3.press("recall")  # answered at once
     clock.advance(0.3)
     c3.program.press("recall")  # the clerk pressed twice, firmly: one more announcement, not two
     c3.settle()
     assert c3.program.machine.view["ticket"]["recalls"] == 1
     assert ctl.engine.state.call_seq == 2
     assert not any(line.startswith("×") for line in c3.screen)
+    ears.heard(ctl, 3)
     clock.advance(1.0)
     c3.program.press("recall")  # a second later it is a deliberate press again
     c3.settle()

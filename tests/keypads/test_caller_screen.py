@@ -44,10 +44,21 @@ def test_the_serving_screen():
         "开放 open · 工号 S005",
         "A023 · 已呼叫 called (2)",
         "社保医保 Social & Medical Insurance",
+        "待播报 waiting to be announced",
         "等候 Waiting 7 · 挂起 Held A019 B004",
         "已呼叫 A023 · called A023",
     ]
     assert texts(m)[-2:] == ["n呼叫  r重呼  s开始  f完成  x过号  h挂起", "u取回  t转移  p暂停  i复号  o登录  c关闭"]
+
+
+def test_the_screen_says_when_the_hall_heard_the_call():
+    """The clerk sees whether the call has been announced yet (a no-show waits for it)."""
+    heard = {**VIEW, "ticket": {**VIEW["ticket"], "announced": "2026-11-23T02:42:07.000Z"}}
+    assert texts(machine(heard), keyboard=False)[4] == "重呼已播报 10:42:07 · recall announced"
+    first = {**VIEW, "ticket": {**VIEW["ticket"], "recalls": 0, "announced": "2026-11-23T02:42:07.000Z"}}
+    assert texts(machine(first), keyboard=False)[4] == "已播报 10:42:07 · announced"
+    serving = {**VIEW, "ticket": {**VIEW["ticket"], "state": "serving", "announced": None}}
+    assert not any("播报" in line for line in texts(machine(serving), keyboard=False))
 
 
 def test_before_the_controller_answered_and_offline():
@@ -78,7 +89,7 @@ def test_menus_fit_the_screen():
         assert all(columns(t) <= WIDTH for t in lines[4:]), lines
     m = machine()
     m.key("pause")
-    assert texts(m)[5:] == ["暂停原因 Pause reason:", "1 休息 break  2 用餐 meal  3 开会 meeting",
+    assert texts(m)[6:] == ["暂停原因 Pause reason:", "1 休息 break  2 用餐 meal  3 开会 meeting",
                             "4 业务咨询 consultation  5 培训 training", "6 系统维护 system  7 其他事务 other"]
 
 

@@ -28,9 +28,7 @@ from protocol.envelope import encode, make_message
 
 from district_web_support import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, WAIT_S, Client  # noqa: F401 - this folder's helpers
 
-# Every test folder's conftest is a top-level module named `conftest`, and the last one loaded is
-# what `from conftest import …` finds: export what the other folders import from theirs.
-EXAMPLE_HALL = Path(__file__).resolve().parents[3] / "examples" / "hall.toml"
+from testkit import EXAMPLE_HALL  # noqa: E402
 
 
 @pytest.fixture(scope="module")
