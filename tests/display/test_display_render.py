@@ -186,7 +186,7 @@ def test_render_changes_nothing_in_the_state():
 
 def test_a_service_with_no_counter_open_says_so():
     state, size = GOLDEN["hall-1920x1080"]
-    unknown = dataclasses.replace(state.waiting[-1], wait_min=None, no_counter_open=False)
+    unknown = dataclasses.replace(state.waiting[-1], wait_s=None, no_counter_open=False)
     closed = dataclasses.replace(unknown, no_counter_open=True)
     assert unknown.waiting > 0
     frames = [to_image(render_board(dataclasses.replace(state, waiting=state.waiting[:-1] + (w,)), size))

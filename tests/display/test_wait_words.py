@@ -5,6 +5,7 @@ A ticket once printed "You are next" while its own page said "about 2 min"."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import zoneinfo
@@ -82,3 +83,19 @@ def _face_of(ahead, wait_s) -> TicketFace:
     return TicketFace(hall_name=Names("厅", "Hall"), service_name=Names("服务", "Service"), label="B023", ahead=ahead,
                       wait_s=wait_s, taken_at=dt.datetime(2026, 11, 21, 9, 32, tzinfo=dt.timezone.utc), qr_url="",
                       materials=(), footer=Names("", ""))
+
+
+def test_with_no_counter_open_the_three_say_so_rather_than_a_number():
+    words = wait_words(5, None, no_counter_open=True)
+    face = dataclasses.replace(_face_of(5, None), no_counter_open=True)
+    assert ticket_wait_words(face) == words.line
+    assert words.line.en == "5 ahead · no counter open now" and words.wait.zh == "暂无窗口"
+    painter = BoardPainter()
+    painter.paint(hall(waiting=(ServiceWaiting(Names("不动产登记", "Property Registration"), "B", 5, None,
+                                               no_counter_open=True),)), pygame.Surface((1920, 1080)))
+    assert {words.wait.zh, words.wait.en} <= {key[0] for key in painter.text._cache}
+    status = {"label": "B023", "service": {"zh": "不动产登记", "en": "Property Registration"}, "state": "waiting",
+              "issued_at": 1_795_000_000.0, "counter": None, "ahead": 5, "estimated_wait_s": None, "recalls": 0,
+              "no_counter_open": True}
+    page = Pages("Asia/Shanghai").render("_ticket.html", t=status, now=1_795_000_060.0)
+    assert words.wait_sentence.zh in page
