@@ -454,16 +454,23 @@ class Gateway:
             return None
 
     def _best_effort_error(self, device: str, payload: bytes, code: str, text: str, replies: list) -> None:
-        """A message that fails the envelope check can still be answered if its id is readable."""
-        if code == envelope.TOO_LARGE:
+        """A message that fails the envelope check is answered to its device: as a reply if its
+        type and id are readable, else as `message.refused` (there is no id to put in `re`)."""
+        if self.hall.device_role(device) is None:
             return
         try:
+            if len(payload) > 2 * envelope.MAX_BYTES:
+                raise ValueError("too large to look for an id")
             obj = json.loads(payload)
+            if not isinstance(obj["id"], str) or not 0 < len(obj["id"]) <= 64:
+                raise ValueError("no usable id")
             request = envelope.Message(type=obj["type"], id=obj["id"], ts=obj.get("ts", ""))
-            reply = envelope.make_reply(request, ok=False, error=(code, text))
-            replies.append((device, envelope.encode(reply)))
-        except Exception:  # noqa: BLE001 - not even an id to answer to: the log line is all
-            pass
+            reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text)))
+        except Exception:  # noqa: BLE001 - not even an id to answer to
+            body = {"code": code if code in (envelope.MALFORMED, envelope.TOO_LARGE) else envelope.MALFORMED,
+                    "reason": text[:200], "size": len(payload)}
+            reply = envelope.encode(envelope.make_message("message.refused", body))
+        replies.append((device, reply))
 
     def _reply(self, item: Pending) -> bytes | None:
         spec = messages.CATALOGUE[item.type]

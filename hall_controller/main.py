@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hall import config
 from hall import clock as hall_clock
-from hall.mqtt import BrokerUrlError
+from hall.mqtt import ENV_VAR, BrokerUrlError, add_credentials_argument, redact, with_credentials_file
 from hall_controller.broker import BrokerError, running_broker
 from hall_controller.durable import DurableEngine
 from hall_controller.gateway import Gateway
@@ -41,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hall controller", description=__doc__)
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL, else start one here)")
+    add_credentials_argument(p)
     p.add_argument("--db", type=Path, default=Path("var/journal.db"), help="the journal (default: %(default)s)")
     p.add_argument("--secret", type=Path, help="key file for ticket links (default: next to the journal)")
     p.add_argument("--journal-sync", choices=("full", "normal"), default="full",
@@ -83,8 +84,11 @@ def main(argv: list[str]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        with running_broker(args.broker) as url:
-            print(f"HALL_MQTT_URL={url}", flush=True)
+        broker = args.broker
+        if args.credentials:
+            broker = with_credentials_file(broker or os.environ.get(ENV_VAR), args.credentials).geturl()
+        with running_broker(broker) as url:
+            print(f"HALL_MQTT_URL={redact(url)}", flush=True)  # the password stays out of logs
             gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None)
             web = start_web(hall, gateway, args, listen) if listen else None
             try:
