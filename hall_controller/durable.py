@@ -7,7 +7,11 @@ Everything that answers anyone (the MQTT gateway, the test worker) goes this way
     durable.commit()                                # one transaction, one fsync
     ...                                             # only now may anyone be told
 
-A reply or a call therefore never announces something a crash could take back. Commands in a
+A reply or a call therefore never announces something a crash could take back.
+
+The journal is guarded at start (history.py): a damaged, missing, emptied or swapped journal is
+refused with one sentence instead of becoming a fresh day; the hall's history marker beside it is
+rewritten once the journal has its first events, at every snapshot and at close. Commands in a
 batch are applied in order, each seeing the effects of the previous ones; a refused command
 changes nothing and its refusal is part of its result.
 """
@@ -18,9 +22,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hall import clock as hall_clock
 from hall.config import Hall
+from hall_controller import history
 from hall_controller.engine import Engine, EngineBug, Refused
-from hall_controller.journal import Journal
+from hall_controller.journal import Journal, JournalError
+from protocol.envelope import format_epoch
 
 SNAPSHOT_EVERY = 50_000    # events between snapshots: bounds the replay at restart (about 0.4 s)
 log = logging.getLogger("hall.controller")
@@ -38,11 +45,46 @@ class Result:
 
 
 class DurableEngine:
-    def __init__(self, hall: Hall, journal_path: str | Path, sync: str = "full"):
+    def __init__(self, hall: Hall, journal_path: str | Path, sync: str = "full", *,
+                 marker: str | Path | None = None, new_journal: bool = False, clock=hall_clock.now):
+        """`marker`: the hall's history marker (default: beside the journal, history.marker_path).
+        `new_journal`: start a genuinely new hall where a marker exists (the journal must be
+        missing or empty). Raises JournalError with one sentence when the journal is refused."""
         self.hall = hall
-        self.journal = Journal(journal_path, hall, sync)
-        self.engine = Engine(hall, self.journal.load_state(hall))
+        journal_path = Path(journal_path)
+        self.marker_path = Path(marker) if marker is not None else history.marker_path(journal_path)
+        self._clock = clock
+        try:
+            mark = history.read(self.marker_path)
+            refuse = None if mark is None or new_journal else history.refusal_for_fresh(journal_path, self.marker_path, mark)
+            self.journal = Journal(journal_path, hall, sync, refuse_fresh=refuse)
+            if new_journal and self.journal.last_seq > 0:
+                self.journal.close()
+                raise JournalError(f"--new-journal starts a new hall only where the journal is missing or empty, "
+                                   f"and {journal_path} holds {self.journal.last_seq} events: move it away first")
+            if not new_journal:
+                history.check(journal_path, self.marker_path, mark, self.journal.journal_id, self.journal.last_seq)
+        except history.HistoryError as e:
+            if hasattr(self, "journal"):
+                self.journal.close()
+            raise JournalError(str(e)) from None
+        try:
+            self.engine = Engine(hall, self.journal.load_state(hall))
+        except JournalError:
+            self.journal.close()
+            raise
         self._since_snapshot = 0
+        self._marked = False
+        if self.journal.last_seq > 0 or new_journal:
+            self.mark()
+
+    def mark(self) -> None:
+        """Write the hall's history marker: this journal, its last event, days and numbers."""
+        state = self.engine.state
+        history.write(self.marker_path, history.Marker(self.journal.journal_id, self.hall.id, self.journal.last_seq,
+                                                       dict(state.days), dict(state.next_number)),
+                      format_epoch(self._clock()))
+        self._marked = True
 
     def apply(self, commands: list[tuple[object, float]]) -> list[Result]:
         """Apply each (command, now) in order and buffer their events; `commit()` makes them durable."""
@@ -75,12 +117,15 @@ class DurableEngine:
 
     def commit(self) -> None:
         self._since_snapshot += self.journal.commit()
+        if not self._marked and self.journal.last_seq > 0:
+            self.mark()  # the hall has a history from its first event on
         if self._since_snapshot >= SNAPSHOT_EVERY:
             self.snapshot()
 
     def snapshot(self) -> None:
         self.journal.save_snapshot(self.engine.state)
         self._since_snapshot = 0
+        self.mark()
 
     def close(self) -> None:
         self.journal.commit()

@@ -467,8 +467,7 @@ class Gateway:
             request = envelope.Message(type=obj["type"], id=obj["id"], ts=obj.get("ts", ""))
             reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text)))
         except Exception:  # noqa: BLE001 - not even an id to answer to
-            body = {"code": code if code in (envelope.MALFORMED, envelope.TOO_LARGE) else envelope.MALFORMED,
-                    "reason": text[:200], "size": len(payload)}
+            body = {"code": code, "reason": text[:200], "size": len(payload)}
             reply = envelope.encode(envelope.make_message("message.refused", body))
         replies.append((device, reply))
 

@@ -8,7 +8,6 @@ import argparse
 import gc
 import logging
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -27,14 +26,13 @@ from hall_controller.web.server import WebError, parse_listen
 log = logging.getLogger("hall.controller")
 
 
-def load_secret(path: Path) -> bytes:
-    """The key of the ticket status links: made once (0600), kept, so printed QR codes stay valid."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-    return bytes.fromhex(path.read_text().strip())
+def legacy_secret(path: Path) -> bytes | None:
+    """The key file of ticket links from before the key lived in the journal, if there is one:
+    a journal of that time adopts it once, so the QR codes it printed stay valid."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,7 +41,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL, else start one here)")
     add_credentials_argument(p)
     p.add_argument("--db", type=Path, default=Path("var/journal.db"), help="the journal (default: %(default)s)")
-    p.add_argument("--secret", type=Path, help="key file for ticket links (default: next to the journal)")
+    p.add_argument("--secret", type=Path,
+                   help="the old key file of ticket links, adopted once by a journal written before the key "
+                        "lived in the journal (default: controller.secret next to the journal)")
+    p.add_argument("--new-journal", action="store_true",
+                   help="start a genuinely new hall although the hall's history marker says it has a past "
+                        "(only where the journal is missing or empty; a lost journal is restored, not replaced)")
     p.add_argument("--journal-sync", choices=("full", "normal"), default="full",
                    help="full: each commit reaches the disk before any reply (survives a power cut); "
                         "normal: it reaches the operating system (survives a crash, faster). Default: full")
@@ -71,8 +74,8 @@ def main(argv: list[str]) -> int:
     try:
         hall = config.load(args.config)
         started = time.perf_counter()
-        durable = DurableEngine(hall, args.db, args.journal_sync)
-        secret = load_secret(args.secret or args.db.with_name("controller.secret"))
+        durable = DurableEngine(hall, args.db, args.journal_sync, new_journal=args.new_journal)
+        secret = durable.journal.ensure_token_secret(legacy_secret(args.secret or args.db.with_name("controller.secret")))
     except (config.ConfigError, JournalError) as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2

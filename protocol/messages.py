@@ -215,7 +215,8 @@ _TYPES = [
     MessageType("message.refused", "controller", "down",
                 "A payload the controller could not read far enough to find its `id` (not UTF-8, not JSON, "
                 "not an object, or over 16 KiB): refused, with no `re` because there is no id to quote.",
-                {"code": text("malformed or too_large", choices=("malformed", "too_large")),
+                {"code": text("what was wrong, as in an error reply",
+                              choices=("malformed", "too_large", "bad_field", "unsupported_version")),
                  "reason": text("a sentence for the technician", max_len=200),
                  "size": integer("the payload's length in bytes", low=0)},
                 {"code": "malformed", "reason": "message is not valid JSON at line 1 column 2", "size": 17}),

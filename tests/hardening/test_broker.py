@@ -86,9 +86,9 @@ def test_a_50_mb_payload_is_not_carried_and_a_slightly_oversize_one_is_refused(s
                                                                                mqtt_peer, tmp_path):
     controller = hall_controller(*controller_args(secured_broker, tmp_path / "journal.db"))
     controller.line_starting("HALL_MQTT_URL=")
-    wait_until(lambda: "connected to the broker" in controller.text(), "the controller to connect")
     kiosk = mqtt_peer(secured_broker.url("K1"), "kiosk")
-    kiosk.subscribe(f"hall/{HALL}/dev/K1/down")
+    kiosk.subscribe(f"hall/{HALL}/dev/K1/down", f"hall/{HALL}/controller/state")
+    assert online(kiosk)
 
     # 50 MB from another device: the broker ends that connection, the controller never sees it
     caller = parse_broker_url(secured_broker.url("C1"))
