@@ -52,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
                         "normal: it reaches the operating system (survives a crash, faster). Default: full")
     p.add_argument("--web", default="127.0.0.1:8080", metavar="HOST:PORT",
                    help="where the management web listens, or off (default: %(default)s)")
+    p.add_argument("--public-web", default="off", metavar="HOST:PORT",
+                   help="a listener of its own for the citizens' ticket pages (the QR codes), with nothing else "
+                        "on it: put it on the guest network and keep --web on the staff network; the hall "
+                        "file's ticket_url names it (default: off, the ticket pages only on --web)")
+    p.add_argument("--max-streams", type=int, default=400, metavar="N",
+                   help="live pages (server-sent event streams) the web keeps open at most, staff and citizens "
+                        "together; each viewer may have 8 (default: %(default)s; keep it well under LimitNOFILE)")
     p.add_argument("--users", type=Path, default=Path("var/users.db"),
                    help="the web's users (add them with `hall user add`; default: %(default)s)")
     p.add_argument("--web-proxy", metavar="ADDRESS",
@@ -68,6 +75,9 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     try:
         listen = parse_listen(args.web)
+        public = parse_listen(args.public_web)
+        if public is not None and listen is None:
+            raise WebError("--public-web needs the management web on too (--web HOST:PORT; it may be 127.0.0.1)")
     except WebError as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
@@ -93,7 +103,7 @@ def main(argv: list[str]) -> int:
         with running_broker(broker) as url:
             print(f"HALL_MQTT_URL={redact(url)}", flush=True)  # the password stays out of logs
             gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None)
-            web = start_web(hall, gateway, args, listen) if listen else None
+            web = start_web(hall, gateway, args, listen, public) if listen else None
             try:
                 gateway.serve(stop)
             finally:
@@ -112,9 +122,11 @@ def web_view():
     return live_hall
 
 
-def start_web(hall, gateway: Gateway, args, listen: tuple[str, int]):
-    """The management web on its own thread, sharing the gateway (web/ explains how)."""
-    from hall_controller.web.app import create_app
+def start_web(hall, gateway: Gateway, args, listen: tuple[str, int], public: tuple[str, int] | None = None):
+    """The management web on its own thread, sharing the gateway (web/ explains how), and the
+    citizens' ticket pages on a listener of their own if `public` is given."""
+    from hall_controller.web.app import create_app, create_public_app
+    from hall_controller.web.feed import StreamLimits
     from hall_controller.web.server import WebServer
     from hall_controller.web.site import Site
     from hall_controller.web.users import UserError, UsersStore
@@ -123,10 +135,13 @@ def start_web(hall, gateway: Gateway, args, listen: tuple[str, int]):
         users = UsersStore(args.users)
     except UserError as e:
         raise WebError(str(e)) from None
-    site = Site(hall, gateway, users, args.db)
-    server = WebServer(create_app(site), *listen, on_stop=site.feed.close, trusted_proxy=args.web_proxy)
+    site = Site(hall, gateway, users, args.db, streams=StreamLimits(total=args.max_streams))
+    server = WebServer(create_app(site), *listen, on_stop=site.feed.close, trusted_proxy=args.web_proxy,
+                       public=(create_public_app(site), *public) if public else None)
     server.start()
     print(f"HALL_WEB_URL={server.url}", flush=True)
+    if public:
+        print(f"HALL_PUBLIC_WEB_URL={server.public_url}", flush=True)
     if users.count() == 0:
         log.warning("the management web has no users yet: add one with `hall user add NAME --role admin --users %s`",
                     args.users)
