@@ -11,7 +11,13 @@ A reply or a call therefore never announces something a crash could take back.
 
 The journal is guarded at start (history.py): a damaged, missing, emptied or swapped journal is
 refused with one sentence instead of becoming a fresh day; the hall's history marker beside it is
-rewritten once the journal has its first events, at every snapshot and at close. Commands in a
+rewritten once the journal has its first events, at every snapshot and at close.
+
+When a commit fails (the disk is full, an I/O error), nothing of the batch happened: the engine
+is rebuilt from the journal as it was before the batch (the commands' effects were only in
+memory) and `commit` raises StorageUnavailable, so the caller answers `unavailable` and tells
+no one anything that is not journalled. The next commit simply tries again: the controller
+recovers by itself when space returns. Commands in a
 batch are applied in order, each seeing the effects of the previous ones; a refused command
 changes nothing and its refusal is part of its result.
 """
@@ -19,6 +25,7 @@ changes nothing and its refusal is part of its result.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +38,10 @@ from protocol.envelope import format_epoch
 
 SNAPSHOT_EVERY = 50_000    # events between snapshots: bounds the replay at restart (about 0.4 s)
 log = logging.getLogger("hall.controller")
+
+
+class StorageUnavailable(RuntimeError):
+    """The journal could not be written (disk full, I/O error); the batch was undone. One sentence."""
 
 
 @dataclass
@@ -79,11 +90,17 @@ class DurableEngine:
             self.mark()
 
     def mark(self) -> None:
-        """Write the hall's history marker: this journal, its last event, days and numbers."""
+        """Write the hall's history marker: this journal, its last event, days and numbers. On a
+        full disk it is tried again at the next commit (the old marker, if any, stays whole)."""
         state = self.engine.state
-        history.write(self.marker_path, history.Marker(self.journal.journal_id, self.hall.id, self.journal.last_seq,
-                                                       dict(state.days), dict(state.next_number)),
-                      format_epoch(self._clock()))
+        try:
+            history.write(self.marker_path, history.Marker(self.journal.journal_id, self.hall.id,
+                                                           self.journal.last_seq, dict(state.days),
+                                                           dict(state.next_number)),
+                          format_epoch(self._clock()))
+        except OSError as e:
+            log.warning("the history marker %s cannot be written just now: %s", self.marker_path, e.strerror or e)
+            return
         self._marked = True
 
     def apply(self, commands: list[tuple[object, float]]) -> list[Result]:
@@ -116,18 +133,38 @@ class DurableEngine:
         self.journal.remember_reply(sender, message_id, reply)
 
     def commit(self) -> None:
-        self._since_snapshot += self.journal.commit()
+        """Make everything applied since the last commit durable, in one transaction; or, if the
+        journal cannot be written, undo it all and raise StorageUnavailable."""
+        try:
+            self._since_snapshot += self.journal.commit()
+        except (sqlite3.Error, OSError) as e:
+            self._undo()
+            raise StorageUnavailable(f"the journal {self.journal.path} cannot be written ({e})") from None
         if not self._marked and self.journal.last_seq > 0:
             self.mark()  # the hall has a history from its first event on
         if self._since_snapshot >= SNAPSHOT_EVERY:
             self.snapshot()
 
+    def _undo(self) -> None:
+        """Back to the last committed state: rebuilt from the journal, in the same Engine object
+        (the gateway and the web hold it), so nothing un-journalled is ever acted on."""
+        self.engine.__init__(self.hall, self.journal.load_state(self.hall))
+
     def snapshot(self) -> None:
-        self.journal.save_snapshot(self.engine.state)
+        """Store the state (a snapshot is an optimisation: on a full disk it waits for later)."""
+        try:
+            self.journal.save_snapshot(self.engine.state)
+        except sqlite3.Error as e:
+            log.warning("no snapshot of the journal just now (%s); the next one is tried later", e)
+            return
         self._since_snapshot = 0
         self.mark()
 
     def close(self) -> None:
-        self.journal.commit()
+        """Commit what is applied (if the disk allows), snapshot, close: what was committed stays."""
+        try:
+            self.commit()
+        except StorageUnavailable as e:
+            log.warning("%s; closing with what was committed before", e)
         self.snapshot()
         self.journal.close()

@@ -40,7 +40,7 @@ import paho.mqtt.client as paho
 from hall.config import Hall
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller import effects, requests, views
-from hall_controller.durable import DurableEngine, Result
+from hall_controller.durable import DurableEngine, Result, StorageUnavailable
 from hall_controller.engine import Refused
 from hall_controller.engine import commands as c
 from hall_controller.engine import events as ev
@@ -56,6 +56,34 @@ TICK_S = 1.0
 BOARD_EVERY_S = 0.1       # the retained board is republished at most this often
 RECONNECT_S = (0.5, 10.0)  # backoff between attempts to reach the broker
 CORK = getattr(socket, "TCP_CORK", None)
+UNAVAILABLE = "unavailable"  # the error code of requests refused while the journal cannot be written
+SAY_AGAIN_S = 60.0           # how often a lasting storage trouble is logged again
+
+
+class StorageTrouble:
+    """One log line when the journal cannot be written, then one a minute while it lasts (not a
+    traceback a round), and one when it is written again."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.since: float | None = None
+        self.said_at = 0.0
+        self.refused = 0
+
+    def failed(self, trouble: Exception) -> None:
+        now = self.clock()
+        self.refused += 1
+        if self.since is None:
+            self.since, self.said_at = now, now
+            log.error("%s; requests are answered `unavailable` until it can be (said again every minute)", trouble)
+        elif now - self.said_at >= SAY_AGAIN_S:
+            self.said_at = now
+            log.error("%s, still: %d rounds refused in %.0f min", trouble, self.refused, (now - self.since) / 60)
+
+    def fine(self) -> None:
+        if self.since is not None:
+            log.warning("the journal is written again: the hall goes on (%d rounds were refused)", self.refused)
+            self.since, self.refused = None, 0
 
 
 #: events that change no counter's view (a reserved ticket is not yet in any queue)
@@ -134,6 +162,7 @@ class Gateway:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.connected = threading.Event()
+        self._storage = StorageTrouble()
         self._leaving = False
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
@@ -415,16 +444,36 @@ class Gateway:
 
     def _apply_and_commit(self, commands: list, pending: list[Pending], replies: list, position: int) -> list[Result]:
         results = self.durable.apply(commands)
+        made = []
         for item in pending:
             item.results = results[position:position + len(item.commands)]
             position += len(item.commands)
             reply = self._reply(item)
             if reply is not None:
                 self.durable.remember_reply(item.device, item.message.id, reply.decode())
-                self._remember(item.device, item.message.id, reply)
-                replies.append((item.device, reply))
-        self.durable.commit()
+                made.append((item, reply))
+        try:
+            self.durable.commit()
+        except StorageUnavailable as e:
+            return self._unavailable(e, commands, pending, replies)
+        self._storage.fine()
+        for item, reply in made:  # remembered only once journalled: a retry after a failure is new
+            self._remember(item.device, item.message.id, reply)
+            replies.append((item.device, reply))
         return results
+
+    def _unavailable(self, trouble: StorageUnavailable, commands: list, pending: list[Pending],
+                     replies: list) -> list[Result]:
+        """The batch was undone (see DurableEngine.commit): every request is refused `unavailable`
+        (nothing was done; asking again later is safe), the web's commands too."""
+        self._storage.failed(trouble)
+        refusal = Refused(UNAVAILABLE, "the hall controller cannot write its journal just now (its disk is full "
+                                       "or failing); nothing was done: please try again shortly")
+        for item in pending:
+            if messages.CATALOGUE[item.type].replied:
+                reply = envelope.make_reply(item.message, ok=False, error=(refusal.code, refusal.message))
+                replies.append((item.device, envelope.encode(reply)))
+        return [Result(refused=refusal) for _ in commands]
 
     def _accept(self, device: str, payload: bytes, replies: list) -> Pending | None:
         """Check a device's message; on any problem, queue an error reply where possible."""
@@ -512,7 +561,12 @@ class Gateway:
     def _tick(self, now: float) -> None:
         events = self.durable.tick(now)
         if events:
-            self.durable.commit()
+            try:
+                self.durable.commit()
+            except StorageUnavailable as e:
+                self._storage.failed(e)  # undone: the same time comes again at the next tick
+                return
+            self._storage.fine()
             self._announce(events)
 
     def _announce(self, events: list) -> None:

@@ -32,6 +32,7 @@ import pickle
 import secrets
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -141,11 +142,16 @@ class Journal:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA busy_timeout=5000")
+            said_at = None
             while not self._closing.wait(CHECKPOINT_EVERY_S):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error as e:  # a busy moment: the next round catches up
-                    log.warning("journal checkpoint postponed: %s", e)
+                    said_at = None
+                except sqlite3.Error as e:  # busy, or a full disk: the next round catches up
+                    now = time.monotonic()
+                    if said_at is None or now - said_at >= 60:  # one line a minute, not one a second
+                        log.warning("journal checkpoint postponed: %s", e)
+                        said_at = now
         finally:
             db.close()
 
@@ -193,7 +199,10 @@ class Journal:
             db.executemany("INSERT OR IGNORE INTO replies VALUES (?, ?, ?)", self._replies)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolled back by itself (a full disk ends the transaction)
             raise
         finally:
             self._events.clear()
@@ -261,7 +270,10 @@ class Journal:
     def close(self) -> None:
         self._closing.set()
         self._checkpointer.join()
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as e:  # a full disk: the WAL keeps the commits, read back at the next start
+            log.warning("the journal's WAL stays beside it (%s)", e)
         self.db.close()
 
 

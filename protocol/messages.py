@@ -373,7 +373,9 @@ def markdown() -> str:
               "to, and logged; nothing in the hall changes. A payload whose `id` cannot be read (not UTF-8, not",
               "JSON, not an object, over 16 KiB) has no id to quote in `re`: it is answered with `message.refused`",
               "(above) carrying the same code. The hall's broker carries nothing much over 16 KiB (see",
-              "docs/broker.md), so a far larger payload never reaches the controller.", ""]
+              "docs/broker.md), so a far larger payload never reaches the controller.", "",
+              "A request that arrives while the controller cannot write its journal (its disk is full or failing)",
+              "is refused with `unavailable`: nothing was done, and asking again later is safe.", ""]
     return "\n".join(lines)
 
 
