@@ -28,6 +28,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "user": ("hall_controller.users_cli:main", "the management web's users: add, list, passwd, remove"),
     "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto"),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
+    "install": ("hall.install:main", "put the systemd units, udev rule and system user of a role in place"),
 }
 
 

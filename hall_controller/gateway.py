@@ -135,7 +135,8 @@ def _cork(sock, on: bool) -> None:
 class Gateway:
     def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
                  clock=hall_clock.now, client_id: str | None = None,
-                 live_view: Callable[[object], dict] | None = None):
+                 live_view: Callable[[object], dict] | None = None,
+                 heartbeat: Callable[[], None] | None = None):
         self.hall = hall
         self.durable = durable
         self.engine = durable.engine
@@ -163,6 +164,7 @@ class Gateway:
         self._wake_w.setblocking(False)
         self.connected = threading.Event()
         self._storage = StorageTrouble()
+        self._heartbeat = heartbeat or (lambda: None)  # called every turn of the loop (systemd's watchdog)
         self._leaving = False
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
@@ -287,6 +289,7 @@ class Gateway:
         journalled; paho keeps the announcements until the broker is back)."""
         deadline = time.monotonic() + delay
         while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            self._heartbeat()
             readable, _, _ = select.select([self._wake_r], [], [], min(left, 0.25))
             if readable:
                 self._drain_wake()
@@ -318,6 +321,7 @@ class Gateway:
     def _round(self, sock) -> bool:
         """One turn of the loop: wait, read, process, write, tick. False when the connection is lost."""
         client = self.client
+        self._heartbeat()
         now = self.clock()
         wait = max(0.0, min(self._next_tick - now, BOARD_EVERY_S))
         pending = getattr(sock, "pending", lambda: 0)()

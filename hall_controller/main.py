@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hall import config
 from hall import clock as hall_clock
+from hall.notify import Watchdog, notify
 from hall.mqtt import ENV_VAR, BrokerUrlError, add_credentials_argument, redact, with_credentials_file
 from hall_controller.broker import BrokerError, running_broker
 from hall_controller.durable import DurableEngine
@@ -102,11 +103,14 @@ def main(argv: list[str]) -> int:
             broker = with_credentials_file(broker or os.environ.get(ENV_VAR), args.credentials).geturl()
         with running_broker(broker) as url:
             print(f"HALL_MQTT_URL={redact(url)}", flush=True)  # the password stays out of logs
-            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None)
+            gateway = Gateway(hall, durable, url, secret=secret, live_view=web_view() if listen else None,
+                              heartbeat=Watchdog().ping)
             web = start_web(hall, gateway, args, listen, public) if listen else None
+            notify("READY=1")  # systemd (Type=notify): rebuilt, serving
             try:
                 gateway.serve(stop)
             finally:
+                notify("STOPPING=1")
                 if web is not None:
                     web.stop()
     except (BrokerUrlError, BrokerError, WebError) as e:
