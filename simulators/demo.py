@@ -57,7 +57,7 @@ READY_TIMEOUT_S = 90.0         # every device online within this, or the demo sa
 REFRESH_S = 1.0                # the summary is redrawn this often
 QUIET_EVERY_S = 10.0           # without a terminal, a progress line this often instead
 STOP_GRACE_S = 6.0             # a process asked to stop has this long before it is killed
-OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "tickets", "screens", "devices", "logs")
+OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "journal.db.history", "tickets", "screens", "devices", "logs")
 
 
 class DemoError(Exception):
