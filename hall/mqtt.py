@@ -18,6 +18,7 @@ loopback turns a 0.2 ms round trip into 40 ms whenever two small packets meet a 
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import ssl
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import paho.mqtt.client as paho
 
+log = logging.getLogger("hall.mqtt")
 ENV_VAR = "HALL_MQTT_URL"
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 _TLS_OPTIONS = ("ca", "cert", "key", "insecure")
@@ -156,7 +158,9 @@ def device_broker_url(arg: str | None, environ: Mapping[str, str] | None = None,
         return with_credentials_file(arg or (os.environ if environ is None else environ).get(ENV_VAR),
                                      credentials).geturl()
     if arg:
-        return parse_broker_url(arg).geturl()
+        url = parse_broker_url(arg)
+        warn_password_on_command_line(url)
+        return url.geturl()
     url = broker_url_from_env(environ)
     if url is None:
         raise BrokerUrlError(f"no broker given: say which broker to use: --broker mqtt://host:port or {ENV_VAR}")
@@ -203,6 +207,13 @@ def add_credentials_argument(parser: Any) -> None:
                         help="a file (mode 0600) holding this program's broker URL with its user and password, "
                              "from `hall provision` (credentials/<id>.url) or systemd's LoadCredential=; "
                              "--broker, if given too, says where the broker is")
+
+
+def warn_password_on_command_line(url: BrokerUrl) -> None:
+    """A password given with --broker is readable by every user of the machine (`ps`): say so."""
+    if url.password is not None:
+        log.warning("the broker password was given on the command line (%s), where every user of this machine "
+                    "can read it; give it with --credentials FILE instead", url)
 
 
 def redact(text: str) -> str:

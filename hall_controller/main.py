@@ -17,7 +17,8 @@ from pathlib import Path
 from hall import config
 from hall import clock as hall_clock
 from hall.notify import Watchdog, notify
-from hall.mqtt import ENV_VAR, BrokerUrlError, add_credentials_argument, redact, with_credentials_file
+from hall.mqtt import (ENV_VAR, BrokerUrlError, add_credentials_argument, parse_broker_url, redact,
+                       warn_password_on_command_line, with_credentials_file)
 from hall_controller.broker import BrokerError, running_broker
 from hall_controller.durable import DurableEngine
 from hall_controller.gateway import Gateway
@@ -99,6 +100,8 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, lambda *_: stop.set())
     try:
         broker = args.broker
+        if broker and not args.credentials:
+            warn_password_on_command_line(parse_broker_url(broker))
         if args.credentials:
             broker = with_credentials_file(broker or os.environ.get(ENV_VAR), args.credentials).geturl()
         with running_broker(broker) as url:
