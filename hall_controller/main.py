@@ -80,6 +80,8 @@ def main(argv: list[str]) -> int:
         public = parse_listen(args.public_web)
         if public is not None and listen is None:
             raise WebError("--public-web needs the management web on too (--web HOST:PORT; it may be 127.0.0.1)")
+        if args.max_streams < 1:
+            raise WebError(f"--max-streams is how many live pages may be open at once: 1 or more, not {args.max_streams}")
     except WebError as e:
         print(f"hall controller: {e}", file=sys.stderr)
         return 2
