@@ -11,7 +11,8 @@ technician needs to recognise the lost history:
 
 At start (see `check`): a missing or empty journal while the marker exists is refused with one
 sentence; so is a journal with another journal id. A journal restored from the district copy
-(`hall restore`) carries the same journal id in its `meta` table, so it passes; if it ends
+(`hall restore`) carries the same journal id in its `meta` table (and the same `token_secret`,
+so the restored tickets' QR pages still open), so it passes; if it ends
 before the marker's last event, the controller says how many events were lost and goes on.
 `--new-journal` is the one way to start a genuinely new hall where a marker exists: the journal
 must then be missing or empty, and the marker is replaced by the new journal's.

@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     try:
         listen = parse_listen(args.web)
-        public = parse_listen(args.public_web)
+        public = parse_listen(args.public_web, "--public-web")
         if public is not None and listen is None:
             raise WebError("--public-web needs the management web on too (--web HOST:PORT; it may be 127.0.0.1)")
         if args.max_streams < 1:

@@ -29,14 +29,14 @@ class WebError(RuntimeError):
     """The web server cannot start (address taken, bad address); the message says which."""
 
 
-def parse_listen(text: str) -> tuple[str, int] | None:
-    """"HOST:PORT" (or "[v6]:PORT") -> (host, port); "off" -> None."""
+def parse_listen(text: str, option: str = "--web") -> tuple[str, int] | None:
+    """"HOST:PORT" (or "[v6]:PORT") -> (host, port); "off" -> None. `option` names it in the error."""
     if text.strip().lower() == "off":
         return None
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise WebError(f"--web is HOST:PORT (e.g. 127.0.0.1:8080) or off, not {text!r}")
+        raise WebError(f"{option} is HOST:PORT (e.g. 127.0.0.1:8080) or off, not {text!r}")
     return host, int(port)
 
 

@@ -154,3 +154,15 @@ def test_live_streams_are_capped_per_viewer_and_in_total(web):
 
     wait_until(a_place, "a place for a new stream")
     assert controller.stop() == 0
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--max-streams", "0"], "--max-streams is how many live pages may be open at once: 1 or more"),
+    (["--web", "off", "--public-web", "127.0.0.1:0"], "--public-web needs the management web on too"),
+    (["--public-web", "8081"], "--public-web is HOST:PORT"),
+])
+def test_bad_web_limits_are_one_sentence(args, says, hall_controller, tmp_path):
+    controller = hall_controller("--config", str(EXAMPLE_HALL), "--db", str(tmp_path / "journal.db"), *args)
+    assert controller.finish() == 2
+    assert controller.err[0].startswith("hall controller: ") and says in controller.err[0] and len(controller.err) == 1
+    assert not (tmp_path / "journal.db").exists(), "nothing started"
