@@ -11,7 +11,8 @@ A reply or a call therefore never announces something a crash could take back.
 
 The journal is guarded at start (history.py): a damaged, missing, emptied or swapped journal is
 refused with one sentence instead of becoming a fresh day; the hall's history marker beside it is
-rewritten once the journal has its first events, at every snapshot and at close.
+rewritten once the journal has its first events, then at most once a minute, at every snapshot
+and at close.
 
 When a commit fails (the disk is full, an I/O error), nothing of the batch happened: the engine
 is rebuilt from the journal as it was before the batch (the commands' effects were only in
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from hall_controller.journal import Journal, JournalError
 from protocol.envelope import format_epoch
 
 SNAPSHOT_EVERY = 50_000    # events between snapshots: bounds the replay at restart (about 0.4 s)
+MARK_EVERY_S = 60.0        # the history marker's days and numbers are at most this old
 log = logging.getLogger("hall.controller")
 
 
@@ -85,14 +88,15 @@ class DurableEngine:
             self.journal.close()
             raise
         self._since_snapshot = 0
-        self._marked = False
+        self._marked_at = float("-inf")
         if self.journal.last_seq > 0 or new_journal:
             self.mark()
 
     def mark(self) -> None:
         """Write the hall's history marker: this journal, its last event, days and numbers. On a
-        full disk it is tried again at the next commit (the old marker, if any, stays whole)."""
+        full disk it is tried again a minute later (the old marker, if any, stays whole)."""
         state = self.engine.state
+        self._marked_at = time.monotonic()  # tried: again in a minute at the latest, whatever happens
         try:
             history.write(self.marker_path, history.Marker(self.journal.journal_id, self.hall.id,
                                                            self.journal.last_seq, dict(state.days),
@@ -100,8 +104,6 @@ class DurableEngine:
                           format_epoch(self._clock()))
         except OSError as e:
             log.warning("the history marker %s cannot be written just now: %s", self.marker_path, e.strerror or e)
-            return
-        self._marked = True
 
     def apply(self, commands: list[tuple[object, float]]) -> list[Result]:
         """Apply each (command, now) in order and buffer their events; `commit()` makes them durable."""
@@ -140,7 +142,7 @@ class DurableEngine:
         except (sqlite3.Error, OSError) as e:
             self._undo()
             raise StorageUnavailable(f"the journal {self.journal.path} cannot be written ({e})") from None
-        if not self._marked and self.journal.last_seq > 0:
+        if self.journal.last_seq > 0 and time.monotonic() - self._marked_at >= MARK_EVERY_S:
             self.mark()  # the hall has a history from its first event on
         if self._since_snapshot >= SNAPSHOT_EVERY:
             self.snapshot()
