@@ -197,6 +197,6 @@ def main(argv: list[str]) -> int:
         print(f"hall provision: {e}", file=sys.stderr)
         return 2
     print(f"{len(passwords)} identities ({len(passwords) - 1} devices and the controller) in {args.out}")
-    print(f"broker: mosquitto -c {args.out / 'mosquitto' / 'hall.conf'}")
+    print(f"broker: mosquitto -c {args.out / 'mosquitto' / 'hall.conf'} (as a service: `hall install broker`)")
     print(f"device: copy {args.out / 'credentials'}/<id>.url to the device and pass it with --credentials")
     return 0
