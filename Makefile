@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DURATION ?=
 
-.PHONY: demo district-demo test bench venv clean
+.PHONY: demo district-demo test bench venv clean pi-check
 
 venv: $(STAMP)
 
@@ -29,6 +29,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/hall bench
+
+# Does every pinned dependency install on a Raspberry Pi (aarch64, Python 3.11)? Needs the package index.
+pi-check: $(STAMP)
+	$(BIN)/python deploy/pi_wheels.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

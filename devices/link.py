@@ -347,6 +347,9 @@ class DeviceLink:
         except ProtocolError as e:
             log.warning("%s: dropped a bad message on %s: %s", self.device, topic, e)
             return
+        if kind is Kind.DOWN and message.type == "message.refused":  # one of ours had no readable id
+            log.warning("%s: the controller could not read a message of ours (%s): %s", self.device,
+                        message.body.get("code"), message.body.get("reason"))
         if kind is Kind.DOWN and message.re is not None and not self._claim_reply(message):
             return
         self.incoming.put(Received(kind, message))

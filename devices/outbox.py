@@ -140,6 +140,8 @@ class Outbox:
         if self.path.is_dir():
             raise OutboxError(f"the outbox {self.path} is a directory, not a file")
         try:
+            if not self.path.exists():  # private from the start: what the device must still deliver
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             db = sqlite3.connect(self.path, check_same_thread=False, isolation_level="DEFERRED")
         except sqlite3.Error as e:
             raise OutboxError(f"cannot open the outbox {self.path}: {e}") from None
@@ -155,6 +157,9 @@ class Outbox:
                 raise OutboxError(f"{self.path} is a database, but not a hall outbox")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(f"{self.path}{suffix}"):
+                    os.chmod(f"{self.path}{suffix}", 0o600)
         except sqlite3.DatabaseError as e:
             db.close()
             raise OutboxError(f"{self.path} is not an outbox database: {e}") from None

@@ -32,6 +32,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
     "ship": ("district.ship_cli:main", "copy this hall's journal to the district's PostgreSQL (--status: how far)"),
     "restore": ("district.restore:main", "rebuild a hall's journal from the district copy"),
+    "install": ("hall.install:main", "put the systemd units, udev rule and system user of a role in place"),
 }
 
 

@@ -151,6 +151,7 @@ class Hall:
     evaluators: dict[str, Evaluator]
     callers: dict[str, Caller]
     displays: dict[str, Display]
+    broker_listen: str = ""    # "ADDRESS:PORT" the hall's own Mosquitto listens on ("" : not named)
     #: who hears of alerts, and how (hall/alerting.py); left out of repr, so changing it does not
     #: make the journal's snapshots look like another hall's
     alerts: Any = field(default=None, repr=False, compare=False)
@@ -228,6 +229,8 @@ def parse(raw: dict[str, Any]) -> Hall:
         evaluators=_unique([_evaluator(t, counters) for t in r.tables("evaluators")], "evaluators", "id"),
         callers=_unique([_caller(t, counters) for t in r.tables("callers")], "callers", "id"),
         displays=_unique([_display(t, counters) for t in r.tables("displays")], "displays", "id"),
+        broker_listen=hall_t.string("broker_listen", default="", pattern=BROKER_LISTEN,
+                                    what="an address and port like \"192.168.10.2:1883\""),
         alerts=alerts,
     )
     for t in (hall_t, dispatch_t, classes_t, r):
@@ -241,6 +244,9 @@ def parse(raw: dict[str, Any]) -> Hall:
             seen[device_id] = role
     return hall
 
+
+#: `broker_listen`: an IPv4 address or a [bracketed] IPv6 address, a colon, a port (or empty)
+BROKER_LISTEN = r"|(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}"
 
 MAX_NUMBER = 999_999  # six digits: what a screen, a ticket and the voice can all carry
 

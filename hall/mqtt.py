@@ -18,6 +18,7 @@ loopback turns a 0.2 ms round trip into 40 ms whenever two small packets meet a 
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import ssl
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import paho.mqtt.client as paho
 
+log = logging.getLogger("hall.mqtt")
 ENV_VAR = "HALL_MQTT_URL"
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 _TLS_OPTIONS = ("ca", "cert", "key", "insecure")
@@ -147,15 +149,76 @@ def broker_url_from_env(environ: Mapping[str, str] | None = None) -> BrokerUrl |
         raise BrokerUrlError(f"{ENV_VAR}: {e}") from None
 
 
-def device_broker_url(arg: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """The broker a device program uses: `--broker`, else HALL_MQTT_URL. A device never starts a
-    broker of its own, so neither given is an error (BrokerUrlError, one sentence)."""
+def device_broker_url(arg: str | None, environ: Mapping[str, str] | None = None, *,
+                      credentials: str | os.PathLike | None = None) -> str:
+    """The broker a device program uses: `--broker`, else HALL_MQTT_URL, with the user and
+    password of `--credentials FILE` if given (see `read_credentials`). A device never starts a
+    broker of its own, so none of them given is an error (BrokerUrlError, one sentence)."""
+    if credentials is not None:
+        return with_credentials_file(arg or (os.environ if environ is None else environ).get(ENV_VAR),
+                                     credentials).geturl()
     if arg:
-        return parse_broker_url(arg).geturl()
+        url = parse_broker_url(arg)
+        warn_password_on_command_line(url)
+        return url.geturl()
     url = broker_url_from_env(environ)
     if url is None:
         raise BrokerUrlError(f"no broker given: say which broker to use: --broker mqtt://host:port or {ENV_VAR}")
     return url.geturl()
+
+
+def read_credentials(path: str | os.PathLike) -> BrokerUrl:
+    """The broker URL with a user and password in a credentials file (what `hall provision` writes
+    to credentials/<id>.url, or systemd hands over with LoadCredential=). The file must be private
+    to its owner (mode 0600 or 0400): a password that other users can read is refused. The
+    password then never appears on a command line or in the process list."""
+    try:
+        mode = os.stat(path).st_mode
+        with open(path, encoding="utf-8") as f:
+            text = f.read().strip()
+    except OSError as e:
+        raise BrokerUrlError(f"cannot read the credentials file {os.fspath(path)}: {_reason(e)}") from None
+    except UnicodeDecodeError:
+        raise BrokerUrlError(f"the credentials file {os.fspath(path)} is not text") from None
+    if mode & 0o077:
+        raise BrokerUrlError(f"the credentials file {os.fspath(path)} can be read by other users; "
+                             f"make it private with chmod 600 {os.fspath(path)}")
+    try:
+        url = parse_broker_url(text)
+    except BrokerUrlError as e:
+        raise BrokerUrlError(f"the credentials file {os.fspath(path)}: {e}") from None
+    if url.username is None or url.password is None:
+        raise BrokerUrlError(f"the credentials file {os.fspath(path)} holds no user and password "
+                             f"(expected a URL like mqtt://K1:PASSWORD@hall-server:1883)")
+    return url
+
+
+def with_credentials_file(broker: str | None, path: str | os.PathLike) -> BrokerUrl:
+    """The broker `broker` (or, if None, the one the file names) with the file's user and password."""
+    own = read_credentials(path)
+    if not broker:
+        return own
+    return parse_broker_url(broker).with_credentials(own.username or "", own.password or "")
+
+
+def add_credentials_argument(parser: Any) -> None:
+    """`--credentials FILE` on a program's command line (every device program and the controller)."""
+    parser.add_argument("--credentials", metavar="FILE",
+                        help="a file (mode 0600) holding this program's broker URL with its user and password, "
+                             "from `hall provision` (credentials/<id>.url) or systemd's LoadCredential=; "
+                             "--broker, if given too, says where the broker is")
+
+
+def warn_password_on_command_line(url: BrokerUrl) -> None:
+    """A password given with --broker is readable by every user of the machine (`ps`): say so."""
+    if url.password is not None:
+        log.warning("the broker password was given on the command line (%s), where every user of this machine "
+                    "can read it; give it with --credentials FILE instead", url)
+
+
+def redact(text: str) -> str:
+    """`text` (a broker URL) with any password replaced by ***: for everything printed or logged."""
+    return _redact(text)
 
 
 def make_client(url: BrokerUrl | str, client_id: str, *, clean_session: bool = True,

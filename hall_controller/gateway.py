@@ -40,7 +40,7 @@ import paho.mqtt.client as paho
 from hall.config import Hall
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller import effects, requests, views
-from hall_controller.durable import DurableEngine, Result
+from hall_controller.durable import DurableEngine, Result, StorageUnavailable
 from hall_controller.engine import Refused
 from hall_controller.engine import commands as c
 from hall_controller.engine import events as ev
@@ -56,6 +56,34 @@ TICK_S = 1.0
 BOARD_EVERY_S = 0.1       # the retained board is republished at most this often
 RECONNECT_S = (0.5, 10.0)  # backoff between attempts to reach the broker
 CORK = getattr(socket, "TCP_CORK", None)
+UNAVAILABLE = "unavailable"  # the error code of requests refused while the journal cannot be written
+SAY_AGAIN_S = 60.0           # how often a lasting storage trouble is logged again
+
+
+class StorageTrouble:
+    """One log line when the journal cannot be written, then one a minute while it lasts (not a
+    traceback a round), and one when it is written again."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.since: float | None = None
+        self.said_at = 0.0
+        self.refused = 0
+
+    def failed(self, trouble: Exception) -> None:
+        now = self.clock()
+        self.refused += 1
+        if self.since is None:
+            self.since, self.said_at = now, now
+            log.error("%s; requests are answered `unavailable` until it can be (said again every minute)", trouble)
+        elif now - self.said_at >= SAY_AGAIN_S:
+            self.said_at = now
+            log.error("%s, still: %d rounds refused in %.0f min", trouble, self.refused, (now - self.since) / 60)
+
+    def fine(self) -> None:
+        if self.since is not None:
+            log.warning("the journal is written again: the hall goes on (%d rounds were refused)", self.refused)
+            self.since, self.refused = None, 0
 
 
 #: events that change no counter's view (a reserved ticket is not yet in any queue)
@@ -107,7 +135,8 @@ def _cork(sock, on: bool) -> None:
 class Gateway:
     def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
                  clock=hall_clock.now, speed: float | None = None, client_id: str | None = None,
-                 live_view: Callable[[object], dict] | None = None):
+                 live_view: Callable[[object], dict] | None = None,
+                 heartbeat: Callable[[], None] | None = None):
         self.hall = hall
         self.durable = durable
         self.engine = durable.engine
@@ -135,6 +164,8 @@ class Gateway:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.connected = threading.Event()
+        self._storage = StorageTrouble()
+        self._heartbeat = heartbeat or (lambda: None)  # called every turn of the loop (systemd's watchdog)
         self._leaving = False
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
@@ -264,6 +295,7 @@ class Gateway:
         journalled; paho keeps the announcements until the broker is back)."""
         deadline = time.monotonic() + delay
         while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            self._heartbeat()
             readable, _, _ = select.select([self._wake_r], [], [], min(left, 0.25))
             if readable:
                 self._drain_wake()
@@ -295,6 +327,7 @@ class Gateway:
     def _round(self, sock) -> bool:
         """One turn of the loop: wait, read, process, write, tick. False when the connection is lost."""
         client = self.client
+        self._heartbeat()
         now = self.clock()
         # the next tick is due in hall seconds; the hall clock may run faster than real time (the demo)
         wait = max(0.0, min((self._next_tick - now) / self.speed, BOARD_EVERY_S))
@@ -422,16 +455,36 @@ class Gateway:
 
     def _apply_and_commit(self, commands: list, pending: list[Pending], replies: list, position: int) -> list[Result]:
         results = self.durable.apply(commands)
+        made = []
         for item in pending:
             item.results = results[position:position + len(item.commands)]
             position += len(item.commands)
             reply = self._reply(item)
             if reply is not None:
                 self.durable.remember_reply(item.device, item.message.id, reply.decode())
-                self._remember(item.device, item.message.id, reply)
-                replies.append((item.device, reply))
-        self.durable.commit()
+                made.append((item, reply))
+        try:
+            self.durable.commit()
+        except StorageUnavailable as e:
+            return self._unavailable(e, commands, pending, replies)
+        self._storage.fine()
+        for item, reply in made:  # remembered only once journalled: a retry after a failure is new
+            self._remember(item.device, item.message.id, reply)
+            replies.append((item.device, reply))
         return results
+
+    def _unavailable(self, trouble: StorageUnavailable, commands: list, pending: list[Pending],
+                     replies: list) -> list[Result]:
+        """The batch was undone (see DurableEngine.commit): every request is refused `unavailable`
+        (nothing was done; asking again later is safe), the web's commands too."""
+        self._storage.failed(trouble)
+        refusal = Refused(UNAVAILABLE, "the hall controller cannot write its journal just now (its disk is full "
+                                       "or failing); nothing was done: please try again shortly")
+        for item in pending:
+            if messages.CATALOGUE[item.type].replied:
+                reply = envelope.make_reply(item.message, ok=False, error=(refusal.code, refusal.message))
+                replies.append((item.device, envelope.encode(reply)))
+        return [Result(refused=refusal) for _ in commands]
 
     def _accept(self, device: str, payload: bytes, replies: list) -> Pending | None:
         """Check a device's message; on any problem, queue an error reply where possible."""
@@ -461,16 +514,22 @@ class Gateway:
             return None
 
     def _best_effort_error(self, device: str, payload: bytes, code: str, text: str, replies: list) -> None:
-        """A message that fails the envelope check can still be answered if its id is readable."""
-        if code == envelope.TOO_LARGE:
+        """A message that fails the envelope check is answered to its device: as a reply if its
+        type and id are readable, else as `message.refused` (there is no id to put in `re`)."""
+        if self.hall.device_role(device) is None:
             return
         try:
+            if len(payload) > 2 * envelope.MAX_BYTES:
+                raise ValueError("too large to look for an id")
             obj = json.loads(payload)
+            if not isinstance(obj["id"], str) or not 0 < len(obj["id"]) <= 64:
+                raise ValueError("no usable id")
             request = envelope.Message(type=obj["type"], id=obj["id"], ts=obj.get("ts", ""))
-            reply = envelope.make_reply(request, ok=False, error=(code, text))
-            replies.append((device, envelope.encode(reply)))
-        except Exception:  # noqa: BLE001 - not even an id to answer to: the log line is all
-            pass
+            reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text)))
+        except Exception:  # noqa: BLE001 - not even an id to answer to
+            body = {"code": code, "reason": text[:200], "size": len(payload)}
+            reply = envelope.encode(envelope.make_message("message.refused", body))
+        replies.append((device, reply))
 
     def _reply(self, item: Pending) -> bytes | None:
         spec = messages.CATALOGUE[item.type]
@@ -513,7 +572,12 @@ class Gateway:
     def _tick(self, now: float) -> None:
         events = self.durable.tick(now)
         if events:
-            self.durable.commit()
+            try:
+                self.durable.commit()
+            except StorageUnavailable as e:
+                self._storage.failed(e)  # undone: the same time comes again at the next tick
+                return
+            self._storage.fine()
             self._announce(events)
 
     def _announce(self, events: list) -> None:

@@ -10,7 +10,13 @@ Checkpoints (copying the WAL back into the database file) run on a thread of the
 its own connection, never inside the controller's commit: a checkpoint costs milliseconds, and
 inside a commit it would delay every reply waiting on that commit.
 
-Three tables:
+At start the journal is checked (`PRAGMA quick_check`): a damaged file is refused with one
+sentence, before anything is written to it. Its `meta` table names it: `journal_id` (made with the
+journal, kept by `hall restore`, compared with the hall's history marker, see history.py) and
+`token_secret` (the key of the tickets' status links: a new journal never recreates an old
+ticket's page, because its key is new too).
+
+Tables:
 - `events`: the append-only log (seq, time, type name, JSON body).
 - `replies`: the reply sent for each (sender, message id), written in the same transaction as the
   events, so a message re-sent after a crash gets the same answer instead of a second ticket.
@@ -21,9 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
+import secrets
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -40,6 +49,14 @@ class JournalError(RuntimeError):
     """The journal file cannot be used (another hall's journal, a newer schema, a damaged file)."""
 
 
+WHAT_TO_DO = ("stop here: restore the hall's journal with `hall restore` (the district copy) or from a backup, "
+              "and keep the damaged file for inspection")
+
+
+def damaged(path: Path, why: str) -> JournalError:
+    return JournalError(f"the journal {path} is damaged ({why}); {WHAT_TO_DO}")
+
+
 def encode_event(event) -> tuple[float, str, str]:
     """(time, type name, JSON body): the row of one event."""
     return event.at, type(event).__name__, ev.encode(event)
@@ -53,20 +70,35 @@ SYNC_LEVELS = {
 
 
 class Journal:
-    def __init__(self, path: str | Path, hall: Hall, sync: str = "full"):
+    def __init__(self, path: str | Path, hall: Hall, sync: str = "full", *, refuse_fresh: str | None = None):
+        """Open (or create) the journal. `refuse_fresh`: the sentence to refuse with if the file is
+        missing, empty or holds no journal, instead of starting one (the hall has a history)."""
         self.path = Path(path)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        if refuse_fresh and not existed:
+            raise JournalError(refuse_fresh)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not existed:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # private from the start
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            if existed:
+                self._check_whole()
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as e:
-            raise JournalError(f"{self.path} is not a usable journal: {e}") from None
+            raise damaged(self.path, str(e)) from None
+        if refuse_fresh and self._fresh():
+            self.db.close()
+            raise JournalError(refuse_fresh)
         if sync not in SYNC_LEVELS:
             raise JournalError(f"journal sync must be one of {', '.join(SYNC_LEVELS)}, not {sync!r}")
         self.db.execute(f"PRAGMA synchronous={SYNC_LEVELS[sync]}")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self._create(hall)
+        for suffix in ("", "-wal", "-shm"):  # journal, WAL and index: the owner's only
+            if os.path.exists(f"{self.path}{suffix}"):
+                os.chmod(f"{self.path}{suffix}", 0o600)
         self._events: list[tuple[float, str, str]] = []
         self._replies: list[tuple[str, str, str]] = []
         self.last_seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
@@ -74,15 +106,52 @@ class Journal:
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="journal-checkpoint", daemon=True)
         self._checkpointer.start()
 
+    def _check_whole(self) -> None:
+        """`PRAGMA quick_check`: every page and record readable (a zeroed page is found here, not
+        weeks later by a report). Raises sqlite3.DatabaseError or JournalError."""
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self.db.close()
+            raise damaged(self.path, "; ".join(problems)[:300])
+
+    def _fresh(self) -> bool:
+        """No journal in the file yet (no meta table, or an empty one)."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+            return True
+        return self.db.execute("SELECT count(*) FROM meta").fetchone()[0] == 0
+
+    @property
+    def journal_id(self) -> str:
+        return self._meta("journal_id") or ""
+
+    def ensure_token_secret(self, legacy: bytes | None = None) -> bytes:
+        """This journal's key for ticket status links. A journal written before keys lived in the
+        journal (it has events but no key) adopts `legacy` (the old key file), so QR codes already
+        printed stay valid; a new journal got a new key when it was made."""
+        value = self._meta("token_secret")
+        if value is None:
+            value = (legacy if legacy is not None and self.last_seq > 0 else secrets.token_bytes(32)).hex()
+            self.db.execute("INSERT INTO meta VALUES ('token_secret', ?)", (value,))
+        return bytes.fromhex(value)
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def _checkpoint_loop(self) -> None:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA busy_timeout=5000")
+            said_at = None
             while not self._closing.wait(CHECKPOINT_EVERY_S):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error as e:  # a busy moment: the next round catches up
-                    log.warning("journal checkpoint postponed: %s", e)
+                    said_at = None
+                except sqlite3.Error as e:  # busy, or a full disk: the next round catches up
+                    now = time.monotonic()
+                    if said_at is None or now - said_at >= 60:  # one line a minute, not one a second
+                        log.warning("journal checkpoint postponed: %s", e)
+                        said_at = now
         finally:
             db.close()
 
@@ -100,12 +169,15 @@ class Journal:
         meta = dict(self.db.execute("SELECT key, value FROM meta"))
         if not meta:
             self.db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                [("schema", str(SCHEMA_VERSION)), ("hall", hall.id)])
+                                [("schema", str(SCHEMA_VERSION)), ("hall", hall.id),
+                                 ("journal_id", secrets.token_hex(16)), ("token_secret", secrets.token_hex(32))])
             return
         if int(meta.get("schema", 0)) > SCHEMA_VERSION:
             raise JournalError(f"{self.path} was written by a newer version of the hall suite")
         if meta.get("hall") != hall.id:
             raise JournalError(f"{self.path} is the journal of hall {meta.get('hall')!r}, not {hall.id!r}")
+        if "journal_id" not in meta:  # written before journals were named: name it now
+            self.db.execute("INSERT INTO meta VALUES ('journal_id', ?)", (secrets.token_hex(16),))
 
     # --- writing (buffered until commit) -----------------------------------------------------
 
@@ -127,7 +199,10 @@ class Journal:
             db.executemany("INSERT OR IGNORE INTO replies VALUES (?, ?, ?)", self._replies)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolled back by itself (a full disk ends the transaction)
             raise
         finally:
             self._events.clear()
@@ -170,7 +245,16 @@ class Journal:
 
     def load_state(self, hall: Hall) -> HallState:
         """The state after every journalled event: the newest snapshot made with this same hall
-        config, plus the events after it (or all events, when the config has changed since)."""
+        config, plus the events after it (or all events, when the config has changed since).
+        A snapshot or event that cannot be read (a damaged page inside it, which quick_check
+        does not look into) refuses the journal like any other damage."""
+        try:
+            return self._load_state(hall)
+        except (pickle.UnpicklingError, EOFError, ValueError, KeyError, TypeError, AttributeError,
+                IndexError, sqlite3.DatabaseError) as e:
+            raise damaged(self.path, f"an unreadable snapshot or event: {type(e).__name__}: {str(e)[:120]}") from None
+
+    def _load_state(self, hall: Hall) -> HallState:
         state, after = HallState(hall), 0
         row = self.db.execute("SELECT seq, rowid FROM snapshots WHERE config = ? ORDER BY seq DESC LIMIT 1",
                               (config_fingerprint(hall),)).fetchone()
@@ -186,7 +270,10 @@ class Journal:
     def close(self) -> None:
         self._closing.set()
         self._checkpointer.join()
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as e:  # a full disk: the WAL keeps the commits, read back at the next start
+            log.warning("the journal's WAL stays beside it (%s)", e)
         self.db.close()
 
 

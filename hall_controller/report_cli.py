@@ -18,11 +18,12 @@ import argparse
 import datetime as dt
 import json
 import re
+import sqlite3
 import sys
 
 from hall import config
 from hall import clock as hall_clock
-from hall_controller.journal import JournalError
+from hall_controller.journal import JournalError, damaged
 from hall_controller.reports import TABLES, ReadOnlyJournal, report_from_journal, to_csv, to_json, to_text
 
 
@@ -79,6 +80,9 @@ def main(argv: list[str]) -> int:
         result = run(args)
     except (UsageError, JournalError, config.ConfigError) as e:
         print(f"hall report: {e}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as e:  # a page damaged in the journal: say so, never a traceback
+        print(f"hall report: {damaged(args.db, str(e))}", file=sys.stderr)
         return 2
     sys.stdout.write(result if result.endswith("\n") else result + "\n")
     return 0

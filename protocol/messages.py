@@ -242,6 +242,14 @@ _TYPES = [
     MessageType("controller.state", "controller", "controller/state",
                 "Retained presence of the controller; its last will publishes online=false.",
                 {"online": Field("bool"), "since": time_()}, {"online": True, "since": "2026-11-23T00:30:00.000Z"}),
+    MessageType("message.refused", "controller", "down",
+                "A payload the controller could not read far enough to find its `id` (not UTF-8, not JSON, "
+                "not an object, or over 16 KiB): refused, with no `re` because there is no id to quote.",
+                {"code": text("what was wrong, as in an error reply",
+                              choices=("malformed", "too_large", "bad_field", "unsupported_version")),
+                 "reason": text("a sentence for the technician", max_len=200),
+                 "size": integer("the payload's length in bytes", low=0)},
+                {"code": "malformed", "reason": "message is not valid JSON at line 1 column 2", "size": 17}),
 ]
 
 CATALOGUE: dict[str, MessageType] = {t.name: t for t in _TYPES}
@@ -392,7 +400,12 @@ def markdown() -> str:
               "Malformed JSON, an unknown version or type, bad fields, oversize payloads, unknown devices and",
               "types a device's role may not send are refused the same way (codes `malformed`, `too_large`,",
               "`unsupported_version`, `unknown_type`, `bad_field`, `not_allowed`) where there is a device to reply",
-              "to, and logged; nothing in the hall changes.", ""]
+              "to, and logged; nothing in the hall changes. A payload whose `id` cannot be read (not UTF-8, not",
+              "JSON, not an object, over 16 KiB) has no id to quote in `re`: it is answered with `message.refused`",
+              "(above) carrying the same code. The hall's broker carries nothing much over 16 KiB (see",
+              "docs/broker.md), so a far larger payload never reaches the controller.", "",
+              "A request that arrives while the controller cannot write its journal (its disk is full or failing)",
+              "is refused with `unavailable`: nothing was done, and asking again later is safe.", ""]
     return "\n".join(lines)
 
 

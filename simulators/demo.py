@@ -60,8 +60,8 @@ REFRESH_S = 1.0                # the summary is redrawn this often
 QUIET_EVERY_S = 10.0           # without a terminal, a progress line this often instead
 STOP_GRACE_S = 6.0             # a process asked to stop has this long before it is killed
 OPENING_LEAD_S = 5.0           # real seconds the hall's clock runs before the day's first arrival
-OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "tickets", "screens", "devices", "logs", "users.db",
-        "users.db-wal", "users.db-shm")
+OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "journal.db.history", "tickets", "screens", "devices",
+        "logs", "users.db", "users.db-wal", "users.db-shm")
 WEB_PORT = 8080                # the management web's port when it is free (else any free port)
 
 

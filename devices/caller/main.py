@@ -28,7 +28,7 @@ from devices.caller.terminal import QUIT_KEY, KeyboardKeys, TerminalScreen
 from devices.link import DeviceLink
 from hall import config
 from hall import clock as hall_clock
-from hall.mqtt import BrokerUrlError, device_broker_url
+from hall.mqtt import BrokerUrlError, add_credentials_argument, device_broker_url
 
 log = logging.getLogger("hall.caller")
 SMALL_SCREEN = (480, 320)
@@ -116,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--id", required=True, help="this caller's id in the hall file, e.g. C3")
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL)")
+    add_credentials_argument(p)
     p.add_argument("--screen", default="terminal", help="terminal (default), window, or png:DIR")
     p.add_argument("--timeout", type=float, default=REQUEST_TIMEOUT_S,
                    help="seconds to wait for the controller's answer (default %(default)s)")
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     output: Output | None = None
     try:
         hall = config.load(args.config)
-        broker = device_broker_url(args.broker)
+        broker = device_broker_url(args.broker, credentials=args.credentials)
         output = screen_for(args.screen, f"{args.id} hall caller")
         running = assemble(hall, args.id, broker, output.show, timeout=args.timeout)
     except (config.ConfigError, BrokerUrlError, SetupError) as e:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hall import config
 from hall import clock as hall_clock
-from hall.mqtt import ENV_VAR, BrokerUrlError, device_broker_url, parse_broker_url
+from hall.mqtt import ENV_VAR, BrokerUrlError, add_credentials_argument, device_broker_url, parse_broker_url
 
 log = logging.getLogger("hall.display")
 
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--id", required=True, help="the display's id in the hall file (e.g. D1)")
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help=f"mqtt://… or mqtts://… (default: the {ENV_VAR} environment variable)")
+    add_credentials_argument(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--png-dir", type=Path, help="write frames as PNG files here instead of showing them")
     where.add_argument("--window", action="store_true", help="a window of the display's size from the hall file")
@@ -107,7 +108,7 @@ def main(argv: list[str]) -> int:
         if display is None:
             raise config.ConfigError(f"there is no display {args.id!r} in {args.config} "
                                      f"(displays: {', '.join(hall.displays) or 'none'})")
-        url = device_broker_url(args.broker)
+        url = device_broker_url(args.broker, credentials=args.credentials)
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall display: {e}", file=sys.stderr)
         return 2

@@ -33,7 +33,7 @@ from drivers.sounds import CHIME
 from drivers.voice import MixerPlayer, Player, VoiceNotInstalled
 from hall import config
 from hall import clock as hall_clock
-from hall.mqtt import BrokerUrlError, device_broker_url
+from hall.mqtt import BrokerUrlError, add_credentials_argument, device_broker_url
 
 log = logging.getLogger("hall.evaluator")
 
@@ -112,6 +112,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--id", required=True, help="this evaluator's id in the hall file, e.g. E3")
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL)")
+    add_credentials_argument(p)
     p.add_argument("--pins", choices=FACTORIES, default=None,
                    help="GPIO driver (default: GPIOZERO_PIN_FACTORY, else lgpio); mock: no hardware")
     p.add_argument("--outbox", type=Path, help="ratings not yet delivered (default: var/outbox-ID.db)")
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     player: Player | None = None
     try:
         hall = config.load(args.config)
-        broker = device_broker_url(args.broker)
+        broker = device_broker_url(args.broker, credentials=args.credentials)
         factory = pin_factory(args.pins)
         player = open_player(args.sound)
         running = assemble(hall, args.id, broker, outbox=args.outbox or Path(f"var/outbox-{args.id}.db"),

@@ -39,7 +39,7 @@ from drivers.printer import BadConnector, DriverMissing, PrinterSimulator, Ticke
 from drivers.screen import Screen, ScreenError
 from hall import config
 from hall import clock as hall_clock
-from hall.mqtt import BrokerUrlError, device_broker_url
+from hall.mqtt import BrokerUrlError, add_credentials_argument, device_broker_url
 from protocol.topics import Kind
 
 log = logging.getLogger("hall.kiosk")
@@ -148,6 +148,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--id", required=True, help="this kiosk's id in the hall file, e.g. K1")
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL)")
+    add_credentials_argument(p)
     p.add_argument("--printer", help="printer connector, overriding the hall file: usb:VID:PID, "
                                      "serial:/dev/…[@BAUD], tcp:HOST[:PORT], file:PATH or sim")
     where = p.add_mutually_exclusive_group()
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         kiosk = hall.kiosks.get(args.id)
         if kiosk is None:
             raise SetupError(f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})")
-        broker = device_broker_url(args.broker)
+        broker = device_broker_url(args.broker, credentials=args.credentials)
         factory = pin_factory(args.pins) if button_pins(kiosk) else None
         screen = make_screen(args, kiosk)
         simulator = None

@@ -121,7 +121,8 @@ class OfflineNumbers:
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w", encoding="utf-8") as out:
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+                os.fchmod(out.fileno(), 0o600)  # leased numbers: the kiosk's own
                 json.dump(data, out, indent=1)
                 out.flush()
                 os.fsync(out.fileno())

@@ -6,9 +6,12 @@ from its user (30 minutes by default: a screen left logged in at a counter locks
 after `max_s` whatever happens (12 hours: one working day). Each session has its own CSRF token,
 which every form and every POST must carry.
 
-Failed logins are counted per user name and per client address over a sliding window; past the
-limit, further attempts are refused before any password is checked (so guessing costs time,
-not just CPU), and the refusal says when to try again.
+Failed logins are counted per client address and per address-and-name over a sliding window;
+past a limit, further attempts from that address are refused before any password is checked (so
+guessing costs time, not just CPU), and the refusal says when to try again. Never per name
+alone: then anyone who can reach the login could lock a supervisor out for everyone by typing
+wrong passwords for her name. A guesser spread over many addresses is slowed by argon2 and by
+the staff web not being reachable from the citizens' network at all (`--public-web`).
 
 The clock is injected: tests move time instead of waiting for it.
 """
@@ -100,20 +103,24 @@ class Sessions:
 
 
 class LoginThrottle:
-    """Failed logins per name and per address in the last `window_s`; past a limit, wait."""
+    """Failed logins per address and per address-and-name in the last `window_s`; past a limit, wait."""
 
     def __init__(self, *, clock=hall_clock.now, window_s: float = FAILED_WINDOW_S,
                  per_name: int = FAILED_PER_NAME, per_address: int = FAILED_PER_ADDRESS):
         self.clock = clock
         self.window_s = window_s
-        self.limits = {"name": per_name, "address": per_address}
+        self.limits = {"pair": per_name, "address": per_address}   # per_name: tries of one name from one address
         self._failures: dict[tuple[str, str], deque[float]] = {}
+
+    @staticmethod
+    def _keys(name: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("pair", f"{address}\0{name}"), ("address", address)
 
     def wait_s(self, name: str, address: str) -> float:
         """Seconds until this name may be tried again from this address (0: now)."""
         now = self.clock()
         wait = 0.0
-        for key in (("name", name), ("address", address)):
+        for key in self._keys(name, address):
             times = self._recent(key, now)
             if len(times) >= self.limits[key[0]]:
                 wait = max(wait, times[0] + self.window_s - now)
@@ -121,11 +128,16 @@ class LoginThrottle:
 
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
-        for key in (("name", name), ("address", address)):
+        for key in self._keys(name, address):
             self._recent(key, now).append(now)
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(("name", name), None)
+    def succeeded(self, name: str, address: str | None = None) -> None:
+        """A right password: forget this name's failures from `address` (from everywhere if None)."""
+        if address is not None:
+            self._failures.pop(self._keys(name, address)[0], None)
+            return
+        for key in [k for k in self._failures if k[0] == "pair" and k[1].endswith("\0" + name)]:
+            del self._failures[key]
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
         times = self._failures.setdefault(key, deque())

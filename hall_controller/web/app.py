@@ -59,3 +59,28 @@ def create_app(site: Site) -> Starlette:
     app.state.site = site
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def create_public_app(site: Site) -> Starlette:
+    """The citizens' side alone, for its own listener (`hall controller --public-web`): the ticket
+    pages and the files they load, and nothing else: no login, no staff page answers here, so the
+    staff web need not be reachable from the guest network at all. It shares `site` (the live
+    feed, the ticket index, the budgets) with the staff app, whose lifespan starts them."""
+
+    async def not_found(request: Request, exc) -> Response:
+        html = site.pages.render("error.html", title="未找到 Not found", status=404,
+                                 sentence="没有这个页面。There is no such page.")
+        return HTMLResponse(html, status_code=404)
+
+    async def busy(request: Request, exc: ControllerBusy) -> Response:
+        html = site.pages.render("error.html", title="控制器忙 Controller busy", status=503,
+                                 sentence=f"请稍后再试。{exc}; try again in a moment.")
+        return HTMLResponse(html, status_code=503, headers={"Retry-After": "5"})
+
+    routes = [Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+              Route("/fonts/{name}", font, methods=["GET"]), *ticket_page.routes(site.ticket_prefix)]
+    app = Starlette(routes=routes, exception_handlers={**guard.handlers(lambda request: site.pages),
+                                                      ControllerBusy: busy, 404: not_found})
+    app.state.site = site
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -195,3 +195,79 @@ class TicketIndex:
             self._ids.clear()
             self._seq = -1
         return self._ids.get(token)
+
+
+class StreamRefused(Exception):
+    """No room for another live stream: `sentence` says why, `status` is 429 (this viewer has
+    enough open) or 503 (the whole web has as many as it carries)."""
+
+    def __init__(self, sentence: str, status: int):
+        super().__init__(sentence)
+        self.status = status
+
+    def response(self):
+        """Plain text with Retry-After (an EventSource shows nothing of it; a person reading it does)."""
+        from starlette.responses import Response
+        return Response(f"实时页面过多。Too many live pages: {self}.\n", status_code=self.status,
+                        media_type="text/plain", headers={"Retry-After": "60"})
+
+
+class StreamLimits:
+    """Caps on open live streams (server-sent events): `per_viewer` for one session or, on the
+    citizens' pages, one address, and `total` for the whole web. Each stream holds a socket and
+    a file descriptor for as long as it is open; without a cap one viewer opening a thousand
+    streams exhausts the controller's descriptors and every page fails for everyone.
+
+        slot = limits.open(key)      # or StreamRefused
+        ...                          # stream
+        slot()                       # release (idempotent)
+    """
+
+    def __init__(self, *, per_viewer: int = 8, total: int = 400):
+        self.per_viewer = per_viewer
+        self.total = total
+        self._open: dict[str, int] = {}
+        self._count = 0
+
+    def open(self, key: str):
+        if self._count >= self.total:
+            raise StreamRefused(f"the hall's web already carries {self.total} live pages, as many as it can; "
+                                f"reload in a minute", 503)
+        if self._open.get(key, 0) >= self.per_viewer:
+            raise StreamRefused(f"you have {self.per_viewer} live pages open already; close one and reload", 429)
+        self._open[key] = self._open.get(key, 0) + 1
+        self._count += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
+            self._count -= 1
+            left = self._open[key] - 1
+            if left:
+                self._open[key] = left
+            else:
+                del self._open[key]
+
+        return release
+
+    @property
+    def open_streams(self) -> int:
+        return self._count
+
+
+class Counted:
+    """An ASGI response that releases its stream slot however it ends (finished, client gone,
+    server stopping): the slot is taken before the response exists, released in `finally`."""
+
+    def __init__(self, response, release):
+        self.response = response
+        self.release = release
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await self.response(scope, receive, send)
+        finally:
+            self.release()

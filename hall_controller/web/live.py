@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from hall_controller.engine import commands as c
 from hall_controller.web import guard
-from hall_controller.web.feed import carry_out
+from hall_controller.web.feed import Counted, StreamRefused, carry_out
 from hall_controller.web.guard import Staff, site_of
 
 PING_S = 15
@@ -40,6 +40,10 @@ async def hall_page(request: Request) -> Response:
 async def hall_events(request: Request) -> Response:
     staff = await guard.viewer(request, touch=False)
     site = site_of(request)
+    try:
+        release = site.streams.open("session:" + staff.session.id)
+    except StreamRefused as e:
+        return e.response()
 
     async def stream():
         version = -1
@@ -55,7 +59,8 @@ async def hall_events(request: Request) -> Response:
             version = live.version
             yield {"event": "hall", "id": str(version), "data": fragment(site, Staff(session, user), live)}
 
-    return EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30)
+    return Counted(EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30),
+                   release)
 
 
 async def acknowledge(request: Request) -> Response:

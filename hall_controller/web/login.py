@@ -58,7 +58,7 @@ async def login(request: Request) -> Response:
         site.throttle.failed(name, address)
         site.users.audit(name or "-", "login_failed", name, address)
         return _login_page(request, 401, "用户名或密码错误。Wrong name or password.", name)
-    site.throttle.succeeded(name)
+    site.throttle.succeeded(name, address)
     session = site.sessions.open(user.name)
     site.users.audit(user.name, "login", user.name, address)
     response = RedirectResponse(guard.safe_next(form.get("next")), status_code=303)

@@ -29,21 +29,27 @@ class WebError(RuntimeError):
     """The web server cannot start (address taken, bad address); the message says which."""
 
 
-def parse_listen(text: str) -> tuple[str, int] | None:
-    """"HOST:PORT" (or "[v6]:PORT") -> (host, port); "off" -> None."""
+def parse_listen(text: str, option: str = "--web") -> tuple[str, int] | None:
+    """"HOST:PORT" (or "[v6]:PORT") -> (host, port); "off" -> None. `option` names it in the error."""
     if text.strip().lower() == "off":
         return None
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise WebError(f"--web is HOST:PORT (e.g. 127.0.0.1:8080) or off, not {text!r}")
+        raise WebError(f"{option} is HOST:PORT (e.g. 127.0.0.1:8080) or off, not {text!r}")
     return host, int(port)
 
 
 class WebServer:
     def __init__(self, app, host: str, port: int, *, on_stop: Callable[[], None] | None = None,
-                 trusted_proxy: str | None = None):
+                 trusted_proxy: str | None = None, public: tuple[object, str, int] | None = None):
+        """`public`: (app, host, port) of a second listener on the same loop (the citizens'
+        pages, `create_public_app`), started once the first one is up."""
         self.app = app
+        self.public = public
+        self.public_port: int | None = None
+        self._public_sock: socket.socket | None = None
+        self._public_server = None
         self.trusted_proxy = trusted_proxy
         self.on_stop = on_stop
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -58,19 +64,39 @@ class WebServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def public_url(self) -> str | None:
+        if self.public is None:
+            return None
+        host = self.public[1]
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.public_port}"
+
+    @staticmethod
+    def _bind(host: str, port: int) -> socket.socket:
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(128)
+        except OSError as e:
+            raise WebError(f"the web cannot listen on {host}:{port}: {e.strerror or e}") from None
+        return sock
+
     def start(self) -> None:
         import uvicorn  # here, so that `hall controller --web off` never loads the web stack
 
-        try:
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            sock.listen(128)
-        except OSError as e:
-            raise WebError(f"the web cannot listen on {self.host}:{self.port}: {e.strerror or e}") from None
+        sock = self._bind(self.host, self.port)
         self._sock = sock
         self.port = sock.getsockname()[1]
+        if self.public is not None:
+            try:
+                self._public_sock = self._bind(self.public[1], self.public[2])
+            except WebError:
+                self._sock.close()
+                self._sock = None
+                raise
+            self.public_port = self._public_sock.getsockname()[1]
         # Behind a reverse proxy (TLS), the client's address and scheme come from the proxy's
         # X-Forwarded-For/-Proto headers, believed only from the proxy's own address.
         proxy = {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxy} if self.trusted_proxy \
@@ -78,14 +104,21 @@ class WebServer:
         config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=3, ws="none", **proxy)
         self._server = uvicorn.Server(config)
+        if self.public is not None:
+            self._public_server = uvicorn.Server(uvicorn.Config(
+                self.public[0], log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=3,
+                ws="none", **proxy))
         self._thread = threading.Thread(target=self._run, name="hall-web", daemon=True)
         self._thread.start()
         deadline = threading.Event()
+        def up() -> bool:
+            return self._server.started and (self._public_server is None or self._public_server.started)
+
         for _ in range(int(START_S / 0.02)):
-            if self._server.started or not self._thread.is_alive():
+            if up() or not self._thread.is_alive():
                 break
             deadline.wait(0.02)
-        if not self._server.started:
+        if not up():
             self.stop()
             raise WebError("the web server did not start (see the log)")
         log.info("management web on %s", self.url)
@@ -98,7 +131,15 @@ class WebServer:
 
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
-        await self._server.serve(sockets=[self._sock])
+        if self._public_server is None:
+            await self._server.serve(sockets=[self._sock])
+            return
+        staff = asyncio.create_task(self._server.serve(sockets=[self._sock]))
+        while not self._server.started and not staff.done():
+            await asyncio.sleep(0.01)  # the staff app's lifespan starts what the public app shares
+        if staff.done():
+            return await staff
+        await asyncio.gather(staff, self._public_server.serve(sockets=[self._public_sock]))
 
     def stop(self) -> None:
         loop = self._loop
@@ -109,11 +150,15 @@ class WebServer:
                 pass  # the loop closed meanwhile
         if self._server is not None:
             self._server.should_exit = True
+        if self._public_server is not None:
+            self._public_server.should_exit = True
         if self._thread is not None:
             self._thread.join(STOP_S)
             if self._thread.is_alive():
                 log.warning("the web server did not stop within %.0f s", STOP_S)
             self._thread = None
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+        for name in ("_sock", "_public_sock"):
+            sock = getattr(self, name)
+            if sock is not None:
+                sock.close()
+                setattr(self, name, None)

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from hall.config import Hall
 from hall_controller.web.access import LoginThrottle, Sessions
-from hall_controller.web.feed import HallPort, LiveFeed, TicketIndex, TicketWatch
+from hall_controller.web.feed import HallPort, LiveFeed, StreamLimits, TicketIndex, TicketWatch
 from hall_controller.web.ratelimit import AddressBudget
 from hall_controller.web.render import Pages
 from hall_controller.web.users import UsersStore
@@ -32,6 +32,7 @@ class Site:
     throttle: LoginThrottle | None = None
     ticket_budget: AddressBudget | None = None
     stream_check_s: float = 20.0         # how often a live stream checks that its session still lives
+    streams: StreamLimits | None = None  # caps on open live streams, per viewer and in total
     pages: Pages = field(init=False)
     feed: LiveFeed = field(init=False)
     watch: TicketWatch = field(init=False)
@@ -44,6 +45,7 @@ class Site:
         self.sessions = self.sessions or Sessions(clock=self.clock)
         self.throttle = self.throttle or LoginThrottle(clock=self.clock)
         self.ticket_budget = self.ticket_budget or AddressBudget()
+        self.streams = self.streams or StreamLimits()
         self.pages = Pages(self.hall.timezone)
         self.feed = LiveFeed(self.port)
         self.watch = TicketWatch(self.port, self.feed)

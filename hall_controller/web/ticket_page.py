@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from hall_controller.web import snapshots
-from hall_controller.web.feed import ask
+from hall_controller.web.feed import Counted, StreamRefused, ask
 from hall_controller.web.guard import TooMany, client_address, site_of
 
 TOKEN = re.compile(r"^[a-z2-7]{16}$")
@@ -60,6 +60,10 @@ async def ticket_events(request: Request) -> Response:
     ticket_id = await _ticket_id(request)
     if ticket_id is None:
         return Response(status_code=404)
+    try:
+        release = site.streams.open("address:" + client_address(request))
+    except StreamRefused as e:
+        return e.response()
 
     async def stream():
         site.watch.follow(ticket_id)
@@ -81,7 +85,8 @@ async def ticket_events(request: Request) -> Response:
         finally:
             site.watch.unfollow(ticket_id)
 
-    return EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30)
+    return Counted(EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30),
+                   release)
 
 
 def routes(prefix: str) -> list[Route]:

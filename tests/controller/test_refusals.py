@@ -28,6 +28,7 @@ class Wire:
     def __init__(self, peer):
         self.peer = peer
         self.replies: dict[tuple[str, str], list[Message]] = defaultdict(list)  # (hall, device) -> replies
+        self.refused: dict[tuple[str, str], list[Message]] = defaultdict(list)  # message.refused: no id to quote
         self._heard = threading.Condition()
         peer.on_message = self._on_message
         peer.subscribe("hall/+/dev/+/down")
@@ -49,6 +50,10 @@ class Wire:
     def _on_message(self, peer, mqtt_message) -> None:
         _, hall, _, device, _ = mqtt_message.topic.split("/")
         message = decode(mqtt_message.payload)
+        if message.type == "message.refused":
+            with self._heard:
+                self.refused[(hall, device)].append(message)
+            return
         if message.re is None:
             return  # a counter view or a rating prompt: not a reply
         with self._heard:
@@ -115,18 +120,20 @@ def envelope(type: str, id: str, **fields) -> dict:
     return {"v": 1, "type": type, "id": id, "ts": NOW, **fields}
 
 
-#: (device, payload, what the error reply says: (code, words in its message), or None: no reply)
+#: (device, payload, what the error reply says: (code, words in its message), or None: no reply
+#: quoting an id; UNREADABLE: no id to quote, so `message.refused` with that code)
+MALFORMED = ("message.refused", "malformed")
 BAD_INPUT = [
-    ("K1", b"{not json", None),
-    ("K1", b"[1, 2, 3]", None),
-    ("K1", b'"ticket.request"', None),
-    ("K1", b"\xff\xfe\x00", None),
-    ("K1", b"", None),
-    ("K1", {"v": 1, "type": "ticket.request", "ts": NOW, "service": "social"}, None),  # no id to answer
+    ("K1", b"{not json", MALFORMED),
+    ("K1", b"[1, 2, 3]", MALFORMED),
+    ("K1", b'"ticket.request"', MALFORMED),
+    ("K1", b"\xff\xfe\x00", MALFORMED),
+    ("K1", b"", MALFORMED),
+    ("K1", {"v": 1, "type": "ticket.request", "ts": NOW, "service": "social"}, ("message.refused", "bad_field")),
     ("K1", envelope("ticket.request", "v2", v=2, service="social"), ("unsupported_version", "'v'")),
     ("K1", envelope("ticket.request", "v-text", v="1", service="social"), ("bad_field", "'v'")),
     ("K1", envelope("ticket.steal", "unknown-type", service="social"), ("unknown_type", "ticket.steal")),
-    ("K1", envelope("TICKET", "bad-type-name", service="social"), None),  # no reply can carry that type
+    ("K1", envelope("TICKET", "bad-type-name", service="social"), ("message.refused", "bad_field")),  # no reply can carry that type
     ("K1", envelope("ticket.request", "no-ts", ts="yesterday", service="social"), ("bad_field", "'ts'")),
     ("K1", envelope("ticket.request", "int-service", service=5), ("bad_field", "'service'")),
     ("K1", envelope("ticket.request", "typo", servcie="social"), ("bad_field", "'servcie'")),
@@ -142,8 +149,14 @@ BAD_INPUT = [
     ("E1", envelope("rating.submit", "bool-level", prompt="x", level=True, pressed_at=NOW), ("bad_field", "'level'")),
     ("D1", envelope("calls.ack", "seq-0", seq=0), None),       # calls.ack is never answered, even refused
     ("K1", envelope("ticket.request", "a-reply", re="abc123", ok=True, service="social"), None),
-    ("K1", json.dumps(envelope("ticket.request", "too-large", service="social", note="x" * MAX_BYTES)).encode(), None),
+    ("K1", json.dumps(envelope("ticket.request", "too-large", service="social", note="x" * MAX_BYTES)).encode(),
+     ("too_large", "16384-byte limit")),
+    ("K1", b"[" + b"1," * MAX_BYTES + b"1]", ("message.refused", "too_large")),
 ]
+
+
+def message_id(payload: bytes | dict) -> str:
+    return (json.loads(payload) if isinstance(payload, bytes) else payload)["id"]
 
 
 def test_bad_input_is_refused_and_changes_nothing(broker_url, controller, mqtt_peer):
@@ -169,8 +182,11 @@ def test_bad_input_is_refused_and_changes_nothing(broker_url, controller, mqtt_p
         wire.send(device, marker)
 
     for device, marker in markers.items():
-        expected = [(p["id"], why) for d, p, why in BAD_INPUT if d == device and why is not None]
+        expected = [(message_id(p), why) for d, p, why in BAD_INPUT if d == device and why is not None
+                    and why[0] != "message.refused"]
         replies = wire.replies_up_to(device, marker)
+        unreadable = [why[1] for d, _, why in BAD_INPUT if d == device and why is not None and why[0] == "message.refused"]
+        assert [m.body["code"] for m in wire.refused[(HALL, device)]] == unreadable
         assert [r.re for r in replies] == [id for id, _ in expected], f"replies to {device}"
         for reply, (_, (code, words)) in zip(replies, expected):
             assert reply.ok is False and reply.error.code == code, reply

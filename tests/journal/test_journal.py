@@ -106,7 +106,7 @@ def test_a_journal_of_another_hall_is_refused(tmp_path, hall):
 def test_a_damaged_file_is_refused_with_one_sentence(tmp_path, hall):
     path = tmp_path / "j.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(JournalError, match="not a usable journal"):
+    with pytest.raises(JournalError, match="is damaged .*restore the hall.s journal"):
         Journal(path, hall)
 
 

@@ -52,7 +52,8 @@ def deploy_dir():
 def secured_broker(deploy_dir):
     tmp_path = deploy_dir
     port = free_port()
-    passwords = provision.provision(config.load(EXAMPLE), tmp_path, f"mqtt://127.0.0.1:{port}")
+    passwords = provision.provision(config.load(EXAMPLE), tmp_path, f"mqtt://127.0.0.1:{port}",
+                                    broker_data=tmp_path / "data")
     proc = subprocess.Popen(["mosquitto", "-c", str(tmp_path / "mosquitto" / "hall.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
