@@ -145,8 +145,7 @@ def load_alert_urls(hall, args) -> dict[str, str] | None:
             raise config.ConfigError("--alert-secrets is given but the hall file has no [[alerts.rules]]")
         return None
     if args.alert_secrets is None:
-        log.info("the hall file has alert rules but no --alert-secrets: alerts are shown on the web only")
-        return None
+        return None   # said once the controller is up (make_notifier): no noise before a refusal
     urls = load_secrets(args.alert_secrets, hall.alerts)
     from hall_controller.alerts import channels
     bad = channels.unusable(urls)
@@ -160,6 +159,8 @@ def make_notifier(hall, db: Path, urls: dict[str, str] | None, secret: bytes):
     """The alert notifier (hall_controller/alerts/), its outbox next to the journal, its reply
     links signed with the controller's key; started once the gateway exists."""
     if urls is None:
+        if hall.alerts.enabled:
+            log.info("the hall file has alert rules but no --alert-secrets: alerts are shown on the web only")
         return None
     from hall_controller.alerts.notifier import Notifier
     return Notifier(hall, db, db.with_name("alerts.db"), urls, link_secret=secret)

@@ -128,14 +128,14 @@ def provision(hall: config.Hall, out: Path, broker: str, rotate: bool = False,
     host = urllib.parse.urlsplit(broker)
     if host.scheme not in ("mqtt", "mqtts") or not host.hostname:
         raise config.ConfigError(f"--broker {broker!r} is not a URL like mqtt://hall-server:1883")
+    if district is not None and district.url.username != bridge.hall_user(hall.id):
+        raise config.ConfigError(f"the district credentials are for {district.url.username!r}, but this hall is "
+                                 f"{hall.id!r} (its bridge user is {bridge.hall_user(hall.id)!r})")
     listen_host, listen_port = broker_listener(hall, broker)
     Path(broker_data).mkdir(parents=True, exist_ok=True)
     conf = mosquitto_conf((out / "mosquitto").resolve(), listen_port, host=listen_host,
                           data=Path(broker_data).resolve())
     if district is not None:
-        if district.url.username != bridge.hall_user(hall.id):
-            raise config.ConfigError(f"the district credentials are for {district.url.username!r}, but this hall is "
-                                     f"{hall.id!r} (its bridge user is {bridge.hall_user(hall.id)!r})")
         try:
             conf += bridge.bridge_conf(hall.id, district, bridge_restart_s)
         except bridge.BridgeError as e:

@@ -64,7 +64,7 @@ def linked(deploy_dir):
     district_pw = bridge.district_files(["xinhua", "beihai"], district_dir, f"mqtt://127.0.0.1:{district_port}")
     district = bridge.read_district(str(district_dir / "credentials" / "hall-xinhua.url"))
     hall_pw = provision.provision(config.load(EXAMPLE), hall_dir, f"mqtt://127.0.0.1:{hall_port}",
-                                  district=district, bridge_restart_s=(1, 2))
+                                  broker_data=deploy_dir / "hall-data", district=district, bridge_restart_s=(1, 2))
     district_broker = ConfiguredBroker(district_dir / "mosquitto" / "district.conf", district_port, deploy_dir / "district.log")
     hall_broker = ConfiguredBroker(hall_dir / "mosquitto" / "hall.conf", hall_port, deploy_dir / "hall.log")
     district_broker.start()
@@ -171,20 +171,22 @@ def test_district_command_line_and_bad_input(deploy_dir, capsys, monkeypatch):
     capsys.readouterr()
 
     hall_out = deploy_dir / "h"
-    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out),
+    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--broker-data", str(hall_out / "data"),
                            "--district", str(out / "credentials" / "hall-a.url")]) == 2
     assert "credentials are for 'hall-a', but this hall is 'xinhua'" in capsys.readouterr().err
     assert not hall_out.exists(), "nothing written on bad input"
 
     secret_url = url.replace("hall-a", "hall-xinhua")
-    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--district", secret_url]) == 2
+    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--broker-data", str(hall_out / "data"),
+                           "--district", secret_url]) == 2
     err = capsys.readouterr().err
     assert "password in it" in err and secret_url.split("@")[0].split(":")[-1] not in err
     assert provision_main(["--district-broker", "--halls", "a,A b", "--out", str(out)]) == 2
     assert "is not one" in capsys.readouterr().err
 
     monkeypatch.setenv(bridge.PASSWORD_ENV, "pw-from-the-environment")
-    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out),
+    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--broker-data", str(hall_out / "data"),
+                           "--broker", "mqtt://192.168.10.2:1883",
                            "--district", "mqtts://hall-xinhua@district.example:8883?ca=/etc/hall/ca.crt"]) == 0
     conf = hall_out / "mosquitto" / "hall.conf"
     assert oct(conf.stat().st_mode & 0o777) == "0o600"
