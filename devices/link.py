@@ -26,6 +26,7 @@ queue; a courier thread owns resending from the outbox; the program's thread cal
 from __future__ import annotations
 
 import collections
+import importlib.metadata
 import logging
 import queue
 import socket
@@ -46,6 +47,17 @@ from protocol.topics import Kind
 log = logging.getLogger(__name__)
 
 STATE_TYPE = "device.state"  # the retained presence message on the device's `state` topic
+
+
+def _software() -> str:
+    """What this device runs, for the fleet's health pages: hall-suite and its version."""
+    try:
+        return f"hall-suite {importlib.metadata.version('hall-suite')}"[:40]
+    except importlib.metadata.PackageNotFoundError:
+        return "hall-suite (not installed)"
+
+
+SOFTWARE = _software()
 DEFAULT_LISTEN = (Kind.BOARD, Kind.CALLS)
 _LISTENABLE = {Kind.BOARD, Kind.CALLS, Kind.ALERTS, Kind.CONTROLLER_STATE}
 _REMEMBERED_REPLIES = 10_000  # ids whose reply was handed over already: later copies are dropped
@@ -422,7 +434,7 @@ class DeviceLink:
         self._client.will_set(self.topic_state, self._state_payload(online=False), qos=1, retain=True)
 
     def _state_payload(self, online: bool) -> bytes:
-        body = {"online": True, **self._state} if online else {"online": False}
+        body = {"online": True, "software": SOFTWARE, **self._state} if online else {"online": False}
         return encode(make_message(STATE_TYPE, body))
 
     def _check_open(self) -> None:

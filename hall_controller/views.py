@@ -99,6 +99,9 @@ def board(engine: Engine) -> dict:
                          "name": {"zh": service.names.zh, "en": service.names.en}, "waiting": waiting,
                          "estimated_wait_s": _whole(engine.estimate_wait(service.id, waiting))})
         services[-1]["no_counter_open"] = services[-1]["estimated_wait_s"] is None
+        oldest = s.waiting.oldest_since(service.id) if waiting else None
+        if oldest is not None:
+            services[-1]["longest_wait_since"] = rfc3339(oldest)   # for managers (the district's live page)
     counters = []
     for number, desk in s.desks.items():
         if desk.state is CounterState.CLOSED:

@@ -190,8 +190,10 @@ _TYPES = [
     MessageType("device.state", "device", "state",
                 "Retained presence and health; the last will publishes it with online=false.",
                 {"online": Field("bool"), "paper": text("printers only", required=False, choices=PAPER),
-                 "cover_open": Field("bool", required=False), "fault": text(required=False, max_len=200, nullable=True)},
-                {"online": True, "paper": "ok", "cover_open": False, "fault": None}),
+                 "cover_open": Field("bool", required=False), "fault": text(required=False, max_len=200, nullable=True),
+                 "software": text("the device program's version, e.g. hall-suite 0.1.0 (fleet health)", required=False,
+                                  max_len=40)},
+                {"online": True, "paper": "ok", "cover_open": False, "fault": None, "software": "hall-suite 0.1.0"}),
     # --- controller to one device ------------------------------------------------------------
     MessageType("rating.prompt", "controller", "down", "Ask the citizen at this counter to rate the service.",
                 {"prompt": text(), "ticket": text("the ticket label"), "counter": integer(low=1),
@@ -210,7 +212,8 @@ _TYPES = [
                 {"seq": 42, "ticket": "20261123-A023", "label": "A023", "service": "social", "counter": 5,
                  "recall": False, "at": "2026-11-23T01:30:00.000Z"}),
     MessageType("board.snapshot", "controller", "board",
-                "Retained: what the screens show. Recent calls, waiting per service, the counters that are open or "
+                "Retained: what the screens show. Recent calls, waiting per service (with `longest_wait_since`, when "
+                "the longest wait of those waiting began, while anyone waits), the counters that are open or "
                 "paused (an unlisted counter is closed) with the ticket called there (`serving` false: called, the "
                 "citizen not yet at the counter; true: the clerk has started the service), notice, incident.",
                 {"calls": Field("list", high=50), "services": Field("list", high=100), "counters": Field("list", high=999),
@@ -224,7 +227,8 @@ _TYPES = [
                 {"call_seq": 42,
                  "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
                  "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
-                               "waiting": 12, "estimated_wait_s": 1500, "no_counter_open": False}],
+                               "waiting": 12, "estimated_wait_s": 1500, "no_counter_open": False,
+                               "longest_wait_since": "2026-11-23T01:12:00.000Z"}],
                  "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023", "serving": False},
                               {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"}],
                  "notice": {"zh": "中午不休息", "en": "Open at lunch time"}, "incident": None}),

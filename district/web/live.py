@@ -126,6 +126,12 @@ class DistrictLive:
         return hall_id
 
 
+def _waited(since: Any, now: float) -> float | None:
+    """Seconds since an RFC 3339 time on a board, or None when there is none (or it is garbage)."""
+    at = _epoch(since)
+    return None if at is None else max(0.0, now - at)
+
+
 def summary(hall: Hall, targets: dict[str, float], now: float) -> dict[str, Any]:
     """What the live page shows of one hall. `targets` are its services' target waits (s)."""
     board = hall.board or {}
@@ -135,13 +141,17 @@ def summary(hall: Hall, targets: dict[str, float], now: float) -> dict[str, Any]
             continue
         target = targets.get(service.get("id"))
         estimated = service.get("estimated_wait_s")
+        longest = _waited(service.get("longest_wait_since"), now)
         services.append({"id": service.get("id"), "prefix": service.get("prefix", ""),
                          "name": service.get("name") or {}, "waiting": int(service.get("waiting") or 0),
-                         "estimated_wait_s": estimated, "target_s": target,
-                         "over": bool(target and estimated is not None and estimated > target)})
+                         "estimated_wait_s": estimated, "longest_wait_s": longest, "target_s": target,
+                         "over": bool(target and longest is not None and longest > target)})
     counters = [c for c in board.get("counters", []) or [] if isinstance(c, dict)]
-    worst = max((s for s in services if s["estimated_wait_s"] is not None and s["target_s"]),
-                key=lambda s: s["estimated_wait_s"] / s["target_s"], default=None)
+    # the service whose longest wait is furthest along its target (a board from an older controller
+    # says no longest wait: its estimate stands in)
+    worst = max((s for s in services if s["target_s"] and (s["longest_wait_s"] or s["estimated_wait_s"]) is not None),
+                key=lambda s: (s["longest_wait_s"] if s["longest_wait_s"] is not None else s["estimated_wait_s"])
+                / s["target_s"], default=None)
     devices = sorted(hall.devices.values(), key=lambda d: d.id)
     return {
         "id": hall.id,

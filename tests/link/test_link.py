@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.link import STATE_TYPE, DeviceLink, LinkClosed, Received, Refused, ReplyTimeout
+from devices.link import SOFTWARE, STATE_TYPE, DeviceLink, LinkClosed, Received, Refused, ReplyTimeout
 from protocol import topics
 from protocol.envelope import decode, make_message
 from protocol.topics import Kind
@@ -63,15 +63,15 @@ def test_online_state_is_retained_and_updates(broker_url, link, mqtt_peer):
     web = mqtt_peer(broker_url, "web")
     web.subscribe(topics.device_state(HALL, "K1"))
     state = decode(web.expect(where=lambda m: m.retain).payload)
-    assert state.type == STATE_TYPE and state.body == {"online": True}
+    assert state.type == STATE_TYPE and state.body == {"online": True, "software": SOFTWARE}
     link.update_state(paper="low", cover="closed")
     state = decode(web.expect(topic=topics.device_state(HALL, "K1")).payload)
-    assert state.body == {"online": True, "paper": "low", "cover": "closed"}
+    assert state.body == {"online": True, "software": SOFTWARE, "paper": "low", "cover": "closed"}
     link.update_state(cover=None)
-    assert decode(web.expect().payload).body == {"online": True, "paper": "low"}
+    assert decode(web.expect().payload).body == {"online": True, "software": SOFTWARE, "paper": "low"}
     late = mqtt_peer(broker_url, "late")  # a newcomer gets the latest state at once
     late.subscribe(topics.device_state(HALL, "K1"))
-    assert decode(late.expect(where=lambda m: m.retain).payload).body == {"online": True, "paper": "low"}
+    assert decode(late.expect(where=lambda m: m.retain).payload).body == {"online": True, "software": SOFTWARE, "paper": "low"}
 
 
 def test_clean_close_says_offline(broker_url, tmp_path, mqtt_peer):
@@ -144,7 +144,7 @@ def test_the_last_will_says_offline_when_the_device_is_killed(broker_url, tmp_pa
     try:
         assert device.stdout.readline().strip() == "connected"
         online = decode(web.expect(topic=state_topic).payload)
-        assert online.body == {"online": True, "paper": "ok"}
+        assert online.body == {"online": True, "software": SOFTWARE, "paper": "ok"}
         device.send_signal(signal.SIGKILL)
         device.wait(10)
         will = web.expect(topic=state_topic)
@@ -172,7 +172,7 @@ def test_reconnect_resubscribes_and_republishes_the_latest_state(mosquitto_broke
         web = mqtt_peer(url, "web")
         web.subscribe(topics.device_state(HALL, "K1"))
         state = decode(web.expect(topic=topics.device_state(HALL, "K1")).payload)
-        assert state.body == {"online": True, "paper": "out"}
+        assert state.body == {"online": True, "software": SOFTWARE, "paper": "out"}
         controller = mqtt_peer(url, "controller")
         controller.publish(topics.calls(HALL), make_message("call.made", {"seq": 1}))
         controller.publish(topics.device_down(HALL, "K1"), make_message("offline.lease", {"first": 1}))
@@ -215,3 +215,14 @@ def test_a_late_reply_goes_to_the_queue(broker_url, link, mqtt_peer):
     controller.publish(topics.device_down(HALL, "K1"), make_reply(request, {"ticket": "A001"}))
     late = link.incoming.get(timeout=10)
     assert late.message.re == request.id and late.message.body == {"ticket": "A001"}
+
+
+def test_a_device_says_what_software_it_runs_in_its_state():
+    """Fleet health (the district's, the hall web's) reads it from the retained state."""
+    from devices.link import SOFTWARE
+    from protocol import messages
+    from protocol.envelope import make_message
+
+    assert SOFTWARE.startswith("hall-suite ")
+    body = messages.check(make_message("device.state", {"online": True, "software": SOFTWARE, "paper": "ok"}))
+    assert body["software"] == SOFTWARE
