@@ -26,7 +26,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -35,6 +34,7 @@ import psycopg
 
 from district.ingest import Refused, Row, ingest
 from district.pg import first_line
+from hall import clock as hall_clock
 
 log = logging.getLogger("hall.district.ship")
 
@@ -119,7 +119,7 @@ class Shipper:
     district refused a batch (the status and the log say why and what to do)."""
 
     def __init__(self, journal: str | Path, dsn: str, *, password: str | None = None, batch: int = BATCH,
-                 poll_s: float = POLL_S, clock: Callable[[], float] = time.time, connect_timeout: int = 10):
+                 poll_s: float = POLL_S, clock: Callable[[], float] = hall_clock.now, connect_timeout: int = 10):
         self.journal_path = Path(journal)
         self.dsn = dsn
         self.password = password

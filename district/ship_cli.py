@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg
 
 from district.ship import BATCH, Shipper, read_status, status_path
+from hall import clock as hall_clock
 
 STALE_S = 30.0
 
@@ -67,7 +68,7 @@ def print_status(journal: Path, now: float) -> int:
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     if args.status:
-        return print_status(args.db, time.time())
+        return print_status(args.db, hall_clock.now())
     dsn = args.dsn or os.environ.get("HALL_DISTRICT_DSN")
     if not dsn:
         print("hall ship: give the district database with --dsn or HALL_DISTRICT_DSN", file=sys.stderr)

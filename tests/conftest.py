@@ -279,7 +279,7 @@ def hall_ears(tmp_path) -> Iterator[Callable[..., object]]:
         def put(self, item) -> None:  # the link's inbox: called on paho's thread for each call
             from devices.link import LinkClosed
             if item.message.type == "call.made":
-                seq, now = item.message.body["seq"], format_epoch(time.time())
+                seq, now = item.message.body["seq"], format_epoch(clock.now())
                 try:
                     self.link.send("calls.ack", {"seq": seq, "calls": [
                         {"seq": seq, "outcome": "spoken", "started": now, "ended": now}]})

@@ -11,7 +11,6 @@ the running web share the table, and a user removed is gone at the next request.
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -21,6 +20,7 @@ import psycopg
 
 from district import pg
 from hall_controller.web.users import (RANK, ROLES, AuditRow, UserError, check_name, check_password, check_role)
+from hall import clock as hall_clock
 
 _DUMMY_PASSWORD = "not a password of anyone here"
 
@@ -54,7 +54,7 @@ class DistrictUser:
 
 
 class Accounts:
-    def __init__(self, dsn: str, *, clock=time.time, hasher: argon2.PasswordHasher | None = None):
+    def __init__(self, dsn: str, *, clock=hall_clock.now, hasher: argon2.PasswordHasher | None = None):
         self.dsn = dsn
         self.clock = clock
         self.hasher = hasher or argon2.PasswordHasher()

@@ -17,6 +17,7 @@ from typing import Callable
 import paho.mqtt.client as paho
 
 from district.web.live import SUBSCRIPTIONS, DistrictLive
+from hall import clock as hall_clock
 from hall.mqtt import close_client, make_client, parse_broker_url
 
 log = logging.getLogger("district.follow")
@@ -25,7 +26,7 @@ log = logging.getLogger("district.follow")
 class LiveFeed:
     """The live state of every hall, and a broadcast of its changes to asyncio waiters."""
 
-    def __init__(self, broker_url: str | None, *, clock: Callable[[], float] = time.time, client_id: str | None = None):
+    def __init__(self, broker_url: str | None, *, clock: Callable[[], float] = hall_clock.now, client_id: str | None = None):
         self.broker_url = broker_url
         self.clock = clock
         self.live = DistrictLive()

@@ -18,6 +18,7 @@ from district.web.accounts import Accounts
 from district.web.follow import LiveFeed
 from hall_controller.web.access import LoginThrottle, Sessions
 from hall_controller.web.render import Pages
+from hall import clock as hall_clock
 
 REGISTRY_TTL_S = 30.0
 
@@ -38,7 +39,7 @@ class Site:
     feed: LiveFeed
     name: tuple[str, str] = ("区域政务服务", "District service halls")
     timezone: str = "Asia/Shanghai"
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = hall_clock.now
     sessions: Sessions | None = None
     throttle: LoginThrottle | None = None
     stream_check_s: float = 20.0

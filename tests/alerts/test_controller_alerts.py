@@ -12,7 +12,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from protocol.envelope import format_epoch
 from protocol.topics import Kind
 
 from .conftest import WAIT_S, wait_until
+from hall import clock as hall_clock
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "hall.toml"
 HALL = "xinhua"
@@ -115,7 +115,7 @@ def serve_and_rate(url, devices, label: str, level: int) -> None:
         assert c1.request(step, body).ok, step
     prompt = e1.seen.expect("rating.prompt", kind=Kind.DOWN, where=lambda m: m.body["ticket"] == label)
     e1.send_durable("rating.submit", {"prompt": prompt.body["prompt"], "level": level,
-                                      "pressed_at": format_epoch(time.time())})
+                                      "pressed_at": format_epoch(hall_clock.now())})
 
 
 def test_an_unsatisfied_rating_arrives_by_mail_and_robot_exactly_once_through_a_restart(

@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 import pytest
 
 from devices.link import DeviceLink, Received
+from hall import clock as hall_clock
 from hall import config
 from protocol.envelope import format_epoch
 from protocol.envelope import Message
@@ -33,7 +34,7 @@ HALL = "xinhua"  # the id of examples/hall.toml
 def hear(ctl, screen: DeviceLink, seq: int) -> None:
     """The hall display `screen` reports call `seq` spoken just now; return once the controller
     has taken it (the clocks of that call then run from now)."""
-    now = format_epoch(time.time())
+    now = format_epoch(hall_clock.now())
     screen.send("calls.ack", {"seq": seq, "calls": [{"seq": seq, "outcome": "spoken", "started": now, "ended": now}]})
     ticket = ctl.engine.state.open_calls[seq][0]
     wait_until(lambda: ctl.engine.state.tickets[ticket].heard_at is not None, f"the controller hears call {seq}")

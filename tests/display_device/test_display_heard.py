@@ -11,6 +11,7 @@ import time
 from devices.link import DeviceLink, Refused
 
 from .conftest import WAIT_S
+from hall import clock as hall_clock
 
 
 def no_wait(hall):
@@ -22,7 +23,7 @@ def test_a_no_show_waits_until_the_screen_has_spoken_the_call(broker_url, contro
     ctl = controller(broker_url, hall)
     may_speak = threading.Event()
     from drivers.voice import RecordingSpeaker
-    speaker = RecordingSpeaker(time.time, while_speaking=lambda announcement: may_speak.wait(WAIT_S))
+    speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: may_speak.wait(WAIT_S))
     screen = screens(broker_url, speaker=speaker, hall=hall)
     assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
     with DeviceLink(broker_url, hall.id, "K1") as kiosk, DeviceLink(broker_url, hall.id, "C5") as caller:
@@ -53,7 +54,7 @@ def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(broker_url,
     controller(broker_url, example_hall)
     wire = mqtt_peer(broker_url, "listener")
     wire.subscribe(topics.device_up(example_hall.id, "D1"))
-    speaker = RecordingSpeaker(time.time, while_speaking=lambda announcement: time.sleep(0.01))
+    speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: time.sleep(0.01))
     screen = screens(broker_url, speaker=speaker)
     assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
     labels = []

@@ -4,13 +4,13 @@ so a supervisor sees at once a call the hall has not heard. Real controller, mos
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
 from protocol.envelope import format_epoch
 
 from .conftest import WAIT_S, issue_ticket, wait_until
+from hall import clock as hall_clock
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -33,7 +33,7 @@ def test_the_live_page_shows_whether_each_call_was_announced(hall_web, device, p
     expect(live.locator('[data-counter="1"]')).to_contain_text("待播报")
     expect(live.locator('[data-counter="2"]')).to_contain_text("waiting to be announced")
 
-    heard = time.time()
+    heard = hall_clock.now()
     at = format_epoch(heard)
     screen.send("calls.ack", {"seq": 1, "calls": [{"seq": 1, "outcome": "spoken", "started": at, "ended": at}]})
     wait_until(lambda: any(t.heard_at for t in web.engine.state.tickets.values()), "the controller hears call 1")

@@ -29,6 +29,7 @@ from protocol.envelope import encode, make_message
 from district_web_support import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, WAIT_S, Client  # noqa: F401 - this folder's helpers
 
 from testkit import EXAMPLE_HALL  # noqa: E402
+from hall import clock as hall_clock
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ class Clock:
         self.offset = 0.0
 
     def __call__(self) -> float:
-        return time.time() + self.offset
+        return hall_clock.now() + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
