@@ -217,11 +217,11 @@ class Engine:
                 starts.append((now + left + flow.gap, first, rate))
         if not starts:
             return None
-        queue = nth_call(starts, ahead + 1) - now
+        queue = max(0.0, nth_call(starts, ahead + 1) - now)
         last = flow.last_wait.get(service)
         if ahead == 0 or last is None:
             return queue
-        return BLEND * queue + (1 - BLEND) * last
+        return max(0.0, BLEND * queue + (1 - BLEND) * last)
 
     def ticket(self, ticket_id: str) -> Ticket:
         try:

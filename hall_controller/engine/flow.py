@@ -77,8 +77,9 @@ class ServiceFlow:
         self._called[e.ticket] = e.at
 
     def waited(self, service: str, seconds: float) -> None:
-        """The wait of the ticket of `service` just called first (the delay-history predictor's input)."""
-        self.last_wait[service] = seconds
+        """The wait of the ticket of `service` just called first (the delay-history predictor's input);
+        an appointment called before its slot waited nothing, not less."""
+        self.last_wait[service] = max(0.0, seconds)
 
     def interrupted(self, ticket: str) -> None:
         """Held at its counter: its turn is not a whole one."""
