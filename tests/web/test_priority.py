@@ -4,6 +4,8 @@ look but not decide."""
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import Client, journal_events
 
 
@@ -65,7 +67,10 @@ def test_the_priority_page_in_a_browser(hall_web, device, page_for, shot):
         ask_for_priority(kiosk, service)
     page = page_for(web, "wang")
     page.goto(f"{web.url}/priority")
+    expect = pytest.importorskip("playwright.sync_api").expect
     page.locator("#priority-asked button[value=refuse]").nth(1).click()
+    expect(page.locator("#priority-decided tr")).to_have_count(2)  # each click loads a new page: wait for it
     page.locator("#priority-asked button[value=confirm]").first.click()
-    assert page.locator("#priority-decided tr").count() == 3  # the header and the two decided
+    expect(page.locator("#priority-decided tr")).to_have_count(3)  # the header and the two decided
+    expect(page.locator("#priority-asked button[value=confirm]")).to_have_count(1)
     shot(page, "priority")
