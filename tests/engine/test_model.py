@@ -55,3 +55,15 @@ def test_an_illegal_move_is_the_engines_bug_and_changes_nothing(state, action):
     with pytest.raises(IllegalTransition, match=action):
         t.move(action)
     assert t.state is state
+
+
+def test_every_event_type_has_exactly_one_handler_in_the_state_table(hall):
+    """The state's handler table is written out by hand (to grep); a new event without a line in
+    it would be journalled but never applied."""
+    from hall_controller.engine import events as ev
+    from hall_controller.engine.state import HallState
+
+    table = HallState(hall)._handlers()
+    assert set(table) == set(ev.EVENT_TYPES.values())
+    assert all(handler.__name__ == "_" + "".join("_" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("_")
+               for cls, handler in table.items())
