@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -181,6 +182,24 @@ def _no_real_hardware(monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was():
+    """A program's `main` run in-process sets up logging with `basicConfig(force=True)`, bound to
+    the stream pytest captures for that test; threads that outlive the test (an embedded broker
+    closing) would then log to a closed stream ("--- Logging error ---"). Put the root logger back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)
