@@ -18,10 +18,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from district import pg
-from district.web import login, pages, reports_page, users_page
+from district.web import pages, reports_page, users_page
 from district.web.accounts import AccountsUnavailable
 from district.web.site import Site
-from hall_controller.web import guard
+from hall_controller.web import guard, login
 from hall_controller.web.headers import STATIC, SecurityHeaders, font
 
 DISTRICT_STATIC = Path(__file__).parent / "static"

@@ -26,8 +26,9 @@ REGISTRY_TTL_S = 30.0
 class DistrictPages(Pages):
     """The hall web's filters and labels, over the district's templates (then the hall web's)."""
 
-    def __init__(self, timezone: str):
-        super().__init__(timezone)
+    def __init__(self, timezone: str, brand: tuple[str, str]):
+        super().__init__(timezone, brand)
+        self.env.globals["layout"] = "district_base.html"   # the pages the two webs share (users.html)
         self.env.loader = jinja2.ChoiceLoader([jinja2.PackageLoader("district.web", "templates"),
                                                jinja2.PackageLoader("hall_controller.web", "templates")])
 
@@ -50,11 +51,12 @@ class Site:
     _satisfaction: dict = field(init=False, default_factory=dict)
     _satisfaction_at: float = field(init=False, default=float("-inf"))
     fragments: dict = field(init=False, default_factory=dict)
+    login_template: str = field(init=False, default="district_login.html")
 
     def __post_init__(self) -> None:
         self.sessions = self.sessions or Sessions(clock=self.clock)
         self.throttle = self.throttle or LoginThrottle(clock=self.clock)
-        self.pages = DistrictPages(self.timezone)
+        self.pages = DistrictPages(self.timezone, self.name)
 
     def registry(self) -> dict[str, data.HallInfo]:
         """The district's halls (from PostgreSQL, re-read at most every REGISTRY_TTL_S)."""

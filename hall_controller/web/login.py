@@ -5,6 +5,8 @@ there is no session yet to hold one. A successful login opens a new session (a n
 from before the login is reused) and records it in the users' audit table; a failure records
 that too, and counts toward the throttle. Checking a password costs an argon2 hash, so it runs
 on a worker thread, never on the event loop.
+
+The district web logs in the same way: each site names its own login template (`login_template`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def _cookie_args(request: Request) -> dict:
 def _login_page(request: Request, status: int = 200, error: str | None = None, name: str = "") -> Response:
     site = site_of(request)
     token = guard.new_token()
-    html = site.pages.render("login.html", hall=site.hall, csrf=token, error=error, name=name,
+    html = site.pages.render(site.login_template, csrf=token, error=error, name=name,
                              next=guard.safe_next(request.query_params.get("next")), no_users=site.users.count() == 0)
     response = HTMLResponse(html, status_code=status)
     response.set_cookie(LOGIN_COOKIE, token, max_age=3600, **_cookie_args(request))

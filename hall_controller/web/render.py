@@ -86,14 +86,15 @@ def number(value: float | None, digits: int = 2) -> str:
 class Pages:
     """The templates, with filters that know the hall's time zone."""
 
-    def __init__(self, timezone: str):
+    def __init__(self, timezone: str, brand: tuple[str, str] = ("", "")):
+        """`brand`: the site's name in Chinese and English, on every page's header and title."""
         self.tz = zoneinfo.ZoneInfo(timezone)
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("hall_controller.web", "templates"),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(clock=self.clock, clock_s=self.clock_s, when=self.when, day=self.day,
                                 duration=duration, pct=pct, number=number)
-        self.env.globals.update(bi=bi, label=label, LABELS=LABELS, wait_words=wait_words)
+        self.env.globals.update(brand=brand, layout="base.html", bi=bi, label=label, LABELS=LABELS, wait_words=wait_words)
 
     def render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)

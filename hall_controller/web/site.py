@@ -40,13 +40,14 @@ class Site:
     ticket_prefix: str = field(init=False)
     report_cache: dict = field(init=False, default_factory=dict)
     district_copy: DistrictCopyReader = field(init=False)
+    login_template: str = field(init=False, default="login.html")
 
     def __post_init__(self) -> None:
         self.sessions = self.sessions or Sessions(clock=self.clock)
         self.throttle = self.throttle or LoginThrottle(clock=self.clock)
         self.ticket_budget = self.ticket_budget or AddressBudget()
         self.streams = self.streams or StreamLimits()
-        self.pages = Pages(self.hall.timezone)
+        self.pages = Pages(self.hall.timezone, (self.hall.names.zh, self.hall.names.en))
         self.feed = LiveFeed(self.port)
         self.watch = TicketWatch(self.port, self.feed)
         self.index = TicketIndex(self.port)
