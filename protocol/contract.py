@@ -28,6 +28,7 @@ Imports only the standard library, the rest of protocol/, and PyYAML (for the on
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
@@ -162,7 +163,7 @@ def message_schema(t: MessageType) -> dict[str, Any]:
             "type": "object", "properties": {**_envelope(t), **body["properties"]},
             "required": ["v", "type", "id", "ts", *body.get("required", [])],
             "additionalProperties": False,
-            "examples": [_as_json(example_message(t))], "$defs": DEFS}
+            "examples": [_as_json(example_message(t))], "$defs": copy.deepcopy(DEFS)}
 
 
 def reply_schema(t: MessageType) -> dict[str, Any]:
@@ -189,7 +190,7 @@ def reply_schema(t: MessageType) -> dict[str, Any]:
             "then": {"not": {"required": ["error"]}},
             "else": {"required": ["error"]},
             "additionalProperties": True,
-            "examples": examples, "$defs": DEFS}
+            "examples": examples, "$defs": copy.deepcopy(DEFS)}
 
 
 def schemas() -> dict[str, dict[str, Any]]:

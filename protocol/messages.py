@@ -393,7 +393,14 @@ def markdown() -> str:
              "| `hall/{hall}/board` | controller | displays, web | yes |",
              "| `hall/{hall}/calls` | controller | displays | no |",
              "| `hall/{hall}/alerts` | controller | web, supervisors | no |",
-             "| `hall/{hall}/controller/state` | controller (last will: offline) | everyone | yes |", ""]
+             "| `hall/{hall}/controller/state` | controller (last will: offline) | everyone | yes |", "",
+             "For integrators, the same contract is machine-readable: [asyncapi.yaml](asyncapi.yaml) (AsyncAPI 3.0:",
+             "the broker, its user/password security, every topic, who sends what, examples) and a JSON Schema",
+             "(draft 2020-12) per message type and per reply in [schemas/](schemas/). Validate a payload with any",
+             "validator, e.g. `check-jsonschema --schemafile docs/schemas/ticket.request.json payload.json`; the",
+             "schemas accept what the controller accepts, except that it also refuses payloads over 16 KiB and",
+             "whole numbers written with a fraction (`5.0`). They are generated from the catalogue too",
+             "(`python -m protocol.contract docs`), and the tests check them against the controller's checks.", ""]
     for t in _TYPES:
         lines += [f"## `{t.name}`", "", t.summary, "",
                   f"Sent by: **{'any device' if t.sender == 'device' else t.sender}** on `{t.topic}`."
