@@ -218,7 +218,8 @@ def _channel_id(t: MessageType) -> str:
     return next(cid for cid, c in CHANNELS.items() if c["kind"] == t.topic)
 
 
-def _message(name: str, schema: dict[str, Any], summary: str, tag: str, correlation: str | None) -> dict[str, Any]:
+def _message(name: str, schema: dict[str, Any], summary: str, tag: str,
+             correlation: str | None) -> dict[str, Any]:
     """A message object; `correlation` names the payload field that ties a request to its reply."""
     m: dict[str, Any] = {"name": name, "title": schema["title"], "summary": summary,
                          "contentType": "application/json", "tags": [{"name": tag}]}
@@ -234,7 +235,7 @@ def _message(name: str, schema: dict[str, Any], summary: str, tag: str, correlat
 def asyncapi() -> dict[str, Any]:
     """The AsyncAPI 3.0 document, seen from the hall controller."""
     all_schemas = schemas()
-    messages: dict[str, Any] = {}
+    message_objects: dict[str, Any] = {}
     channel_messages: dict[str, dict[str, Any]] = {cid: {} for cid in CHANNELS}
     operations: dict[str, Any] = {}
 
@@ -243,24 +244,28 @@ def asyncapi() -> dict[str, Any]:
 
     for t in CATALOGUE.values():
         cid = _channel_id(t)
-        messages[t.name] = _message(t.name, all_schemas[t.name], t.summary, t.sender,
-                                    "id" if t.replied else None)
+        message_objects[t.name] = _message(t.name, all_schemas[t.name], t.summary, t.sender,
+                                           "id" if t.replied else None)
         channel_messages[cid][t.name] = {"$ref": f"#/components/messages/{t.name}"}
-        receives = t.sender != "controller"
-        op: dict[str, Any] = {"action": "receive" if receives else "send", "channel": {"$ref": f"#/channels/{cid}"},
-                              "summary": t.summary, "messages": [ref_in(cid, t.name)],
-                              "bindings": {"mqtt": {"qos": CHANNELS[cid]["qos"], "retain": CHANNELS[cid]["retain"],
+        # message.refused stands in for a reply, and goes out as replies do, with QoS 0
+        qos = 0 if t.name == "message.refused" else CHANNELS[cid]["qos"]
+        op: dict[str, Any] = {"action": "send" if t.sender == "controller" else "receive",
+                              "channel": {"$ref": f"#/channels/{cid}"}, "summary": t.summary,
+                              "messages": [ref_in(cid, t.name)],
+                              "bindings": {"mqtt": {"qos": qos, "retain": CHANNELS[cid]["retain"],
                                                     "bindingVersion": "0.2.0"}}}
         if t.replied:
             name = f"{t.name}.reply"
-            messages[name] = _message(name, all_schemas[name], f"The reply to {t.name} (QoS 0).", "controller", "re")
+            message_objects[name] = _message(name, all_schemas[name], f"The reply to {t.name} (QoS 0).",
+                                             "controller", "re")
             channel_messages["deviceDown"][name] = {"$ref": f"#/components/messages/{name}"}
             op["reply"] = {"channel": {"$ref": "#/channels/deviceDown"}, "messages": [ref_in("deviceDown", name)]}
         operations[f"{op['action']}.{t.name}"] = op
 
     channels = {}
     for cid, c in CHANNELS.items():
-        params = {p: {"$ref": f"#/components/parameters/{p}"} for p in ("hall", "device") if f"{{{p}}}" in c["address"]}
+        params = {p: {"$ref": f"#/components/parameters/{p}"}
+                  for p in ("hall", "device") if f"{{{p}}}" in c["address"]}
         channels[cid] = {"address": c["address"], "description": c["description"], "parameters": params,
                          "messages": channel_messages[cid]}
 
@@ -301,7 +306,7 @@ def asyncapi() -> dict[str, Any]:
         "operations": operations,
         "components": {
             "schemas": components_schemas,
-            "messages": messages,
+            "messages": message_objects,
             "parameters": {
                 "hall": {"description": "the hall's id from its hall file (letters, digits, - or _, a letter or "
                                         "digit first, at most 64)", "examples": ["xinhua"]},
