@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from protocol import envelope
 from protocol.envelope import BAD_FIELD, Message, ProtocolError, parse_ts
 
 UNKNOWN_TYPE = "unknown_type"
@@ -354,11 +355,27 @@ def _check_value(value: Any, f: Field, where: str) -> Any:
 
 # --- documentation ---------------------------------------------------------------------------
 
+# The documented examples (docs/protocol.md, docs/asyncapi.yaml) wear the same envelope everywhere.
+EXAMPLE_ID, EXAMPLE_REPLY_ID, EXAMPLE_TS = "lq2x0k9c7f3a1b2c", "lq2x0k9d01zz9y8x", "2026-11-23T01:30:00.123Z"
+REFUSAL_EXAMPLE = {"v": 1, "type": "counter.call_next", "id": EXAMPLE_REPLY_ID, "ts": EXAMPLE_TS,
+                   "re": EXAMPLE_ID, "ok": False,
+                   "error": {"code": "nothing_waiting", "message": "nobody is waiting for counter 5"}}
+
+
+def example_message(t: MessageType) -> Message:
+    """The documented example of type `t`, in its envelope."""
+    return envelope.make_message(t.name, t.example, id=EXAMPLE_ID, ts=EXAMPLE_TS)
+
+
+def example_reply(t: MessageType) -> Message | None:
+    """The documented successful reply to `example_message(t)`; None for a type without reply."""
+    if not t.replied:
+        return None
+    return envelope.make_reply(example_message(t), t.reply_example, id=EXAMPLE_REPLY_ID, ts=EXAMPLE_TS)
+
 
 def markdown() -> str:
     """docs/protocol.md: every type with its sender, topic, fields, an example and its reply."""
-    from protocol import envelope
-
     lines = ["# The hall's MQTT protocol", "",
              "Generated from `protocol/messages.py` by `python -m protocol.messages > docs/protocol.md`;",
              "the tests check that every example below passes validation and every type is here.", "",
@@ -376,8 +393,14 @@ def markdown() -> str:
              "| `hall/{hall}/board` | controller | displays, web | yes |",
              "| `hall/{hall}/calls` | controller | displays | no |",
              "| `hall/{hall}/alerts` | controller | web, supervisors | no |",
-             "| `hall/{hall}/controller/state` | controller (last will: offline) | everyone | yes |", ""]
-    ts = "2026-11-23T01:30:00.123Z"
+             "| `hall/{hall}/controller/state` | controller (last will: offline) | everyone | yes |", "",
+             "For integrators, the same contract is machine-readable: [asyncapi.yaml](asyncapi.yaml) (AsyncAPI 3.0:",
+             "the broker, its user/password security, every topic, who sends what, examples) and a JSON Schema",
+             "(draft 2020-12) per message type and per reply in [schemas/](schemas/). Validate a payload with any",
+             "validator, e.g. `check-jsonschema --schemafile docs/schemas/ticket.request.json payload.json`; the",
+             "schemas accept what the controller accepts, except that it also refuses payloads over 16 KiB and",
+             "whole numbers written with a fraction (`5.0`). They are generated from the catalogue too",
+             "(`python -m protocol.contract docs`), and the tests check them against the controller's checks.", ""]
     for t in _TYPES:
         lines += [f"## `{t.name}`", "", t.summary, "",
                   f"Sent by: **{'any device' if t.sender == 'device' else t.sender}** on `{t.topic}`."
@@ -388,18 +411,13 @@ def markdown() -> str:
                 kind = f.kind + (f" ({', '.join(f.choices)})" if f.choices else "")
                 lines.append(f"| `{name}` | {kind} | {'yes' if f.required else 'no'} | {f.doc} |")
             lines.append("")
-        example = envelope.make_message(t.name, t.example, id="lq2x0k9c7f3a1b2c", ts=ts)
-        lines += ["```json", envelope.encode(example).decode(), "```", ""]
+        lines += ["```json", envelope.encode(example_message(t)).decode(), "```", ""]
         if t.replied:
-            reply = envelope.make_reply(example, t.reply_example, id="lq2x0k9d01zz9y8x", ts=ts)
-            lines += [f"Reply: {t.reply}.", "", "```json", envelope.encode(reply).decode(), "```", ""]
+            lines += [f"Reply: {t.reply}.", "", "```json", envelope.encode(example_reply(t)).decode(), "```", ""]
     lines += ["## Refusals", "",
               "A request that cannot be carried out gets `ok: false` and `error.code`/`error.message`, e.g.:", "",
               "```json",
-              json.dumps({"v": 1, "type": "counter.call_next", "id": "lq2x0k9d01zz9y8x", "ts": ts,
-                          "re": "lq2x0k9c7f3a1b2c", "ok": False,
-                          "error": {"code": "nothing_waiting", "message": "nobody is waiting for counter 5"}},
-                         ensure_ascii=False, separators=(",", ":")),
+              json.dumps(REFUSAL_EXAMPLE, ensure_ascii=False, separators=(",", ":")),
               "```", "",
               "Malformed JSON, an unknown version or type, bad fields, oversize payloads, unknown devices and",
               "types a device's role may not send are refused the same way (codes `malformed`, `too_large`,",
