@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import http.client
 import os
-import re
 import shutil
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 import pytest
 
@@ -52,12 +50,12 @@ from hall_controller.web.snapshots import live_hall
 from hall_controller.web.users import UsersStore
 
 from testkit import EXAMPLE_HALL, WAIT_S, hall_now
+from webclient import PASSWORD, Client  # noqa: F401 (the web tests import them from here)
 
 HALL = "xinhua"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
-PASSWORD = "correct horse 42"
 SECRET = b"web-test-secret-" * 2
 
 
@@ -192,53 +190,6 @@ def issue_ticket(kiosk: DeviceLink, service: str = "social") -> dict:
 
 
 # --- HTTP without a browser ------------------------------------------------------------------
-
-class Client:
-    """Just enough HTTP for forged and unusual requests: keeps cookies, never follows redirects."""
-
-    def __init__(self, url: str):
-        parsed = urlparse(url)
-        self.host, self.port = parsed.hostname, parsed.port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=WAIT_S)
-        all_headers = dict(headers or {})
-        if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        conn.request(method, path, body=body, headers=all_headers)
-        response = conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                cookie_value = rest.split(";")[0]
-                if 'expires=Thu, 01 Jan 1970' in value or "Max-Age=0" in value:
-                    self.cookies.pop(key, None)
-                else:
-                    self.cookies[key] = cookie_value.strip('"')
-        conn.close()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, text
-
-    def get(self, path: str):
-        return self.request("GET", path)
-
-    def post(self, path: str, form: dict, headers: dict | None = None):
-        return self.request("POST", path, urlencode(form).encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
-
-    def login(self, name: str, password: str = PASSWORD):
-        status, _, html = self.get("/login")
-        assert status == 200
-        token = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-        return self.post("/login", {"csrf": token, "name": name, "password": password, "next": "/"})
-
-    def csrf(self, path: str = "/") -> str:
-        """The session's CSRF token, as a page's forms carry it."""
-        status, _, html = self.get(path)
-        assert status == 200, status
-        return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
 
 # --- the browser -----------------------------------------------------------------------------
 
