@@ -16,7 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .printer import PrintedTicket, SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
+from drivers.printer.roll import ROLLS
+from drivers.printer.twin import PrintedTicket, SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
 
 COMMANDS = "paper ok|low|out, cover open|closed, silent, answer, status"
 
@@ -27,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp", type=int, metavar="PORT",
                    help="listen on 127.0.0.1:PORT (0: any free port; the default is 9100 when --serial is not given)")
     p.add_argument("--serial", action="store_true", help="also offer a serial port (a pty)")
-    p.add_argument("--paper-mm", type=int, choices=(80, 58), default=80, help="paper width (default 80)")
+    p.add_argument("--paper-mm", type=int, choices=tuple(ROLLS), default=80, help="paper width (default 80)")
     return p
 
 

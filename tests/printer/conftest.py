@@ -17,7 +17,7 @@ import pytest
 from devices.kiosk.ticket import TicketFace
 from drivers.printer import open_printer
 from hall.config import Names
-from simulators.printer import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
+from drivers.printer.twin import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageChops
 
-from devices.kiosk.ticket import TEXT_COLUMNS, render_ticket, ticket_text
+from devices.kiosk.ticket import render_ticket, ticket_text
 from drivers.printer import ROLLS, open_printer, ticket_bytes
-from simulators.printer import paper_from_bytes
+from drivers.printer.twin import paper_from_bytes
 
 
 def assert_paper_shows(paper: Image.Image, ticket: Image.Image) -> None:
@@ -79,7 +79,7 @@ def test_a_file_that_cannot_be_opened_is_offline(tmp_path, make_face):
 @pytest.mark.parametrize("paper_mm", [80, 58])
 def test_text_mode_prints_gb18030_chinese(printer_on, make_face, kind, paper_mm):
     printer, sim = printer_on(kind, paper_mm)
-    data = ticket_text(make_face(), TEXT_COLUMNS[paper_mm])
+    data = ticket_text(make_face(), ROLLS[paper_mm].columns)
     with printer:
         printer.print_ticket(data)
     ticket = sim.wait_for(1)[0]

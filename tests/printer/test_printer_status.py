@@ -11,7 +11,7 @@ import pytest
 from devices.kiosk.ticket import render_ticket
 from drivers.printer import CoverOpen, PaperOut, PrinterOffline, PrinterStatus, open_printer
 from drivers.printer.status import SILENT
-from simulators.printer import SimulatedPrinter, TcpPrinterServer
+from drivers.printer.twin import SimulatedPrinter, TcpPrinterServer
 
 KINDS = ["tcp", "serial", "sim"]
 

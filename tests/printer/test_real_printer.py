@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from devices.kiosk.ticket import TEXT_COLUMNS, render_ticket, ticket_text
-from drivers.printer import CoverOpen, PaperOut, open_printer
+from devices.kiosk.ticket import render_ticket, ticket_text
+from drivers.printer import CoverOpen, PaperOut, open_printer, roll_for
 
 CONNECTOR = os.environ.get("HALL_TEST_PRINTER", "")
 PAPER_MM = int(os.environ.get("HALL_TEST_PAPER_MM", "80"))
@@ -38,7 +38,7 @@ def test_prints_an_image_ticket(make_face):
 
 @pytest.mark.skipif(not os.environ.get("HALL_TEST_TEXT_MODE"), reason="set HALL_TEST_TEXT_MODE=1 for a Chinese-mode printer")
 def test_prints_a_text_mode_ticket(make_face):
-    data = ticket_text(make_face(label="T002"), TEXT_COLUMNS[PAPER_MM],
+    data = ticket_text(make_face(label="T002"), roll_for(PAPER_MM).columns,
                        native_qr=bool(os.environ.get("HALL_TEST_NATIVE_QR")))
     with open_printer(CONNECTOR, PAPER_MM) as printer:
         assert printer.print_ticket(data) > 0

@@ -12,7 +12,7 @@ from PIL import Image, ImageChops
 from devices.kiosk.ticket import native_qr_bytes
 from drivers.printer import ROLLS, ticket_bytes
 from drivers.printer._escpos import Dummy
-from simulators.printer import SimulatedPrinter, command_at, paper_from_bytes
+from drivers.printer.twin import SimulatedPrinter, command_at, paper_from_bytes
 
 
 def noise(width: int, height: int, seed: int = 7) -> Image.Image:
