@@ -6,7 +6,8 @@ It prints the connector strings to give the kiosk (`hall kiosk --printer …`), 
 ticket to DIR as ticket-0001.png (what the paper shows) and ticket-0001.bin (the raw bytes),
 and runs until Ctrl-C. While it runs, lines typed on standard input change its state, to see
 what the kiosk does about it: `paper ok|low|out`, `cover open|closed`, `silent`, `answer`,
-`status`.
+`status`. The printer itself is the driver's twin (drivers/printer/twin/); this is only the
+program around it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The simulated printer: it decodes what python-escpos sends (every image command, text, QR),
+"""The printer's twin (drivers/printer/twin/): it decodes what python-escpos sends (every image command, text, QR),
 splits the stream at cuts whatever the chunking, answers status from its state, writes files."""
 
 from __future__ import annotations
