@@ -239,11 +239,13 @@ def test_paper_out_or_cover_open_prints_nothing(backend, make_face, state, error
     assert far.tickets == [] and far.pending == b""  # … and sent nothing to print
 
 
-def test_trouble_on_a_real_printer_is_reported_in_its_own_words(backend, make_face):
-    """With the cover open or the paper out by hand: the printer's own answers are understood."""
-    if backend.kind != "hardware" or not os.environ.get("HALL_TEST_TROUBLE"):
-        pytest.skip("a real printer with HALL_TEST_TROUBLE=1, its cover open or its paper out")
-    with backend.open(HARDWARE_MM) as printer, pytest.raises((CoverOpen, PaperOut)):
+@pytest.mark.hardware
+@pytest.mark.skipif(not (HARDWARE and os.environ.get("HALL_TEST_TROUBLE")),
+                    reason="set HALL_TEST_PRINTER, and HALL_TEST_TROUBLE=1 with its cover open or its paper out")
+def test_trouble_on_a_real_printer_is_reported_in_its_own_words(make_face):
+    """The hardware side of the test above: the cover opened or the paper taken out by hand, and
+    the printer's own answers understood."""
+    with open_printer(HARDWARE, HARDWARE_MM) as printer, pytest.raises((CoverOpen, PaperOut)):
         printer.print_ticket(render_ticket(make_face(label="T003"), HARDWARE_MM))
 
 
