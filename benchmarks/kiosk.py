@@ -52,9 +52,9 @@ def press_to_paper(presses: int) -> list[float]:
 
     from devices.kiosk.buttons import KioskFinger
     from devices.kiosk.main import assemble
+    from drivers.printer.twin import SimulatedPrinter, TcpPrinterServer
     from hall import config
     from hall_controller.broker import MosquittoBroker
-    from simulators.printer import SimulatedPrinter, TcpPrinterServer
 
     workdir = Path(tempfile.mkdtemp(prefix="hall-bench-kiosk-"))
     shutil.copy(EXAMPLE, workdir / "hall.toml")

@@ -36,10 +36,10 @@ from devices.kiosk.main import DEFAULT_SIZE, RunningKiosk, SetupError, assemble,
 from devices.kiosk.menu import centre_of
 from devices.kiosk.program import CheckIn, Tap
 from drivers.gpio import Press, pin_factory
+from drivers.printer.twin import SimulatedPrinter
 from hall import config
 from hall.mqtt import BrokerUrlError, device_broker_url
 from simulators import control
-from simulators.printer import SimulatedPrinter
 from simulators.printer_cli import apply_command
 
 log = logging.getLogger("hall.sim.kiosk")

@@ -6,7 +6,8 @@ It prints the connector strings to give the kiosk (`hall kiosk --printer …`), 
 ticket to DIR as ticket-0001.png (what the paper shows) and ticket-0001.bin (the raw bytes),
 and runs until Ctrl-C. While it runs, lines typed on standard input change its state, to see
 what the kiosk does about it: `paper ok|low|out`, `cover open|closed`, `silent`, `answer`,
-`status`.
+`status`. The printer itself is the driver's twin (drivers/printer/twin/); this is only the
+program around it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .printer import PrintedTicket, SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
+from drivers.printer.roll import ROLLS
+from drivers.printer.twin import PrintedTicket, SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
 
 COMMANDS = "paper ok|low|out, cover open|closed, silent, answer, status"
 
@@ -27,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp", type=int, metavar="PORT",
                    help="listen on 127.0.0.1:PORT (0: any free port; the default is 9100 when --serial is not given)")
     p.add_argument("--serial", action="store_true", help="also offer a serial port (a pty)")
-    p.add_argument("--paper-mm", type=int, choices=(80, 58), default=80, help="paper width (default 80)")
+    p.add_argument("--paper-mm", type=int, choices=tuple(ROLLS), default=80, help="paper width (default 80)")
     return p
 
 

@@ -14,7 +14,8 @@ from typing import Any, Mapping
 from PIL import Image
 
 from devices.kiosk.offline import OfflineTicket
-from devices.kiosk.ticket import TEXT_COLUMNS, TicketFace, render_ticket, ticket_text
+from devices.kiosk.ticket import TicketFace, render_ticket, ticket_text
+from drivers.printer.roll import roll_for
 from hall.config import Hall, Kiosk
 from protocol.envelope import parse_ts
 
@@ -62,5 +63,5 @@ def printable(face: TicketFace, kiosk: Kiosk, *, native_qr: bool = False) -> Ima
     """What `TicketPrinter.print_ticket` takes for this kiosk: text bytes in text mode, else the
     picture (large print as configured)."""
     if kiosk.text_mode:
-        return ticket_text(face, TEXT_COLUMNS[kiosk.paper_mm], native_qr=native_qr)
+        return ticket_text(face, roll_for(kiosk.paper_mm).columns, native_qr=native_qr)
     return render_ticket(face, kiosk.paper_mm, kiosk.large_print)

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         simulator = None
         state_dir = args.state_dir or Path(f"var/kiosk-{args.id}")
         if (args.printer or kiosk.printer) == "sim":
-            from simulators.printer import SimulatedPrinter
+            from drivers.printer.twin import SimulatedPrinter
 
             simulator = SimulatedPrinter(kiosk.paper_mm, out_dir=state_dir / "printed")
         running = assemble(hall, args.id, broker, state_dir=state_dir, factory=factory, printer=args.printer,

@@ -26,12 +26,11 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers import fonts
+from drivers.printer.roll import ROLLS
 from hall import waiting
 from hall.config import TICKET_CLASSES, Names
 
-PAPER_DOTS = {80: 576, 58: 384}
 MARGIN_DOTS = {80: 16, 58: 10}  # left blank on each side: nothing is drawn there
-TEXT_COLUMNS = {80: 48, 58: 32}  # font A, 12 dots a column; a Chinese character takes two
 
 
 class TicketFaceError(ValueError):
@@ -391,7 +390,7 @@ def _qr_image(url: str, module: int) -> Image.Image:
 
 
 def render_ticket(face: TicketFace, paper_mm: int = 80, large_print: bool = False) -> Image.Image:
-    """The ticket as a 1-bit image, PAPER_DOTS[paper_mm] wide (576 or 384), as tall as it needs."""
+    """The ticket as a 1-bit image, the roll's full width in dots (576 or 384), as tall as it needs."""
     return _lay_out(face, paper_mm, large_print).finish()
 
 
@@ -402,10 +401,10 @@ def text_boxes(face: TicketFace, paper_mm: int = 80, large_print: bool = False) 
 
 
 def _lay_out(face: TicketFace, paper_mm: int, large_print: bool) -> _Sheet:
-    if paper_mm not in PAPER_DOTS:
-        raise TicketFaceError(f"paper width {paper_mm!r} mm is not one of {sorted(PAPER_DOTS)}")
+    if paper_mm not in ROLLS:
+        raise TicketFaceError(f"paper width {paper_mm!r} mm is not one of {sorted(ROLLS)}")
     check_drawable(face)
-    width = PAPER_DOTS[paper_mm]
+    width = ROLLS[paper_mm].dots
     look = _Look(width=width, margin=MARGIN_DOTS[paper_mm], large=large_print,
                  scale=1.4 if large_print else 1.0)
     beside = paper_mm == 80 and not large_print
@@ -492,7 +491,7 @@ def native_qr_bytes(url: str, module: int = 6) -> bytes:
 def ticket_text(face: TicketFace, columns: int, native_qr: bool = False) -> bytes:
     """The ticket as ESC/POS text commands for a printer in Chinese (GB18030) mode.
 
-    `columns`: 48 on 80 mm paper, 32 on 58 mm (TEXT_COLUMNS). The QR code is printed with the
+    `columns`: the roll's `columns`, 48 on 80 mm paper, 32 on 58 mm. The QR code is printed with the
     printer's own GS ( k command only if `native_qr` (printers without it print garbage);
     otherwise it is left out. Does not cut: the printer driver feeds and cuts.
     """

@@ -5,7 +5,8 @@
         printer.print_ticket(image)     # a rendered ticket (PIL image) or text-mode bytes; cuts
 
 Connectors: usb:VID:PID, serial:/dev/…[@baud[,handshake]], tcp:host[:port], file:PATH, sim
-(see connector.py). docs/printer.md is the technician's guide.
+(see connector.py). twin/ is a printer in software, for `sim`, `hall sim printer` and the tests.
+docs/printer.md is the technician's guide.
 """
 
 from .commands import ticket_bytes

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 class PrinterSimulator(Protocol):
-    """What the in-process `sim` link talks to (simulators.printer.SimulatedPrinter)."""
+    """What the in-process `sim` link talks to (the twin: drivers.printer.twin.SimulatedPrinter)."""
 
     def receive(self, data: bytes) -> bytes:
         """Take bytes as the printer would; return what the printer sends back."""
@@ -402,7 +402,7 @@ def link_for(connector: Connector, *, status_timeout: float, simulator: PrinterS
         return FileLink(connector)
     if isinstance(connector, SimConnector):
         if simulator is None:
-            from simulators.printer import SimulatedPrinter
+            from .twin import SimulatedPrinter  # here, not above: the twin imports this package
 
             simulator = SimulatedPrinter(paper_mm=paper_mm)
         return SimLink(simulator)

@@ -1,4 +1,8 @@
-"""The two paper rolls a kiosk printer takes, and the python-escpos profile used for each.
+"""The two paper rolls a kiosk printer takes: the one definition of the paper's geometry.
+
+Everything that needs a roll's size reads it here: the ticket renderer (devices/kiosk/ticket.py:
+an image exactly `dots` wide, text wrapped to `columns`), the encoder (commands.py: the profile,
+and a refusal of an image of another width) and the printer's twin (twin/: the paper it draws).
 
 The profile is explicit so the image width is known (python-escpos' `default` profile has no
 width, so it can neither centre nor refuse an image too wide for the head). TM-T20II stands for

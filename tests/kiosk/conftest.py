@@ -26,7 +26,7 @@ from devices.kiosk.buttons import KioskFinger, key_for
 from devices.kiosk.main import RunningKiosk, assemble
 from devices.kiosk.program import Outcome
 from hall import config
-from simulators.printer import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
+from drivers.printer.twin import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
 
 WAIT_S = 15.0
 EXAMPLE_HALL = Path(__file__).parents[2] / "examples" / "hall.toml"

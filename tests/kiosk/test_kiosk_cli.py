@@ -201,7 +201,7 @@ def test_a_simulated_touch_kiosk_is_pressed_through_its_screen(mosquitto_broker,
 
 def test_hall_kiosk_runs_in_its_own_process_and_stops_cleanly(mosquitto_broker, controller, sim_env, tmp_path,
                                                               mqtt_peer):
-    from simulators.printer import SimulatedPrinter, TcpPrinterServer
+    from drivers.printer.twin import SimulatedPrinter, TcpPrinterServer
 
     ctl = controller(mosquitto_broker.url)
     printer = SimulatedPrinter(80)

@@ -1,10 +1,9 @@
-"""Fixtures: ticket faces, and the simulated printer reached in-process, over TCP and over a pty.
+"""Fixtures: ticket faces.
 
     make_face(**changes)   a TicketFace for the property-registration service, 12 ahead
-    simulator              a SimulatedPrinter (80 mm) writing into tmp_path/"paper"
-    printer_on             printer_on(kind, paper_mm) -> (TicketPrinter, SimulatedPrinter) for
-                           kind "tcp" (a real socket on 127.0.0.1), "serial" (a real pty) or
-                           "sim" (in-process); everything is closed after the test
+
+The printer backends (the twin in-process, over TCP and a pty, a file, a real printer) are the
+`backend` fixture of test_contract.py, the one module that runs over all of them.
 """
 
 from __future__ import annotations
@@ -15,9 +14,7 @@ import zoneinfo
 import pytest
 
 from devices.kiosk.ticket import TicketFace
-from drivers.printer import open_printer
 from hall.config import Names
-from simulators.printer import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -41,28 +38,3 @@ def make_face():
         return TicketFace(**fields)
 
     return make
-
-
-@pytest.fixture
-def simulator(tmp_path) -> SimulatedPrinter:
-    return SimulatedPrinter(80, out_dir=tmp_path / "paper")
-
-
-@pytest.fixture
-def printer_on(tmp_path):
-    opened = []
-
-    def make(kind: str, paper_mm: int = 80, *, status_timeout: float = 0.3):
-        sim = SimulatedPrinter(paper_mm, out_dir=tmp_path / f"paper-{kind}-{paper_mm}")
-        if kind == "sim":
-            printer = open_printer("sim", paper_mm, simulator=sim, status_timeout=status_timeout)
-        else:
-            transport = TcpPrinterServer(sim) if kind == "tcp" else SerialPrinterPort(sim)
-            opened.append(transport)
-            printer = open_printer(transport.connector, paper_mm, status_timeout=status_timeout)
-        opened.append(printer)
-        return printer, sim
-
-    yield make
-    for thing in reversed(opened):
-        thing.close()

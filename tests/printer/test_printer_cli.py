@@ -16,7 +16,7 @@ from PIL import Image
 
 from devices.kiosk.ticket import render_ticket
 from drivers.printer import PaperOut, open_printer
-from simulators.printer import SimulatedPrinter
+from drivers.printer.twin import SimulatedPrinter
 from simulators.printer_cli import apply_command, main
 
 ROOT = Path(__file__).resolve().parents[2]

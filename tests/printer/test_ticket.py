@@ -9,13 +9,13 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from devices.kiosk.ticket import (
-    MARGIN_DOTS, PAPER_DOTS, TEXT_COLUMNS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width,
+    MARGIN_DOTS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width,
     ticket_text, wait_words, wrap,
 )
 from drivers import fonts
 from drivers.printer import ROLLS
 from hall.config import Names
-from simulators.printer import command_at
+from drivers.printer.twin import command_at
 
 from .conftest import SHANGHAI
 
@@ -58,8 +58,7 @@ def longest_black_run(img: Image.Image, *, row: int | None = None, column: int |
 def test_ticket_is_one_bit_and_exactly_the_head_width(make_face, paper_mm, large):
     img = render_ticket(make_face(), paper_mm, large_print=large)
     assert img.mode == "1"
-    assert img.width == PAPER_DOTS[paper_mm] == ROLLS[paper_mm].dots
-    assert TEXT_COLUMNS[paper_mm] == ROLLS[paper_mm].columns
+    assert img.width == ROLLS[paper_mm].dots
 
 
 @pytest.mark.parametrize("paper_mm", [80, 58])
@@ -216,7 +215,7 @@ def printed_lines(data: bytes) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("paper_mm", [80, 58])
 def test_text_mode_is_gb18030_sent_raw_and_fits_the_columns(make_face, paper_mm):
-    columns = TEXT_COLUMNS[paper_mm]
+    columns = ROLLS[paper_mm].columns
     face = make_face(ticket_class="priority", offline=True)
     data = ticket_text(face, columns)
     assert data.startswith(b"\x1b@\x1c&")  # reset, then Chinese character mode
@@ -263,7 +262,7 @@ def test_no_text_runs_off_the_paper(make_face, paper_mm, large_print, ticket_cla
     asked = ticket_class == "asked"
     face = make_face(ticket_class="normal" if asked else ticket_class, priority_asked=asked, offline=offline,
                      **(LONG if long else {}))
-    margin, width = MARGIN_DOTS[paper_mm], PAPER_DOTS[paper_mm]
+    margin, width = MARGIN_DOTS[paper_mm], ROLLS[paper_mm].dots
     boxes = text_boxes(face, paper_mm, large_print=large_print)
     assert any(text.startswith(face.label) for text, _ in boxes)
     for text, (x0, _, x1, _) in boxes:

@@ -1,4 +1,4 @@
-"""The simulated printer: it decodes what python-escpos sends (every image command, text, QR),
+"""The printer's twin (drivers/printer/twin/): it decodes what python-escpos sends (every image command, text, QR),
 splits the stream at cuts whatever the chunking, answers status from its state, writes files."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PIL import Image, ImageChops
 from devices.kiosk.ticket import native_qr_bytes
 from drivers.printer import ROLLS, ticket_bytes
 from drivers.printer._escpos import Dummy
-from simulators.printer import SimulatedPrinter, command_at, paper_from_bytes
+from drivers.printer.twin import SimulatedPrinter, command_at, paper_from_bytes
 
 
 def noise(width: int, height: int, seed: int = 7) -> Image.Image:
