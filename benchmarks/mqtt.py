@@ -227,10 +227,13 @@ def write_hall(workdir: Path, dead_port: int) -> None:
 
 
 def start_controller(workdir: Path, url: str, sync: str = "full") -> subprocess.Popen:
+    """The controller on the hall file in `workdir`, with its alert channels when `write_hall` gave
+    it some (the kiosk and busy-day groups run the example hall, which routes alerts to no one)."""
+    secrets = workdir / "alert-secrets.toml"
     proc = subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(workdir / "hall.toml"),
                              "--broker", url, "--db", str(workdir / f"journal-{sync}.db"), "--log-level", "WARNING",
                              "--journal-sync", sync, "--web", "off",
-                             "--alert-secrets", str(workdir / "alert-secrets.toml")],
+                             *(["--alert-secrets", str(secrets)] if secrets.exists() else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc
 
