@@ -38,6 +38,7 @@ class Hall:
     id: str
     board: dict[str, Any] | None = None
     board_at: float | None = None
+    board_ts: float | None = None      # the hall's own clock when it published the board
     controller_online: bool | None = None
     controller_since: float | None = None
     linked: bool | None = None       # the bridge's presence: True linked, False the link dropped
@@ -85,7 +86,7 @@ class DistrictLive:
         body = dict(message.body)
         hall = self._hall(hall_id)
         if rest == ["board"] and message.type == "board.snapshot":
-            hall.board, hall.board_at = body, now
+            hall.board, hall.board_at, hall.board_ts = body, now, _epoch(message.ts)
         elif rest == ["controller", "state"] and message.type == "controller.state":
             hall.controller_online = bool(body.get("online"))
             hall.controller_since = _epoch(body.get("since")) or _epoch(message.ts)
@@ -135,13 +136,17 @@ def _waited(since: Any, now: float) -> float | None:
 def summary(hall: Hall, targets: dict[str, float], now: float) -> dict[str, Any]:
     """What the live page shows of one hall. `targets` are its services' target waits (s)."""
     board = hall.board or {}
+    # waits are counted on the hall's clock (its board's time, moved on by the time since it came):
+    # a hall machine whose clock is off by minutes, or a demo hall on a sped-up clock, still shows
+    # how long its longest wait really is
+    hall_now = now if hall.board_ts is None or hall.board_at is None else hall.board_ts + (now - hall.board_at)
     services = []
     for service in board.get("services", []) or []:
         if not isinstance(service, dict):
             continue
         target = targets.get(service.get("id"))
         estimated = service.get("estimated_wait_s")
-        longest = _waited(service.get("longest_wait_since"), now)
+        longest = _waited(service.get("longest_wait_since"), hall_now)
         services.append({"id": service.get("id"), "prefix": service.get("prefix", ""),
                          "name": service.get("name") or {}, "waiting": int(service.get("waiting") or 0),
                          "estimated_wait_s": estimated, "longest_wait_s": longest, "target_s": target,
