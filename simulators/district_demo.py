@@ -111,14 +111,16 @@ class EngineHall:
         self.day.begin()
         self.client.publish(f"hall/{self.hall.id}/controller/state", envelope.encode(envelope.make_message(
             "controller.state", {"online": True, "since": envelope.format_ts()})), qos=1, retain=True)
-        self._flush()
+        self._flush(self.day.plan.start)
 
     def step(self, now: float) -> None:
         if self.more:
             self.more = self.day.advance(now)
-            self._flush()
+            self._flush(now)
 
-    def _flush(self) -> None:
+    def _flush(self, now: float) -> None:
+        """Journal what happened and publish it, time-stamped on this hall's sped-up clock (the
+        district reads the longest wait against the board's own time)."""
         if not self.events:
             return
         events, self.events[:] = list(self.events), []
@@ -128,7 +130,8 @@ class EngineHall:
             if out.topic.endswith("/alerts"):
                 self.client.publish(out.topic, envelope.encode(out.message), qos=1)
         board = views.fit_board(views.board(self.day.engine), envelope.MAX_BYTES - 512)
-        self.client.publish(f"hall/{self.hall.id}/board", envelope.encode(envelope.make_message("board.snapshot", board)),
+        self.client.publish(f"hall/{self.hall.id}/board", envelope.encode(envelope.make_message(
+            "board.snapshot", board, ts=envelope.format_epoch(now))),
                             qos=1, retain=True)
 
     def close(self) -> None:

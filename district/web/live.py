@@ -152,9 +152,10 @@ def summary(hall: Hall, targets: dict[str, float], now: float) -> dict[str, Any]
                          "estimated_wait_s": estimated, "longest_wait_s": longest, "target_s": target,
                          "over": bool(target and longest is not None and longest > target)})
     counters = [c for c in board.get("counters", []) or [] if isinstance(c, dict)]
-    # the service whose longest wait is furthest along its target (a board from an older controller
-    # says no longest wait: its estimate stands in)
-    worst = max((s for s in services if s["target_s"] and (s["longest_wait_s"] or s["estimated_wait_s"]) is not None),
+    # the service whose longest wait is furthest along its target, among those with someone waiting
+    # (a board from an older controller says no longest wait: its estimate stands in)
+    worst = max((s for s in services if s["target_s"] and s["waiting"] > 0
+                 and (s["longest_wait_s"] or s["estimated_wait_s"]) is not None),
                 key=lambda s: (s["longest_wait_s"] if s["longest_wait_s"] is not None else s["estimated_wait_s"])
                 / s["target_s"], default=None)
     devices = sorted(hall.devices.values(), key=lambda d: d.id)

@@ -37,3 +37,12 @@ def test_the_wait_is_counted_on_the_halls_clock_not_the_districts():
     hall = Hall("xinhua", board=board(social), board_at=NOW - 30, board_ts=hall_clock_at_board)
     row = summary(hall, {"social": 1200}, NOW)
     assert row["worst"]["longest_wait_s"] == 630 and not row["worst"]["over"]
+
+
+def test_a_service_nobody_waits_for_is_never_the_tightest():
+    """Its estimate says what a new ticket would wait, not what anyone is waiting."""
+    empty = {"id": "property", "waiting": 0, "estimated_wait_s": 1500}
+    social = {"id": "social", "waiting": 2, "estimated_wait_s": 60, "longest_wait_since": format_epoch(NOW - 120)}
+    row = summary(Hall("xinhua", board=board(empty, social)), {"property": 1800, "social": 1200}, NOW)
+    assert row["worst"]["id"] == "social"
+    assert summary(Hall("xinhua", board=board(empty)), {"property": 1800}, NOW)["worst"] is None
