@@ -8,8 +8,8 @@ printers, the screens, the devices' own rules (double presses, prompts that time
 
     hall sim crowd --config hall.toml --scenario day.toml [--speed 60] [--seed 1] [--control DIR]
 
-Who does what, drawn from the scenario (examples/scenario.toml) with the same models as
-`hall simulate` (`simulators.day`):
+Who does what, drawn from the scenario (examples/scenario.toml) by the models `hall simulate`
+uses too (`simulators.behaviour`: for a seed, the same citizens as `hall simulate --seed`):
 
 - citizens arrive at the hour's rate (Poisson) and press their service's button on a kiosk (staff
   press the priority button first for a priority citizen); the ticket comes out of its simulated
@@ -36,7 +36,6 @@ clock and fake devices; `act` carries them out, one thread per kiosk and per cou
 from __future__ import annotations
 
 import argparse
-import bisect
 import collections
 import datetime as dt
 import logging
@@ -56,8 +55,8 @@ from hall import config
 from hall.clock import HallClock
 from hall.config import PAUSE_REASONS, Hall
 from simulators import control, scenario as scenarios
-from simulators.day import Plan, PlannedShift, cumulative_shares, service_time_sampler, plan_day
-from simulators.scenario import LEVELS
+from simulators.behaviour import IDLE_LOOK_S, Citizen, RatingMix, citizens
+from simulators.day import Plan, PlannedShift, plan_day
 
 log = logging.getLogger("hall.sim.crowd")
 
@@ -65,7 +64,6 @@ SPEED = 60.0                 # simulated seconds per real second, unless told
 MAX_SPEED = 300.0            # above this the devices' own real-time pacing lags the simulated clock
 TRANSFER_SHARE = 0.03        # citizens at the wrong service: served briefly, then transferred
 TRANSFER_TALK_S = (60, 180)  # how long a clerk talks before transferring (simulated seconds)
-IDLE_LOOK_S = 30.0           # an idle clerk looks at the caller again this often (simulated seconds)
 KEY_GAP_REAL_S = 0.6         # the same kiosk button twice within 0.5 s counts once: keep this apart
 PROMPT_LOOK_REAL_S = 0.05    # a citizen glances at the evaluator this often until it asks ...
 PROMPT_LOOKS = 40            # ... this many times at most (the prompt comes within milliseconds)
@@ -82,69 +80,10 @@ class DeviceGone(CrowdError):
     """A simulated device stopped answering its control socket."""
 
 
-# --- who comes, and what they will do --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Citizen:
-    """Everything about one citizen, drawn when they arrive (so a seed gives the same crowd)."""
-    at: float                               # arrival at the kiosk (simulated epoch seconds)
-    service: str
-    kiosk: str
-    klass: str                              # normal | priority
-    service_s: float                        # how long serving them takes
-    no_show: bool                           # gone by the time they are called
-    walk_s: float                           # from the call to the counter
-    rating: tuple[float, float] | None      # (draw for the level, seconds to the press), or no rating
-    transfer: tuple[str, float] | None      # at the wrong service: (the right one, service time there)
-
-
 def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRANSFER_SHARE) -> list[Citizen]:
-    """The day's citizens in arrival order: Poisson arrivals at each step's rate until closing,
-    each with their draws. Pure: the same hall, plan and seed give the same list."""
-    rng = random.Random(f"{seed}/crowd")
-    kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
-    draw = {s: service_time_sampler(t, rng) for s, t in plan.service_times.items()}
-    mean = {s.id: s.mean_service_s for s in hall.services.values()}
-    c = plan.citizens
-    times: list[tuple[float, str]] = []
-    for service in sorted(plan.arrivals):
-        if not kiosks.get(service):
-            continue  # no kiosk issues it: nobody can take a ticket
-        arrivals = random.Random(f"{seed}/arrivals/{service}")
-        steps = plan.arrivals[service]
-        for i, (start, rate) in enumerate(steps):
-            until = steps[i + 1][0] if i + 1 < len(steps) else plan.close
-            t = start
-            while rate > 0:
-                t += arrivals.expovariate(rate)
-                if t >= until:
-                    break
-                times.append((t, service))
-    times.sort()
-    crowd = []
-    for at, service in times:
-        klass = "priority" if c.priority_share and rng.random() < c.priority_share else "normal"
-        service_s = draw[service]() if service in draw else mean[service]
-        no_show = bool(c.no_show) and rng.random() < c.no_show
-        walk = rng.uniform(*c.walk_s)
-        rates, level_u, press_s = rng.random(), rng.random(), rng.uniform(*c.press_s)
-        rating = (level_u, press_s) if rates < c.participation else None
-        kiosk = kiosks[service][int(rng.random() * len(kiosks[service]))]
-        transfer = None
-        others = [s for s in hall.services if s != service]
-        if others and rng.random() < transfer_share and not no_show:
-            to = others[int(rng.random() * len(others))]
-            transfer = (to, draw[to]() if to in draw else mean[to])
-        crowd.append(Citizen(at, service, kiosk, klass, service_s, no_show, walk, rating, transfer))
-    return crowd
-
-
-def level_for(u: float, late: bool, plan: Plan) -> int:
-    """The rating key a citizen presses: the scenario's mix, or its mix for a wait past the target."""
-    c = plan.citizens
-    shares = cumulative_shares(c.mix_over_target if late and c.mix_over_target else c.mix)
-    return LEVELS[min(bisect.bisect_right(shares, u), len(LEVELS) - 1)]
+    """The day's citizens in arrival order: those of `hall simulate --seed` for the same day (some
+    of them at the wrong service), but for services no kiosk issues (nobody here can take those)."""
+    return [c for c in citizens(hall, plan, seed, transfer_share) if c.kiosk is not None]
 
 
 # --- what the devices show, as the crowd reads it --------------------------------------------
@@ -459,7 +398,7 @@ def _serve(label: str, desk: Desk, hall: Hall, plan: Plan, seen: Happenings, clo
     if citizen.rating is not None and desk.evaluator is not None:
         u, press_s = citizen.rating
         target = hall.services[citizen.service].target_wait_s if citizen.service in hall.services else math.inf
-        level = level_for(u, called_at - held.printed_at > target, plan)
+        level = RatingMix(plan.citizens).level(u, late=called_at - held.printed_at > target)
         yield Wait(clock() + press_s)
         for _ in range(PROMPT_LOOKS):
             shown = yield Press(desk.evaluator, ("show",))

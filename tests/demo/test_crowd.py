@@ -20,6 +20,7 @@ from devices.evaluator.machine import EvaluatorMachine, Prompt
 from hall import config
 from simulators import crowd as c
 from simulators import scenario
+from simulators.behaviour import IDLE_LOOK_S, Citizen
 from simulators.day import PlannedShift, plan_day
 from simulators.evaluator import evaluator_lines
 
@@ -72,13 +73,6 @@ def test_each_citizen_uses_a_kiosk_of_their_service_and_the_shares_follow_the_sc
     assert all(plan.citizens.walk_s[0] <= x.walk_s <= plan.citizens.walk_s[1] for x in crowd)
     assert all(x.transfer is None or x.transfer[0] != x.service for x in crowd)
     assert not any(x.transfer and x.no_show for x in crowd)
-
-
-def test_a_wait_past_the_target_brings_the_worse_mix(plan):
-    strict = replace(plan, citizens=replace(plan.citizens, mix=(1.0, 0, 0, 0), mix_over_target=(0, 0, 0, 1.0)))
-    assert c.level_for(0.5, False, strict) == 4
-    assert c.level_for(0.5, True, strict) == 1
-    assert c.level_for(0.999, False, plan) == 1 and c.level_for(0.0, False, plan) == 4
 
 
 # --- reading the devices ------------------------------------------------------------------------------
@@ -190,13 +184,13 @@ class FakeHall:
 OPEN = dt.datetime(2026, 3, 17, 8, 30).timestamp()
 
 
-def citizen(**changes) -> c.Citizen:
-    base = c.Citizen(at=OPEN - 600, service="social", kiosk="K1", klass="normal", service_s=360.0, no_show=False,
+def citizen(**changes) -> Citizen:
+    base = Citizen(at=OPEN - 600, service="social", kiosk="K1", klass="normal", service_s=360.0, no_show=False,
                      walk_s=20.0, rating=None, transfer=None)
     return replace(base, **changes)
 
 
-def work(hall, plan, shift, holders: dict[str, c.Citizen], queue=None, printed_at=OPEN - 600.0, devices=None):
+def work(hall, plan, shift, holders: dict[str, Citizen], queue=None, printed_at=OPEN - 600.0, devices=None):
     clock = FakeClock(OPEN - 3600)
     counter = (devices or FakeHall)(clock, list(holders) if queue is None else queue)
     seen = c.Happenings()
@@ -265,14 +259,14 @@ def test_an_idle_clerk_waits_then_signs_out_at_the_end_of_the_shift(hall, plan):
     assert counter.keys() == [("open", "S", "1", "0", "3", "enter"), ("close", "enter")]  # nobody came: no call
     assert counter.presses[-1][0] == OPEN + 600
     shows = [t for t, _, k in counter.presses if k == ("show",)]
-    assert len(shows) >= 600 / c.IDLE_LOOK_S                               # looked at the caller now and then
+    assert len(shows) >= 600 / IDLE_LOOK_S                               # looked at the caller now and then
 
 
 def test_an_idle_counter_with_backup_services_calls_now_and_then(hall, plan):
     assert hall.counters[1].backup  # a backup service becomes its own once its oldest ticket is past the target
     counter, _ = work(hall, plan, shift(plan, end=OPEN + 600), {})
     calls = [t for t, _, k in counter.presses if k == ("call",)]
-    assert len(calls) == pytest.approx(600 / c.IDLE_LOOK_S, abs=1)
+    assert len(calls) == pytest.approx(600 / IDLE_LOOK_S, abs=1)
     assert counter.keys()[-1] == ("close", "enter")
 
 
