@@ -41,7 +41,6 @@ import datetime as dt
 import logging
 import math
 import random
-import re
 import signal
 import sys
 import threading
@@ -50,7 +49,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Generator, Iterable, Protocol
 
-from devices.caller import words
 from hall import config
 from hall.clock import HallClock
 from hall.config import PAUSE_REASONS, Hall
@@ -91,13 +89,12 @@ def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRA
 
 @dataclass(frozen=True)
 class CounterScreen:
-    """The clerk's caller screen, read: the counter's state (open, paused, closed; None while
-    it connects), the ticket at the counter and its state (called, serving, held), how many wait."""
+    """The clerk's caller, read: the counter's state (open, paused, closed; None while it
+    connects), the ticket at the counter and its state (called, serving), how many wait."""
     state: str | None
     ticket: str | None = None
     ticket_state: str | None = None
     waiting: int = 0
-    refused: str | None = None              # the refusal line, when the controller said no
 
 
 @dataclass(frozen=True)
@@ -109,51 +106,31 @@ class EvaluatorScreen:
 
 @dataclass(frozen=True)
 class KioskAnswer:
-    """What a kiosk press came to: the ticket printed, or why not."""
+    """What a kiosk press came to: the ticket printed, or why not (`ignored`: the press did not
+    count, the kiosk was busy or the button pressed again at once: worth another try)."""
     ticket: str | None
     text: str
+    ignored: bool = False
 
 
-_COUNTER_STATES = {n.zh: state for state, n in words.COUNTER_STATES.items()}
-_TICKET_STATES = {n.zh: state for state, n in words.TICKET_STATES.items()}
-_TICKET_LINE = re.compile(r"^([A-Z]+\d+) · (\S+)")
-_WAITING_LINE = re.compile(r"^等候 Waiting (\d+)")
-_ASKING_LINE = re.compile(r"^请您对本次服务进行评价 · rate (\S+) ")
-_THANKS_LINE = re.compile(r"^谢谢 thank you · (\d)")
-_PRINTED = re.compile(r"ticket ([A-Z]+\d+) printed")
+def read_caller(state: dict) -> CounterScreen:
+    """The caller's state as its simulator gives it (simulators.caller.state_for_control)."""
+    ticket = state.get("ticket") or {}
+    return CounterScreen(state.get("state"), ticket.get("label"), ticket.get("state"), int(state.get("waiting") or 0))
 
 
-def read_caller(lines: list[str]) -> CounterScreen:
-    """The caller's screen lines (devices.caller.screen) as the clerk reads them."""
-    state = _COUNTER_STATES.get(lines[1].split(" ", 1)[0]) if len(lines) > 1 else None
-    ticket = ticket_state = refused = None
-    waiting = 0
-    for line in lines[2:]:
-        if (m := _TICKET_LINE.match(line)) and ticket is None:
-            ticket, ticket_state = m.group(1), _TICKET_STATES.get(m.group(2))
-        elif m := _WAITING_LINE.match(line):
-            waiting = int(m.group(1))
-        elif line.startswith("× ") and refused is None:
-            refused = line[2:]
-    return CounterScreen(state, ticket, ticket_state, waiting, refused)
+def read_evaluator(state: dict) -> EvaluatorScreen:
+    """The evaluator's state as its simulator gives it (simulators.evaluator.state_for_control)."""
+    return EvaluatorScreen(state.get("asking"), state.get("thanked"))
 
 
-def read_evaluator(lines: list[str]) -> EvaluatorScreen:
-    """The simulated evaluator's lines (simulators.evaluator.evaluator_lines), read."""
-    asking = thanked = None
-    for line in lines:
-        if m := _ASKING_LINE.match(line):
-            asking = m.group(1)
-        elif m := _THANKS_LINE.match(line):
-            thanked = int(m.group(1))
-    return EvaluatorScreen(asking, thanked)
-
-
-def read_kiosk(lines: list[str]) -> KioskAnswer:
-    """The kiosk's answer to a press: the last line is what the service button came to."""
-    text = lines[-1] if lines else ""
-    m = _PRINTED.search(text)
-    return KioskAnswer(m.group(1) if m else None, text)
+def read_kiosk(state: dict) -> KioskAnswer:
+    """The kiosk's state after a press (simulators.kiosk.state_for_control): the last key pressed
+    is the service button, and what it came to is the answer."""
+    presses = state.get("presses") or [{}]
+    last = presses[-1]
+    ticket = last.get("ticket") or {}
+    return KioskAnswer(ticket.get("label"), last.get("text", ""), bool(last.get("ignored")))
 
 
 # --- the decisions: generators of waits and presses ------------------------------------------
@@ -260,7 +237,7 @@ def kiosk_queue(kiosk: str, citizens: Iterable[Citizen], hall: Hall, seen: Happe
                 seen.printed(answer.ticket, citizen, now)
                 seen.note("tickets", f"{_hhmm(now, hall)} {answer.ticket} printed at {kiosk}")
                 break
-            if not answer.text.startswith("ignored"):
+            if not answer.ignored:
                 seen.note("not_issued", f"{_hhmm(now, hall)} {kiosk}: {answer.text}")
                 break
         else:
@@ -476,26 +453,26 @@ class OnHallClock:
 
 
 class ControlKeypads:
-    """The simulated devices' control sockets (`hall sim press`), read as the crowd reads them."""
+    """The simulated devices' control sockets (`hall sim press --json`): keys pressed, the state after read."""
 
     def __init__(self, directory: Path, hall: Hall, timeout: float = control.ANSWER_TIMEOUT_S) -> None:
         self.directory, self.hall, self.timeout = directory, hall, timeout
 
     def press(self, device: str, keys: tuple[str, ...]) -> object:
+        role = self.hall.device_role(device)
         try:
-            ok, lines = control.send(self.directory, device, list(keys), self.timeout)
+            state = control.ask(self.directory, device, list(keys), self.timeout)
+        except control.ControlError as e:
+            if role == "kiosk":  # e.g. "the kiosk did not deal with the press within 8 s"
+                return KioskAnswer(None, f"not issued: {e}")
+            raise CrowdError(f"{device} refused the keys {' '.join(keys)}: {e}") from None
         except (control.NoSimulator, OSError) as e:
             raise DeviceGone(str(e)) from None
-        role = self.hall.device_role(device)
-        if not ok:
-            if role == "kiosk":  # e.g. "the kiosk did not deal with the press within 8 s"
-                return KioskAnswer(None, "not issued: " + lines[0])
-            raise CrowdError(f"{device} refused the keys {' '.join(keys)}: {lines[0]}")
         if role == "kiosk":
-            return read_kiosk(lines)
+            return read_kiosk(state)
         if role == "evaluator":
-            return read_evaluator(lines)
-        return read_caller(lines)
+            return read_evaluator(state)
+        return read_caller(state)
 
 
 def act(script: Script, keypads: Keypads, clock: Clock, stop: threading.Event,

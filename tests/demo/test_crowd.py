@@ -1,9 +1,10 @@
 """The crowd's decisions, on a fake clock with fake devices: who arrives when, what each clerk
-presses next, and how the crowd reads what the real devices show."""
+presses next, and how the crowd reads the state the simulated devices give (never their screens)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 import threading
@@ -15,14 +16,16 @@ import pytest
 
 from devices.caller import words
 from devices.caller.machine import CallerState, Mode, Notice
-from devices.caller.screen import screen_lines
 from devices.evaluator.machine import EvaluatorMachine, Prompt
+from devices.kiosk.program import Issued, Outcome
 from hall import config
+from simulators import caller as caller_sim
 from simulators import crowd as c
+from simulators import evaluator as evaluator_sim
+from simulators import kiosk as kiosk_sim
 from simulators import scenario
 from simulators.behaviour import IDLE_LOOK_S, Citizen
 from simulators.day import PlannedShift, plan_day
-from simulators.evaluator import evaluator_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,39 +81,54 @@ def test_each_citizen_uses_a_kiosk_of_their_service_and_the_shares_follow_the_sc
 # --- reading the devices ------------------------------------------------------------------------------
 
 
-def caller_lines(hall, view, notice=None) -> list[str]:
-    state = CallerState(3, view, Mode.READY, "", notice, None, True)
-    return [line.text for line in screen_lines(state, hall)]
+def over_the_socket(state: dict) -> dict:
+    return json.loads(json.dumps(state, ensure_ascii=False))
 
 
-def test_the_clerk_reads_the_real_caller_screen(hall):
+def caller_state(view, notice=None) -> dict:
+    return over_the_socket(caller_sim.state_for_control(CallerState(3, view, Mode.READY, "", notice, None, True)))
+
+
+def test_the_clerk_reads_the_callers_state(hall):
     view = {"counter": 3, "state": "open", "clerk": "S103", "ticket": {"label": "A023", "state": "called",
-            "service": "social", "recalls": 1}, "held": [], "waiting": 7}
-    assert c.read_caller(caller_lines(hall, view)) == c.CounterScreen("open", "A023", "called", 7)
+            "service": "social", "recalls": 1}, "held": ["B002"], "waiting": 7}
+    assert c.read_caller(caller_state(view)) == c.CounterScreen("open", "A023", "called", 7)
     serving = dict(view, ticket={"label": "C004", "state": "serving", "service": "fund", "recalls": 0}, waiting=0)
-    assert c.read_caller(caller_lines(hall, serving)) == c.CounterScreen("open", "C004", "serving", 0)
+    assert c.read_caller(caller_state(serving)) == c.CounterScreen("open", "C004", "serving", 0)
     idle = dict(view, state="paused", reason="meal", ticket=None, waiting=2)
     refused = Notice("refused", words.refusal("counter_paused", "counter 3 is paused (meal); resume first"))
-    seen = c.read_caller(caller_lines(hall, idle, refused))
-    assert (seen.state, seen.ticket, seen.waiting) == ("paused", None, 2) and seen.refused.startswith("窗口暂停中")
-    assert c.read_caller(caller_lines(hall, None)).state is None  # still connecting
+    state = caller_state(idle, refused)
+    assert c.read_caller(state) == c.CounterScreen("paused", None, None, 2)
+    assert state["notice"]["tone"] == "refused" and state["notice"]["zh"].startswith("窗口暂停中")
+    assert state["held"] == ["B002"] and state["reason"] == "meal"
+    assert c.read_caller(caller_state(None)) == c.CounterScreen(None)   # still connecting
 
 
-def test_the_citizen_reads_the_real_evaluator(hall):
+def test_the_citizen_reads_the_evaluators_state(hall):
     machine = EvaluatorMachine()
     program = SimpleNamespace(evaluator=hall.evaluators["E3"], machine=machine, log=[])
-    show = lambda: c.read_evaluator([l.text for l in evaluator_lines(program, {}, 10.0, True)])
+    show = lambda: c.read_evaluator(over_the_socket(evaluator_sim.state_for_control(program, True)))
     assert show() == c.EvaluatorScreen(None)
     machine.prompted(Prompt("p1", "A023", sent_at=1000.0, deadline=1030.0, received_at=5.0))
     assert show() == c.EvaluatorScreen("A023")
     machine.pressed(3, 6.0)
-    assert show().thanked == 3
+    assert show() == c.EvaluatorScreen(None, 3)
 
 
-def test_the_kiosks_answer_says_which_ticket_came_out():
-    assert c.read_kiosk(["priority selected", "ticket A023 printed"]) == c.KioskAnswer("A023", "ticket A023 printed")
-    assert c.read_kiosk(["ticket B001 printed (offline)"]).ticket == "B001"
-    assert c.read_kiosk(["not issued: out of service: paper out"]).ticket is None
+def test_the_kiosks_state_says_which_ticket_the_press_printed(hall):
+    face = SimpleNamespace()
+    printed = Issued("A023", "social", "priority", False, "t-1", 23, face)
+    program = SimpleNamespace(kiosk=hall.kiosks["K1"], machine=SimpleNamespace(
+        phase=SimpleNamespace(value="take"), online=lambda now: True, waiting={"social": 4}),
+        clock=lambda: 0.0, printed=[printed])
+    state = lambda answered: over_the_socket(kiosk_sim.state_for_control(program, answered))
+    pressed = [Outcome("priority", "priority selected"), Outcome("social", "ticket A023 printed", printed)]
+    assert c.read_kiosk(state(pressed)) == c.KioskAnswer("A023", "ticket A023 printed")
+    assert state(pressed)["last_printed"]["id"] == "t-1" and state(pressed)["waiting"] == {"social": 4}
+    again = c.read_kiosk(state([Outcome("social", "ignored: pressed again at once, counted once", ignored=True)]))
+    assert again.ticket is None and again.ignored
+    out = c.read_kiosk(state([Outcome("social", "not issued: out of service: paper out")]))
+    assert out.ticket is None and not out.ignored
 
 
 def test_a_staff_number_the_keypad_cannot_type_is_refused():
