@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 
 from devices.caller.keys import UnknownKey, key_name
+from devices.caller.machine import CallerState
 from devices.caller.main import RunningCaller, SetupError, assemble, run, screen_for
 from devices.caller.program import REQUEST_TIMEOUT_S
 from devices.caller.terminal import KeyboardKeys
@@ -32,6 +33,23 @@ from hall.mqtt import BrokerUrlError, device_broker_url
 from simulators.control import ControlError, ControlServer, control_dir, socket_path
 
 log = logging.getLogger("hall.sim.caller")
+
+
+def state_for_control(state: CallerState) -> dict:
+    """The caller for `hall sim press --json`, from its machine's state: the counter's state (open,
+    paused, closed; None while it connects), the ticket at the counter and its state (called,
+    serving), how many wait, what the controller said last (a refusal, say)."""
+    view = state.view or {}
+    ticket = view.get("ticket") or None
+    notice = state.notice
+    return {"counter": state.counter, "role": "caller", "online": state.online,
+            "state": view.get("state") if state.view is not None else None,
+            "clerk": view.get("clerk"), "reason": view.get("reason"),
+            "ticket": {"label": ticket.get("label"), "state": ticket.get("state"), "service": ticket.get("service"),
+                       "recalls": ticket.get("recalls", 0)} if ticket else None,
+            "waiting": view.get("waiting", 0), "held": list(view.get("held") or []),
+            "busy": state.busy is not None,
+            "notice": {"tone": notice.tone, "zh": notice.text.zh, "en": notice.text.en} if notice else None}
 
 
 class SimulatedCaller:
@@ -53,6 +71,9 @@ class SimulatedCaller:
             self.program.inbox.put(checkpoint)
             checkpoint.reached.wait(self.program.timeout + 10)
         return [line.text for line in self.program.lines]
+
+    def state(self) -> dict:
+        return {"device": self.program.caller.id, **state_for_control(self.program.machine.state)}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sim = SimulatedCaller(running)
     try:
-        server = ControlServer(socket_path(control_dir(args.control), args.id), sim.handle)
+        server = ControlServer(socket_path(control_dir(args.control), args.id), sim.handle, sim.state)
     except ControlError as e:
         print(f"hall sim caller: {e}", file=sys.stderr)
         running.close()

@@ -6,6 +6,7 @@
     hall sim press C3 call            # presses "call" on the simulated caller C3
     hall sim press C3 open S 0 0 5 enter
     hall sim press E3 show            # presses nothing, prints what it shows
+    hall sim press --json C3 call     # the same press; prints the device's state as one JSON object
 
 Each running simulator listens on a Unix stream socket named after its device id, in the control
 directory: `--control DIR`, else HALL_SIM_DIR, else $XDG_RUNTIME_DIR/hall-sim, else
@@ -18,22 +19,30 @@ another, each handled by the device program before the next (a caller's request 
 out), and answers `ok` or `error: <sentence>` on the first line, then what the device shows now,
 and closes. `hall sim press` prints that and exits 0 (ok), 1 (the simulator refused the keys), or
 2 (no simulator is running, or it did not answer).
+
+A program asks for the device's state instead of its screen by sending `--json` before the keys:
+the answer is `ok` and one line, a JSON object the simulator builds from the device program's own
+state (`state` of the simulator's control adapter: the kiosk's presses and the tickets they
+printed, the caller's counter and ticket, the evaluator's prompt), with the screen's lines under
+"screen" for a person reading along. The crowd reads devices this way, never by parsing screens.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 MAX_LINE = 1024
 ANSWER_TIMEOUT_S = 30.0
 ENV_DIR = "HALL_SIM_DIR"
+JSON_WORD = "--json"    # first word of a request: answer with the device's state as JSON
 
 
 class ControlError(Exception):
@@ -64,10 +73,13 @@ def socket_path(directory: Path, device: str) -> Path:
 
 class ControlServer:
     """Listens on `path` and answers each connection with `handle(words) -> lines` on a thread of
-    its own; `handle` raises ControlError for keys it refuses. Close it to remove the socket."""
+    its own; `handle` raises ControlError for keys it refuses. With `state`, a request starting
+    with `--json` is pressed the same way and answered with `state()` (plus the screen's lines) as
+    one JSON line. Close it to remove the socket."""
 
-    def __init__(self, path: Path, handle: Callable[[list[str]], list[str]]) -> None:
-        self.path, self.handle = path, handle
+    def __init__(self, path: Path, handle: Callable[[list[str]], list[str]],
+                 state: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.path, self.handle, self.state = path, handle, state
         if path.exists() or path.is_symlink():
             if _answers(path):
                 raise ControlError(f"a simulator is already running for {path.stem} ({path})")
@@ -113,12 +125,21 @@ class ControlServer:
                     if not line.strip():
                         continue  # a probe (is anyone listening?) or a client that said nothing
                     try:
-                        answer = ["ok", *self.handle(line.split())]
+                        answer = ["ok", *self._answer(line.split())]
                     except ControlError as e:
                         answer = [f"error: {e}"]
                     conn.sendall(("\n".join(answer) + "\n").encode("utf-8"))
                 except (OSError, ValueError):
                     continue  # the client went away or sent rubbish: nothing was pressed
+
+
+    def _answer(self, words: list[str]) -> list[str]:
+        if words[0] != JSON_WORD:
+            return self.handle(words)
+        if self.state is None:
+            raise ControlError(f"the simulator of {self.path.stem} has no state to give as JSON")
+        screen = self.handle(words[1:])
+        return [json.dumps({**self.state(), "screen": screen}, ensure_ascii=False)]
 
 
 def _read_line(conn: socket.socket) -> str:
@@ -176,6 +197,21 @@ def send(directory: Path, device: str, words: list[str], timeout: float = ANSWER
     return lines[0] == "ok", lines[1:] if lines[0] == "ok" else [lines[0].removeprefix("error: ")]
 
 
+def ask(directory: Path, device: str, words: list[str], timeout: float = ANSWER_TIMEOUT_S) -> dict[str, Any]:
+    """Press `words` on `device` and get its state after (see the module docstring). Raises
+    ControlError with the simulator's sentence when it refuses the keys, NoSimulator as `send`."""
+    ok, lines = send(directory, device, [JSON_WORD, *words], timeout)
+    if not ok:
+        raise ControlError(lines[0])
+    try:
+        state = json.loads(lines[0]) if len(lines) == 1 else None
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        raise NoSimulator(f"the simulator of {device} did not answer with a JSON object")
+    return state
+
+
 def press_main(argv: list[str] | None = None) -> int:
     """`hall sim press DEVICE KEY…`: press keys on a running simulated kiosk, evaluator or caller."""
     p = argparse.ArgumentParser(prog="hall sim press", description=press_main.__doc__.split(": ", 1)[1])
@@ -185,9 +221,11 @@ def press_main(argv: list[str] | None = None) -> int:
                                            "enter, …); show: press nothing, print what it shows")
     p.add_argument("--control", type=Path, help="the simulators' control directory (default: HALL_SIM_DIR, …)")
     p.add_argument("--timeout", type=float, default=ANSWER_TIMEOUT_S, help="seconds to wait for the answer")
+    p.add_argument("--json", action="store_true", help="print the device's state after the keys as one JSON object")
     args = p.parse_args(argv)
     try:
-        ok, lines = send(control_dir(args.control), args.device, args.keys, args.timeout)
+        ok, lines = send(control_dir(args.control), args.device, ([JSON_WORD] if args.json else []) + args.keys,
+                         args.timeout)
     except ControlError as e:
         print(f"hall sim press: {e}", file=sys.stderr)
         return 1

@@ -8,8 +8,8 @@ printers, the screens, the devices' own rules (double presses, prompts that time
 
     hall sim crowd --config hall.toml --scenario day.toml [--speed 60] [--seed 1] [--control DIR]
 
-Who does what, drawn from the scenario (examples/scenario.toml) with the same models as
-`hall simulate` (`simulators.day`):
+Who does what, drawn from the scenario (examples/scenario.toml) by the models `hall simulate`
+uses too (`simulators.behaviour`: for a seed, the same citizens as `hall simulate --seed`):
 
 - citizens arrive at the hour's rate (Poisson) and press their service's button on a kiosk (staff
   press the priority button first for a priority citizen); the ticket comes out of its simulated
@@ -36,13 +36,11 @@ clock and fake devices; `act` carries them out, one thread per kiosk and per cou
 from __future__ import annotations
 
 import argparse
-import bisect
 import collections
 import datetime as dt
 import logging
 import math
 import random
-import re
 import signal
 import sys
 import threading
@@ -51,13 +49,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Generator, Iterable, Protocol
 
-from devices.caller import words
 from hall import config
 from hall.clock import HallClock
 from hall.config import PAUSE_REASONS, Hall
 from simulators import control, scenario as scenarios
-from simulators.day import Plan, PlannedShift, cumulative_shares, service_time_sampler, plan_day
-from simulators.scenario import LEVELS
+from simulators.behaviour import IDLE_LOOK_S, Citizen, RatingMix, citizens
+from simulators.day import Plan, PlannedShift, plan_day
 
 log = logging.getLogger("hall.sim.crowd")
 
@@ -65,7 +62,6 @@ SPEED = 60.0                 # simulated seconds per real second, unless told
 MAX_SPEED = 300.0            # above this the devices' own real-time pacing lags the simulated clock
 TRANSFER_SHARE = 0.03        # citizens at the wrong service: served briefly, then transferred
 TRANSFER_TALK_S = (60, 180)  # how long a clerk talks before transferring (simulated seconds)
-IDLE_LOOK_S = 30.0           # an idle clerk looks at the caller again this often (simulated seconds)
 KEY_GAP_REAL_S = 0.6         # the same kiosk button twice within 0.5 s counts once: keep this apart
 PROMPT_LOOK_REAL_S = 0.05    # a citizen glances at the evaluator this often until it asks ...
 PROMPT_LOOKS = 40            # ... this many times at most (the prompt comes within milliseconds)
@@ -82,69 +78,10 @@ class DeviceGone(CrowdError):
     """A simulated device stopped answering its control socket."""
 
 
-# --- who comes, and what they will do --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Citizen:
-    """Everything about one citizen, drawn when they arrive (so a seed gives the same crowd)."""
-    at: float                               # arrival at the kiosk (simulated epoch seconds)
-    service: str
-    kiosk: str
-    klass: str                              # normal | priority
-    service_s: float                        # how long serving them takes
-    no_show: bool                           # gone by the time they are called
-    walk_s: float                           # from the call to the counter
-    rating: tuple[float, float] | None      # (draw for the level, seconds to the press), or no rating
-    transfer: tuple[str, float] | None      # at the wrong service: (the right one, service time there)
-
-
 def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRANSFER_SHARE) -> list[Citizen]:
-    """The day's citizens in arrival order: Poisson arrivals at each step's rate until closing,
-    each with their draws. Pure: the same hall, plan and seed give the same list."""
-    rng = random.Random(f"{seed}/crowd")
-    kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
-    draw = {s: service_time_sampler(t, rng) for s, t in plan.service_times.items()}
-    mean = {s.id: s.mean_service_s for s in hall.services.values()}
-    c = plan.citizens
-    times: list[tuple[float, str]] = []
-    for service in sorted(plan.arrivals):
-        if not kiosks.get(service):
-            continue  # no kiosk issues it: nobody can take a ticket
-        arrivals = random.Random(f"{seed}/arrivals/{service}")
-        steps = plan.arrivals[service]
-        for i, (start, rate) in enumerate(steps):
-            until = steps[i + 1][0] if i + 1 < len(steps) else plan.close
-            t = start
-            while rate > 0:
-                t += arrivals.expovariate(rate)
-                if t >= until:
-                    break
-                times.append((t, service))
-    times.sort()
-    crowd = []
-    for at, service in times:
-        klass = "priority" if c.priority_share and rng.random() < c.priority_share else "normal"
-        service_s = draw[service]() if service in draw else mean[service]
-        no_show = bool(c.no_show) and rng.random() < c.no_show
-        walk = rng.uniform(*c.walk_s)
-        rates, level_u, press_s = rng.random(), rng.random(), rng.uniform(*c.press_s)
-        rating = (level_u, press_s) if rates < c.participation else None
-        kiosk = kiosks[service][int(rng.random() * len(kiosks[service]))]
-        transfer = None
-        others = [s for s in hall.services if s != service]
-        if others and rng.random() < transfer_share and not no_show:
-            to = others[int(rng.random() * len(others))]
-            transfer = (to, draw[to]() if to in draw else mean[to])
-        crowd.append(Citizen(at, service, kiosk, klass, service_s, no_show, walk, rating, transfer))
-    return crowd
-
-
-def level_for(u: float, late: bool, plan: Plan) -> int:
-    """The rating key a citizen presses: the scenario's mix, or its mix for a wait past the target."""
-    c = plan.citizens
-    shares = cumulative_shares(c.mix_over_target if late and c.mix_over_target else c.mix)
-    return LEVELS[min(bisect.bisect_right(shares, u), len(LEVELS) - 1)]
+    """The day's citizens in arrival order: those of `hall simulate --seed` for the same day (some
+    of them at the wrong service), but for services no kiosk issues (nobody here can take those)."""
+    return [c for c in citizens(hall, plan, seed, transfer_share) if c.kiosk is not None]
 
 
 # --- what the devices show, as the crowd reads it --------------------------------------------
@@ -152,13 +89,12 @@ def level_for(u: float, late: bool, plan: Plan) -> int:
 
 @dataclass(frozen=True)
 class CounterScreen:
-    """The clerk's caller screen, read: the counter's state (open, paused, closed; None while
-    it connects), the ticket at the counter and its state (called, serving, held), how many wait."""
+    """The clerk's caller, read: the counter's state (open, paused, closed; None while it
+    connects), the ticket at the counter and its state (called, serving), how many wait."""
     state: str | None
     ticket: str | None = None
     ticket_state: str | None = None
     waiting: int = 0
-    refused: str | None = None              # the refusal line, when the controller said no
 
 
 @dataclass(frozen=True)
@@ -170,51 +106,31 @@ class EvaluatorScreen:
 
 @dataclass(frozen=True)
 class KioskAnswer:
-    """What a kiosk press came to: the ticket printed, or why not."""
+    """What a kiosk press came to: the ticket printed, or why not (`ignored`: the press did not
+    count, the kiosk was busy or the button pressed again at once: worth another try)."""
     ticket: str | None
     text: str
+    ignored: bool = False
 
 
-_COUNTER_STATES = {n.zh: state for state, n in words.COUNTER_STATES.items()}
-_TICKET_STATES = {n.zh: state for state, n in words.TICKET_STATES.items()}
-_TICKET_LINE = re.compile(r"^([A-Z]+\d+) · (\S+)")
-_WAITING_LINE = re.compile(r"^等候 Waiting (\d+)")
-_ASKING_LINE = re.compile(r"^请您对本次服务进行评价 · rate (\S+) ")
-_THANKS_LINE = re.compile(r"^谢谢 thank you · (\d)")
-_PRINTED = re.compile(r"ticket ([A-Z]+\d+) printed")
+def read_caller(state: dict) -> CounterScreen:
+    """The caller's state as its simulator gives it (simulators.caller.state_for_control)."""
+    ticket = state.get("ticket") or {}
+    return CounterScreen(state.get("state"), ticket.get("label"), ticket.get("state"), int(state.get("waiting") or 0))
 
 
-def read_caller(lines: list[str]) -> CounterScreen:
-    """The caller's screen lines (devices.caller.screen) as the clerk reads them."""
-    state = _COUNTER_STATES.get(lines[1].split(" ", 1)[0]) if len(lines) > 1 else None
-    ticket = ticket_state = refused = None
-    waiting = 0
-    for line in lines[2:]:
-        if (m := _TICKET_LINE.match(line)) and ticket is None:
-            ticket, ticket_state = m.group(1), _TICKET_STATES.get(m.group(2))
-        elif m := _WAITING_LINE.match(line):
-            waiting = int(m.group(1))
-        elif line.startswith("× ") and refused is None:
-            refused = line[2:]
-    return CounterScreen(state, ticket, ticket_state, waiting, refused)
+def read_evaluator(state: dict) -> EvaluatorScreen:
+    """The evaluator's state as its simulator gives it (simulators.evaluator.state_for_control)."""
+    return EvaluatorScreen(state.get("asking"), state.get("thanked"))
 
 
-def read_evaluator(lines: list[str]) -> EvaluatorScreen:
-    """The simulated evaluator's lines (simulators.evaluator.evaluator_lines), read."""
-    asking = thanked = None
-    for line in lines:
-        if m := _ASKING_LINE.match(line):
-            asking = m.group(1)
-        elif m := _THANKS_LINE.match(line):
-            thanked = int(m.group(1))
-    return EvaluatorScreen(asking, thanked)
-
-
-def read_kiosk(lines: list[str]) -> KioskAnswer:
-    """The kiosk's answer to a press: the last line is what the service button came to."""
-    text = lines[-1] if lines else ""
-    m = _PRINTED.search(text)
-    return KioskAnswer(m.group(1) if m else None, text)
+def read_kiosk(state: dict) -> KioskAnswer:
+    """The kiosk's state after a press (simulators.kiosk.state_for_control): the last key pressed
+    is the service button, and what it came to is the answer."""
+    presses = state.get("presses") or [{}]
+    last = presses[-1]
+    ticket = last.get("ticket") or {}
+    return KioskAnswer(ticket.get("label"), last.get("text", ""), bool(last.get("ignored")))
 
 
 # --- the decisions: generators of waits and presses ------------------------------------------
@@ -321,7 +237,7 @@ def kiosk_queue(kiosk: str, citizens: Iterable[Citizen], hall: Hall, seen: Happe
                 seen.printed(answer.ticket, citizen, now)
                 seen.note("tickets", f"{_hhmm(now, hall)} {answer.ticket} printed at {kiosk}")
                 break
-            if not answer.text.startswith("ignored"):
+            if not answer.ignored:
                 seen.note("not_issued", f"{_hhmm(now, hall)} {kiosk}: {answer.text}")
                 break
         else:
@@ -459,7 +375,7 @@ def _serve(label: str, desk: Desk, hall: Hall, plan: Plan, seen: Happenings, clo
     if citizen.rating is not None and desk.evaluator is not None:
         u, press_s = citizen.rating
         target = hall.services[citizen.service].target_wait_s if citizen.service in hall.services else math.inf
-        level = level_for(u, called_at - held.printed_at > target, plan)
+        level = RatingMix(plan.citizens).level(u, late=called_at - held.printed_at > target)
         yield Wait(clock() + press_s)
         for _ in range(PROMPT_LOOKS):
             shown = yield Press(desk.evaluator, ("show",))
@@ -537,26 +453,26 @@ class OnHallClock:
 
 
 class ControlKeypads:
-    """The simulated devices' control sockets (`hall sim press`), read as the crowd reads them."""
+    """The simulated devices' control sockets (`hall sim press --json`): keys pressed, the state after read."""
 
     def __init__(self, directory: Path, hall: Hall, timeout: float = control.ANSWER_TIMEOUT_S) -> None:
         self.directory, self.hall, self.timeout = directory, hall, timeout
 
     def press(self, device: str, keys: tuple[str, ...]) -> object:
+        role = self.hall.device_role(device)
         try:
-            ok, lines = control.send(self.directory, device, list(keys), self.timeout)
+            state = control.ask(self.directory, device, list(keys), self.timeout)
+        except control.ControlError as e:
+            if role == "kiosk":  # e.g. "the kiosk did not deal with the press within 8 s"
+                return KioskAnswer(None, f"not issued: {e}")
+            raise CrowdError(f"{device} refused the keys {' '.join(keys)}: {e}") from None
         except (control.NoSimulator, OSError) as e:
             raise DeviceGone(str(e)) from None
-        role = self.hall.device_role(device)
-        if not ok:
-            if role == "kiosk":  # e.g. "the kiosk did not deal with the press within 8 s"
-                return KioskAnswer(None, "not issued: " + lines[0])
-            raise CrowdError(f"{device} refused the keys {' '.join(keys)}: {lines[0]}")
         if role == "kiosk":
-            return read_kiosk(lines)
+            return read_kiosk(state)
         if role == "evaluator":
-            return read_evaluator(lines)
-        return read_caller(lines)
+            return read_evaluator(state)
+        return read_caller(state)
 
 
 def act(script: Script, keypads: Keypads, clock: Clock, stop: threading.Event,

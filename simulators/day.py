@@ -16,15 +16,13 @@ Three parts:
   reports' own tally (hall_controller/reports/tally.py), never from the simulation's own notes.
 
 Randomness comes from `random.Random` instances seeded from the one seed, so the same seed
-gives the same day. Everything about a citizen (class, service time, whether they come, whether
-and how they rate) is drawn when they take their ticket, from a stream only arrivals use: two
-runs with the same seed and different staffing see the same crowd, which makes comparing
-staffings fair (common random numbers).
+gives the same day. The citizens (when they come, and everything about them) are the ones of
+simulators/behaviour.py, which the crowd of `hall demo` plays too: two runs with the same seed and
+different staffing see the same crowd, which makes comparing staffings fair (common random numbers).
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import heapq
 import itertools
@@ -40,9 +38,9 @@ from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.reports.figures import nearest_rank
 from hall_controller.reports.tally import Tally, ewt_figures
+from simulators.behaviour import IDLE_LOOK_S, Citizen, RatingMix, citizens
 from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
 
-IDLE_POLL_S = 30.0                 # an idle clerk with backup services presses "call next" this often
 HANDOVER_RETRY_S = 60.0            # a clerk arriving at a counter still busy waits this long, then tries
 SIMPLE_START = dt.datetime(2026, 1, 5)   # where the simple case's clock starts (a Monday midnight)
 SIMPLE_SERVICE = "service"
@@ -199,23 +197,17 @@ class _Day:
                 tally_take(e)
                 on_event(e)
             self.take = take
-        self.crowd = random.Random(f"{seed}/citizens")
+        self.arrivals = citizens(hall, plan, seed)
         self.clerk_rng = random.Random(f"{seed}/clerks")
-        self.arrival_rng = {s: random.Random(f"{seed}/arrivals/{s}") for s in sorted(plan.arrivals)}
-        self.step = dict.fromkeys(plan.arrivals, 0)
         self.heap: list = []
         self.order = itertools.count()
         self.now = self.end = plan.start
         self.turned_away = 0
-        self.citizen: dict[str, tuple] = {}     # ticket -> what was drawn for its holder
+        self.citizen: dict[str, Citizen] = {}   # ticket -> its holder
         self.desks = {n: _Desk(n, bool(c.backup), {s: c.level(s) for s in (*c.primary, *c.backup)})
                       for n, c in hall.counters.items()}
         self.serving = {s: [d for d in self.desks.values() if s in d.levels] for s in hall.services}
-        self.kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
-        self.draw_service = {s: service_time_sampler(t, self.crowd) for s, t in plan.service_times.items()}
-        c = plan.citizens
-        self.mix = cumulative_shares(c.mix)
-        self.mix_late = cumulative_shares(c.mix_over_target or c.mix)
+        self.ratings = RatingMix(plan.citizens)
         self.speaker = next((d.id for d in hall.displays.values() if d.mode == "hall"), None)
         self.handlers = (self._arrival, self._shift_start, self._shift_end, self._break, self._resume,
                          self._ready, self._reached, self._recall, self._finish, self._rating)
@@ -251,10 +243,7 @@ class _Day:
         plan, tick, take = self.plan, self.engine.tick, self.take
         for e in tick(plan.start):
             take(e)
-        for service in sorted(plan.arrivals):
-            first = self._next_arrival(service, plan.start)
-            if first is not None:
-                self.at(first, ARRIVAL, service)
+        self._expect_next()
         for shift in plan.shifts:
             self.at(shift.start, SHIFT_START, shift)
 
@@ -272,41 +261,16 @@ class _Day:
 
     # --- citizens ---------------------------------------------------------------------------
 
-    def _next_arrival(self, service: str, t: float) -> float | None:
-        """The next ticket of `service` after `t`: Poisson, at the rate of the step `t` is in."""
-        steps, rng, i = self.plan.arrivals[service], self.arrival_rng[service], self.step[service]
-        close = self.plan.close
-        while True:
-            until = steps[i + 1][0] if i + 1 < len(steps) else close
-            rate = steps[i][1]
-            if rate > 0:
-                t = max(t, steps[i][0]) + rng.expovariate(rate)
-                if t < until:
-                    self.step[service] = i
-                    return t
-            if i + 1 >= len(steps):
-                return None
-            i += 1
-            t = steps[i][0]
+    def _expect_next(self) -> None:
+        """Put the day's next citizen on the heap (one at a time: the day may be very long)."""
+        citizen = next(self.arrivals, None)
+        if citizen is not None:
+            self.at(citizen.at, ARRIVAL, citizen)
 
-    def _arrival(self, now: float, service: str) -> None:
-        nxt = self._next_arrival(service, now)
-        if nxt is not None:
-            self.at(nxt, ARRIVAL, service)
-        c, rng = self.plan.citizens, self.crowd
-        klass = "priority" if c.priority_share and rng.random() < c.priority_share else "normal"
-        service_s = self.draw_service[service]()
-        no_show = bool(c.no_show) and rng.random() < c.no_show
-        walk = rng.uniform(*c.walk_s) if c.walk_s[1] else 0.0
-        rating = None
-        if c.participation:                      # drawn alike for all, so the crowd stays the same
-            rates, level_u, press_s = rng.random(), rng.random(), rng.uniform(*c.press_s)
-            if rates < c.participation:
-                rating = (level_u, press_s)
-        kiosks = self.kiosks[service]
-        kiosk = kiosks[int(rng.random() * len(kiosks))] if kiosks else None
+    def _arrival(self, now: float, citizen: Citizen) -> None:
+        self._expect_next()
         try:
-            reserved = self.do(cmd.RequestTicket(service, klass, kiosk))
+            reserved = self.do(cmd.RequestTicket(citizen.service, citizen.klass, citizen.kiosk))
         except Refused:
             self.turned_away += 1        # numbers exhausted: the kiosk refuses, the citizen leaves
             return
@@ -315,8 +279,8 @@ class _Day:
         if any(isinstance(e, ev.PriorityRequested) for e in reserved):
             # a kiosk where staff confirm priority: the floor staff see the citizen and confirm at once
             self.do(cmd.DecidePriority(ticket, True, by=FLOOR_STAFF))
-        self.citizen[ticket] = (service_s, no_show, walk, rating)
-        self._wake(service)
+        self.citizen[ticket] = citizen
+        self._wake(citizen.service)
 
     def _wake(self, service: str) -> None:
         """A ticket was printed: an idle clerk who may serve it calls. Counters with the service
@@ -337,7 +301,7 @@ class _Day:
     def _start(self, desk: _Desk) -> None:
         self.do(cmd.StartService(desk.number))
         desk.state = SERVING
-        self.at(self.now + self.citizen[desk.ticket][0], FINISH, desk.number)
+        self.at(self.now + self.citizen[desk.ticket].service_s, FINISH, desk.number)
 
     def _recall(self, now: float, subject: tuple) -> None:
         number, ticket = subject
@@ -362,11 +326,10 @@ class _Day:
         desk = self.desks[number]
         events = self.do(cmd.Finish(number))
         done = _first(events, ev.TicketDone)
-        rating = self.citizen.pop(desk.ticket)[3]
+        rating = self.citizen.pop(desk.ticket).rating
         if rating is not None:
             u, press_s = rating
-            late = done.waited_s > self.hall.services[done.service].target_wait_s
-            level = LEVELS[bisect.bisect_right(self.mix_late if late else self.mix, u)]
+            level = self.ratings.level(u, late=done.waited_s > self.hall.services[done.service].target_wait_s)
             self.at(now + press_s, RATING, (_first(events, ev.RatingPrompted).prompt, level, number))
         desk.ticket = None
         wrapup = self.plan.clerks.wrapup_s
@@ -421,15 +384,15 @@ class _Day:
                 desk.state, desk.idle_since = IDLE, self.now
             if desk.polls and not desk.finishing:
                 desk.token += 1
-                self.at(self.now + IDLE_POLL_S, READY, (desk.number, desk.token))
+                self.at(self.now + IDLE_LOOK_S, READY, (desk.number, desk.token))
             return False
         ticket = _first(events, ev.TicketCalled).ticket
         desk.state, desk.ticket = CALLING, ticket
-        _, no_show, walk, _ = self.citizen[ticket]
-        if no_show:
+        citizen = self.citizen[ticket]
+        if citizen.no_show:
             self.at(self.now + self.plan.clerks.recall_s, RECALL, (desk.number, ticket))
-        elif walk:
-            self.at(self.now + walk, REACHED, (desk.number, ticket))
+        elif citizen.walk_s:
+            self.at(self.now + citizen.walk_s, REACHED, (desk.number, ticket))
         else:
             self._start(desk)
         return True
@@ -490,25 +453,6 @@ class _Day:
         self.do(cmd.ResumeCounter(number))
         desk.state, desk.idle_since = IDLE, now
         self._next(desk)
-
-
-def service_time_sampler(t: ServiceTime, rng: random.Random):
-    """A function drawing one service time (seconds) from `rng`."""
-    mean = t.mean_s
-    if t.exponential:
-        rate = 1 / mean
-        return lambda: rng.expovariate(rate)
-    if t.cv == 0:
-        return lambda: mean
-    sigma = math.sqrt(math.log(1 + t.cv * t.cv))
-    mu = math.log(mean) - sigma * sigma / 2
-    return lambda: rng.lognormvariate(mu, sigma)
-
-
-def cumulative_shares(shares: tuple[float, ...]) -> list[float]:
-    out = list(itertools.accumulate(shares))
-    out[-1] = math.inf                          # rounding never picks a level past the last
-    return out
 
 
 def _first(events: list, kind: type):

@@ -63,6 +63,16 @@ def evaluator_lines(program: EvaluatorProgram, leds: dict[str, str], now: float 
     return out
 
 
+def state_for_control(program: EvaluatorProgram, online: bool) -> dict:
+    """The evaluator for `hall sim press --json`, from its machine: the ticket it asks a rating
+    for (None: not asking), the level it thanks for (None: not thanking)."""
+    e, machine = program.evaluator, program.machine
+    asking = machine.prompt.ticket if machine.phase is Phase.ASKING and machine.prompt is not None else None
+    thanked = machine.level if machine.phase is Phase.THANKING else None
+    return {"device": e.id, "role": "evaluator", "counter": e.counter, "online": online,
+            "phase": machine.phase.value, "asking": asking, "thanked": thanked}
+
+
 class SimulatedEvaluator:
     """The evaluator program on mock pins, pressed by the keyboard and the control socket."""
 
@@ -78,6 +88,9 @@ class SimulatedEvaluator:
     def lines(self) -> list[Line]:
         return evaluator_lines(self.program, self.running.panel.leds.shown, self.clock() if self.countdown else None,
                                self.running.link.connected)
+
+    def state(self) -> dict:
+        return state_for_control(self.program, self.running.link.connected)
 
     def handle(self, words: list[str]) -> list[str]:
         """The control socket's request: press each level in turn (or `show`); the state after."""
@@ -148,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     screen = TerminalScreen(title=f"{args.id} (hall sim press {args.id} 4|3|2|1)")
     sim = SimulatedEvaluator(running, PanelTwin(factory), countdown=screen.interactive)
     try:
-        server = ControlServer(socket_path(control_dir(args.control), args.id), sim.handle)
+        server = ControlServer(socket_path(control_dir(args.control), args.id), sim.handle, sim.state)
     except ControlError as e:
         print(f"hall sim evaluator: {e}", file=sys.stderr)
         running.close()

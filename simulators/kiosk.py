@@ -34,7 +34,7 @@ from devices.kiosk.buttons import KioskFinger, UnknownKey, key_for
 from devices.kiosk.machine import PRIORITY, ChooseService, Dismiss, Phase, TogglePriority
 from devices.kiosk.main import DEFAULT_SIZE, RunningKiosk, SetupError, assemble, screen_size
 from devices.kiosk.menu import centre_of
-from devices.kiosk.program import CheckIn, Tap
+from devices.kiosk.program import CheckIn, Issued, KioskProgram, Outcome, Tap
 from drivers.gpio import Press, pin_factory
 from drivers.printer.twin import SimulatedPrinter
 from hall import config
@@ -58,6 +58,7 @@ class SimulatedKiosk:
         self.kiosk = running.program.kiosk
         self.hall = running.program.hall
         self.finger = KioskFinger(running.buttons) if running.buttons is not None else None
+        self.answered: list[Outcome] = []   # what the presses of the last control request came to
 
     def command(self, words: list[str]) -> str:
         """Carry out one command line (split into words); raises ControlError with the reason."""
@@ -80,6 +81,7 @@ class SimulatedKiosk:
 
     def control(self, words: list[str]) -> list[str]:
         """The control socket's handler: a command, or keys to press (`hall sim press K1 A`)."""
+        self.answered = []
         if words and words[0] not in ("press", "checkin", "status", "paper", "cover", "silent", "answer"):
             return [self.command(["press", key]) for key in words]
         return [self.command(words)]
@@ -115,11 +117,15 @@ class SimulatedKiosk:
             while True:
                 for outcome in program.outcomes[seen:]:
                     if outcome.key == key:
+                        self.answered.append(outcome)
                         return outcome.text
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise control.ControlError(f"the kiosk did not deal with the press within {ANSWER_S:g} s")
                 program.changed.wait(left)
+
+    def state(self) -> dict:
+        return state_for_control(self.program, self.answered)
 
     def status(self) -> str:
         program = self.program
@@ -129,6 +135,21 @@ class SimulatedKiosk:
                 f"printed {len(program.printed)}, unconfirmed {program.link.unanswered}, "
                 f"offline numbers {numbers}, paper {self.simulator.paper}, "
                 f"cover {'open' if self.simulator.cover_open else 'closed'}")
+
+
+def state_for_control(program: KioskProgram, answered: list[Outcome]) -> dict:
+    """The kiosk for `hall sim press --json`, from the program's own records: what each press of
+    the request came to (the ticket it printed, or whether it did not count), the last ticket, and
+    how many wait for each service as far as the kiosk knows (the controller's board)."""
+    def issued(t: Issued | None) -> dict | None:
+        return None if t is None else {"label": t.label, "id": t.ticket_id, "service": t.service, "class": t.klass,
+                                       "offline": t.offline}
+    return {"device": program.kiosk.id, "role": "kiosk", "phase": program.machine.phase.value,
+            "online": program.machine.online(program.clock()),
+            "presses": [{"key": o.key, "ticket": issued(o.ticket), "ignored": o.ignored, "text": o.text}
+                        for o in answered],
+            "printed": len(program.printed), "last_printed": issued(program.printed[-1] if program.printed else None),
+            "waiting": dict(program.machine.waiting)}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -175,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sim = SimulatedKiosk(running, simulator)
     try:
-        server = control.ControlServer(control.socket_path(control.control_dir(), args.id), sim.control)
+        server = control.ControlServer(control.socket_path(control.control_dir(), args.id), sim.control, sim.state)
     except control.ControlError as e:
         running.close()
         print(f"hall sim kiosk: {e}", file=sys.stderr)

@@ -83,9 +83,11 @@ class Issued:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one press or touch came to, in words (the simulator answers with it)."""
+    """What one press or touch came to, in words (the simulator answers with it), and as data."""
     key: str
     text: str
+    ticket: Issued | None = None    # the ticket it printed
+    ignored: bool = False           # it did not count (pressed again at once, the kiosk busy)
 
 
 class KioskProgram:
@@ -170,7 +172,7 @@ class KioskProgram:
             if not self.debouncer.accept(item):
                 self._say(f"button {item.key}: pressed again at once, counted once")
                 with self.changed:
-                    self.outcomes.append(Outcome(item.key, "ignored: pressed again at once, counted once"))
+                    self.outcomes.append(Outcome(item.key, "ignored: pressed again at once, counted once", ignored=True))
                 return
             self._answer(item.key, self.machine.pressed(item.key, item.at))
         elif isinstance(item, Tap):
@@ -196,15 +198,16 @@ class KioskProgram:
     def _answer(self, key: str, effects: list) -> None:
         """Carry out what a press or touch asked for and note what it came to."""
         before = len(self.printed)
-        text = None
+        text, ticket = None, None
         for effect in effects:
             if isinstance(effect, Ignored):
                 text = f"ignored: {effect.reason}"
                 self._say(f"{key}: {text}")
+        ignored = text is not None
         self._carry_out(effects)
         if len(self.printed) > before:
-            t = self.printed[-1]
-            text = f"ticket {t.label} printed" + (" (offline)" if t.offline else "")
+            ticket = self.printed[-1]
+            text = f"ticket {ticket.label} printed" + (" (offline)" if ticket.offline else "")
         elif text is None and any(isinstance(e, Issue) for e in effects):
             notice, problem = self.machine.notice, words.PROBLEMS.get(self.machine.problem or "")
             if self.machine.phase is Phase.OUT_OF_SERVICE and problem is not None:
@@ -214,7 +217,7 @@ class KioskProgram:
         elif text is None:
             text = "priority selected" if self.machine.view(self.clock()).priority else "done"
         with self.changed:
-            self.outcomes.append(Outcome(key, text))
+            self.outcomes.append(Outcome(key, text, ticket, ignored and ticket is None))
 
     def _message(self, received: Received, now: float) -> None:
         message = received.message

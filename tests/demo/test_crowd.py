@@ -1,9 +1,10 @@
 """The crowd's decisions, on a fake clock with fake devices: who arrives when, what each clerk
-presses next, and how the crowd reads what the real devices show."""
+presses next, and how the crowd reads the state the simulated devices give (never their screens)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 import threading
@@ -15,13 +16,16 @@ import pytest
 
 from devices.caller import words
 from devices.caller.machine import CallerState, Mode, Notice
-from devices.caller.screen import screen_lines
 from devices.evaluator.machine import EvaluatorMachine, Prompt
+from devices.kiosk.program import Issued, Outcome
 from hall import config
+from simulators import caller as caller_sim
 from simulators import crowd as c
+from simulators import evaluator as evaluator_sim
+from simulators import kiosk as kiosk_sim
 from simulators import scenario
+from simulators.behaviour import IDLE_LOOK_S, Citizen
 from simulators.day import PlannedShift, plan_day
-from simulators.evaluator import evaluator_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,49 +78,57 @@ def test_each_citizen_uses_a_kiosk_of_their_service_and_the_shares_follow_the_sc
     assert not any(x.transfer and x.no_show for x in crowd)
 
 
-def test_a_wait_past_the_target_brings_the_worse_mix(plan):
-    strict = replace(plan, citizens=replace(plan.citizens, mix=(1.0, 0, 0, 0), mix_over_target=(0, 0, 0, 1.0)))
-    assert c.level_for(0.5, False, strict) == 4
-    assert c.level_for(0.5, True, strict) == 1
-    assert c.level_for(0.999, False, plan) == 1 and c.level_for(0.0, False, plan) == 4
-
-
 # --- reading the devices ------------------------------------------------------------------------------
 
 
-def caller_lines(hall, view, notice=None) -> list[str]:
-    state = CallerState(3, view, Mode.READY, "", notice, None, True)
-    return [line.text for line in screen_lines(state, hall)]
+def over_the_socket(state: dict) -> dict:
+    return json.loads(json.dumps(state, ensure_ascii=False))
 
 
-def test_the_clerk_reads_the_real_caller_screen(hall):
+def caller_state(view, notice=None) -> dict:
+    return over_the_socket(caller_sim.state_for_control(CallerState(3, view, Mode.READY, "", notice, None, True)))
+
+
+def test_the_clerk_reads_the_callers_state(hall):
     view = {"counter": 3, "state": "open", "clerk": "S103", "ticket": {"label": "A023", "state": "called",
-            "service": "social", "recalls": 1}, "held": [], "waiting": 7}
-    assert c.read_caller(caller_lines(hall, view)) == c.CounterScreen("open", "A023", "called", 7)
+            "service": "social", "recalls": 1}, "held": ["B002"], "waiting": 7}
+    assert c.read_caller(caller_state(view)) == c.CounterScreen("open", "A023", "called", 7)
     serving = dict(view, ticket={"label": "C004", "state": "serving", "service": "fund", "recalls": 0}, waiting=0)
-    assert c.read_caller(caller_lines(hall, serving)) == c.CounterScreen("open", "C004", "serving", 0)
+    assert c.read_caller(caller_state(serving)) == c.CounterScreen("open", "C004", "serving", 0)
     idle = dict(view, state="paused", reason="meal", ticket=None, waiting=2)
     refused = Notice("refused", words.refusal("counter_paused", "counter 3 is paused (meal); resume first"))
-    seen = c.read_caller(caller_lines(hall, idle, refused))
-    assert (seen.state, seen.ticket, seen.waiting) == ("paused", None, 2) and seen.refused.startswith("窗口暂停中")
-    assert c.read_caller(caller_lines(hall, None)).state is None  # still connecting
+    state = caller_state(idle, refused)
+    assert c.read_caller(state) == c.CounterScreen("paused", None, None, 2)
+    assert state["notice"]["tone"] == "refused" and state["notice"]["zh"].startswith("窗口暂停中")
+    assert state["held"] == ["B002"] and state["reason"] == "meal"
+    assert c.read_caller(caller_state(None)) == c.CounterScreen(None)   # still connecting
 
 
-def test_the_citizen_reads_the_real_evaluator(hall):
+def test_the_citizen_reads_the_evaluators_state(hall):
     machine = EvaluatorMachine()
     program = SimpleNamespace(evaluator=hall.evaluators["E3"], machine=machine, log=[])
-    show = lambda: c.read_evaluator([l.text for l in evaluator_lines(program, {}, 10.0, True)])
+    show = lambda: c.read_evaluator(over_the_socket(evaluator_sim.state_for_control(program, True)))
     assert show() == c.EvaluatorScreen(None)
     machine.prompted(Prompt("p1", "A023", sent_at=1000.0, deadline=1030.0, received_at=5.0))
     assert show() == c.EvaluatorScreen("A023")
     machine.pressed(3, 6.0)
-    assert show().thanked == 3
+    assert show() == c.EvaluatorScreen(None, 3)
 
 
-def test_the_kiosks_answer_says_which_ticket_came_out():
-    assert c.read_kiosk(["priority selected", "ticket A023 printed"]) == c.KioskAnswer("A023", "ticket A023 printed")
-    assert c.read_kiosk(["ticket B001 printed (offline)"]).ticket == "B001"
-    assert c.read_kiosk(["not issued: out of service: paper out"]).ticket is None
+def test_the_kiosks_state_says_which_ticket_the_press_printed(hall):
+    face = SimpleNamespace()
+    printed = Issued("A023", "social", "priority", False, "t-1", 23, face)
+    program = SimpleNamespace(kiosk=hall.kiosks["K1"], machine=SimpleNamespace(
+        phase=SimpleNamespace(value="take"), online=lambda now: True, waiting={"social": 4}),
+        clock=lambda: 0.0, printed=[printed])
+    state = lambda answered: over_the_socket(kiosk_sim.state_for_control(program, answered))
+    pressed = [Outcome("priority", "priority selected"), Outcome("social", "ticket A023 printed", printed)]
+    assert c.read_kiosk(state(pressed)) == c.KioskAnswer("A023", "ticket A023 printed")
+    assert state(pressed)["last_printed"]["id"] == "t-1" and state(pressed)["waiting"] == {"social": 4}
+    again = c.read_kiosk(state([Outcome("social", "ignored: pressed again at once, counted once", ignored=True)]))
+    assert again.ticket is None and again.ignored
+    out = c.read_kiosk(state([Outcome("social", "not issued: out of service: paper out")]))
+    assert out.ticket is None and not out.ignored
 
 
 def test_a_staff_number_the_keypad_cannot_type_is_refused():
@@ -190,13 +202,13 @@ class FakeHall:
 OPEN = dt.datetime(2026, 3, 17, 8, 30).timestamp()
 
 
-def citizen(**changes) -> c.Citizen:
-    base = c.Citizen(at=OPEN - 600, service="social", kiosk="K1", klass="normal", service_s=360.0, no_show=False,
+def citizen(**changes) -> Citizen:
+    base = Citizen(at=OPEN - 600, service="social", kiosk="K1", klass="normal", service_s=360.0, no_show=False,
                      walk_s=20.0, rating=None, transfer=None)
     return replace(base, **changes)
 
 
-def work(hall, plan, shift, holders: dict[str, c.Citizen], queue=None, printed_at=OPEN - 600.0, devices=None):
+def work(hall, plan, shift, holders: dict[str, Citizen], queue=None, printed_at=OPEN - 600.0, devices=None):
     clock = FakeClock(OPEN - 3600)
     counter = (devices or FakeHall)(clock, list(holders) if queue is None else queue)
     seen = c.Happenings()
@@ -265,14 +277,14 @@ def test_an_idle_clerk_waits_then_signs_out_at_the_end_of_the_shift(hall, plan):
     assert counter.keys() == [("open", "S", "1", "0", "3", "enter"), ("close", "enter")]  # nobody came: no call
     assert counter.presses[-1][0] == OPEN + 600
     shows = [t for t, _, k in counter.presses if k == ("show",)]
-    assert len(shows) >= 600 / c.IDLE_LOOK_S                               # looked at the caller now and then
+    assert len(shows) >= 600 / IDLE_LOOK_S                               # looked at the caller now and then
 
 
 def test_an_idle_counter_with_backup_services_calls_now_and_then(hall, plan):
     assert hall.counters[1].backup  # a backup service becomes its own once its oldest ticket is past the target
     counter, _ = work(hall, plan, shift(plan, end=OPEN + 600), {})
     calls = [t for t, _, k in counter.presses if k == ("call",)]
-    assert len(calls) == pytest.approx(600 / c.IDLE_LOOK_S, abs=1)
+    assert len(calls) == pytest.approx(600 / IDLE_LOOK_S, abs=1)
     assert counter.keys()[-1] == ("close", "enter")
 
 

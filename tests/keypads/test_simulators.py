@@ -3,6 +3,7 @@ programs (subprocesses) against a real broker and controller, pressed from outsi
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from simulators.control import ControlError, ControlServer, NoSimulator, control_dir, press_main, send, socket_path
+from simulators.control import (ControlError, ControlServer, NoSimulator, ask, control_dir, press_main, send,
+                                socket_path)
 
 from .conftest import EXAMPLE_HALL, WAIT_S
 
@@ -52,6 +54,26 @@ def test_press_reaches_the_handler_and_prints_its_answer(control, capsys):
             ControlServer(socket_path(control, "E3"), handle)
     assert pressed == [["4"], ["open", "S", "0", "0", "5", "enter"]]
     assert not socket_path(control, "E3").exists()
+
+
+def test_a_program_asks_for_the_devices_state_as_json(control, capsys):
+    pressed: list[list[str]] = []
+
+    def handle(words: list[str]) -> list[str]:
+        pressed.append(words)
+        return ["A001 · 已呼叫 called"]
+
+    with ControlServer(socket_path(control, "C3"), handle, lambda: {"device": "C3", "ticket": {"label": "A001"}}):
+        assert ask(control, "C3", ["call"]) == {"device": "C3", "ticket": {"label": "A001"},
+                                                 "screen": ["A001 · 已呼叫 called"]}
+        assert press_main(["--json", "C3", "call", "--control", str(control)]) == 0
+        assert json.loads(capsys.readouterr().out)["ticket"] == {"label": "A001"}
+        assert press_main(["C3", "show", "--control", str(control)]) == 0   # a person still reads the screen
+        assert capsys.readouterr().out == "A001 · 已呼叫 called\n"
+    with ControlServer(socket_path(control, "E3"), handle):
+        with pytest.raises(ControlError, match="no state to give as JSON"):
+            ask(control, "E3", ["4"])
+    assert pressed == [["call"], ["call"], ["show"]]
 
 
 def test_press_without_a_simulator_says_so(control, capsys):
@@ -122,6 +144,9 @@ def test_the_simulated_counter_end_to_end(mosquitto_broker, controller, kiosk, t
         assert press_main(["C3", "call", "--control", str(control)]) == 0
         screen = capsys.readouterr().out.splitlines()
         assert "A001 · 已呼叫 called" in screen and "已呼叫 A001 · called A001" in screen
+        state = ask(control, "C3", ["show"])   # as the crowd reads the caller: its state, not the screen
+        assert (state["state"], state["clerk"], state["ticket"]["label"], state["ticket"]["state"]) == \
+            ("open", "S005", "A001", "called")
         assert press_main(["C3", "call", "--control", str(control)]) == 0  # waited out the double-press window
         assert "× 请先办结、挂起或转移当前号" in capsys.readouterr().out   # and the controller refused
         assert press_main(["C3", "start", "finish", "enter", "--control", str(control)]) == 0
@@ -133,6 +158,7 @@ def test_the_simulated_counter_end_to_end(mosquitto_broker, controller, kiosk, t
             shown = capsys.readouterr().out
             if "rate A001" in shown:
                 break
+        assert ask(control, "E3", ["show"])["asking"] == "A001"
         assert "[◎ 4 非常满意]  [◎ 3 满意]  [◎ 2 一般]  [◎ 1 不满意]" in shown
         assert "请您对本次服务进行评价 · rate A001 (30 s to answer)" in shown
         assert press_main(["E3", "非常满意", "--control", str(control)]) == 0

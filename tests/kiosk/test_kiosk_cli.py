@@ -150,8 +150,10 @@ def test_the_simulated_kiosk_prints_what_sim_press_asks(mosquitto_broker, contro
         deadline = time.monotonic() + WAIT_S
         while ask("K1", "status").startswith("out_of_service") and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert ask("K1", "press priority") == "priority selected"
-        assert ask("K1", "press tax") == "ticket D001 printed"
+        state = control.ask(control.control_dir(), "K1", ["priority", "tax"])   # as the crowd asks: the state
+        assert [p["text"] for p in state["presses"]] == ["priority selected", "ticket D001 printed"]
+        assert state["presses"][-1]["ticket"]["label"] == "D001" and state["presses"][-1]["ticket"]["class"] == "priority"
+        assert state["last_printed"]["label"] == "D001" and state["printed"] == 3 and not state["presses"][0]["ignored"]
         with pytest.raises(control.ControlError, match="has no button 'Z'"):
             ask("K1", "press Z")
         with pytest.raises(control.ControlError, match="has no button 'dance'"):
