@@ -146,6 +146,10 @@ class WaitingRoom:
         """How many tickets of `service` would be called before a ticket with this key."""
         return sum(self._lists[(service, k)].bisect_left(key) for k in self.classes)
 
+    def count_of(self, service: str, classes) -> int:
+        """How many tickets of `service` in these classes wait (transferred ones aside)."""
+        return sum(len(self._lists[(service, k)]) for k in classes)
+
     def sent_to(self, counter: int) -> list[Ticket]:
         """The tickets waiting for this counter by name, longest waiting first."""
         return [self._by_seq[key[1]] for key in self._direct.get(counter, ())]

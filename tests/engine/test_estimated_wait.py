@@ -32,6 +32,20 @@ def test_a_counter_restricted_to_other_classes_counts_only_for_them(shift):
     assert shift.engine.estimate_wait("social", 0, "priority") == 0
 
 
+def test_a_counter_that_calls_its_classes_first_calls_them_before_the_line(shift):
+    for _ in range(4):
+        shift.issue("social")
+    shift.later(15 * MINUTE)                        # older than the priority head start: all ahead
+    shift.open(2, 5)                                # 5 calls priority and appointment tickets first
+    normal = shift.engine.estimate_wait("social", 4, "normal")
+    assert normal > 0
+    assert shift.engine.estimate_wait("social", 4, "priority") == 0
+    assert shift.issue("social", "priority").promised_wait_s == 0
+    flow = shift.engine.state.flow                  # one priority ticket before it: one turn at 5
+    turn = flow.gap + flow.work[5]
+    assert shift.engine.estimate_wait("social", 5, "priority") == pytest.approx(turn)
+
+
 def test_more_ahead_waits_longer_and_more_counters_wait_less(shift):
     shift.open(2)
     one = [shift.engine.estimate_wait("social", ahead) for ahead in range(6)]
