@@ -22,12 +22,19 @@ import math
 from hall.config import OUTCOMES, PAUSE_REASONS, Hall
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
+from hall_controller.engine.lookahead import Lookahead, called_at
 from hall_controller.engine.model import CARRY_OVER_S, CounterState, Ticket, TicketState
 from hall_controller.engine.state import HallState, service_day
 
 CLOCK_SKEW_S = 120        # a rating pressed "in the future" by this much is refused
 BACKUP_FLOOR = 0.1        # the least share of a backup counter's calls the estimated wait counts on
-BLEND = 0.8               # the estimated wait: this much from the queue ahead, the rest from the last wait
+BLEND = 0.8               # the counted estimated wait: this much from the queue ahead, the rest from the last wait
+#: the estimated wait plays the line forward with at most this many ahead, and at most this many
+#: calls (more cost too much on every ticket issued; a long line is counted instead). The bias
+#: over the example day remains -1.9, -1.0 and -0.2 min (seeds 1-3: waits a little longer than
+#: printed): lunch breaks taken after a ticket was printed, which no live state shows.
+LOOKAHEAD_AHEAD = 40
+LOOKAHEAD_CALLS = 200
 MIN_LEFT = 0.3            # a citizen at a counter past the usual turn is counted on for 30 % of it more
 #: how long a pause usually lasts, by its reason: the estimated wait counts on the clerk's return
 PAUSE_S = {"break": 10 * 60, "meal": 45 * 60, "meeting": 30 * 60, "consultation": 10 * 60,
@@ -159,43 +166,56 @@ class Engine:
 
     # --- questions (pure reads, used by the board, the kiosk reply and the tests) ------------
 
-    def estimate_wait(self, service: str, ahead: int, klass: str = "normal") -> float | None:
+    def estimate_wait(self, service: str, ahead: int, klass: str = "normal",
+                      key: tuple[float, int] | None = None) -> float | None:
         """Seconds until a ticket with `ahead` tickets before it is likely called, or None when
-        no counter that may serve it is open now (the hall says so rather than guess).
+        no counter that may serve it is open now (the hall says so rather than guess). `key`:
+        the ticket's place in line when it waits already; else it is one being taken now (a
+        question about another line than the one waiting is answered by the count below).
 
-        A queue-length predictor with measured rates (see flow.py). Each open counter that may
-        serve the service is free again at some instant: now if it is idle, else when the
-        citizen at it is likely done (the usual turn less the time already spent, and a breath);
-        a counter paused for a short break soon after. From then on it calls tickets of this
-        service at its learned rate (a counter with two primary services, a backup counter
-        under the A/B rule). The ticket is called when the counters together have made
-        `ahead + 1` calls of the service. With anyone ahead, that figure is blended with the wait
-        of the service's last ticket called (the delay-history predictor), which knows what the
-        counters cannot tell (who is about to leave, a backup about to help).
-        O(counters of the service); no ticket is looked at.
-
-        A counter that calls this ticket's class first (an elderly window) calls it after only
-        the tickets of those classes waiting: the earlier of that and the line as a whole.
+        Each open counter is free again at some instant: now if it is idle, else when the
+        citizen at it is likely done (the usual turn less the time already spent, and a
+        breath); a counter paused for a short break soon after. With at most `LOOKAHEAD_AHEAD`
+        ahead, the line is played forward from there by the hall's own rule, each call taking
+        the learned turn of its service (lookahead.py). A longer line, or one the play does not
+        settle in `LOOKAHEAD_CALLS` calls, is counted: each counter that may serve the service
+        calls it at its learned rate (flow.py: a counter with two primary services, a backup
+        counter under the A/B rule; a counter that calls the ticket's class first calls it
+        after only those), until the counters together have made `ahead + 1` calls, blended
+        with the wait of the service's last ticket called (the delay-history predictor).
 
         Measured by `hall simulate` over the example day, seeds 1-3 (mean of the three days'
-        relative errors): mean absolute error 39 % of the mean wait (32, 37, 49 %), against 40 %
-        before the class-first counter was counted and 47 % with the share-per-counter formula;
-        bias -1.8, -1.4 and -0.3 min (waits a little longer than printed: lunch breaks taken after
-        a ticket was printed, which no live state shows). Most of what remains is chance: a
-        ticket's wait is a few service times of counters whose citizens take 0.5 to 0.7 of
-        their mean more or less. Over the three days together the error is 35 %; the best figure
-        from the service and the number ahead alone, fitted on those very days, is 36 %, and
-        26 % even when told which tickets a pause will hold up. A counter paused for a meal or a meeting, or
-        restricted to other classes, is not counted on.
+        relative errors): mean absolute error 34 % of the mean wait (22, 30, 49 %), against 40 % with the rates
+        alone and 47 % with the share-per-counter formula before them; see `LOOKAHEAD_AHEAD` for
+        the bias. A counter paused for a meal or a meeting, or restricted to other classes,
+        is not counted on.
         """
         s, flow = self.state, self.state.flow
         now, desks, count = self.now, s.desks, s.waiting.count
+        free: dict[int, float] = {}
+        for number, desk in desks.items():
+            state = desk.state
+            if state is CLOSED:
+                continue
+            if state is PAUSED:
+                free[number] = max(now + flow.gap, desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"]))
+            elif desk.current is None:
+                free[number] = now
+            else:
+                t = s.tickets.get(desk.current)
+                if t is not None:
+                    turn = flow.turn[t.service]
+                    began = t.first_called_at if t.first_called_at is not None else now
+                else:
+                    turn, began = flow.gap, now
+                left = turn - (now - began)
+                if left < MIN_LEFT * turn:
+                    left = MIN_LEFT * turn
+                free[number] = now + left + flow.gap
         starts = []                    # (free at, first call's weight, calls per second after)
         preferred = []                 # when a counter that calls this ticket's class first would call it
         for number, level, floor, others, only, prefers in self._estimating[service]:
-            desk = desks[number]
-            state = desk.state
-            if state is CLOSED or (only is not None and klass not in only):
+            if number not in free or (only is not None and klass not in only):
                 continue
             rate, share = flow.rate(number, service, floor)
             # its next call goes to this service for sure when nothing else it serves waits
@@ -207,34 +227,42 @@ class Engine:
             else:
                 if level == 2 and s.waiting.direct_count(number):
                     first = share
-            if state is PAUSED:
-                free = max(now + flow.gap, desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"]))
-            elif desk.current is None:
-                free = now
-            else:
-                t = s.tickets.get(desk.current)
-                if t is not None:
-                    turn = flow.turn[t.service]
-                    began = t.first_called_at if t.first_called_at is not None else now
-                else:
-                    turn, began = flow.gap, now
-                left = turn - (now - began)
-                if left < MIN_LEFT * turn:
-                    left = MIN_LEFT * turn
-                free = now + left + flow.gap
-            starts.append((free, first, rate))
+            starts.append((free[number], first, rate))
             if klass in prefers:
                 # it calls the few tickets of its classes before everyone else's
                 before = min(ahead, s.waiting.count_of(service, prefers))
-                preferred.append(free + before * (flow.gap + flow.work[number]))
+                preferred.append(free[number] + before * (flow.gap + flow.work[number]))
         if not starts:
             return None
-        called = min(nth_call(starts, ahead + 1), *preferred) if preferred else nth_call(starts, ahead + 1)
+        if ahead <= LOOKAHEAD_AHEAD:
+            called = self._played(service, ahead, klass, key, free)
+            if called is not None:
+                return max(0.0, called - now)
+        called = nth_call(starts, ahead + 1)
+        if preferred:
+            called = min(called, *preferred)
         queue = max(0.0, called - now)
         last = flow.last_wait.get(service)
         if ahead == 0 or last is None:
             return queue
         return max(0.0, BLEND * queue + (1 - BLEND) * last)
+
+    def _played(self, service: str, ahead: int, klass: str, key: tuple[float, int] | None,
+                free: dict[int, float]) -> float | None:
+        """When the line played forward calls the ticket (lookahead.py); None if it does not
+        settle, or for a question about another line than the one waiting ("with 3 ahead")."""
+        s, flow, counters = self.state, self.state.flow, self.hall.counters
+        if key is None:
+            key = (self.now - self.hall.dispatch.head_start_s[klass], s.seq + 1)
+            since = self.now
+            if s.waiting.ahead_of(service, key) != ahead:
+                return None
+        else:
+            since = s.waiting.ticket_of(key).since
+        room = Lookahead(s.waiting, key, service, klass, since)
+        turn, gap = flow.turn, flow.gap
+        return called_at(room, [(at, n, counters[n], s.desks[n].run) for n, at in free.items()],
+                         lambda served: turn[served] + gap, LOOKAHEAD_CALLS)
 
     def ticket(self, ticket_id: str) -> Ticket:
         try:
