@@ -170,7 +170,7 @@ class Engine:
                       key: tuple[float, int] | None = None) -> float | None:
         """Seconds until a ticket with `ahead` tickets before it is likely called, or None when
         no counter that may serve it is open now (the hall says so rather than guess). `key`:
-        the ticket's place in line when it waits already; else it is one being taken now (a
+        the ticket's place in line (waiting, or being issued); without it, a ticket taken now (a
         question about another line than the one waiting is answered by the count below).
 
         Each open counter is free again at some instant: now if it is idle, else when the
@@ -254,12 +254,9 @@ class Engine:
         s, flow, counters = self.state, self.state.flow, self.hall.counters
         if key is None:
             key = (self.now - self.hall.dispatch.head_start_s[klass], s.seq + 1)
-            since = self.now
             if s.waiting.ahead_of(service, key) != ahead:
                 return None
-        else:
-            since = s.waiting.ticket_of(key).since
-        room = Lookahead(s.waiting, key, service, klass, since)
+        room = Lookahead(s.waiting, key, service, klass)
         turn, gap = flow.turn, flow.gap
         return called_at(room, [(at, n, counters[n], s.desks[n].run) for n, at in free.items()],
                          lambda served: turn[served] + gap, LOOKAHEAD_CALLS)
@@ -307,7 +304,7 @@ class Engine:
         label = self.hall.services[service].display_number(number)
         self._emit(ev.TicketReserved(now, f"{s.days[service]}-{label}", label, service, number, klass, seq,
                                      since, key, c.kiosk, c.appointment,
-                                     _rounded(self.estimate_wait(service, ahead, klass)), ahead))
+                                     _rounded(self.estimate_wait(service, ahead, klass, (key, seq))), ahead))
         if asked:
             self._emit(ev.PriorityRequested(now, f"{s.days[service]}-{label}", c.kiosk))
 

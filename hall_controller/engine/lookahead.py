@@ -34,15 +34,16 @@ Key = tuple[float, int]
 class Lookahead(WaitingRoom):
     """The waiting room as it will be after some calls: a view, the room itself is untouched."""
 
-    def __init__(self, room: WaitingRoom, key: Key, service: str, klass: str, since: float):
+    def __init__(self, room: WaitingRoom, key: Key, service: str, klass: str):
         self.hall, self.classes = room.hall, room.classes
         self.priority_side, self.normal_side = room.priority_side, room.normal_side
         self._lists, self._direct, self._by_seq = room._lists, room._direct, room._by_seq
         self._room = room
         self._taken: dict[int, int] = {}      # id of a list -> tickets taken off its head
-        self.key, self._key_since = key, since
+        self.key = key
         # the ticket being issued is not in the room yet: it shows in its list without being there
         self._mine = None if key[1] in room._by_seq else room._lists[(service, klass)]
+        self._key_since = key[0] + room.hall.dispatch.head_start_s[klass]   # the key is since less the head start
 
     def _front(self, lst: SortedList) -> Key | None:
         i = self._taken.get(id(lst), 0)
@@ -52,7 +53,7 @@ class Lookahead(WaitingRoom):
         return first
 
     def _since(self, key: Key) -> float:
-        return self._key_since if key == self.key else self._by_seq[key[1]].since
+        return self._key_since if key == self.key and self._mine is not None else self._by_seq[key[1]].since
 
     def take(self, key: Key) -> Ticket:
         """A counter calls the ticket with this key (the head of its list)."""

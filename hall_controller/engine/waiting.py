@@ -14,6 +14,10 @@ The rule (DESIGN.md, "Call next"):
 - a counter restricted to classes serves only those ("only") or serves them first ("first");
 - among what it may serve, the ticket with the earliest effective arrival. A priority class is a
   bounded head start (it counts as having arrived N minutes earlier), never a jump over everyone.
+
+The rule reads the heads of the lists through `_front` and `_since` only, so that the estimated
+wait can play it forward on a view of the room that takes tickets off (lookahead.py) without
+writing the rule twice or changing the room.
 """
 
 from __future__ import annotations
@@ -166,9 +170,6 @@ class WaitingRoom:
     def ahead_of(self, service: str, key: tuple[float, int]) -> int:
         """How many tickets of `service` would be called before a ticket with this key."""
         return sum(self._lists[(service, k)].bisect_left(key) for k in self.classes)
-
-    def ticket_of(self, key: tuple[float, int]) -> Ticket:
-        return self._by_seq[key[1]]
 
     def count_of(self, service: str, classes) -> int:
         """How many tickets of `service` in these classes wait (transferred ones aside)."""
