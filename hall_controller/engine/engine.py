@@ -30,11 +30,12 @@ CLOCK_SKEW_S = 120        # a rating pressed "in the future" by this much is ref
 BACKUP_FLOOR = 0.1        # the least share of a backup counter's calls the estimated wait counts on
 BLEND = 0.8               # the counted estimated wait: this much from the queue ahead, the rest from the last wait
 #: the estimated wait plays the line forward with at most this many ahead, and at most this many
-#: calls (more cost too much on every ticket issued; a long line is counted instead). The bias
-#: over the example day remains -1.9, -1.0 and -0.2 min (seeds 1-3: waits a little longer than
-#: printed): lunch breaks taken after a ticket was printed, which no live state shows.
-LOOKAHEAD_AHEAD = 40
-LOOKAHEAD_CALLS = 200
+#: calls: a play costs some 5 µs a call on every ticket issued, and a longer line is counted as
+#: well (the last wait it blends in knows of breaks the play cannot see). The bias over the
+#: example day remains -1.0, -0.9 and -0.2 min (seeds 1-3: waits a little longer than printed):
+#: lunch breaks taken after a ticket was printed, which no live state shows.
+LOOKAHEAD_AHEAD = 12
+LOOKAHEAD_CALLS = 60
 MIN_LEFT = 0.3            # a citizen at a counter past the usual turn is counted on for 30 % of it more
 #: how long a pause usually lasts, by its reason: the estimated wait counts on the clerk's return
 PAUSE_S = {"break": 10 * 60, "meal": 45 * 60, "meeting": 30 * 60, "consultation": 10 * 60,
@@ -185,7 +186,7 @@ class Engine:
         with the wait of the service's last ticket called (the delay-history predictor).
 
         Measured by `hall simulate` over the example day, seeds 1-3 (mean of the three days'
-        relative errors): mean absolute error 34 % of the mean wait (22, 30, 49 %), against 40 % with the rates
+        relative errors): mean absolute error 34 % of the mean wait (23, 29, 49 %), against 40 % with the rates
         alone and 47 % with the share-per-counter formula before them; see `LOOKAHEAD_AHEAD` for
         the bias. A counter paused for a meal or a meeting, or restricted to other classes,
         is not counted on.

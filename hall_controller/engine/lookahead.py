@@ -40,16 +40,22 @@ class Lookahead(WaitingRoom):
         self._lists, self._direct, self._by_seq = room._lists, room._direct, room._by_seq
         self._room = room
         self._taken: dict[int, int] = {}      # id of a list -> tickets taken off its head
+        self._fronts: dict[int, Key | None] = {}   # id of a list -> its head now (read once per call)
         self.key = key
         # the ticket being issued is not in the room yet: it shows in its list without being there
         self._mine = None if key[1] in room._by_seq else room._lists[(service, klass)]
         self._key_since = key[0] + room.hall.dispatch.head_start_s[klass]   # the key is since less the head start
 
     def _front(self, lst: SortedList) -> Key | None:
+        try:
+            return self._fronts[id(lst)]
+        except KeyError:
+            pass
         i = self._taken.get(id(lst), 0)
         first = lst[i] if i < len(lst) else None
         if lst is self._mine and (first is None or self.key < first):
-            return self.key
+            first = self.key
+        self._fronts[id(lst)] = first
         return first
 
     def _since(self, key: Key) -> float:
@@ -60,6 +66,7 @@ class Lookahead(WaitingRoom):
         ticket = self._by_seq[key[1]]
         lst = self._room._list_of(ticket)
         self._taken[id(lst)] = self._taken.get(id(lst), 0) + 1
+        self._fronts.pop(id(lst), None)
         return ticket
 
 
