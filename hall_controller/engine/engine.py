@@ -192,32 +192,14 @@ class Engine:
         is not counted on.
         """
         s, flow = self.state, self.state.flow
-        now, desks, count = self.now, s.desks, s.waiting.count
-        free: dict[int, float] = {}
-        for number, desk in desks.items():
-            state = desk.state
-            if state is CLOSED:
-                continue
-            if state is PAUSED:
-                free[number] = max(now + flow.gap, desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"]))
-            elif desk.current is None:
-                free[number] = now
-            else:
-                t = s.tickets.get(desk.current)
-                if t is not None:
-                    turn = flow.turn[t.service]
-                    began = t.first_called_at if t.first_called_at is not None else now
-                else:
-                    turn, began = flow.gap, now
-                left = turn - (now - began)
-                if left < MIN_LEFT * turn:
-                    left = MIN_LEFT * turn
-                free[number] = now + left + flow.gap
+        now, desks, count, free_at = self.now, s.desks, s.waiting.count, self._free_at
         starts = []                    # (free at, first call's weight, calls per second after)
         preferred = []                 # when a counter that calls this ticket's class first would call it
         for number, level, floor, others, only, prefers in self._estimating[service]:
-            if number not in free or (only is not None and klass not in only):
+            desk = desks[number]
+            if desk.state is CLOSED or (only is not None and klass not in only):
                 continue
+            free = free_at(desk)
             rate, share = flow.rate(number, service, floor)
             # its next call goes to this service for sure when nothing else it serves waits
             first = 1.0
@@ -228,15 +210,15 @@ class Engine:
             else:
                 if level == 2 and s.waiting.direct_count(number):
                     first = share
-            starts.append((free[number], first, rate))
+            starts.append((free, first, rate))
             if klass in prefers:
                 # it calls the few tickets of its classes before everyone else's
                 before = min(ahead, s.waiting.count_of(service, prefers))
-                preferred.append(free[number] + before * (flow.gap + flow.work[number]))
+                preferred.append(free + before * (flow.gap + flow.work[number]))
         if not starts:
             return None
         if ahead <= LOOKAHEAD_AHEAD:
-            called = self._played(service, ahead, klass, key, free)
+            called = self._played(service, ahead, klass, key)
             if called is not None:
                 return max(0.0, called - now)
         called = nth_call(starts, ahead + 1)
@@ -248,8 +230,27 @@ class Engine:
             return queue
         return max(0.0, BLEND * queue + (1 - BLEND) * last)
 
-    def _played(self, service: str, ahead: int, klass: str, key: tuple[float, int] | None,
-                free: dict[int, float]) -> float | None:
+    def _free_at(self, desk) -> float:
+        """When an open counter is likely free to call: now if idle; after a pause's usual length;
+        else when its citizen is likely done (the usual turn less the time spent, at least
+        `MIN_LEFT` of it) and a breath."""
+        now, flow = self.now, self.state.flow
+        if desk.state is PAUSED:
+            return max(now + flow.gap, desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"]))
+        if desk.current is None:
+            return now
+        t = self.state.tickets.get(desk.current)
+        if t is not None:
+            turn = flow.turn[t.service]
+            began = t.first_called_at if t.first_called_at is not None else now
+        else:
+            turn, began = flow.gap, now
+        left = turn - (now - began)
+        if left < MIN_LEFT * turn:
+            left = MIN_LEFT * turn
+        return now + left + flow.gap
+
+    def _played(self, service: str, ahead: int, klass: str, key: tuple[float, int] | None) -> float | None:
         """When the line played forward calls the ticket (lookahead.py); None if it does not
         settle, or for a question about another line than the one waiting ("with 3 ahead")."""
         s, flow, counters = self.state, self.state.flow, self.hall.counters
@@ -259,7 +260,9 @@ class Engine:
                 return None
         room = Lookahead(s.waiting, key, service, klass)
         turn, gap = flow.turn, flow.gap
-        return called_at(room, [(at, n, counters[n], s.desks[n].run) for n, at in free.items()],
+        free = [(self._free_at(desk), n, counters[n], desk.run) for n, desk in s.desks.items()
+                if desk.state is not CLOSED]
+        return called_at(room, free,
                          lambda served: turn[served] + gap, LOOKAHEAD_CALLS)
 
     def ticket(self, ticket_id: str) -> Ticket:
