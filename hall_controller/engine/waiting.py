@@ -14,6 +14,10 @@ The rule (DESIGN.md, "Call next"):
 - a counter restricted to classes serves only those ("only") or serves them first ("first");
 - among what it may serve, the ticket with the earliest effective arrival. A priority class is a
   bounded head start (it counts as having arrived N minutes earlier), never a jump over everyone.
+
+The rule reads the heads of the lists through `_front` and `_since` only, so that the estimated
+wait can play it forward on a view of the room that takes tickets off (lookahead.py) without
+writing the rule twice or changing the room.
 """
 
 from __future__ import annotations
@@ -65,6 +69,11 @@ class WaitingRoom:
     def next_for(self, counter: Counter, now: float, run: int = 0) -> Ticket | None:
         """The ticket `counter` should call now, or None when it may serve nobody waiting.
         `run`: the counter's last calls in a row (> 0 normal, < 0 priority), for `interleave`."""
+        best = self.next_key(counter, now, run)
+        return None if best is None else self._by_seq[best[1]]
+
+    def next_key(self, counter: Counter, now: float, run: int = 0) -> tuple[float, int] | None:
+        """The key of the ticket `next_for` would give."""
         if counter.interleave is not None:
             best = self._interleaved(counter, now, run)
         elif counter.classes and counter.class_mode == "first":
@@ -76,7 +85,7 @@ class WaitingRoom:
         else:
             classes = counter.classes or self.classes
             best = self._best(counter, classes, now, None)
-        return None if best is None else self._by_seq[best[1]]
+        return best
 
     def _interleaved(self, counter: Counter, now: float, run: int) -> tuple[float, int] | None:
         """`interleave = "2:1"`: when tickets of both kinds wait, two normal ones (by their place
@@ -109,19 +118,33 @@ class WaitingRoom:
         """The first of the counter's own tickets: its primary services and those sent to it by name."""
         best = self._head(counter.primary, classes)
         direct = self._direct.get(counter.number)
-        if direct and (best is None or direct[0] < best):
-            best = direct[0]
+        if direct:
+            first = self._front(direct)
+            if first is not None and (best is None or first < best):
+                best = first
         return best
 
     def _head(self, services, classes) -> tuple[float, int] | None:
         best = None
-        lists = self._lists
+        lists, front = self._lists, self._front
         for s in services:
             for k in classes:
                 lst = lists[(s, k)]
-                if lst and (best is None or lst[0] < best):
-                    best = lst[0]
+                if lst or lst is self._mine:
+                    first = front(lst)
+                    if first is not None and (best is None or first < best):
+                        best = first
         return best
+
+    #: a list that holds one more ticket than it shows (see lookahead.py); none in the room itself
+    _mine: SortedList | None = None
+
+    def _front(self, lst: SortedList) -> tuple[float, int] | None:
+        """The key at the head of a non-empty list (a lookahead may have taken some off)."""
+        return lst[0]
+
+    def _since(self, key: tuple[float, int]) -> float:
+        return self._by_seq[key[1]].since
 
     # --- questions about a service ----------------------------------------------------------
 
@@ -130,10 +153,12 @@ class WaitingRoom:
         oldest = None
         for k in self.classes:
             lst = self._lists[(service, k)]
-            if lst:
-                since = self._by_seq[lst[0][1]].since
-                if oldest is None or since < oldest:
-                    oldest = since
+            if lst or lst is self._mine:
+                first = self._front(lst)
+                if first is not None:
+                    since = self._since(first)
+                    if oldest is None or since < oldest:
+                        oldest = since
         return oldest
 
     def past_target(self, service: str, now: float) -> bool:
@@ -145,6 +170,10 @@ class WaitingRoom:
     def ahead_of(self, service: str, key: tuple[float, int]) -> int:
         """How many tickets of `service` would be called before a ticket with this key."""
         return sum(self._lists[(service, k)].bisect_left(key) for k in self.classes)
+
+    def count_of(self, service: str, classes) -> int:
+        """How many tickets of `service` in these classes wait (transferred ones aside)."""
+        return sum(len(self._lists[(service, k)]) for k in classes)
 
     def sent_to(self, counter: int) -> list[Ticket]:
         """The tickets waiting for this counter by name, longest waiting first."""

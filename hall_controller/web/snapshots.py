@@ -87,7 +87,7 @@ def ticket_status(engine: Engine, ticket_id: str) -> dict | None:
     if t.state is TicketState.WAITING:
         ahead = s.waiting.position(t)
         out["ahead"] = ahead
-        wait = engine.estimate_wait(t.service, ahead, t.klass)
+        wait = engine.estimate_wait(t.service, ahead, t.klass, t.key)
         out["estimated_wait_s"] = None if wait is None else round(wait)
         out["no_counter_open"] = wait is None
     elif t.state in (TicketState.CALLED, TicketState.SERVING, TicketState.HELD) and t.counter is not None:

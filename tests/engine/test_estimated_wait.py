@@ -32,6 +32,76 @@ def test_a_counter_restricted_to_other_classes_counts_only_for_them(shift):
     assert shift.engine.estimate_wait("social", 0, "priority") == 0
 
 
+def test_a_counter_that_calls_its_classes_first_calls_them_before_the_line(shift):
+    for _ in range(4):
+        shift.issue("social")
+    shift.later(15 * MINUTE)                        # older than the priority head start: all ahead
+    shift.open(2, 5)                                # 5 calls priority and appointment tickets first
+    assert shift.engine.estimate_wait("social", 4, "normal") > 0
+    assert shift.engine.estimate_wait("social", 4, "priority") == 0
+    assert shift.issue("social", "priority").promised_wait_s == 0
+    flow = shift.engine.state.flow                  # one priority ticket before it: one social turn at 5
+    assert shift.engine.estimate_wait("social", 5, "priority") == pytest.approx(flow.turn["social"] + flow.gap)
+    # counted rather than played (a line of 10 is not the one waiting): after the one priority ticket
+    assert shift.engine.estimate_wait("social", 10, "priority") == pytest.approx(flow.gap + flow.work[5])
+
+
+def test_the_line_played_forward_counts_the_other_service_of_a_shared_counter(shift):
+    for _ in range(2):
+        shift.issue("fund")
+    shift.later(MINUTE)
+    shift.open(5)                                   # social and fund, by arrival: both fund tickets first
+    flow = shift.engine.state.flow
+    fund = flow.turn["fund"] + flow.gap
+    assert shift.issue("social").promised_wait_s == pytest.approx(2 * fund, abs=0.1)
+
+
+def test_the_line_played_forward_counts_a_backup_only_when_its_own_line_is_empty(shift):
+    shift.open(4)                                   # fund
+    for _ in range(3):
+        shift.issue("fund")
+    shift.open(1)                                   # social first, fund as backup
+    flow = shift.engine.state.flow
+    fund = flow.turn["fund"] + flow.gap
+    helped = shift.engine.estimate_wait("fund", 3)
+    assert helped == pytest.approx(fund)            # 1 and 4 take two each
+    shift.issue("social")                           # now 1 has its own to call first
+    assert shift.engine.estimate_wait("fund", 3) > helped
+
+
+def test_a_waiting_ticket_is_estimated_at_its_own_place(shift):
+    shift.open(2)
+    tickets = [shift.issue("social") for _ in range(3)]
+    flow = shift.engine.state.flow
+    second = tickets[1]
+    assert shift.engine.estimate_wait("social", 1, "normal", second.key) == pytest.approx(flow.turn["social"] + flow.gap)
+
+
+def test_the_play_leaves_the_waiting_room_as_it_was(shift, hall):
+    shift.open(1, 2, 5)
+    for service in ("social", "fund", "social", "property", "social"):
+        shift.issue(service)
+    waiting = shift.engine.state.waiting
+    before = [(s, waiting.count[s], waiting.oldest_since(s)) for s in hall.services]
+    nexts = [waiting.next_for(hall.counters[n], shift.clock.now) for n in (1, 2, 5)]
+    shift.engine.estimate_wait("social", 3)
+    assert [(s, waiting.count[s], waiting.oldest_since(s)) for s in hall.services] == before
+    assert [waiting.next_for(hall.counters[n], shift.clock.now) for n in (1, 2, 5)] == nexts
+
+
+def test_a_line_too_long_to_play_is_counted(shift, monkeypatch):
+    from hall_controller.engine import engine as module
+    shift.open(2)
+    for _ in range(3):
+        shift.issue("social")
+    played = shift.engine.estimate_wait("social", 3)
+    monkeypatch.setattr(module, "LOOKAHEAD_CALLS", 2)   # the play does not settle: the count answers
+    counted = shift.engine.estimate_wait("social", 3)
+    flow = shift.engine.state.flow
+    assert played == pytest.approx(3 * (flow.turn["social"] + flow.gap))
+    assert counted == pytest.approx(nth_call([(shift.clock.now, 1.0, flow.rate(2, "social")[0])], 4) - shift.clock.now)
+
+
 def test_more_ahead_waits_longer_and_more_counters_wait_less(shift):
     shift.open(2)
     one = [shift.engine.estimate_wait("social", ahead) for ahead in range(6)]
