@@ -186,7 +186,8 @@ def start_web(hall, gateway: Gateway, args, listen: tuple[str, int], public: tup
         users = UsersStore(args.users)
     except UserError as e:
         raise WebError(str(e)) from None
-    site = Site(hall, gateway, users, args.db, streams=StreamLimits(total=args.max_streams))
+    site = Site(hall, gateway, users, args.db, hall_file=Path(args.config),
+                streams=StreamLimits(total=args.max_streams))
     server = WebServer(create_app(site), *listen, on_stop=site.feed.close, trusted_proxy=args.web_proxy,
                        public=(create_public_app(site), *public) if public else None)
     server.start()

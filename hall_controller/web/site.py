@@ -28,6 +28,7 @@ class Site:
     users: UsersStore
     journal_path: Path                   # read (read-only) by the reports
     clock: Callable[[], float] = hall_clock.now
+    hall_file: Path | None = None        # what `hall plan` reads for the staffing plan page
     sessions: Sessions | None = None
     throttle: LoginThrottle | None = None
     ticket_budget: AddressBudget | None = None

@@ -114,7 +114,8 @@ class HallWeb:
         assert self.gateway.connected.wait(WAIT_S), "the controller did not connect to the broker"
         self.clock = MovableClock()
         self.users = UsersStore(tmp / "users.db", clock=self.clock)
-        self.site = Site(self.hall, self.gateway, self.users, self.journal_path, clock=self.clock, **site_options)
+        self.site = Site(self.hall, self.gateway, self.users, self.journal_path, clock=self.clock,
+                         hall_file=EXAMPLE_HALL, **site_options)
         self.server = WebServer(create_app(self.site), "127.0.0.1", 0, on_stop=self.site.feed.close,
                                 trusted_proxy=proxy)
         self.server.start()
