@@ -319,3 +319,36 @@ def hall_ears(tmp_path) -> Iterator[Callable[..., object]]:
     yield Ears
     for link in links:
         link.close()
+
+
+# --- the browser (the hall web's tests and the district web's) ----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"     # Debian's; Playwright from PyPI drives it, never a downloaded browser
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+
+
+def _no_cjk_fonts(directory: Path) -> Path:
+    """A fontconfig file that knows only the DejaVu fonts: a machine without any Chinese font."""
+    dejavu = [d for d in ("/usr/share/fonts/truetype/dejavu",) if Path(d).is_dir()]
+    dirs = "".join(f"<dir>{d}</dir>" for d in dejavu)
+    rules = '<include ignore_missing="yes">/etc/fonts/conf.d</include>'  # the usual aliases (sans-serif …)
+    conf = directory / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}{rules}'
+                    f"<cachedir>{directory / 'cache'}</cachedir></fontconfig>")
+    return conf
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Chromium for the whole session: Playwright's sync API allows one running instance per thread,
+    so the hall web's and the district web's tests share it, in any order."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium chromium-driver)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    fonts_conf = _no_cjk_fonts(tmp_path_factory.mktemp("fonts"))
+    env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, env=env)
+        yield chromium
+        chromium.close()

@@ -19,10 +19,10 @@ import argon2
 import psycopg
 
 from district import pg
-from hall_controller.web.users import (RANK, ROLES, AuditRow, UserError, check_name, check_password, check_role)
+from hall_controller.web.users import RANK, ROLES, AuditRow, UserError, check_name, check_password, check_role
 from hall import clock as hall_clock
+from hall_controller.web.passwords import DamagedHash, Passwords
 
-_DUMMY_PASSWORD = "not a password of anyone here"
 
 
 class AccountsUnavailable(UserError):
@@ -57,8 +57,7 @@ class Accounts:
     def __init__(self, dsn: str, *, clock=hall_clock.now, hasher: argon2.PasswordHasher | None = None):
         self.dsn = dsn
         self.clock = clock
-        self.hasher = hasher or argon2.PasswordHasher()
-        self._dummy_hash: str | None = None
+        self.passwords = Passwords(hasher)
 
     @contextmanager
     def _db(self) -> Iterator[psycopg.Connection]:
@@ -78,7 +77,7 @@ class Accounts:
         check_password(password)
         if hall is not None and role == "admin":
             raise UserError("an admin manages the whole district; a hall's user is a viewer or a supervisor")
-        digest = self.hasher.hash(password)
+        digest = self.passwords.hash(password)
         now = self.clock()
         with self._db() as db, db.transaction():
             if hall is not None and not db.execute("SELECT 1 FROM district.halls WHERE hall_id = %s", (hall,)).fetchone():
@@ -98,7 +97,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str, *, by: str, address: str = "") -> None:
         check_password(password)
-        digest = self.hasher.hash(password)
+        digest = self.passwords.hash(password)
         with self._db() as db, db.transaction():
             if db.execute("UPDATE district.web_users SET hash = %s, changed_at = %s WHERE name = %s",
                           (digest, self.clock(), name)).rowcount == 0:
@@ -126,28 +125,18 @@ class Accounts:
         with self._db() as db:
             row = db.execute("SELECT name, role, hall_id, created_at, changed_at, hash FROM district.web_users "
                              "WHERE name = %s", (name,)).fetchone()
-        if row is None or len(password) > 1024:
-            self._waste_time(password[:1024])
-            return None
         try:
-            self.hasher.verify(row[5], password)
-        except argon2.exceptions.VerificationError:
+            checked = self.passwords.check(None if row is None else row[5], password)
+        except DamagedHash:
+            raise UserError(f"the stored password of {name!r} is damaged; "
+                            "set a new one with `hall district user passwd`") from None
+        if not checked.ok:
             return None
-        except argon2.exceptions.InvalidHashError:
-            raise UserError(f"the stored password of {name!r} is damaged; set a new one with `hall district user passwd`") from None
-        if self.hasher.check_needs_rehash(row[5]):
+        if checked.rehash is not None:
             with self._db() as db:
                 db.execute("UPDATE district.web_users SET hash = %s WHERE name = %s AND hash = %s",
-                           (self.hasher.hash(password), name, row[5]))
+                           (checked.rehash, name, row[5]))
         return DistrictUser(*row[:5])
-
-    def _waste_time(self, password: str) -> None:
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
-        try:
-            self.hasher.verify(self._dummy_hash, password)
-        except argon2.exceptions.VerificationError:
-            pass
 
     def audit(self, who: str, action: str, subject: str = "", address: str = "") -> None:
         with self._db() as db:

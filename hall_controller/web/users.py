@@ -24,13 +24,13 @@ from typing import Iterator
 
 import argon2
 from hall import clock as hall_clock
+from hall_controller.web.passwords import DamagedHash, Passwords
 
 ROLES = ("viewer", "supervisor", "admin")
 RANK = {role: n for n, role in enumerate(ROLES)}
 NAME = re.compile(r"^[\w.@-]{1,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-_DUMMY_PASSWORD = "not a password of anyone here"
 
 
 class UserError(ValueError):
@@ -62,8 +62,7 @@ class UsersStore:
     def __init__(self, path: str | Path, *, clock=hall_clock.now, hasher: argon2.PasswordHasher | None = None):
         self.path = Path(path)
         self.clock = clock
-        self.hasher = hasher or argon2.PasswordHasher()
-        self._dummy_hash = None
+        self.passwords = Passwords(hasher, MAX_PASSWORD)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
@@ -94,7 +93,7 @@ class UsersStore:
         check_name(name)
         check_role(role)
         check_password(password)
-        digest = self.hasher.hash(password)
+        digest = self.passwords.hash(password)
         now = self.clock()
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -123,7 +122,7 @@ class UsersStore:
 
     def set_password(self, name: str, password: str, *, by: str, address: str = "") -> None:
         check_password(password)
-        digest = self.hasher.hash(password)
+        digest = self.passwords.hash(password)
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -155,29 +154,16 @@ class UsersStore:
         with self._db() as db:
             row = db.execute("SELECT name, role, created_at, changed_at, hash FROM users WHERE name = ?",
                              (name,)).fetchone()
-        if row is None or len(password) > MAX_PASSWORD:
-            self._waste_time(password[:MAX_PASSWORD])
-            return None
-        digest = row[4]
         try:
-            self.hasher.verify(digest, password)
-        except argon2.exceptions.VerificationError:
-            return None
-        except argon2.exceptions.InvalidHashError:
+            checked = self.passwords.check(None if row is None else row[4], password)
+        except DamagedHash:
             raise UserError(f"the stored password of {name!r} is damaged; set a new one with `hall user passwd`") from None
-        if self.hasher.check_needs_rehash(digest):
+        if not checked.ok:
+            return None
+        if checked.rehash is not None:
             with self._db() as db:
-                db.execute("UPDATE users SET hash = ? WHERE name = ? AND hash = ?",
-                           (self.hasher.hash(password), name, digest))
+                db.execute("UPDATE users SET hash = ? WHERE name = ? AND hash = ?", (checked.rehash, name, row[4]))
         return User(*row[:4])
-
-    def _waste_time(self, password: str) -> None:
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
-        try:
-            self.hasher.verify(self._dummy_hash, password)
-        except argon2.exceptions.VerificationError:
-            pass
 
     # --- audit ------------------------------------------------------------------------------
 

@@ -53,9 +53,6 @@ from testkit import EXAMPLE_HALL, WAIT_S, hall_now
 from webclient import PASSWORD, Client  # noqa: F401 (the web tests import them from here)
 
 HALL = "xinhua"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 SECRET = b"web-test-secret-" * 2
 
 
@@ -193,30 +190,6 @@ def issue_ticket(kiosk: DeviceLink, service: str = "social") -> dict:
 # --- HTTP without a browser ------------------------------------------------------------------
 
 # --- the browser -----------------------------------------------------------------------------
-
-def _no_cjk_fonts(directory: Path) -> Path:
-    """A fontconfig file that knows only the DejaVu fonts: a machine without any Chinese font."""
-    dejavu = [d for d in ("/usr/share/fonts/truetype/dejavu",) if Path(d).is_dir()]
-    dirs = "".join(f"<dir>{d}</dir>" for d in dejavu)
-    rules = '<include ignore_missing="yes">/etc/fonts/conf.d</include>'  # the usual aliases (sans-serif …)
-    conf = directory / "fonts.conf"
-    conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}{rules}'
-                    f"<cachedir>{directory / 'cache'}</cachedir></fontconfig>")
-    return conf
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium chromium-driver)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    fonts_conf = _no_cjk_fonts(tmp_path_factory.mktemp("fonts"))
-    env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, env=env)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
 def page_for(browser):

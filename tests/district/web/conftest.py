@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -26,23 +25,9 @@ from district.web.site import Site
 from hall_controller.web.server import WebServer
 from protocol.envelope import encode, make_message
 
-from district_web_support import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, WAIT_S, Client  # noqa: F401 - this folder's helpers
+from district_web_support import PASSWORD, WAIT_S, Client  # noqa: F401 - this folder's helpers
 
-from testkit import EXAMPLE_HALL  # noqa: E402
 from hall import clock as hall_clock
-
-
-@pytest.fixture(scope="module")
-def district_browser():
-    """Chromium for one test module: Playwright's sync API allows one running instance per thread,
-    and tests/web's session-wide `browser` starts its own after these modules."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium chromium-driver)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class Clock:
@@ -117,11 +102,11 @@ def district_web(district_dsn, mosquitto_broker, mqtt_peer, example_hall):
 
 
 @pytest.fixture
-def district_page(district_browser):
+def district_page(browser):
     contexts = []
 
     def make(web: DistrictWeb, user: str, password: str = PASSWORD):
-        context = district_browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900})
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900})
         context.set_default_timeout(WAIT_S * 1000)
         contexts.append(context)
         page = context.new_page()

@@ -5,7 +5,3 @@ from __future__ import annotations
 
 from testkit import WAIT_S  # noqa: F401 (the district web tests import it from here)
 from webclient import PASSWORD, Client  # noqa: F401 (the same client as the hall web's tests)
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]

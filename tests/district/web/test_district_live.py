@@ -4,7 +4,6 @@ a hall's supervisor sees only that hall (pages, live streams); login and CSRF as
 from __future__ import annotations
 
 import http.client
-import re
 from urllib.parse import urlparse
 
 import pytest
