@@ -26,7 +26,8 @@ ALLOWED = {
 # the web serves the hall's shipped Chinese font to browsers: a file, not hardware
 EXCEPTIONS = {"hall_controller": {"drivers.fonts"},
               # the district web is built on the hall web's stack (login, roles, CSRF, pages, server)
-              "district": {"hall_controller.web", "hall_controller.users_cli"}}
+              # and, with no broker given, starts one as the controller does
+              "district": {"hall_controller.web", "hall_controller.users_cli", "hall_controller.broker"}}
 ENGINE_MAY = {"protocol", "hall", "hall_controller.engine"}
 
 
