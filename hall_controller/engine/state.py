@@ -17,7 +17,7 @@ import datetime as dt
 import heapq
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal, cast, overload
+from typing import Any, Literal, overload
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
@@ -214,9 +214,9 @@ class HallState:
     @overload
     def schedule(self, due: float, kind: Literal["long_service"], key: LongService) -> None: ...
 
-    def schedule(self, due: float, kind: str, key: str | int | LongService) -> None:
+    def schedule(self, due: float, kind: Any, key: Any) -> None:  # the overloads above pair kinds and keys
         self._timer_n += 1
-        heapq.heappush(self.timers, cast(Timer, (due, self._timer_n, kind, key)))
+        heapq.heappush(self.timers, (due, self._timer_n, kind, key))
 
     # --- numbering and days -----------------------------------------------------------------
 
