@@ -44,7 +44,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hall.config import ConfigError, TableReader
+from hall.config import ConfigError, _Reader
 
 #: the alert kinds the engine raises (see hall_controller/engine/events.py, AlertRaised)
 ALERT_KINDS = ("wait_over_target", "understaffed", "negative_rating", "long_service", "device_offline",
@@ -103,7 +103,7 @@ class Alerts:
 NO_ALERTS = Alerts()
 
 
-def parse(t: TableReader) -> Alerts:
+def parse(t: _Reader) -> Alerts:
     """The `[alerts]` table (already taken out of the hall file); NO_ALERTS when it is empty."""
     if not t.raw:
         return NO_ALERTS
@@ -129,7 +129,7 @@ def parse(t: TableReader) -> Alerts:
     return Alerts(web_url if web_url.endswith("/") else web_url + "/", channels, tuple(rules))
 
 
-def _rule(r: TableReader, channels: dict[str, Channel], index: int) -> Rule:
+def _rule(r: _Reader, channels: dict[str, Channel], index: int) -> Rule:
     name = r.string("name", default=f"rule-{index + 1}", pattern=NAME_PATTERN,
                     what="lower-case letters, digits, - or _")
     kinds = tuple(r.strings("kinds", default=[], choices=ALERT_KINDS))
@@ -159,7 +159,7 @@ def _rule(r: TableReader, channels: dict[str, Channel], index: int) -> Rule:
     return Rule(name, kinds, severity, to, after_s, every_s, quiet, digest, tuple(escalate))
 
 
-def _channels(r: TableReader, key: str, channels: dict[str, Channel]) -> tuple[str, ...]:
+def _channels(r: _Reader, key: str, channels: dict[str, Channel]) -> tuple[str, ...]:
     names = r.strings(key)
     if not names:
         raise ConfigError(f"{r.path(key)}: name at least one channel")

@@ -8,13 +8,14 @@ without knowing where they came from.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Self, TypeVar, overload
 
 TICKET_CLASSES = ("normal", "priority", "appointment")   # every hall's; [classes] may add priority classes
 MAX_PRIORITY_CLASSES = 8   # further priority classes a hall file may name (elderly, disabled, pregnant, ...)
@@ -421,8 +422,11 @@ def _clock_time(text: str, where: str) -> dt.time:
         raise ConfigError(f"{where}: {text!r} is not a time of day like \"00:00\" (or \"never\")") from None
 
 
-def _unique(items: Iterable[Any], where: str, key: str) -> dict:
-    out: dict = {}
+_Item = TypeVar("_Item")
+
+
+def _unique(items: Iterable[_Item], where: str, key: str) -> dict[Any, _Item]:
+    out: dict[Any, _Item] = {}
     for item in items:
         k = getattr(item, key)
         if k in out:
@@ -461,10 +465,10 @@ class TableReader:
         if self.raw:
             raise self.error(f"{self.path(sorted(self.raw)[0])}: unknown field")
 
-    def table(self, key: str, required: bool = True):
+    def table(self, key: str, required: bool = True) -> Self:
         return type(self)(self._take(key, self.REQUIRED if required else {}), self.path(key))
 
-    def tables(self, key: str) -> list:
+    def tables(self, key: str) -> list[Self]:
         items = self._take(key, [])
         if not isinstance(items, list):
             raise self.error(f"{self.path(key)}: expected a list of tables ([[{key}]])")
@@ -505,8 +509,16 @@ class _Reader(TableReader):
         _check_range(value, self.path(key), minimum, maximum)
         return float(value)
 
+    # `builtins.int` from here on: below this getter, `int` in an annotation would name it, not the type
+    @overload
+    def int(self, key: str, default: builtins.int = ..., *, minimum: builtins.int | None = None,
+            maximum: builtins.int | None = None, choices: Iterable[builtins.int] | None = None) -> builtins.int: ...
+    @overload
+    def int(self, key: str, default: None, *, minimum: builtins.int | None = None,
+            maximum: builtins.int | None = None, choices: Iterable[builtins.int] | None = None) -> builtins.int | None: ...
+
     def int(self, key: str, default: Any = ..., *, minimum: int | None = None,
-            maximum: int | None = None, choices: Iterable[int] | None = None) -> Any:
+            maximum: int | None = None, choices: Iterable[int] | None = None) -> int | None:
         value = self._take(key, self.REQUIRED if default is ... else default)
         if value is None:
             return None
@@ -517,7 +529,8 @@ class _Reader(TableReader):
             raise ConfigError(f"{self.path(key)}: {value} is not one of {sorted(choices)}")
         return value
 
-    def int_pair(self, key: str, default: tuple[int, int], minimum: int, ordered: bool = True) -> tuple[int, int]:
+    def int_pair(self, key: str, default: tuple[builtins.int, builtins.int], minimum: builtins.int,
+                 ordered: bool = True) -> tuple[builtins.int, builtins.int]:
         value = self._take(key, default)
         if (not isinstance(value, (list, tuple)) or len(value) != 2
                 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
@@ -542,10 +555,10 @@ class _Reader(TableReader):
             raise ConfigError(f"{self.path(key)}: {value!r} is not a known time zone (like \"Asia/Shanghai\")") from None
         return value
 
-    def pin(self, key: str, default: Any) -> int | None:
+    def pin(self, key: str, default: builtins.int | None) -> builtins.int | None:
         return self.int(key, default=default, minimum=0, maximum=27)
 
-    def pins(self, key: str, count: int, default: Any) -> list[int]:
+    def pins(self, key: str, count: builtins.int, default: Any) -> list[builtins.int]:
         value = self._take(key, default)
         if value == default:
             return list(value)
@@ -553,7 +566,7 @@ class _Reader(TableReader):
             raise ConfigError(f"{self.path(key)}: expected a list of {count} GPIO pin numbers")
         return [self._pin_value(v, f"{self.path(key)}[{i}]") for i, v in enumerate(value)]
 
-    def pin_map(self, key: str, keys: list[str]) -> dict[str, int]:
+    def pin_map(self, key: str, keys: list[str]) -> dict[str, builtins.int]:
         value = self._take(key, {})
         if not isinstance(value, dict):
             raise ConfigError(f"{self.path(key)}: expected a table of service = GPIO pin")
@@ -563,7 +576,7 @@ class _Reader(TableReader):
         return {k: self._pin_value(v, f"{self.path(key)}.{k}") for k, v in value.items()}
 
     @staticmethod
-    def _pin_value(v: Any, where: str) -> int:
+    def _pin_value(v: Any, where: str) -> builtins.int:
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 27:
             raise ConfigError(f"{where}: {v!r} is not a GPIO pin number (0-27)")
         return v

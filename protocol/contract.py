@@ -204,7 +204,8 @@ def schemas() -> dict[str, dict[str, Any]]:
 
 
 def _as_json(message: envelope.Message) -> dict[str, Any]:
-    return json.loads(envelope.encode(message))
+    decoded: dict[str, Any] = json.loads(envelope.encode(message))
+    return decoded
 
 
 # --- AsyncAPI --------------------------------------------------------------------------------

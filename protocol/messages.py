@@ -29,7 +29,7 @@ ROLES = ("kiosk", "caller", "evaluator", "display", "controller")
 class Field:
     kind: str                        # text | int | number | bool | time | object | list
     required: bool = True
-    choices: tuple = ()
+    choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
     max_len: int = 64
@@ -38,7 +38,7 @@ class Field:
     doc: str = ""
 
 
-def text(doc: str = "", *, required: bool = True, choices: tuple = (), max_len: int = 64,
+def text(doc: str = "", *, required: bool = True, choices: tuple[str, ...] = (), max_len: int = 64,
          nullable: bool = False) -> Field:
     return Field("text", required, choices, max_len=max_len, nullable=nullable, doc=doc)
 
@@ -367,10 +367,10 @@ def example_message(t: MessageType) -> Message:
     return envelope.make_message(t.name, t.example, id=EXAMPLE_ID, ts=EXAMPLE_TS)
 
 
-def example_reply(t: MessageType) -> Message | None:
-    """The documented successful reply to `example_message(t)`; None for a type without reply."""
+def example_reply(t: MessageType) -> Message:
+    """The documented successful reply to `example_message(t)` (a type that gets a reply)."""
     if not t.replied:
-        return None
+        raise ValueError(f"{t.name} gets no reply")
     return envelope.make_reply(example_message(t), t.reply_example, id=EXAMPLE_REPLY_ID, ts=EXAMPLE_TS)
 
 

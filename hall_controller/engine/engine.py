@@ -18,13 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+from collections.abc import Callable
+from typing import Any
 
 from hall.config import OUTCOMES, PAUSE_REASONS, Hall
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.engine.lookahead import Lookahead, called_at
-from hall_controller.engine.model import CARRY_OVER_S, CounterState, Ticket, TicketState
-from hall_controller.engine.state import HallState, service_day
+from hall_controller.engine.model import CARRY_OVER_S, CounterDesk, CounterState, FollowUp, Ticket, TicketState
+from hall_controller.engine.state import HallState, LongService, service_day
 
 CLOCK_SKEW_S = 120        # a rating pressed "in the future" by this much is refused
 BACKUP_FLOOR = 0.1        # the least share of a backup counter's calls the estimated wait counts on
@@ -59,7 +61,7 @@ class EngineBug(RuntimeError):
     """An unexpected error inside the engine. `events` are those already applied before it, which
     must still be journalled so that a rebuilt engine stays equal to the live one."""
 
-    def __init__(self, events: list, cause: BaseException):
+    def __init__(self, events: list[ev.Event], cause: BaseException):
         super().__init__(f"engine error: {cause!r}")
         self.events = events
 
@@ -73,7 +75,7 @@ class Engine:
         self.hall = hall
         self.state = state or HallState(hall)
         self.now = self.state.clock
-        self._out: list = []
+        self._out: list[ev.Event] = []
         self._primary = {s: [c for c in hall.counters.values() if s in c.primary] for s in hall.services}
         self._backup = {s: [c for c in hall.counters.values() if s in c.backup] for s in hall.services}
         self._capable = {s: [c.number for c in hall.counters.values() if c.level(s)] for s in hall.services}
@@ -83,7 +85,7 @@ class Engine:
                                  tuple(p for p in c.primary if p != s),
                                  c.classes if c.classes and c.class_mode == "only" else None, c.classes)
                                 for c in hall.counters.values() if c.level(s)] for s in hall.services}
-        self._handlers = {
+        self._handlers: dict[type, Callable[[Any], None]] = {
             cmd.RequestTicket: self._request_ticket, cmd.ConfirmPrinted: self._confirm_printed,
             cmd.ReportPrintFailed: self._print_failed, cmd.LeaseOfflineBlock: self._lease,
             cmd.BackfillOffline: self._backfill, cmd.BookAppointment: self._book,
@@ -97,16 +99,15 @@ class Engine:
             cmd.SetIncident: self._incident, cmd.NoteFollowUp: self._note_follow_up,
             cmd.CloseFollowUp: self._close_follow_up, cmd.DecidePriority: self._decide_priority,
         }
-        self._timers = {"reset": self._timer_reset, "reservation": self._timer_reservation,
-                        "long_service": self._timer_long_service,
-                        "prompt": self._timer_prompt, "announce": self._timer_announce}
+        self._timers: dict[str, Callable[[str, float], None]] = {
+            "reset": self._timer_reset, "reservation": self._timer_reservation, "prompt": self._timer_prompt}
         # the displays that may announce a counter's calls: every hall display, and its own counter display
         self._announcers = {n: frozenset(d.id for d in hall.displays.values()
                                          if d.mode == "hall" or d.counter == n) for n in hall.counters}
 
     # --- the two verbs ----------------------------------------------------------------------
 
-    def tick(self, now: float) -> list:
+    def tick(self, now: float) -> list[ev.Event]:
         """Let time pass to `now`; return the events time alone caused."""
         self._begin(now)
         s = self.state
@@ -116,20 +117,25 @@ class Engine:
         timers = s.timers
         waits: set[str] = set()
         while timers and timers[0][0] <= now:
-            due, _, kind, key = heapq.heappop(timers)
-            if kind == "sla":
-                self._timer_sla(key, waits)
+            timer = heapq.heappop(timers)
+            due = timer[0]
+            if timer[2] == "sla":  # compared item by item, so that mypy knows the key's type (state.Timer)
+                self._timer_sla(timer[3], waits)
+            elif timer[2] == "announce":
+                self._timer_announce(timer[3], due)
+            elif timer[2] == "long_service":
+                self._timer_long_service(timer[3], due)
             else:
-                self._timers[kind](key, due)
+                self._timers[timer[2]](timer[3], due)
         # Wait targets are checked last, per service in a fixed order. An engine rebuilt after a
         # restart also holds the timers the live one had already used; every other timer is a
         # no-op when it comes due twice, and this keeps the order of a tick's events the same.
-        for service in self.hall.services:
-            if service in waits:
-                self._check_wait(service)
+        for service_id in self.hall.services:
+            if service_id in waits:
+                self._check_wait(service_id)
         return self._end()
 
-    def handle(self, command, now: float) -> list:
+    def handle(self, command: cmd.Command, now: float) -> list[ev.Event]:
         """Carry out `command` at `now`; return its events, or raise Refused and change nothing."""
         if len(self.state.days) != len(self.hall.services):
             raise EngineNotStarted("call tick(now) once before handling commands")
@@ -148,7 +154,7 @@ class Engine:
             raise EngineBug(self._end(), cause) from cause
         return self._end()
 
-    def apply(self, event) -> None:
+    def apply(self, event: ev.Event) -> None:
         """Apply an event read back from the journal (rebuilding after a restart)."""
         self.state.apply(event)
         self.now = self.state.clock
@@ -157,11 +163,11 @@ class Engine:
         self.now = now
         self._out = []
 
-    def _end(self) -> list:
+    def _end(self) -> list[ev.Event]:
         out, self._out = self._out, []
         return out
 
-    def _emit(self, event) -> None:
+    def _emit(self, event: ev.Event) -> None:
         self.state.apply(event)
         self._out.append(event)
 
@@ -233,13 +239,15 @@ class Engine:
             return queue
         return max(0.0, BLEND * queue + (1 - BLEND) * last)
 
-    def _free_at(self, desk) -> float:
+    def _free_at(self, desk: CounterDesk) -> float:
         """When an open counter is likely free to call: now if idle; after a pause's usual length;
         else when its citizen is likely done (the usual turn less the time spent, at least
         `MIN_LEFT` of it) and a breath."""
         now, flow = self.now, self.state.flow
         if desk.state is PAUSED:
-            return max(now + flow.gap, desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"]))
+            assert desk.since is not None and desk.pause_reason is not None  # set by CounterPaused
+            back: float = desk.since + PAUSE_S.get(desk.pause_reason, PAUSE_S["other"])
+            return max(now + flow.gap, back)
         if desk.current is None:
             return now
         t = self.state.tickets.get(desk.current)
@@ -313,6 +321,7 @@ class Engine:
                                      since, key, c.kiosk, c.appointment,
                                      _rounded(self.estimate_wait(service, ahead, klass, (key, seq))), ahead))
         if asked:
+            assert c.kiosk is not None  # only a kiosk's ticket waits for staff to confirm (_priority_asked)
             self._emit(ev.PriorityRequested(now, f"{s.days[service]}-{label}", c.kiosk))
 
     def _priority_asked(self, kiosk_id: str | None, klass: str) -> tuple[str, bool]:
@@ -436,13 +445,13 @@ class Engine:
 
     # --- counters ---------------------------------------------------------------------------
 
-    def _desk(self, number: int):
+    def _desk(self, number: int) -> CounterDesk:
         desk = self.state.desks.get(number)
         if desk is None:
             raise Refused("unknown_counter", f"there is no counter {number}")
         return desk
 
-    def _working_desk(self, number: int):
+    def _working_desk(self, number: int) -> CounterDesk:
         desk = self._desk(number)
         if desk.state is CounterState.CLOSED:
             raise Refused("counter_closed", f"counter {number} is closed; sign in first")
@@ -488,7 +497,7 @@ class Engine:
         for service in dict.fromkeys([self.state.tickets[t].service for t in requeued] + [t.service for t in sent_here]):
             self._review_service(service)
 
-    def _refuse_if_busy(self, desk) -> None:
+    def _refuse_if_busy(self, desk: CounterDesk) -> None:
         if desk.current is not None:
             t = self.state.tickets[desk.current]
             raise Refused("counter_busy", f"finish, hold or transfer ticket {t.label} first")
@@ -633,6 +642,7 @@ class Engine:
             to_service = t.service
         else:
             to_service = self._service(c.to_service)
+        assert t.started_at is not None  # serving: ServiceStarted or TicketResumed set it
         served = t.served_s + (self.now - t.started_at)
         self._emit(ev.TicketTransferred(self.now, t.id, c.counter, to_service, c.to_counter, served))
         self._clear(("long_service", str(c.counter)))
@@ -643,6 +653,7 @@ class Engine:
         if c.outcome not in OUTCOMES:
             raise Refused("bad_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
         desk = self.state.desks[c.counter]
+        assert t.started_at is not None and t.first_called_at is not None  # serving: called, then started
         served = t.served_s + (self.now - t.started_at)
         self._emit(ev.TicketDone(self.now, t.id, c.counter, desk.clerk, t.service, c.outcome, served,
                                  t.first_called_at - t.since))
@@ -654,6 +665,7 @@ class Engine:
         t = self.ticket(c.ticket)
         if t.state is not TicketState.NO_SHOW:
             raise Refused("bad_state", f"ticket {t.label} is {t.state.value}, not a no-show")
+        assert t.closed_at is not None  # a no-show is closed when it is marked (HallState._finish)
         if self.now - t.closed_at > self.hall.dispatch.reinstate_window_s:
             raise Refused("too_late", f"ticket {t.label} missed its call more than "
                           f"{self.hall.dispatch.reinstate_window_s / 60:.0f} minutes ago")
@@ -735,7 +747,7 @@ class Engine:
             raise Refused("bad_time", "the expected recovery time must be in the future")
         self._emit(ev.IncidentSet(self.now, c.on, c.zh, c.en, c.expected_back, c.by))
 
-    def _follow_up(self, ticket: str, note: str, by: str):
+    def _follow_up(self, ticket: str, note: str, by: str) -> FollowUp:
         f = self.state.followups.get(ticket)
         if f is None:
             raise Refused("unknown_follow_up", f"there is no follow-up for ticket {ticket}")
@@ -809,12 +821,12 @@ class Engine:
             self._raise("wait_over_target", service_id, f"{service.names.en}: the longest wait is past "
                         f"the {service.target_wait_s / 60:.0f}-minute target")
 
-    def _timer_long_service(self, key: tuple, due: float) -> None:
+    def _timer_long_service(self, key: LongService, due: float) -> None:
         counter, ticket_id, started = key
         t = self.state.tickets.get(ticket_id)
         if t is None or t.state is not TicketState.SERVING or t.started_at != started or t.counter != counter:
             return  # no longer this session (moved on, even within the same second, to another counter)
-        minutes = (self.now - t.started_at + t.served_s) / 60
+        minutes = (self.now - started + t.served_s) / 60
         self._raise("long_service", str(counter), f"counter {counter} has served ticket {t.label} "
                     f"for {minutes:.0f} minutes, far longer than usual")
 
@@ -829,8 +841,8 @@ class Engine:
         for seq in seqs:
             call = s.open_calls.get(seq)
             t = s.tickets.get(call[0]) if call is not None else None
-            if (t is None or t.call_seq != seq or t.state is not TicketState.CALLED or t.heard_at is not None
-                    or t.not_announced or self.now - call[2] < within):
+            if (call is None or t is None or t.call_seq != seq or t.state is not TicketState.CALLED
+                    or t.heard_at is not None or t.not_announced or self.now - call[2] < within):
                 continue  # heard, moved on, said already (a rebuilt engine's timer), or not yet due
             announcers = self._announcers[call[1]]
             if not announcers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -374,14 +374,14 @@ Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | Off
          | AlertAcknowledged | DeviceReported | NoticeSet | IncidentSet | FollowUpOpened | FollowUpNoted
          | FollowUpClosed | PriorityRequested | PriorityDecided)
 
-EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in Event.__args__}  # type: ignore[attr-defined]
+EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in Event.__args__}
 
 
 def event_name(event: Any) -> str:
     return type(event).__name__
 
 
-_FIELDS = {cls: operator.attrgetter(*cls.__dataclass_fields__) for cls in EVENT_TYPES.values()}
+_FIELDS = {cls: operator.attrgetter(*(f.name for f in fields(cls))) for cls in EVENT_TYPES.values()}
 
 
 def encode(event: Any) -> str:

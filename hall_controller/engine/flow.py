@@ -113,6 +113,6 @@ class ServiceFlow:
             share = floor
         return share / (self.gap + self.work[counter]), share
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, object]:
         return {"turn": {s: round(v, 6) for s, v in self.turn.items()}, "gap": round(self.gap, 6),
                 "share": {n: {s: round(v, 6) for s, v in d.items()} for n, d in self.share.items()}}

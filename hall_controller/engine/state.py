@@ -17,7 +17,7 @@ import datetime as dt
 import heapq
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
@@ -25,7 +25,7 @@ from hall_controller.engine.flow import ServiceFlow
 from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus, FollowUp,
                                           Incident, PreviousDay, RatingPrompt, Ticket, TicketState,
                                           carries_over)
-from hall_controller.engine.waiting import WaitingRoom
+from hall_controller.engine.waiting import SavedWaitingRoom, WaitingRoom
 
 RECENT_CALLS = 12
 OPEN_CALLS = 1_000         # calls remembered for displays' acknowledgements
@@ -39,6 +39,14 @@ RETAIN_S = 30 * 60         # a finished ticket or a rated prompt stays in memory
 UNRATED_KEEP_S = 2 * 3600  # a prompt that ended unrated waits this long for a press delivered late
                            # (an outage of the controller or the broker of up to an hour, and more)
 FOLLOW_UP_KEEP_S = 31 * 24 * 3600  # a closed follow-up stays in memory for a month
+
+#: a long-service timer's key: the serving session it watches (counter, ticket id, started at)
+LongService = tuple[int | None, str, float]
+#: a timer: (due, order scheduled, kind, key); the kind says what the key is: a service (reset),
+#: a ticket id (reservation, sla), a prompt id, a call's seq (announce; 0: every open call), a session
+Timer = (tuple[float, int, Literal["reset", "reservation", "sla", "prompt"], str]
+         | tuple[float, int, Literal["announce"], int]
+         | tuple[float, int, Literal["long_service"], LongService])
 
 
 class HallState:
@@ -80,7 +88,7 @@ class HallState:
         self.no_shows: deque[tuple[float, str]] = deque()       # no-shows (reinstate window first)
         self.rated_prompts: deque[tuple[float, str]] = deque()
         self.unrated_prompts: deque[tuple[float, str]] = deque()
-        self.timers: list[tuple[float, int, str, object]] = []
+        self.timers: list[Timer] = []
         self._timer_n = 0
         self._apply = self._handlers()
 
@@ -130,7 +138,7 @@ class HallState:
             ev.FollowUpClosed: self._follow_up_closed,
         }
 
-    def apply(self, event) -> None:
+    def apply(self, event: ev.Event) -> None:
         if event.at > self.clock:
             self.clock = event.at
         self._apply[type(event)](event)
@@ -144,7 +152,7 @@ class HallState:
         if self.unrated_prompts and self.unrated_prompts[0][0] < at - UNRATED_KEEP_S:
             self._forget_prompts(self.unrated_prompts, at - UNRATED_KEEP_S)
 
-    def _forget_tickets(self, queue: deque, before: float) -> None:
+    def _forget_tickets(self, queue: deque[tuple[float, str]], before: float) -> None:
         """Forget tickets that ended before `before`: memory stays bounded by the live queue, not
         by the day (a no-show is kept until a while after it can no longer be reinstated, so staff
         hear "too late" rather than "no such ticket"). Driven by event times only, so an engine
@@ -156,7 +164,7 @@ class HallState:
             if t is not None and t.state in FINISHED and t.closed_at == at:
                 del self.tickets[ticket_id]
 
-    def _forget_prompts(self, queue: deque, before: float) -> None:
+    def _forget_prompts(self, queue: deque[tuple[float, str]], before: float) -> None:
         """Forget prompts that ended before `before`: a rated one after RETAIN_S, an unrated one
         after UNRATED_KEEP_S (its citizen's press may still be on its way from an evaluator's
         outbox). An unrated prompt rated late is forgotten with the rated ones."""
@@ -170,20 +178,22 @@ class HallState:
         t.closed_at = at
         (self.no_shows if t.state is TicketState.NO_SHOW else self.finished).append((at, t.id))
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         """Pickled for journal snapshots without the config: `attach` gives it the current one."""
         state = {k: v for k, v in self.__dict__.items() if k not in ("hall", "_apply")}
-        state["waiting"] = (self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count)
+        saved: SavedWaitingRoom = (self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count)
+        state["waiting"] = saved
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         for t in self.tickets.values():  # a snapshot from before tickets could ask for priority
             if not hasattr(t, "priority_check"):
                 t.priority_check = None
 
     def attach(self, hall: Hall) -> None:
-        lists, direct, by_seq, count = self.waiting
+        saved: SavedWaitingRoom = self.__dict__["waiting"]   # as __getstate__ left it, until replaced below
+        lists, direct, by_seq, count = saved
         self.hall = hall
         self.waiting = WaitingRoom(hall)
         for key, empty in self.waiting._lists.items():    # a class or service new in the hall file
@@ -197,7 +207,14 @@ class HallState:
         self.flow.attach(hall, self.mean_service)
         self._apply = self._handlers()
 
-    def schedule(self, due: float, kind: str, key: object) -> None:
+    @overload
+    def schedule(self, due: float, kind: Literal["reset", "reservation", "sla", "prompt"], key: str) -> None: ...
+    @overload
+    def schedule(self, due: float, kind: Literal["announce"], key: int) -> None: ...
+    @overload
+    def schedule(self, due: float, kind: Literal["long_service"], key: LongService) -> None: ...
+
+    def schedule(self, due: float, kind: Any, key: Any) -> None:  # the overloads above pair kinds and keys
         self._timer_n += 1
         heapq.heappush(self.timers, (due, self._timer_n, kind, key))
 
@@ -421,6 +438,7 @@ class HallState:
         self.schedule(at + limit, "long_service", (t.counter, t.id, at))
 
     def _end_interval(self, t: Ticket, at: float) -> None:
+        assert t.started_at is not None  # only a serving ticket is held, and _start_interval set it
         t.served_s += at - t.started_at
         t.started_at = None
 
@@ -557,9 +575,9 @@ class HallState:
 
     # --- comparing --------------------------------------------------------------------------
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """Everything that matters, as plain data: a rebuilt state must produce the same."""
-        def rows(d):
+        def rows(d: dict[Any, Any]) -> dict[Any, tuple[Any, ...]]:
             return {k: dataclasses.astuple(v) for k, v in d.items()}
         return {
             "tickets": rows(self.tickets), "desks": rows(self.desks), "prompts": rows(self.prompts),

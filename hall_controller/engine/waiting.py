@@ -22,11 +22,17 @@ writing the rule twice or changing the room.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, ValuesView
+
 from sortedcontainers import SortedList
 
 from hall.config import Counter, Hall
 from hall_controller.engine.model import Ticket
 
+#: a waiting room as pickled in a journal snapshot (HallState.__getstate__): its lists by (service,
+#: class), its lists by counter, its tickets by seq, its count per service
+SavedWaitingRoom = tuple[dict[tuple[str, str], SortedList], dict[int, SortedList], dict[int, Ticket],
+                         dict[str, int]]
 
 class WaitingRoom:
     def __init__(self, hall: Hall):
@@ -46,7 +52,7 @@ class WaitingRoom:
     def __contains__(self, ticket: Ticket) -> bool:
         return ticket.seq in self._by_seq
 
-    def tickets(self):
+    def tickets(self) -> ValuesView[Ticket]:
         return self._by_seq.values()
 
     def add(self, ticket: Ticket) -> None:
@@ -95,6 +101,7 @@ class WaitingRoom:
         priority = self._best(counter, self.priority_side, now, own_waiting)
         if normal is None or priority is None:
             return normal or priority
+        assert counter.interleave is not None  # next_for comes here only for an interleaving counter
         n, p = counter.interleave
         if run >= n:
             return priority
@@ -102,7 +109,7 @@ class WaitingRoom:
             return priority
         return normal
 
-    def _best(self, counter: Counter, classes, now: float, own_waiting: bool | None) -> tuple[float, int] | None:
+    def _best(self, counter: Counter, classes: tuple[str, ...], now: float, own_waiting: bool | None) -> tuple[float, int] | None:
         best = self._own(counter, classes)
         if own_waiting is None:
             own_waiting = best is not None
@@ -114,7 +121,7 @@ class WaitingRoom:
                     best = head
         return best
 
-    def _own(self, counter: Counter, classes) -> tuple[float, int] | None:
+    def _own(self, counter: Counter, classes: tuple[str, ...]) -> tuple[float, int] | None:
         """The first of the counter's own tickets: its primary services and those sent to it by name."""
         best = self._head(counter.primary, classes)
         direct = self._direct.get(counter.number)
@@ -124,7 +131,7 @@ class WaitingRoom:
                 best = first
         return best
 
-    def _head(self, services, classes) -> tuple[float, int] | None:
+    def _head(self, services: tuple[str, ...], classes: tuple[str, ...]) -> tuple[float, int] | None:
         best = None
         lists, front = self._lists, self._front
         for s in services:
@@ -141,7 +148,8 @@ class WaitingRoom:
 
     def _front(self, lst: SortedList) -> tuple[float, int] | None:
         """The key at the head of a non-empty list (a lookahead may have taken some off)."""
-        return lst[0]
+        head: tuple[float, int] = lst[0]
+        return head
 
     def _since(self, key: tuple[float, int]) -> float:
         return self._by_seq[key[1]].since
@@ -171,7 +179,7 @@ class WaitingRoom:
         """How many tickets of `service` would be called before a ticket with this key."""
         return sum(self._lists[(service, k)].bisect_left(key) for k in self.classes)
 
-    def count_of(self, service: str, classes) -> int:
+    def count_of(self, service: str, classes: Iterable[str]) -> int:
         """How many tickets of `service` in these classes wait (transferred ones aside)."""
         return sum(len(self._lists[(service, k)]) for k in classes)
 
@@ -187,5 +195,6 @@ class WaitingRoom:
     def position(self, ticket: Ticket) -> int:
         """How many wait before this (waiting) ticket in its own queue."""
         if ticket.to_counter is not None:
-            return self._direct[ticket.to_counter].bisect_left(ticket.key)
+            ahead: int = self._direct[ticket.to_counter].bisect_left(ticket.key)
+            return ahead
         return self.ahead_of(ticket.service, ticket.key)
