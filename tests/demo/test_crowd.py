@@ -274,6 +274,13 @@ def test_a_break_comes_after_the_citizen_at_the_counter_and_ends_on_time(hall, p
     assert resumed - paused == pytest.approx(45 * 60)
 
 
+def test_a_shift_ending_during_a_break_ends_after_the_break(hall, plan):
+    brk = (OPEN + 60, 45 * 60, "meal")
+    counter, _ = work(hall, plan, shift(plan, counter=3, clerk="S103", end=OPEN + 600, breaks=[brk]), {})
+    assert counter.keys() == [("open", "S", "1", "0", "3", "enter"), ("pause", "2"), ("pause",), ("close", "enter")]
+    assert counter.presses[-1][0] == OPEN + 60 + 45 * 60                 # back from lunch, then closes
+
+
 def test_an_idle_clerk_waits_then_signs_out_at_the_end_of_the_shift(hall, plan):
     assert not hall.counters[3].backup
     counter, _ = work(hall, plan, shift(plan, counter=3, clerk="S103", end=OPEN + 600), {})
@@ -289,6 +296,12 @@ def test_an_idle_counter_with_backup_services_calls_now_and_then(hall, plan):
     calls = [t for t, _, k in counter.presses if k == ("call",)]
     assert len(calls) == pytest.approx(600 / IDLE_LOOK_S, abs=1)
     assert counter.keys()[-1] == ("close", "enter")
+
+
+def test_at_closing_a_clerk_closes_the_counter_once_nobody_waits_even_if_the_shift_runs_later(hall, plan):
+    late = shift(plan, counter=3, clerk="S103", start=plan.close - 60, end=plan.close + 3600, stays_late=True)
+    counter, _ = work(hall, plan, late, {})
+    assert counter.keys()[-1] == ("close", "enter") and counter.presses[-1][0] == plan.close
 
 
 def test_a_clerk_on_duty_at_closing_serves_who_still_waits_then_leaves(hall, plan):
