@@ -14,13 +14,11 @@ uses too (`simulators.behaviour`: for a seed, the same citizens as `hall simulat
 - citizens arrive at the hour's rate (Poisson) and press their service's button on a kiosk (staff
   press the priority button first for a priority citizen); the ticket comes out of its simulated
   printer as a PNG;
-- clerks sign in at their shift, and while on duty look at their caller: someone waiting, they
-  press call; the citizen walks up (start), is served for a drawn service time (finish), rates on
-  the counter's evaluator when it asks (with the scenario's mix; a worse one after a wait past the
-  target), and the clerk wraps up before the next call. A citizen who never comes is recalled up
-  to the hall's recall limit, then marked a no-show. Now and then a citizen is at the wrong
-  counter and is transferred to another service. Clerks pause for their breaks and sign out at
-  the end of their shift (those on duty at closing serve whoever still waits first).
+- clerks follow the procedure `hall simulate`'s clerks follow (`simulators.clerk`): sign in at
+  their shift, call whoever waits, serve, wrap up, take their breaks, close the counter; each
+  action is the key a clerk presses on the caller (`clerk_presses`). A citizen who rates presses
+  on the counter's evaluator when it asks (with the scenario's mix; a worse one after a wait past
+  the target). Now and then a citizen is at the wrong counter and is transferred to another service.
 
 Time runs `speed` times faster than real time for the crowd (60: a 9-hour day in 9 minutes). In
 `hall demo` the hall runs on the same sped-up clock (`OnHallClock`: the controller's timers, the
@@ -30,7 +28,8 @@ time (the gap between two key presses, a look at a screen) is given in real seco
 
 The decisions are plain generators (`kiosk_queue`, `clerk_shift`): they yield `Wait(until)` and
 `Press(device, keys)` and are sent back what the device shows, so tests drive them with a fake
-clock and fake devices; `act` carries them out, one thread per kiosk and per counter.
+clock and fake devices; `act` carries them out, one thread per kiosk and per counter. (The rating
+press is made on the clerk's thread, so there the clerk's wrap-up starts after it.)
 """
 
 from __future__ import annotations

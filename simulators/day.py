@@ -10,8 +10,9 @@ Three parts:
   scenario file; `plan_simple` and `simple_hall` make the M/M/c case (Poisson arrivals,
   exponential service, c identical counters), which must agree with queueing theory;
 - the day (`simulate`): a discrete-event loop over a heap of future happenings (a citizen
-  arrives, reaches the counter, is done, presses a rating key; a clerk signs in, goes on a break,
-  comes back, leaves). Each happening becomes engine commands at its instant;
+  arrives or presses a rating key; a clerk's wait is over). The clerks follow the procedure of
+  simulators/clerk.py, which the crowd follows too: each of their actions becomes the engine
+  command their keypad would send, at its instant;
 - the results (`results`): every statistic is computed from the events the engine emits, by the
   reports' own tally (hall_controller/reports/tally.py), never from the simulation's own notes.
 
