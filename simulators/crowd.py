@@ -14,13 +14,11 @@ uses too (`simulators.behaviour`: for a seed, the same citizens as `hall simulat
 - citizens arrive at the hour's rate (Poisson) and press their service's button on a kiosk (staff
   press the priority button first for a priority citizen); the ticket comes out of its simulated
   printer as a PNG;
-- clerks sign in at their shift, and while on duty look at their caller: someone waiting, they
-  press call; the citizen walks up (start), is served for a drawn service time (finish), rates on
-  the counter's evaluator when it asks (with the scenario's mix; a worse one after a wait past the
-  target), and the clerk wraps up before the next call. A citizen who never comes is recalled up
-  to the hall's recall limit, then marked a no-show. Now and then a citizen is at the wrong
-  counter and is transferred to another service. Clerks pause for their breaks and sign out at
-  the end of their shift (those on duty at closing serve whoever still waits first).
+- clerks follow the procedure `hall simulate`'s clerks follow (`simulators.clerk`): sign in at
+  their shift, call whoever waits, serve, wrap up, take their breaks, close the counter; each
+  action is the key a clerk presses on the caller (`clerk_presses`). A citizen who rates presses
+  on the counter's evaluator when it asks (with the scenario's mix; a worse one after a wait past
+  the target). Now and then a citizen is at the wrong counter and is transferred to another service.
 
 Time runs `speed` times faster than real time for the crowd (60: a 9-hour day in 9 minutes). In
 `hall demo` the hall runs on the same sped-up clock (`OnHallClock`: the controller's timers, the
@@ -30,7 +28,8 @@ time (the gap between two key presses, a look at a screen) is given in real seco
 
 The decisions are plain generators (`kiosk_queue`, `clerk_shift`): they yield `Wait(until)` and
 `Press(device, keys)` and are sent back what the device shows, so tests drive them with a fake
-clock and fake devices; `act` carries them out, one thread per kiosk and per counter.
+clock and fake devices; `act` carries them out, one thread per kiosk and per counter. (The rating
+press is made on the clerk's thread, so there the clerk's wrap-up starts after it.)
 """
 
 from __future__ import annotations
@@ -53,7 +52,8 @@ from hall import config
 from hall.clock import HallClock
 from hall.config import PAUSE_REASONS, Hall
 from simulators import control, scenario as scenarios
-from simulators.behaviour import IDLE_LOOK_S, Citizen, RatingMix, citizens
+from simulators import clerk
+from simulators.behaviour import Citizen, citizens
 from simulators.day import Plan, PlannedShift, plan_day
 
 log = logging.getLogger("hall.sim.crowd")
@@ -61,12 +61,10 @@ log = logging.getLogger("hall.sim.crowd")
 SPEED = 60.0                 # simulated seconds per real second, unless told
 MAX_SPEED = 300.0            # above this the devices' own real-time pacing lags the simulated clock
 TRANSFER_SHARE = 0.03        # citizens at the wrong service: served briefly, then transferred
-TRANSFER_TALK_S = (60, 180)  # how long a clerk talks before transferring (simulated seconds)
 KEY_GAP_REAL_S = 0.6         # the same kiosk button twice within 0.5 s counts once: keep this apart
 PROMPT_LOOK_REAL_S = 0.05    # a citizen glances at the evaluator this often until it asks ...
 PROMPT_LOOKS = 40            # ... this many times at most (the prompt comes within milliseconds)
 KIOSK_TRIES = 3              # a press the kiosk ignored (it was busy) is tried again
-NO_SHOW_TRIES = 10           # a clerk presses no-show again while the controller says it is too soon
 
 
 class CrowdError(Exception):
@@ -88,16 +86,6 @@ def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRA
 
 
 @dataclass(frozen=True)
-class CounterScreen:
-    """The clerk's caller, read: the counter's state (open, paused, closed; None while it
-    connects), the ticket at the counter and its state (called, serving), how many wait."""
-    state: str | None
-    ticket: str | None = None
-    ticket_state: str | None = None
-    waiting: int = 0
-
-
-@dataclass(frozen=True)
 class EvaluatorScreen:
     """The evaluator, read: the ticket it asks a rating for (None: not asking), the level it thanked for."""
     asking: str | None
@@ -113,10 +101,10 @@ class KioskAnswer:
     ignored: bool = False
 
 
-def read_caller(state: dict) -> CounterScreen:
+def read_caller(state: dict) -> clerk.Sees:
     """The caller's state as its simulator gives it (simulators.caller.state_for_control)."""
     ticket = state.get("ticket") or {}
-    return CounterScreen(state.get("state"), ticket.get("label"), ticket.get("state"), int(state.get("waiting") or 0))
+    return clerk.Sees(state.get("state"), ticket.get("label"), ticket.get("state"), int(state.get("waiting") or 0))
 
 
 def read_evaluator(state: dict) -> EvaluatorScreen:
@@ -154,13 +142,6 @@ class Press:
 Script = Generator["Wait | Press", object, None]
 
 
-@dataclass
-class Ticketed:
-    """A citizen holding a ticket, as the crowd remembers them."""
-    citizen: Citizen
-    printed_at: float                       # simulated time the ticket came out
-
-
 class Happenings:
     """What the crowd did, for the summary and the log: counts and the latest few lines.
     Shared by every thread of the crowd (so it locks); `on_ticket` hears each printed ticket."""
@@ -172,7 +153,7 @@ class Happenings:
         self.counts: collections.Counter[str] = collections.Counter()
         self.latest: collections.deque[str] = collections.deque(maxlen=self.KEEP)
         self.problems: list[str] = []
-        self.holders: dict[str, Ticketed] = {}
+        self.holders: dict[str, clerk.Ticketed] = {}
         self.on_ticket = on_ticket
 
     def note(self, what: str, line: str | None = None) -> None:
@@ -190,11 +171,11 @@ class Happenings:
 
     def printed(self, label: str, citizen: Citizen, at: float) -> None:
         with self._lock:
-            self.holders[label] = Ticketed(citizen, at)
+            self.holders[label] = clerk.Ticketed(citizen, at)
         if self.on_ticket is not None:
             self.on_ticket(citizen.service)
 
-    def holder(self, label: str) -> Ticketed | None:
+    def holder(self, label: str) -> clerk.Ticketed | None:
         with self._lock:
             return self.holders.get(label)
 
@@ -250,8 +231,7 @@ class Desk:
     counter: int
     caller: str
     evaluator: str | None
-    serves: frozenset[str]                  # primary and backup services
-    backup: bool                            # has backup services (worth a call now and then)
+    serves: frozenset[str]                  # primary and backup services: a ticket for one wakes its clerk
 
 
 def desks(hall: Hall) -> dict[int, Desk]:
@@ -261,140 +241,102 @@ def desks(hall: Hall) -> dict[int, Desk]:
     out = {}
     for n, counter in hall.counters.items():
         if n in callers:
-            out[n] = Desk(n, callers[n], evaluators.get(n), frozenset(counter.primary + counter.backup),
-                          bool(counter.backup))
+            out[n] = Desk(n, callers[n], evaluators.get(n), frozenset(counter.primary + counter.backup))
     return out
 
 
-def clerk_keys(clerk: str) -> tuple[str, ...]:
+def clerk_keys(staff: str) -> tuple[str, ...]:
     """The keys that type a staff number (capital letters and digits)."""
-    if not clerk or not all(ch.isdigit() or "A" <= ch <= "Z" for ch in clerk):
-        raise CrowdError(f"the staff number {clerk!r} cannot be typed on the clerk's keypad "
+    if not staff or not all(ch.isdigit() or "A" <= ch <= "Z" for ch in staff):
+        raise CrowdError(f"the staff number {staff!r} cannot be typed on the clerk's keypad "
                          "(capital letters and digits only)")
-    return tuple(clerk)
+    return tuple(staff)
 
 
 def clerk_shift(shift: PlannedShift, desk: Desk, hall: Hall, plan: Plan, seen: Happenings,
                 clock: Callable[[], float], rng: random.Random, speed: float) -> Script:
-    """One clerk's shift at one counter, from signing in to signing out."""
-    yield Wait(shift.start)
-    caller = desk.caller
-    screen = yield Press(caller, ("open", *clerk_keys(shift.clerk), "enter"))
-    seen.note("sign_ins", f"{_hhmm(clock(), hall)} {shift.clerk} signs in at counter {desk.counter}")
-    breaks = list(shift.breaks)
-    leaves_at = shift.end if shift.end is not None and not shift.stays_late else math.inf
-    backup_look = -math.inf
+    """One clerk's shift at one counter (simulators/clerk.py), as presses on the counter's caller."""
+    return clerk_presses(clerk.shift_script(shift, clerk.counter_of(hall, desk.counter), hall, plan, clock, rng,
+                                            seen.holder), desk, hall, seen, clock, speed)
+
+
+def clerk_presses(script: clerk.Script, desk: Desk, hall: Hall, seen: Happenings,
+                  clock: Callable[[], float], speed: float) -> Script:
+    """The clerk's actions as the keys they press, and what the crowd notes of them."""
+    caller, services = desk.caller, list(hall.services)
+    sees: clerk.Sees | None = None
+    label: str | None = None                # the ticket last called at this counter
+    signed_in = ""
     while True:
-        now = clock()
-        if now >= leaves_at:
-            break
-        if breaks and now >= breaks[0][0]:
-            _, seconds, reason = breaks.pop(0)
-            yield Press(caller, ("pause", str(PAUSE_REASONS.index(reason) + 1)))
-            seen.note("pauses", f"{_hhmm(clock(), hall)} counter {desk.counter} pauses ({reason})")
-            yield Wait(clock() + seconds)
-            yield Press(caller, ("pause",))
-            continue
-        closing = shift.stays_late and now >= plan.close
-        screen = yield Press(caller, ("show",))
-        # What the caller shows comes first: a key that did not get through (the controller did
-        # not answer in time) is pressed again, a citizen left at the counter is dealt with.
-        if screen.state in ("closed", "paused"):
-            again = ("open", *clerk_keys(shift.clerk), "enter") if screen.state == "closed" else ("pause",)
-            if (yield Press(caller, again)).state == screen.state:
-                yield Wait(clock() + IDLE_LOOK_S)
-            continue
-        if screen.ticket is not None and screen.ticket_state == "called":
-            yield from _serve(screen.ticket, desk, hall, plan, seen, clock, rng, speed)
-            continue
-        if screen.ticket is not None and screen.ticket_state == "serving":
-            yield Press(caller, ("finish", "1"))
-            seen.left(screen.ticket)
-            continue
-        if screen.waiting or closing or (desk.backup and now >= backup_look):
-            screen = yield Press(caller, ("call",))
-            if screen.ticket is not None and screen.ticket_state == "called":
-                yield from _serve(screen.ticket, desk, hall, plan, seen, clock, rng, speed)
-                continue
-            backup_look = clock() + IDLE_LOOK_S
-            if closing:
-                break  # the hall is closed and nobody this counter may serve is waiting
-        until = min(now + IDLE_LOOK_S, breaks[0][0] if breaks else math.inf, leaves_at,
-                    plan.close if shift.stays_late and now < plan.close else math.inf)
-        yield Wait(until, wake=True)
-    yield Press(caller, ("close", "enter"))
-    seen.note("sign_outs", f"{_hhmm(clock(), hall)} {shift.clerk} signs out at counter {desk.counter}")
-
-
-def _serve(label: str, desk: Desk, hall: Hall, plan: Plan, seen: Happenings, clock: Callable[[], float],
-           rng: random.Random, speed: float) -> Script:
-    """From the call to the next free moment: the citizen comes (or not), is served, rates."""
-    caller = desk.caller
-    called_at = clock()
-    seen.note("calls", f"{_hhmm(called_at, hall)} counter {desk.counter} calls {label}")
-    held = seen.holder(label)
-    if held is None:  # a ticket the crowd did not take (issued by hand, say): an ordinary citizen
-        held = Ticketed(Citizen(called_at, "", "", "normal", _mean_service(hall, desk), False,
-                                sum(plan.citizens.walk_s) / 2, None, None), called_at)
-    citizen = held.citizen
-    if citizen.no_show:
-        for _ in range(hall.dispatch.recall_limit):
-            yield Wait(clock() + plan.clerks.recall_s)
-            screen = yield Press(caller, ("recall",))
-            if screen.ticket != label or screen.ticket_state != "called":
-                break  # the controller marked the no-show itself
+        try:
+            action = script.send(sees)
+        except StopIteration:
+            return
+        kind, sees = type(action), None
+        if kind is clerk.Wait:
+            yield Wait(action.until, action.wake)
+        elif kind is clerk.Rate:
+            if desk.evaluator is not None:
+                yield from _rate(action, desk, hall, seen, clock, speed)
         else:
-            for _ in range(NO_SHOW_TRIES):  # refused until the hall has heard the call (and a while after)
-                yield Wait(clock() + plan.clerks.recall_s)
-                screen = yield Press(caller, ("no_show",))
-                if screen.ticket != label or screen.ticket_state != "called":
-                    break
-        seen.left(label)
-        seen.note("no_shows", f"{_hhmm(clock(), hall)} {label} did not come to counter {desk.counter}")
-        return
-    yield Wait(clock() + citizen.walk_s)
-    screen = yield Press(caller, ("start",))
-    if screen.ticket != label or screen.ticket_state != "serving":
-        return  # not what the clerk expected: look at the caller again
-    services = list(hall.services)[:9]
-    if citizen.transfer is not None and citizen.transfer[0] in services:
-        to, service_s = citizen.transfer
-        yield Wait(clock() + rng.uniform(*TRANSFER_TALK_S))
-        screen = yield Press(caller, ("transfer", str(services.index(to) + 1)))
-        if screen.ticket != label:
-            seen.transferred(label, to, service_s)
-            seen.note("transfers", f"{_hhmm(clock(), hall)} counter {desk.counter} sends {label} to {to}")
-        yield Wait(clock() + rng.uniform(*plan.clerks.wrapup_s))
-        return
-    yield Wait(clock() + citizen.service_s)
-    screen = yield Press(caller, ("finish", "1"))
-    seen.left(label)
-    if screen.ticket == label:
-        return  # the controller did not take the finish: look again
-    seen.note("served", f"{_hhmm(clock(), hall)} counter {desk.counter} finished {label}")
-    if citizen.rating is not None and desk.evaluator is not None:
-        u, press_s = citizen.rating
-        target = hall.services[citizen.service].target_wait_s if citizen.service in hall.services else math.inf
-        level = RatingMix(plan.citizens).level(u, late=called_at - held.printed_at > target)
-        yield Wait(clock() + press_s)
-        for _ in range(PROMPT_LOOKS):
-            shown = yield Press(desk.evaluator, ("show",))
-            if shown.asking == label:
-                shown = yield Press(desk.evaluator, (str(level),))
-                if shown.thanked == level:
-                    seen.note("ratings", f"{_hhmm(clock(), hall)} {label} rates counter {desk.counter}: {level}")
-                    seen.note(f"rated_{level}")
-                break
-            yield Wait(clock() + PROMPT_LOOK_REAL_S * speed)
-        else:
-            seen.note("prompts_missed", f"{_hhmm(clock(), hall)} {desk.evaluator} never asked {label} for a rating")
-    yield Wait(clock() + rng.uniform(*plan.clerks.wrapup_s))
+            keys = KEYS.get(kind) or _keys(action, services)
+            sees = yield Press(caller, keys)
+            now = _hhmm(clock(), hall)
+            if kind is clerk.CallNext and sees.ticket is not None and sees.ticket_state == "called":
+                label = sees.ticket
+                seen.note("calls", f"{now} counter {desk.counter} calls {label}")
+            elif kind is clerk.Recall and sees.ticket != label:
+                seen.left(label)
+                seen.note("no_shows", f"{now} {label} did not come to counter {desk.counter}")
+            elif kind is clerk.Transfer and sees.ticket != label:
+                held = seen.holder(label)
+                if held is not None and held.citizen.transfer is not None:
+                    seen.transferred(label, action.to, held.citizen.transfer[1])
+                seen.note("transfers", f"{now} counter {desk.counter} sends {label} to {action.to}")
+            elif kind is clerk.FinishService:
+                finished = label if sees.ticket != label else None
+                if finished is not None:
+                    seen.left(finished)
+                    seen.note("served", f"{now} counter {desk.counter} finished {finished}")
+            elif kind is clerk.Pause:
+                seen.note("pauses", f"{now} counter {desk.counter} pauses ({action.reason})")
+            elif kind is clerk.OpenCounter and sees.state != "closed":
+                signed_in = action.clerk
+                seen.note("sign_ins", f"{now} {signed_in} signs in at counter {desk.counter}")
+            elif kind is clerk.CloseCounter:
+                seen.note("sign_outs", f"{now} {signed_in} signs out at counter {desk.counter}")
 
 
-def _mean_service(hall: Hall, desk: Desk) -> float:
-    counter = hall.counters[desk.counter]
-    first = (counter.primary or counter.backup)[0]
-    return hall.services[first].mean_service_s
+KEYS = {clerk.Look: ("show",), clerk.CallNext: ("call",), clerk.Recall: ("recall",),
+        clerk.StartService: ("start",), clerk.FinishService: ("finish", "1"), clerk.Resume: ("pause",),
+        clerk.CloseCounter: ("close", "enter")}
+
+
+def _keys(action: clerk.Action, services: list[str]) -> tuple[str, ...]:
+    if type(action) is clerk.OpenCounter:
+        return ("open", *clerk_keys(action.clerk), "enter")
+    if type(action) is clerk.Pause:
+        return ("pause", str(PAUSE_REASONS.index(action.reason) + 1))
+    if type(action) is clerk.Transfer:
+        return ("transfer", str(services.index(action.to) + 1))
+    raise CrowdError(f"the crowd cannot press {action!r}")
+
+
+def _rate(rate: clerk.Rate, desk: Desk, hall: Hall, seen: Happenings, clock: Callable[[], float],
+          speed: float) -> Script:
+    """The citizen just served presses their level on the counter's evaluator once it asks."""
+    label, level = rate.ticket, rate.level
+    yield Wait(clock() + rate.press_s)
+    for _ in range(PROMPT_LOOKS):
+        shown = yield Press(desk.evaluator, ("show",))
+        if shown.asking == label:
+            shown = yield Press(desk.evaluator, (str(level),))
+            if shown.thanked == level:
+                seen.note("ratings", f"{_hhmm(clock(), hall)} {label} rates counter {desk.counter}: {level}")
+                seen.note(f"rated_{level}")
+            return
+        yield Wait(clock() + PROMPT_LOOK_REAL_S * speed)
+    seen.note("prompts_missed", f"{_hhmm(clock(), hall)} {desk.evaluator} never asked {label} for a rating")
 
 
 def _hhmm(at: float, hall: Hall) -> str:
@@ -527,10 +469,11 @@ class Crowd:
             script = kiosk_queue(kiosk, theirs, self.hall, self.seen, now, self.speed)
             self._spawn(f"crowd-{kiosk}", script, None)
         for counter, shifts in self.shifts.items():
-            rng = random.Random(f"{self.seed}/clerks/{counter}")
-            scripts = [clerk_shift(s, self.desks[counter], self.hall, self.plan, self.seen, now, rng, self.speed)
-                       for s in shifts]
-            self._spawn(f"crowd-counter-{counter}", _one_after_another(scripts), self.wakes[counter])
+            desk = self.desks[counter]
+            script = clerk.counter_script(shifts, clerk.counter_of(self.hall, counter), self.hall, self.plan, now,
+                                          random.Random(f"{self.seed}/clerks/{counter}"), self.seen.holder)
+            self._spawn(f"crowd-counter-{counter}", clerk_presses(script, desk, self.hall, self.seen, now, self.speed),
+                        self.wakes[counter])
         return self
 
     def _spawn(self, name: str, script: Script, wake: threading.Event | None) -> None:
@@ -565,11 +508,6 @@ class Crowd:
         for wake in self.wakes.values():
             wake.set()
         self.join(timeout)
-
-
-def _one_after_another(scripts: list[Script]) -> Script:
-    for script in scripts:
-        yield from script
 
 
 # --- `hall sim crowd` -------------------------------------------------------------------------

@@ -10,8 +10,9 @@ Three parts:
   scenario file; `plan_simple` and `simple_hall` make the M/M/c case (Poisson arrivals,
   exponential service, c identical counters), which must agree with queueing theory;
 - the day (`simulate`): a discrete-event loop over a heap of future happenings (a citizen
-  arrives, reaches the counter, is done, presses a rating key; a clerk signs in, goes on a break,
-  comes back, leaves). Each happening becomes engine commands at its instant;
+  arrives or presses a rating key; a clerk's wait is over). The clerks follow the procedure of
+  simulators/clerk.py, which the crowd follows too: each of their actions becomes the engine
+  command their keypad would send, at its instant;
 - the results (`results`): every statistic is computed from the events the engine emits, by the
   reports' own tally (hall_controller/reports/tally.py), never from the simulation's own notes.
 
@@ -28,7 +29,7 @@ import heapq
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from hall import config
@@ -38,10 +39,10 @@ from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.reports.figures import nearest_rank
 from hall_controller.reports.tally import Tally, ewt_figures
-from simulators.behaviour import IDLE_LOOK_S, Citizen, RatingMix, citizens
+from simulators import clerk
+from simulators.behaviour import Citizen, citizens
 from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
 
-HANDOVER_RETRY_S = 60.0            # a clerk arriving at a counter still busy waits this long, then tries
 SIMPLE_START = dt.datetime(2026, 1, 5)   # where the simple case's clock starts (a Monday midnight)
 SIMPLE_SERVICE = "service"
 
@@ -159,28 +160,20 @@ def simulate(hall: Hall, plan: Plan, seed: int, on_event: Callable[[Any], None] 
 
 
 # what happens next (the heap holds (at, order, kind, subject))
-(ARRIVAL, SHIFT_START, SHIFT_END, BREAK, RESUME, READY, REACHED, RECALL, FINISH, RATING) = range(10)
-# what a clerk is doing
-CLOSED, IDLE, CALLING, SERVING, WRAPUP, PAUSED = range(6)
+ARRIVAL, CLERK, RATING = range(3)
 
 
 class _Desk:
-    """A clerk at a counter, as the simulation drives them (the engine keeps its own view)."""
+    """A counter and the script of its clerks, as the day drives it (the engine keeps its own view)."""
 
-    __slots__ = ("number", "state", "shift", "ticket", "idle_since", "token", "breaks_due",
-                 "leaving", "finishing", "polls", "levels")
+    __slots__ = ("number", "script", "token", "idle", "idle_since", "levels")
 
-    def __init__(self, number: int, polls: bool, levels: dict[str, int]):
+    def __init__(self, number: int, script: clerk.Script | None, levels: dict[str, int]):
         self.number = number
-        self.state = CLOSED
-        self.shift: PlannedShift | None = None
-        self.ticket: str | None = None
+        self.script = script
+        self.token = 0            # the clerk's wake-up carries it: a stale one is ignored
+        self.idle = False         # waiting for someone to call: a new ticket wakes them
         self.idle_since = 0.0
-        self.token = 0            # READY and RESUME carry it: a stale one is ignored
-        self.breaks_due: list[tuple[float, str]] = []
-        self.leaving = False      # shift over: leave after the current citizen
-        self.finishing = False    # hall closed: serve who still waits, then leave
-        self.polls = polls        # has backup services, which may become callable as time passes
         self.levels = levels      # service -> 1 primary, 2 backup
 
 
@@ -203,14 +196,19 @@ class _Day:
         self.order = itertools.count()
         self.now = self.end = plan.start
         self.turned_away = 0
-        self.citizen: dict[str, Citizen] = {}   # ticket -> its holder
-        self.desks = {n: _Desk(n, bool(c.backup), {s: c.level(s) for s in (*c.primary, *c.backup)})
-                      for n, c in hall.counters.items()}
+        self.citizen: dict[str, clerk.Ticketed] = {}   # ticket -> its holder
+        shifts: dict[int, list[PlannedShift]] = {}
+        for shift in plan.shifts:
+            shifts.setdefault(shift.counter, []).append(shift)
+        clock = lambda: self.now
+        self.desks = {
+            n: _Desk(n, clerk.counter_script(shifts[n], clerk.counter_of(hall, n), hall, plan, clock, self.clerk_rng,
+                                             self.citizen.get, glance_s=math.inf) if n in shifts else None,
+                     {s: c.level(s) for s in (*c.primary, *c.backup)})
+            for n, c in hall.counters.items()}
         self.serving = {s: [d for d in self.desks.values() if s in d.levels] for s in hall.services}
-        self.ratings = RatingMix(plan.citizens)
         self.speaker = next((d.id for d in hall.displays.values() if d.mode == "hall"), None)
-        self.handlers = (self._arrival, self._shift_start, self._shift_end, self._break, self._resume,
-                         self._ready, self._reached, self._recall, self._finish, self._rating)
+        self.handlers = (self._arrival, self._clerk, self._rating)
 
     def at(self, when: float, kind: int, subject) -> None:
         heapq.heappush(self.heap, (when, next(self.order), kind, subject))
@@ -239,13 +237,14 @@ class _Day:
                 self.take(e)
 
     def begin(self) -> None:
-        """Open the day: the engine's first tick, each service's first arrival, the clerks' shifts."""
+        """Open the day: the engine's first tick, each service's first arrival, the clerks' scripts."""
         plan, tick, take = self.plan, self.engine.tick, self.take
         for e in tick(plan.start):
             take(e)
         self._expect_next()
-        for shift in plan.shifts:
-            self.at(shift.start, SHIFT_START, shift)
+        for desk in self.desks.values():
+            if desk.script is not None:
+                self._act(desk)
 
     def advance(self, until: float) -> bool:
         """Play every happening up to `until` (after `begin`); a live driver (the district demo's
@@ -279,66 +278,19 @@ class _Day:
         if any(isinstance(e, ev.PriorityRequested) for e in reserved):
             # a kiosk where staff confirm priority: the floor staff see the citizen and confirm at once
             self.do(cmd.DecidePriority(ticket, True, by=FLOOR_STAFF))
-        self.citizen[ticket] = citizen
+        self.citizen[ticket] = clerk.Ticketed(citizen, now)
         self._wake(citizen.service)
 
     def _wake(self, service: str) -> None:
-        """A ticket was printed: an idle clerk who may serve it calls. Counters with the service
-        as primary skill go before backups; among them, the one idle longest."""
-        idle = [d for d in self.serving[service] if d.state == IDLE]
+        """A ticket waits: an idle clerk who may serve it looks up and calls. Counters with the
+        service as primary skill go before backups; among them, the one idle longest."""
+        idle = [d for d in self.serving[service] if d.idle]
         if len(idle) > 1:
             idle.sort(key=lambda d: (d.levels[service], d.idle_since, d.number))
         for desk in idle:
-            if self._call(desk):
+            self._act(desk)
+            if not desk.idle:
                 return
-
-    def _reached(self, now: float, subject: tuple) -> None:
-        number, ticket = subject
-        desk = self.desks[number]
-        if desk.ticket == ticket and desk.state == CALLING:
-            self._start(desk)
-
-    def _start(self, desk: _Desk) -> None:
-        self.do(cmd.StartService(desk.number))
-        desk.state = SERVING
-        self.at(self.now + self.citizen[desk.ticket].service_s, FINISH, desk.number)
-
-    def _recall(self, now: float, subject: tuple) -> None:
-        number, ticket = subject
-        desk = self.desks[number]
-        if desk.ticket != ticket or desk.state != CALLING:
-            return
-        try:
-            events = self.do(cmd.Recall(number))
-        except Refused as r:
-            if r.code != "too_soon":
-                raise
-            self.at(now + self.hall.dispatch.no_show_wait_s, RECALL, subject)  # the clerk waits the minimum
-            return
-        if not any(type(e) is ev.TicketNoShow for e in events):
-            self.at(now + self.plan.clerks.recall_s, RECALL, subject)
-        else:                                   # past the recall limit: the engine marked a no-show
-            del self.citizen[ticket]
-            desk.ticket = None
-            self._next(desk)
-
-    def _finish(self, now: float, number: int) -> None:
-        desk = self.desks[number]
-        events = self.do(cmd.Finish(number))
-        done = _first(events, ev.TicketDone)
-        rating = self.citizen.pop(desk.ticket).rating
-        if rating is not None:
-            u, press_s = rating
-            level = self.ratings.level(u, late=done.waited_s > self.hall.services[done.service].target_wait_s)
-            self.at(now + press_s, RATING, (_first(events, ev.RatingPrompted).prompt, level, number))
-        desk.ticket = None
-        wrapup = self.plan.clerks.wrapup_s
-        if wrapup[1]:
-            desk.state = WRAPUP
-            desk.token += 1
-            self.at(now + self.clerk_rng.uniform(*wrapup), READY, (number, desk.token))
-        else:
-            self._next(desk)
 
     def _rating(self, now: float, subject: tuple) -> None:
         prompt, level, counter = subject
@@ -348,112 +300,92 @@ class _Day:
             if r.code != "rating_closed":       # the clerk called the next citizen first: lost
                 raise
 
-    # --- clerks -----------------------------------------------------------------------------
+    # --- clerks: their script (simulators/clerk.py), its actions made engine commands ----------
 
-    def _next(self, desk: _Desk) -> None:
-        """The clerk is free: the end of the shift or a break comes first, else call the next."""
-        if desk.leaving:
-            self._leave(desk)
-        elif desk.breaks_due:
-            seconds, reason = desk.breaks_due.pop(0)
-            self.do(cmd.PauseCounter(desk.number, reason))
-            desk.state = PAUSED
-            desk.token += 1
-            self.at(self.now + seconds, RESUME, (desk.number, desk.token))
-        elif not self._call(desk) and desk.finishing:
-            self._leave(desk)
+    def _clerk(self, now: float, subject: tuple) -> None:
+        number, token = subject
+        desk = self.desks[number]
+        if desk.token == token:
+            self._act(desk)
 
-    def _call(self, desk: _Desk) -> bool:
-        """Press "call next"; False when nobody waits that this counter may serve.
-
-        Like a clerk glancing at the keypad's waiting count, it does not press when none of
-        the counter's services has anyone waiting (the count comes from the events).
-        """
-        waiting = self.tally.waiting
-        if any(waiting[s] for s in desk.levels):
+    def _act(self, desk: _Desk) -> None:
+        """Carry out the clerk's actions at this instant until they wait for a later one."""
+        sees: clerk.Sees | None = None
+        was_idle, desk.idle = desk.idle, False
+        while True:
             try:
-                events = self.do(cmd.CallNext(desk.number))
-            except Refused as r:
-                if r.code != "nothing_waiting":
-                    raise
-                events = None
-        else:
-            events = None
-        if events is None:
-            if desk.state != IDLE:
-                desk.state, desk.idle_since = IDLE, self.now
-            if desk.polls and not desk.finishing:
+                action = desk.script.send(sees)
+            except StopIteration:
+                desk.script = None
+                return
+            if type(action) is clerk.Wait:
+                if action.until <= self.now and not action.wake:
+                    sees = None
+                    continue
                 desk.token += 1
-                self.at(self.now + IDLE_LOOK_S, READY, (desk.number, desk.token))
-            return False
-        ticket = _first(events, ev.TicketCalled).ticket
-        desk.state, desk.ticket = CALLING, ticket
-        citizen = self.citizen[ticket]
-        if citizen.no_show:
-            self.at(self.now + self.plan.clerks.recall_s, RECALL, (desk.number, ticket))
-        elif citizen.walk_s:
-            self.at(self.now + citizen.walk_s, REACHED, (desk.number, ticket))
-        else:
-            self._start(desk)
-        return True
+                if action.wake:
+                    desk.idle = True
+                    if not was_idle:
+                        desk.idle_since = self.now
+                if action.until < math.inf:
+                    self.at(max(action.until, self.now), CLERK, (desk.number, desk.token))
+                return
+            sees = self._carry_out(desk, action)
 
-    def _ready(self, now: float, subject: tuple) -> None:
-        number, token = subject
-        desk = self.desks[number]
-        if desk.token == token and desk.state in (IDLE, WRAPUP):
-            self._next(desk)
+    def _carry_out(self, desk: _Desk, action) -> clerk.Sees:
+        """One action of the clerk as the engine command the keypad would send; a refusal changes
+        nothing (the clerk sees the counter as it was)."""
+        number, kind = desk.number, type(action)
+        try:
+            if kind is clerk.CallNext:
+                if any(self.tally.waiting[s] for s in desk.levels):  # "call" with nobody waiting: refused
+                    self.do(cmd.CallNext(number))
+            elif kind is clerk.Rate:
+                self.at(self.now + action.press_s, RATING, (action.ticket, action.level, number))
+            elif kind is clerk.Transfer:
+                ticket = self.engine.state.desks[number].current
+                self.do(cmd.Transfer(number, to_service=action.to))
+                held = self.citizen[ticket]
+                _, service_s = held.citizen.transfer
+                self.citizen[ticket] = replace(held, citizen=replace(
+                    held.citizen, service=action.to, service_s=service_s, transfer=None, no_show=False))
+                self._wake(action.to)
+            elif kind is clerk.FinishService:
+                ticket = self.engine.state.desks[number].current
+                self.do(cmd.Finish(number))
+                self.citizen.pop(ticket, None)
+            elif kind is clerk.Recall:
+                ticket = self.engine.state.desks[number].current
+                if any(type(e) is ev.TicketNoShow for e in self.do(cmd.Recall(number))):
+                    del self.citizen[ticket]        # past the recall limit: the engine marked a no-show
+            elif kind is not clerk.Look:
+                self.do(self._command(number, action))
+        except Refused:
+            pass
+        return self._sees(desk)
 
-    def _shift_start(self, now: float, shift: PlannedShift) -> None:
-        desk = self.desks[shift.counter]
-        if desk.state != CLOSED:                # the last clerk is still serving the evening queue
-            self.at(now + HANDOVER_RETRY_S, SHIFT_START, shift)
-            return
-        self.do(cmd.OpenCounter(shift.counter, shift.clerk))
-        desk.state, desk.shift, desk.idle_since = IDLE, shift, now
-        desk.breaks_due, desk.leaving, desk.finishing = [], False, False
-        for when, seconds, reason in shift.breaks:
-            self.at(max(when, now), BREAK, (shift, seconds, reason))
-        if shift.end is not None:
-            self.at(max(shift.end, now), SHIFT_END, shift)
-        self._next(desk)
+    def _command(self, number: int, action):
+        kind = type(action)
+        if kind is clerk.OpenCounter:
+            return cmd.OpenCounter(number, action.clerk)
+        if kind is clerk.StartService:
+            return cmd.StartService(number)
+        if kind is clerk.Pause:
+            return cmd.PauseCounter(number, action.reason)
+        if kind is clerk.Resume:
+            return cmd.ResumeCounter(number)
+        if kind is clerk.CloseCounter:
+            return cmd.CloseCounter(number)
+        raise TypeError(f"a clerk cannot {action!r}")
 
-    def _shift_end(self, now: float, shift: PlannedShift) -> None:
-        desk = self.desks[shift.counter]
-        if desk.shift is not shift or desk.state == CLOSED:
-            return
-        if shift.stays_late:
-            desk.finishing = True
-            if desk.state == IDLE:
-                self._next(desk)
-        else:
-            desk.leaving = True
-            if desk.state in (IDLE, PAUSED):
-                self._leave(desk)
-
-    def _leave(self, desk: _Desk) -> None:
-        self.do(cmd.CloseCounter(desk.number))
-        desk.state, desk.shift = CLOSED, None
-        desk.token += 1
-        desk.breaks_due, desk.leaving, desk.finishing = [], False, False
-
-    def _break(self, now: float, subject: tuple) -> None:
-        shift, seconds, reason = subject
-        desk = self.desks[shift.counter]
-        if desk.shift is not shift or desk.state == CLOSED:
-            return
-        desk.breaks_due.append((seconds, reason))
-        if desk.state == IDLE:
-            self._next(desk)
-
-    def _resume(self, now: float, subject: tuple) -> None:
-        number, token = subject
-        desk = self.desks[number]
-        if desk.token != token or desk.state != PAUSED:
-            return
-        self.do(cmd.ResumeCounter(number))
-        desk.state, desk.idle_since = IDLE, now
-        self._next(desk)
-
+    def _sees(self, desk: _Desk) -> clerk.Sees:
+        """The counter as the clerk's caller shows it."""
+        state = self.engine.state
+        d = state.desks[desk.number]
+        ticket = d.current
+        waiting = self.tally.waiting
+        return clerk.Sees(d.state.value, ticket, state.tickets[ticket].state.value if ticket is not None else None,
+                          sum(waiting[s] for s in desk.levels))
 
 def _first(events: list, kind: type):
     for e in events:

@@ -25,6 +25,7 @@ from simulators import evaluator as evaluator_sim
 from simulators import kiosk as kiosk_sim
 from simulators import scenario
 from simulators.behaviour import IDLE_LOOK_S, Citizen
+from simulators.clerk import Sees
 from simulators.day import PlannedShift, plan_day
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,16 +93,16 @@ def caller_state(view, notice=None) -> dict:
 def test_the_clerk_reads_the_callers_state(hall):
     view = {"counter": 3, "state": "open", "clerk": "S103", "ticket": {"label": "A023", "state": "called",
             "service": "social", "recalls": 1}, "held": ["B002"], "waiting": 7}
-    assert c.read_caller(caller_state(view)) == c.CounterScreen("open", "A023", "called", 7)
+    assert c.read_caller(caller_state(view)) == Sees("open", "A023", "called", 7)
     serving = dict(view, ticket={"label": "C004", "state": "serving", "service": "fund", "recalls": 0}, waiting=0)
-    assert c.read_caller(caller_state(serving)) == c.CounterScreen("open", "C004", "serving", 0)
+    assert c.read_caller(caller_state(serving)) == Sees("open", "C004", "serving", 0)
     idle = dict(view, state="paused", reason="meal", ticket=None, waiting=2)
     refused = Notice("refused", words.refusal("counter_paused", "counter 3 is paused (meal); resume first"))
     state = caller_state(idle, refused)
-    assert c.read_caller(state) == c.CounterScreen("paused", None, None, 2)
+    assert c.read_caller(state) == Sees("paused", None, None, 2)
     assert state["notice"]["tone"] == "refused" and state["notice"]["zh"].startswith("窗口暂停中")
     assert state["held"] == ["B002"] and state["reason"] == "meal"
-    assert c.read_caller(caller_state(None)) == c.CounterScreen(None)   # still connecting
+    assert c.read_caller(caller_state(None)) == Sees(None)   # still connecting
 
 
 def test_the_citizen_reads_the_evaluators_state(hall):
@@ -193,7 +194,7 @@ class FakeHall:
                 self.state = "open"
             case ("close", "enter"):
                 self.state = "closed"
-        return c.CounterScreen(self.state, self.ticket, self.ticket_state if self.ticket else None, len(self.queue))
+        return Sees(self.state, self.ticket, self.ticket_state if self.ticket else None, len(self.queue))
 
     def keys(self) -> list[tuple[str, ...]]:
         return [keys for _, _, keys in self.presses if keys != ("show",)]
@@ -243,12 +244,14 @@ def test_a_clerk_signs_in_then_calls_starts_finishes_and_the_citizen_rates(hall,
     assert counter.keys()[-1] == ("close", "enter")                       # the shift ended at 9:30
 
 
-def test_a_citizen_who_never_comes_is_recalled_then_marked_a_no_show(hall, plan):
-    counter, seen = work(hall, plan, shift(plan), {"A001": citizen(no_show=True), "A002": citizen()})
+def test_a_citizen_who_never_comes_is_recalled_until_the_hall_marks_a_no_show(hall, plan):
+    counter, seen = work(hall, plan, shift(plan), {"A001": citizen(no_show=True), "A002": citizen()},
+                         devices=RecallLimitHall)
     keys = counter.keys()
     limit = hall.dispatch.recall_limit
-    assert keys[1:3 + limit] == [("call",), *[("recall",)] * limit, ("no_show",)]
-    times = [t for t, _, k in counter.presses if k in (("call",), ("recall",), ("no_show",))][:limit + 2]
+    assert limit == RecallLimitHall.limit
+    assert keys[1:3 + limit] == [("call",), *[("recall",)] * (limit + 1)]   # the last one marks the no-show
+    times = [t for t, _, k in counter.presses if k in (("call",), ("recall",))][:limit + 2]
     assert all(b - a == pytest.approx(plan.clerks.recall_s) for a, b in zip(times, times[1:]))
     assert keys[3 + limit] == ("call",) and counter.keys().count(("start",)) == 1   # then the next citizen
     assert seen.snapshot()[0]["no_shows"] == 1
@@ -271,6 +274,13 @@ def test_a_break_comes_after_the_citizen_at_the_counter_and_ends_on_time(hall, p
     assert resumed - paused == pytest.approx(45 * 60)
 
 
+def test_a_shift_ending_during_a_break_ends_after_the_break(hall, plan):
+    brk = (OPEN + 60, 45 * 60, "meal")
+    counter, _ = work(hall, plan, shift(plan, counter=3, clerk="S103", end=OPEN + 600, breaks=[brk]), {})
+    assert counter.keys() == [("open", "S", "1", "0", "3", "enter"), ("pause", "2"), ("pause",), ("close", "enter")]
+    assert counter.presses[-1][0] == OPEN + 60 + 45 * 60                 # back from lunch, then closes
+
+
 def test_an_idle_clerk_waits_then_signs_out_at_the_end_of_the_shift(hall, plan):
     assert not hall.counters[3].backup
     counter, _ = work(hall, plan, shift(plan, counter=3, clerk="S103", end=OPEN + 600), {})
@@ -288,12 +298,31 @@ def test_an_idle_counter_with_backup_services_calls_now_and_then(hall, plan):
     assert counter.keys()[-1] == ("close", "enter")
 
 
+def test_at_closing_a_clerk_closes_the_counter_once_nobody_waits_even_if_the_shift_runs_later(hall, plan):
+    late = shift(plan, counter=3, clerk="S103", start=plan.close - 60, end=plan.close + 3600, stays_late=True)
+    counter, _ = work(hall, plan, late, {})
+    assert counter.keys()[-1] == ("close", "enter") and counter.presses[-1][0] == plan.close
+
+
 def test_a_clerk_on_duty_at_closing_serves_who_still_waits_then_leaves(hall, plan):
     late = shift(plan, start=plan.close - 60, end=plan.close, stays_late=True)
     counter, _ = work(hall, plan, late, {"A001": citizen(), "A002": citizen()})
     keys = counter.keys()
     assert keys.count(("finish", "1")) == 2 and keys[-1] == ("close", "enter")
     assert counter.presses[-1][0] > plan.close
+
+
+class RecallLimitHall(FakeHall):
+    """A controller that marks a no-show at the recall past the hall's recall limit."""
+
+    limit = 2
+
+    def press(self, device, keys):
+        if keys == ("recall",) and self.recalls >= self.limit:
+            self.presses.append((self.clock.now(), device, keys))
+            self.ticket = None
+            return Sees(self.state, None, None, len(self.queue))
+        return super().press(device, keys)
 
 
 class SlowHall(FakeHall):
@@ -308,7 +337,7 @@ class SlowHall(FakeHall):
         if keys[0] == "open" and not self.answered_open:
             self.answered_open = True
             self.presses.append((self.clock.now(), device, keys))
-            return c.CounterScreen("closed", self.ticket, self.ticket_state, len(self.queue))  # timed out
+            return Sees("closed", self.ticket, self.ticket_state, len(self.queue))  # timed out
         return super().press(device, keys)
 
 

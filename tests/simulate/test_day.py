@@ -279,3 +279,32 @@ def test_the_printed_wait_holds_better_than_before_over_the_example_day():
     runs = [simulate(hall, day, seed)["ewt"] for seed in (1, 2, 3)]
     assert sum(r["relative_mae"] for r in runs) / 3 < 0.42
     assert all(abs(r["bias_s"]) < 0.25 * r["mean_wait_s"] for r in runs)     # no large systematic bias
+
+
+def test_a_shift_ending_during_a_break_ends_after_the_break(hall, scenario_raw):
+    """The clerk finishes the break, comes back and closes the counter, never signed out mid-break."""
+    for shift in scenario_raw["staff"]:
+        if shift["counter"] == 4:                       # lunch 12:15-13:00, the shift planned to end at 12:30
+            shift["to"] = "12:30"
+    events: list = []
+    scenario_day(hall, scenario_raw, on_event=events.append)
+    mine = [e for e in events if type(e) in (ev.CounterPaused, ev.CounterResumed, ev.CounterClosed)
+            and e.counter == 4]
+    assert [type(e) for e in mine] == [ev.CounterPaused, ev.CounterResumed, ev.CounterClosed]
+    paused, resumed, closed = mine
+    assert resumed.at - paused.at == pytest.approx(45 * 60) and closed.at == resumed.at
+    assert not any(type(e) is ev.TicketCalled and e.counter == 4 and e.at > paused.at for e in events)
+
+
+def test_at_closing_a_clerk_closes_the_counter_once_nobody_waits_for_it(hall, scenario_raw):
+    """A shift planned past closing does not keep an empty counter open until its planned end."""
+    late = [shift for shift in scenario_raw["staff"] if shift.get("to", "17:30") == "17:30"]
+    for shift in late:
+        shift["to"] = "18:30"
+    events: list = []
+    r = scenario_day(hall, scenario_raw, seed=3, on_event=events.append)
+    closes = [_local(e.at) for e in events if type(e) is ev.CounterClosed and _local(e.at) >= dt.time(17, 30)]
+    assert len(closes) == len(late)
+    assert all(dt.time(17, 30) <= t < dt.time(18, 30) for t in closes)
+    assert dt.time(17, 30) in closes                    # a counter with nobody left closes at once
+    assert r["tickets"]["never_called"] == 0 and r["ended"] < "2026-03-17T18:30"
