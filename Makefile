@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DURATION ?=
 
-.PHONY: demo district-demo test bench venv clean pi-check
+.PHONY: demo district-demo test check bench venv clean pi-check
 
 venv: $(STAMP)
 
@@ -26,6 +26,13 @@ district-demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The gates CI runs before the tests: lint and format (ruff), types (mypy, strict on the protocol,
+# the engine and the devices' machines; see pyproject.toml).
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/hall bench
