@@ -27,16 +27,19 @@ from hall_controller.durable import DurableEngine
 from hall_controller.reports import report_from_journal, to_csv
 from simulators import day, scenario
 
-TICKETS_PER_HOUR = 11_000      # about 100,000 over a nine-hour day
+TICKETS_PER_HOUR = 11_000  # about 100,000 over a nine-hour day
 HOURS = 9.0
-COUNTERS_PER_SERVICE = 150     # 750 counters of 3.5 minutes: 86 % busy, so the queue keeps up
+COUNTERS_PER_SERVICE = 150  # 750 counters of 3.5 minutes: 86 % busy, so the queue keeps up
 SERVICE_MIN = 3.5
 
 
 def busy_hall_raw() -> dict:
     raw = halls.raw()
-    raw["counters"] = [{"number": i * COUNTERS_PER_SERVICE + n + 1, "primary": [service]}
-                       for i, service in enumerate(halls.SERVICES) for n in range(COUNTERS_PER_SERVICE)]
+    raw["counters"] = [
+        {"number": i * COUNTERS_PER_SERVICE + n + 1, "primary": [service]}
+        for i, service in enumerate(halls.SERVICES)
+        for n in range(COUNTERS_PER_SERVICE)
+    ]
     raw["callers"] = raw["evaluators"] = []
     raw["hall"]["timezone"] = "Asia/Shanghai"
     for service in raw["services"]:
@@ -50,13 +53,20 @@ def busy_day_plan(hall: config.Hall) -> day.Plan:
     stop = start + HOURS * 3600
     rate = TICKETS_PER_HOUR / len(hall.services) / 3600
     return day.Plan(
-        mode="simple", date=day.SIMPLE_START.date().isoformat(), start=start, close=stop, stop=stop + 3600,
+        mode="simple",
+        date=day.SIMPLE_START.date().isoformat(),
+        start=start,
+        close=stop,
+        stop=stop + 3600,
         arrivals={s: ((start, rate),) for s in hall.services},
         service_times={s: scenario.ServiceTime(mean_s=SERVICE_MIN * 60) for s in hall.services},
-        shifts=tuple(day.PlannedShift(counter=n, clerk=f"S{n:04d}", start=start, end=None, stays_late=False)
-                     for n in sorted(hall.counters)),
+        shifts=tuple(
+            day.PlannedShift(counter=n, clerk=f"S{n:04d}", start=start, end=None, stays_late=False)
+            for n in sorted(hall.counters)
+        ),
         citizens=scenario.Citizens(no_show=0.03, walk_s=(10.0, 60.0), participation=0.7, priority_share=0.08),
-        clerks=scenario.Clerks(wrapup_s=(5.0, 20.0)))
+        clerks=scenario.Clerks(wrapup_s=(5.0, 20.0)),
+    )
 
 
 def write_day(workdir: Path) -> tuple[int, int, float]:
@@ -86,7 +96,7 @@ def write_day(workdir: Path) -> tuple[int, int, float]:
     result = day.simulate(hall, busy_day_plan(hall), seed=7, on_event=journal)
     durable.commit()
     (workdir / "simulated.json").write_text(json.dumps(result))
-    durable.journal.close()   # no final snapshot: the controller dies without saying goodbye
+    durable.journal.close()  # no final snapshot: the controller dies without saying goodbye
     return counts["tickets"], counts["events"], time.perf_counter() - started
 
 
@@ -120,8 +130,10 @@ def run() -> list[Figure]:
         Figure("controller", f"busy day journalled ({tickets:,} tickets, {events:,} events)", seconds, "s"),
         Figure("controller", "journal size after the day", journal_mb, "MB"),
         Figure("controller", f"report of that day, with CSV tables ({events:,} events)", reported, "s"),
-        Figure("controller", f"restart to online with that day ({tickets:,} tickets)", restart, "s", "< 2 s",
-               restart < 2),
-        Figure("controller", f"peak RSS after restart ({tickets:,} tickets in the day)", rss, "MB", "≤ 80 MB",
-               rss <= 80),
+        Figure(
+            "controller", f"restart to online with that day ({tickets:,} tickets)", restart, "s", "< 2 s", restart < 2
+        ),
+        Figure(
+            "controller", f"peak RSS after restart ({tickets:,} tickets in the day)", rss, "MB", "≤ 80 MB", rss <= 80
+        ),
     ]

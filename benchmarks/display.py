@@ -51,8 +51,10 @@ CALLS = 200
 CALL_RATE = 20.0
 IDLE_S = 10.0
 SHORT_NOTICE = {"zh": "中午不休息", "en": "Open at lunch time"}
-LONG_NOTICE = {"zh": "办理不动产登记请携带原件;中午不休息,周六上午正常办理。",
-               "en": "Bring originals for property registration. Open at lunch time and on Saturday mornings."}
+LONG_NOTICE = {
+    "zh": "办理不动产登记请携带原件;中午不休息,周六上午正常办理。",
+    "en": "Bring originals for property registration. Open at lunch time and on Saturday mornings.",
+}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -80,13 +82,33 @@ def frame_times() -> tuple[list[float], list[float]]:
     size = (1920, 1080)
     frame = pygame.Surface(size)
     t0 = 1_795_395_600.0
-    program = ScreenProgram(hall, hall.displays["D1"], notice_scrolls=lambda n: painter.notice_scrolls(n, size),
-                            notice_speed=size[1] * 0.08, scroll_step_s=1 / 30, started=t0)
-    services = [{"id": s.id, "prefix": s.prefix, "name": {"zh": s.names.zh, "en": s.names.en}, "waiting": 7,
-                 "estimated_wait_s": 900} for s in hall.services.values()]
-    program.receive(Kind.BOARD, make_message("board.snapshot", {
-        "call_seq": 0, "calls": [], "services": services, "counters": [], "notice": LONG_NOTICE, "incident": None}), t0)
-    painter.paint(program.state(t0), frame)   # the screen's first frame, drawn once at start
+    program = ScreenProgram(
+        hall,
+        hall.displays["D1"],
+        notice_scrolls=lambda n: painter.notice_scrolls(n, size),
+        notice_speed=size[1] * 0.08,
+        scroll_step_s=1 / 30,
+        started=t0,
+    )
+    services = [
+        {
+            "id": s.id,
+            "prefix": s.prefix,
+            "name": {"zh": s.names.zh, "en": s.names.en},
+            "waiting": 7,
+            "estimated_wait_s": 900,
+        }
+        for s in hall.services.values()
+    ]
+    program.receive(
+        Kind.BOARD,
+        make_message(
+            "board.snapshot",
+            {"call_seq": 0, "calls": [], "services": services, "counters": [], "notice": LONG_NOTICE, "incident": None},
+        ),
+        t0,
+    )
+    painter.paint(program.state(t0), frame)  # the screen's first frame, drawn once at start
     times, new_call = [], []
     seq = 0
     for i in range(FRAMES):
@@ -95,9 +117,22 @@ def frame_times() -> tuple[list[float], list[float]]:
         if fresh:
             seq += 1
             service = list(hall.services.values())[seq % len(hall.services)]
-            program.receive(Kind.CALLS, make_message("call.made", {
-                "seq": seq, "ticket": f"t{seq}", "label": f"{service.prefix}{seq:03d}", "service": service.id,
-                "counter": 1 + seq % 10, "recall": False, "at": format_epoch(now)}), now)
+            program.receive(
+                Kind.CALLS,
+                make_message(
+                    "call.made",
+                    {
+                        "seq": seq,
+                        "ticket": f"t{seq}",
+                        "label": f"{service.prefix}{seq:03d}",
+                        "service": service.id,
+                        "counter": 1 + seq % 10,
+                        "recall": False,
+                        "at": format_epoch(now),
+                    },
+                ),
+                now,
+            )
             program.voice_pending.clear()
         state = program.state(now)
         started = time.perf_counter()
@@ -153,10 +188,32 @@ class AckWatch:
 
 def display_process(workdir: Path, url: str, hall_file: Path, voice: str) -> subprocess.Popen:
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
-    return subprocess.Popen([sys.executable, "-m", "devices.display.main", "--id", "D1", "--config", str(hall_file),
-                             "--broker", url, "--window", "--voice", voice, "--repeats", "1",
-                             "--voice-cache", str(workdir / "voice"), "--log-level", "WARNING"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devices.display.main",
+            "--id",
+            "D1",
+            "--config",
+            str(hall_file),
+            "--broker",
+            url,
+            "--window",
+            "--voice",
+            voice,
+            "--repeats",
+            "1",
+            "--voice-cache",
+            str(workdir / "voice"),
+            "--log-level",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def idle_run(workdir: Path, url: str, notice: dict, voice: str, seconds: float) -> tuple[float, float]:
@@ -171,12 +228,12 @@ def idle_run(workdir: Path, url: str, notice: dict, voice: str, seconds: float) 
     watch = AckWatch(url, hall.id, "D1")
     sample = SampleController(hall, url, client_id=f"bench-sample-{time.monotonic_ns()}")
     try:
-        time.sleep(1.0)                   # the screen connects and takes the board as its baseline
+        time.sleep(1.0)  # the screen connects and takes the board as its baseline
         seq = sample.publish_call("B017", 4)
         sample.publish_board()
         if not watch.wait(seq, 60):
             raise RuntimeError("the display never acknowledged the call")
-        time.sleep(7.0)                   # the blink is over
+        time.sleep(7.0)  # the blink is over
         before, started = _cpu_seconds(process.pid), time.monotonic()
         time.sleep(seconds)
         cpu = (_cpu_seconds(process.pid) - before) / (time.monotonic() - started) * 100
@@ -251,6 +308,7 @@ class PacedPlayer:
 
     def play(self, wav: bytes) -> None:
         from drivers.voice import pcm
+
         length = pcm.read(wav, "announcement").seconds
         self.seconds.append(length)
         time.sleep(length)
@@ -268,8 +326,9 @@ class HallWatch:
         self.lock = threading.Lock()
         self.client = make_client(url, f"bench-hallwatch-{os.getpid()}-{time.monotonic_ns()}")
         subscribed = threading.Event()
-        self.client.on_connect = lambda c, *a: c.subscribe([(topics.device_up(hall_id, device), 1),
-                                                           (topics.calls(hall_id), 1)])
+        self.client.on_connect = lambda c, *a: c.subscribe(
+            [(topics.device_up(hall_id, device), 1), (topics.calls(hall_id), 1)]
+        )
         self.client.on_subscribe = lambda *a: subscribed.set()
         self.client.on_message = self._on_message
         broker = parse_broker_url(url)
@@ -311,9 +370,27 @@ def burst_run(workdir: Path, url: str) -> dict:
     hall_file = burst_hall(workdir)
     hall = config.load(hall_file)
     counters = list(range(11, 11 + BURST))
-    controller = subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(hall_file),
-                                   "--broker", url, "--db", str(workdir / "burst-journal.db"), "--log-level", "ERROR",
-                                   "--web", "off"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    controller = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hall",
+            "controller",
+            "--config",
+            str(hall_file),
+            "--broker",
+            url,
+            "--db",
+            str(workdir / "burst-journal.db"),
+            "--log-level",
+            "ERROR",
+            "--web",
+            "off",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     links: dict[str, DeviceLink] = {}
     watch = HallWatch(url, hall.id, "D1")
     player = PacedPlayer()
@@ -326,7 +403,7 @@ def burst_run(workdir: Path, url: str) -> dict:
             links[device] = DeviceLink(url, hall.id, device).start()
         kiosk = links["K1"]
         deadline = time.monotonic() + 30
-        while True:                       # the controller is up once it answers
+        while True:  # the controller is up once it answers
             try:
                 links[f"C{counters[0]}"].request("counter.status", timeout=1)
                 break
@@ -338,19 +415,20 @@ def burst_run(workdir: Path, url: str) -> dict:
         for _ in counters:
             ticket = kiosk.request("ticket.request", {"service": "social"}).body["ticket"]["id"]
             kiosk.request("ticket.printed", {"ticket": ticket})
-        screen = CallingScreen(hall, display, url, PngScreen(workdir / "burst-frames", display.size), speaker,
-                               repeats=display.repeats)
+        screen = CallingScreen(
+            hall, display, url, PngScreen(workdir / "burst-frames", display.size), speaker, repeats=display.repeats
+        )
         with screen:
             if not screen.run_until(lambda: screen.program.board is not None, 30):
                 raise RuntimeError("the screen did not get the board")
             started = time.time()
 
             def clerks() -> None:
-                for n in counters:       # twenty clerks press "call next" at the opening
+                for n in counters:  # twenty clerks press "call next" at the opening
                     view = links[f"C{n}"].request("counter.call_next").body["view"]
                     made.append((view["ticket"]["label"], time.time()))
                 waiting = set(counters)
-                while waiting:           # then "no-show", as early as the controller lets them
+                while waiting:  # then "no-show", as early as the controller lets them
                     for n in sorted(waiting):
                         try:
                             links[f"C{n}"].request("counter.no_show")
@@ -381,20 +459,29 @@ def burst_run(workdir: Path, url: str) -> dict:
             outcomes.setdefault(r["seq"], []).append(r)
     said = {seq: [r for r in outcomes.get(seq, []) if r["outcome"] != "shown"] for seq in burst_seqs}
     once = sum(1 for seq in burst_seqs if [r["outcome"] for r in said[seq]] == ["spoken"])
-    heard_end = {watch.labels[seq]: _epoch(rs[0]["ended"]) for seq, rs in said.items()
-                 if rs and rs[0]["outcome"] == "spoken" and seq in watch.labels}
+    heard_end = {
+        watch.labels[seq]: _epoch(rs[0]["ended"])
+        for seq, rs in said.items()
+        if rs and rs[0]["outcome"] == "spoken" and seq in watch.labels
+    }
     by_counter = {n: label for n, (label, _) in zip(counters, made)}
     early = sum(1 for n, at in no_shows.items() if at < heard_end.get(by_counter[int(n)], float("inf")))
     last = max(heard_end.values(), default=float("nan"))
     speech = sum(player.seconds)
-    return {"made_within_s": made[-1][1] - made[0][1] if made else float("nan"), "spoken_once": once,
-            "early_no_shows": early, "ratio": (last - started) / speech if speech else float("nan"),
-            "speech_s": speech, "no_shows": len(no_shows),
-            "outcomes": {seq: [r["outcome"] for r in outcomes.get(seq, [])] for seq in sorted(burst_seqs)}}
+    return {
+        "made_within_s": made[-1][1] - made[0][1] if made else float("nan"),
+        "spoken_once": once,
+        "early_no_shows": early,
+        "ratio": (last - started) / speech if speech else float("nan"),
+        "speech_s": speech,
+        "no_shows": len(no_shows),
+        "outcomes": {seq: [r["outcome"] for r in outcomes.get(seq, [])] for seq in sorted(burst_seqs)},
+    }
 
 
 def _epoch(ts: str) -> float:
     from protocol.envelope import parse_ts
+
     return parse_ts(ts).timestamp()
 
 
@@ -439,13 +526,37 @@ def burst_figures(burst: dict | None) -> list[Figure]:
     if burst is None:
         raise RuntimeError("the burst of calls needs espeak-ng (apt install espeak-ng)")
     return [
-        Figure("display", f"burst of {BURST} calls: spoken exactly once", burst["spoken_once"], "calls",
-               f"= {BURST}", burst["spoken_once"] == BURST),
-        Figure("display", f"burst of {BURST} calls: no-shows before heard", burst["early_no_shows"], "",
-               "= 0", burst["early_no_shows"] == 0 and burst["no_shows"] == BURST),
-        Figure("display", f"burst of {BURST} calls: last heard / speech time", burst["ratio"], "×", "≤ 1.2",
-               burst["ratio"] <= 1.2),
+        Figure(
+            "display",
+            f"burst of {BURST} calls: spoken exactly once",
+            burst["spoken_once"],
+            "calls",
+            f"= {BURST}",
+            burst["spoken_once"] == BURST,
+        ),
+        Figure(
+            "display",
+            f"burst of {BURST} calls: no-shows before heard",
+            burst["early_no_shows"],
+            "",
+            "= 0",
+            burst["early_no_shows"] == 0 and burst["no_shows"] == BURST,
+        ),
+        Figure(
+            "display",
+            f"burst of {BURST} calls: last heard / speech time",
+            burst["ratio"],
+            "×",
+            "≤ 1.2",
+            burst["ratio"] <= 1.2,
+        ),
         Figure("display", f"burst of {BURST} calls: speech time", burst["speech_s"], "s"),
-        Figure("display", f"burst of {BURST} calls: made within", burst["made_within_s"], "s", "≤ 2 s",
-               burst["made_within_s"] <= 2),
+        Figure(
+            "display",
+            f"burst of {BURST} calls: made within",
+            burst["made_within_s"],
+            "s",
+            "≤ 2 s",
+            burst["made_within_s"] <= 2,
+        ),
     ]

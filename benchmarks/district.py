@@ -120,8 +120,9 @@ def _lost_or_doubled(admin: psycopg.Connection, journal: Path, hall_id: str) -> 
     db.close()
     seen: dict[int, int] = {}
     wrong = 0
-    for seq, at, kind, body in admin.execute("SELECT seq, at, type, body FROM district.events WHERE hall_id = %s",
-                                             (hall_id,)):
+    for seq, at, kind, body in admin.execute(
+        "SELECT seq, at, type, body FROM district.events WHERE hall_id = %s", (hall_id,)
+    ):
         seen[seq] = seen.get(seq, 0) + 1
         wrong += wanted.get(seq) != (at, kind, body)
     admin.rollback()
@@ -147,8 +148,9 @@ def _wait(condition, timeout: float = 120.0) -> bool:
     return True
 
 
-def _fault_rounds(cluster: PrivateCluster, admin_dsn: str, admin: psycopg.Connection, hall: config.Hall,
-                  days: list[Path], work: Path) -> int:
+def _fault_rounds(
+    cluster: PrivateCluster, admin_dsn: str, admin: psycopg.Connection, hall: config.Hall, days: list[Path], work: Path
+) -> int:
     """Halls shipped by `hall ship` processes that are killed -9 at random points, with PostgreSQL
     killed and restarted once under them; the events lost or doubled afterwards, over all halls."""
     halls = []
@@ -160,21 +162,37 @@ def _fault_rounds(cluster: PrivateCluster, admin_dsn: str, admin: psycopg.Connec
         halls.append((hall_id, journal, dsn, password, n))
 
     def start(h):
-        return subprocess.Popen([sys.executable, "-m", "hall", "ship", "--db", str(h[1]), "--dsn", h[2],
-                                 "--batch", "300", "--log-level", "ERROR"], cwd=ROOT,
-                                env={**os.environ, "PGPASSWORD": h[3]},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hall",
+                "ship",
+                "--db",
+                str(h[1]),
+                "--dsn",
+                h[2],
+                "--batch",
+                "300",
+                "--log-level",
+                "ERROR",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PGPASSWORD": h[3]},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     running = [start(h) for h in halls]
     try:
-        for round_ in range(3):                     # kill -9 every shipper once it has moved on
+        for round_ in range(3):  # kill -9 every shipper once it has moved on
             marks = [_mark(admin_dsn, h[0]) for h in halls]
             _wait(lambda: all(_mark(admin_dsn, h[0]) > m for h, m in zip(halls, marks) if m < h[4]), 60)
             for p in running:
                 p.send_signal(signal.SIGKILL)
                 p.wait()
             running = [start(h) for h in halls]
-            if round_ == 1:                         # and PostgreSQL, under them
+            if round_ == 1:  # and PostgreSQL, under them
                 _wait(lambda: all(_mark(admin_dsn, h[0]) > m for h, m in zip(halls, marks) if m < h[4]), 60)
                 admin.close()
                 cluster.kill()
@@ -192,30 +210,40 @@ def _fault_rounds(cluster: PrivateCluster, admin_dsn: str, admin: psycopg.Connec
 
 def _fill_rollups(admin: psycopg.Connection, template_hall: str) -> None:
     """Rollups of REPORT_HALLS halls × REPORT_DAYS days, copied from one real hall's days."""
-    admin.execute("INSERT INTO district.halls (hall_id, role_name, timezone, services) "
-                  "SELECT 'r' || lpad(n::text, 4, '0'), 'r' || n, timezone, services FROM district.halls, "
-                  "generate_series(1, %s) n WHERE hall_id = %s", (REPORT_HALLS, template_hall))
-    first = admin.execute("SELECT min(day) FROM district.rollups_daily WHERE hall_id = %s",
-                          (template_hall,)).fetchone()[0]
+    admin.execute(
+        "INSERT INTO district.halls (hall_id, role_name, timezone, services) "
+        "SELECT 'r' || lpad(n::text, 4, '0'), 'r' || n, timezone, services FROM district.halls, "
+        "generate_series(1, %s) n WHERE hall_id = %s",
+        (REPORT_HALLS, template_hall),
+    )
+    first = admin.execute(
+        "SELECT min(day) FROM district.rollups_daily WHERE hall_id = %s", (template_hall,)
+    ).fetchone()[0]
     for table in ("rollups", "rollups_daily", "rollups_desk"):
-        cols = [r[0] for r in admin.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'district' "
-            "AND table_name = %s ORDER BY ordinal_position", (table,))]
+        cols = [
+            r[0]
+            for r in admin.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'district' "
+                "AND table_name = %s ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
         rest = ", ".join(c for c in cols if c not in ("hall_id", "day"))
         # hall n's day d is a copy of the template's day (d + n) mod TEMPLATE_DAYS
-        admin.execute(f"INSERT INTO district.{table} (hall_id, day, {rest}) "
-                      f"SELECT 'r' || lpad(n::text, 4, '0'), %(first)s + d, {rest} "
-                      f"FROM generate_series(1, %(halls)s) n, generate_series(0, %(days)s - 1) d, "
-                      f"district.{table} r WHERE r.hall_id = %(hall)s AND r.day = %(first)s + (d + n) %% %(k)s",
-                      {"first": first, "k": TEMPLATE_DAYS, "halls": REPORT_HALLS, "days": REPORT_DAYS,
-                       "hall": template_hall})
+        admin.execute(
+            f"INSERT INTO district.{table} (hall_id, day, {rest}) "
+            f"SELECT 'r' || lpad(n::text, 4, '0'), %(first)s + d, {rest} "
+            f"FROM generate_series(1, %(halls)s) n, generate_series(0, %(days)s - 1) d, "
+            f"district.{table} r WHERE r.hall_id = %(hall)s AND r.day = %(first)s + (d + n) %% %(k)s",
+            {"first": first, "k": TEMPLATE_DAYS, "halls": REPORT_HALLS, "days": REPORT_DAYS, "hall": template_hall},
+        )
     admin.commit()
 
 
 def run() -> list[Figure]:
     hall = config.load(EXAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hall-bench-district-"))
-    pg_dir = Path(tempfile.mkdtemp(prefix="hall-bench-pg-"))      # its own: as root, postgres must reach it
+    pg_dir = Path(tempfile.mkdtemp(prefix="hall-bench-pg-"))  # its own: as root, postgres must reach it
     figures: list[Figure] = []
     try:
         days = _simulate_days(work, hall)
@@ -237,8 +265,9 @@ def run() -> list[Figure]:
                 started = time.perf_counter()
                 _ship(([(str(journal), dsn, password)], 5000))
                 rates.append(n / (time.perf_counter() - started))
-            figures.append(Figure(GROUP, "district ingest events/s", max(rates), "events/s", "≥ 50,000",
-                                  max(rates) >= 50_000))
+            figures.append(
+                Figure(GROUP, "district ingest events/s", max(rates), "events/s", "≥ 50,000", max(rates) >= 50_000)
+            )
 
             # catch-up: a day's backlog of 100 halls, 4 shippers at once
             jobs: list[list[tuple[str, str, str]]] = [[] for _ in range(4)]
@@ -271,19 +300,21 @@ def run() -> list[Figure]:
                 maintenance.execute("VACUUM ANALYZE district.rollups_desk")
             report_halls = [f"r{n:04d}" for n in range(1, REPORT_HALLS + 1)]
             period = (FIRST_DAY, FIRST_DAY + dt.timedelta(days=REPORT_DAYS))
-            for by, name, target in (("hall", "district report 200 halls x 30 days s", "≤ 1"),
-                                     ("clerk", "district report 200 halls x 30 days by clerk s", ""),
-                                     ("hour", "district report 200 halls x 30 days by hour s", "")):
-                reports.report(admin, *period, halls=report_halls, by=by)     # warm the cache
-                best = min(_timed(lambda: reports.report(admin, *period, halls=report_halls, by=by))
-                           for _ in range(3))
+            for by, name, target in (
+                ("hall", "district report 200 halls x 30 days s", "≤ 1"),
+                ("clerk", "district report 200 halls x 30 days by clerk s", ""),
+                ("hour", "district report 200 halls x 30 days by hour s", ""),
+            ):
+                reports.report(admin, *period, halls=report_halls, by=by)  # warm the cache
+                best = min(_timed(lambda: reports.report(admin, *period, halls=report_halls, by=by)) for _ in range(3))
                 admin.rollback()
                 figures.append(Figure(GROUP, name, best, "s", target, best <= 1 if target else None))
 
             # faults
             broken = _fault_rounds(cluster, admin_dsn, admin, hall, days, work)
-            figures.append(Figure(GROUP, "district events lost or doubled after faults", broken, "events", "0",
-                                  broken == 0))
+            figures.append(
+                Figure(GROUP, "district events lost or doubled after faults", broken, "events", "0", broken == 0)
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(pg_dir, ignore_errors=True)

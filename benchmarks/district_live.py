@@ -30,8 +30,10 @@ HALLS = 200
 REQUESTS = 200
 WARM_UP = 10
 PASSWORD = "bench password 42"
-MACHINE_DSNS = ("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                "host=/var/run/postgresql user=postgres dbname=postgres")
+MACHINE_DSNS = (
+    "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+    "host=/var/run/postgresql user=postgres dbname=postgres",
+)
 
 
 def run(halls: int = HALLS, requests: int = REQUESTS) -> list[Figure]:
@@ -48,10 +50,14 @@ def run(halls: int = HALLS, requests: int = REQUESTS) -> list[Figure]:
         finally:
             with psycopg.connect(server, autocommit=True) as admin:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-                for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (name + "\\_%",)).fetchall():
+                for (role,) in admin.execute(
+                    "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (name + "\\_%",)
+                ).fetchall():
                     admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-    return [Figure("district", f"district live page {halls} halls p95 ms", percentile(times, 95) * 1000, "ms"),
-            Figure("district", f"district live page {halls} halls p50 ms", percentile(times, 50) * 1000, "ms")]
+    return [
+        Figure("district", f"district live page {halls} halls p95 ms", percentile(times, 95) * 1000, "ms"),
+        Figure("district", f"district live page {halls} halls p50 ms", percentile(times, 50) * 1000, "ms"),
+    ]
 
 
 class _server:
@@ -127,34 +133,81 @@ def live_page_times(dsn: str, halls: int, requests: int) -> list[float]:
 def hall_messages(hall: str, n: int) -> list[tuple[str, bytes]]:
     from protocol.envelope import encode, make_message
 
-    services = [{"id": sid, "prefix": p, "name": {"zh": f"业务{p}", "en": f"Service {p}"}, "waiting": (n * 7 + i) % 30,
-                 "estimated_wait_s": 300 + 60 * i} for i, (sid, p) in enumerate(
-                     [("social", "A"), ("tax", "B"), ("property", "C"), ("vehicle", "D")])]
-    counters = [{"number": c, "state": "open" if c % 4 else "paused", "clerk": f"S{c:03d}", "ticket": f"A{c:03d}"}
-                for c in range(1, 13)]
-    calls = [{"seq": k, "label": f"A{k:03d}", "counter": k % 12 + 1, "recall": False, "at": "2026-11-23T01:30:00.000Z"}
-             for k in range(1, 9)]
-    out = [(f"hall/{hall}/board", encode(make_message("board.snapshot", {
-        "call_seq": 8, "calls": calls, "services": services, "counters": counters,
-        "notice": {"zh": "", "en": ""}, "incident": None}))),
-        (f"hall/{hall}/controller/state", encode(make_message("controller.state", {"online": True, "since": "2026-11-23T00:00:00.000Z"}))),
-        (f"hall/{hall}/bridge/state", b"1")]
+    services = [
+        {
+            "id": sid,
+            "prefix": p,
+            "name": {"zh": f"业务{p}", "en": f"Service {p}"},
+            "waiting": (n * 7 + i) % 30,
+            "estimated_wait_s": 300 + 60 * i,
+        }
+        for i, (sid, p) in enumerate([("social", "A"), ("tax", "B"), ("property", "C"), ("vehicle", "D")])
+    ]
+    counters = [
+        {"number": c, "state": "open" if c % 4 else "paused", "clerk": f"S{c:03d}", "ticket": f"A{c:03d}"}
+        for c in range(1, 13)
+    ]
+    calls = [
+        {"seq": k, "label": f"A{k:03d}", "counter": k % 12 + 1, "recall": False, "at": "2026-11-23T01:30:00.000Z"}
+        for k in range(1, 9)
+    ]
+    out = [
+        (
+            f"hall/{hall}/board",
+            encode(
+                make_message(
+                    "board.snapshot",
+                    {
+                        "call_seq": 8,
+                        "calls": calls,
+                        "services": services,
+                        "counters": counters,
+                        "notice": {"zh": "", "en": ""},
+                        "incident": None,
+                    },
+                )
+            ),
+        ),
+        (
+            f"hall/{hall}/controller/state",
+            encode(make_message("controller.state", {"online": True, "since": "2026-11-23T00:00:00.000Z"})),
+        ),
+        (f"hall/{hall}/bridge/state", b"1"),
+    ]
     for d in range(8):
         body = {"online": d != 7 or n % 5 != 0, "fault": None}
         if d < 2:
             body["paper"] = "low" if n % 9 == 0 else "ok"
         out.append((f"hall/{hall}/dev/D{d}/state", encode(make_message("device.state", body))))
     for a in (1, 2):
-        out.append((f"hall/{hall}/alerts", encode(make_message("alert.raised", {
-            "alert": a, "kind": "wait_over_target", "subject": "social", "message": "the longest wait is past its target",
-            "at": "2026-11-23T02:10:00.000Z"}))))
+        out.append(
+            (
+                f"hall/{hall}/alerts",
+                encode(
+                    make_message(
+                        "alert.raised",
+                        {
+                            "alert": a,
+                            "kind": "wait_over_target",
+                            "subject": "social",
+                            "message": "the longest wait is past its target",
+                            "at": "2026-11-23T02:10:00.000Z",
+                        },
+                    )
+                ),
+            )
+        )
     return out
 
 
 def _get(port: int, path: str, cookie: str = "", body: bytes | None = None, headers: dict | None = None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST" if body is not None else "GET", path, body=body,
-                 headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
+    conn.request(
+        "POST" if body is not None else "GET",
+        path,
+        body=body,
+        headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})},
+    )
     response = conn.getresponse()
     data = response.read()
     cookies = [v.split(";")[0] for k, v in response.getheaders() if k.lower() == "set-cookie"]

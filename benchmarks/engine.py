@@ -91,6 +91,7 @@ def run(sizes=SIZES) -> list[Figure]:
     small, large = per_size[sizes[0]], per_size[sizes[-1]]
     for i, name in enumerate(("issue", "call-next")):
         growth = large[i] / small[i]
-        figures.append(Figure("engine", f"{name} cost growth {sizes[0]:,} → {sizes[-1]:,}", growth, "×",
-                              "≤ 1.5×", growth <= 1.5))
+        figures.append(
+            Figure("engine", f"{name} cost growth {sizes[0]:,} → {sizes[-1]:,}", growth, "×", "≤ 1.5×", growth <= 1.5)
+        )
     return figures

@@ -40,8 +40,14 @@ def run(presses: int = PRESSES) -> list[Figure]:
     latencies = press_to_paper(presses)
     figures = [
         Figure("kiosk", "press → last ticket byte p50", percentile(latencies, 50) * 1000, "ms"),
-        Figure("kiosk", "press → last ticket byte p99", percentile(latencies, 99) * 1000, "ms",
-               f"≤ {TARGET_MS:.0f} ms", percentile(latencies, 99) * 1000 <= TARGET_MS),
+        Figure(
+            "kiosk",
+            "press → last ticket byte p99",
+            percentile(latencies, 99) * 1000,
+            "ms",
+            f"≤ {TARGET_MS:.0f} ms",
+            percentile(latencies, 99) * 1000 <= TARGET_MS,
+        ),
         Figure("kiosk", "press → last ticket byte max", max(latencies) * 1000, "ms"),
     ]
     return figures + drawing()
@@ -74,16 +80,29 @@ def press_to_paper(presses: int) -> list[float]:
         running = None
         stop = threading.Event()
         try:
-            running = assemble(hall, "K1", broker.url, state_dir=workdir / "kiosk", factory=MockFactory(),
-                               printer=server.connector, double_press_s=0.0, timings={"take_s": 0.5})
+            running = assemble(
+                hall,
+                "K1",
+                broker.url,
+                state_dir=workdir / "kiosk",
+                factory=MockFactory(),
+                printer=server.connector,
+                double_press_s=0.0,
+                timings={"take_s": 0.5},
+            )
             program = running.program
             loop = threading.Thread(target=program.run, args=(stop,), name="bench-kiosk", daemon=True)
             loop.start()
             deadline = time.monotonic() + 30
-            while not (program.machine.controller_online and program.machine.online(program.clock())
-                       and all(program.numbers.left(s, time.time()) for s in running.program.kiosk.services)):
+            while not (
+                program.machine.controller_online
+                and program.machine.online(program.clock())
+                and all(program.numbers.left(s, time.time()) for s in running.program.kiosk.services)
+            ):
                 if time.monotonic() > deadline or controller.poll() is not None:
-                    raise RuntimeError(f"the kiosk did not get online with its offline numbers leased: {program.log[-5:]}")
+                    raise RuntimeError(
+                        f"the kiosk did not get online with its offline numbers leased: {program.log[-5:]}"
+                    )
                 time.sleep(0.05)
             finger = KioskFinger(running.buttons)
             services = list(program.kiosk.services)
@@ -129,8 +148,17 @@ def drawing() -> list[Figure]:
 
     hall = config.load(EXAMPLE)
     service = hall.services["property"]
-    face = TicketFace(hall.names, service.names, "B023", 12, 1500.0, dt.datetime.now(hall.tz),
-                      "http://hall.local:8080/t/4kq9w2rz8d1mx7c2", service.materials, hall.footer)
+    face = TicketFace(
+        hall.names,
+        service.names,
+        "B023",
+        12,
+        1500.0,
+        dt.datetime.now(hall.tz),
+        "http://hall.local:8080/t/4kq9w2rz8d1mx7c2",
+        service.materials,
+        hall.footer,
+    )
 
     def timed(fn, n: int = RENDERS) -> list[float]:
         out = []

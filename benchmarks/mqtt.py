@@ -35,7 +35,7 @@ from hall.mqtt import make_client, parse_broker_url
 from hall_controller.broker import MosquittoBroker
 from protocol import envelope, topics
 
-RATES = (100, 1000, None)          # None: as fast as it goes
+RATES = (100, 1000, None)  # None: as fast as it goes
 SAMPLES = {100: 500, 1000: 3000, None: 5000}
 WINDOW = 64
 SUSTAIN_S = 10.0
@@ -141,7 +141,9 @@ def flood(url: str, client_id: str, send: str, receive: str, seconds: float, win
         if cork:
             sock.setsockopt(_socket.IPPROTO_TCP, cork, 1)
         while state["inflight"] < window:
-            client.publish(send, payloads[i % len(payloads)].replace(b'"id":"', b'"id":"' + f"{i:x}-".encode(), 1), qos=1)
+            client.publish(
+                send, payloads[i % len(payloads)].replace(b'"id":"', b'"id":"' + f"{i:x}-".encode(), 1), qos=1
+            )
             state["inflight"] += 1
             i += 1
         if cork:
@@ -189,6 +191,7 @@ class DeadChannel:
 
     def __init__(self) -> None:
         import socket
+
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.held: list = []
@@ -230,11 +233,29 @@ def start_controller(workdir: Path, url: str, sync: str = "full") -> subprocess.
     """The controller on the hall file in `workdir`, with its alert channels when `write_hall` gave
     it some (the kiosk and busy-day groups run the example hall, which routes alerts to no one)."""
     secrets = workdir / "alert-secrets.toml"
-    proc = subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(workdir / "hall.toml"),
-                             "--broker", url, "--db", str(workdir / f"journal-{sync}.db"), "--log-level", "WARNING",
-                             "--journal-sync", sync, "--web", "off",
-                             *(["--alert-secrets", str(secrets)] if secrets.exists() else [])],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hall",
+            "controller",
+            "--config",
+            str(workdir / "hall.toml"),
+            "--broker",
+            url,
+            "--db",
+            str(workdir / f"journal-{sync}.db"),
+            "--log-level",
+            "WARNING",
+            "--journal-sync",
+            sync,
+            "--web",
+            "off",
+            *(["--alert-secrets", str(secrets)] if secrets.exists() else []),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     return proc
 
 
@@ -247,8 +268,9 @@ def wait_online(url: str, timeout: float = 30) -> float:
         if json.loads(msg.payload).get("online"):
             online.set()
 
-    client = _connected(url, f"bench-watch-{os.getpid()}-{time.monotonic_ns()}", on_message,
-                        topics.controller_state("bench"))
+    client = _connected(
+        url, f"bench-watch-{os.getpid()}-{time.monotonic_ns()}", on_message, topics.controller_state("bench")
+    )
     try:
         if not online.wait(timeout):
             raise RuntimeError("the controller did not come online")
@@ -332,8 +354,16 @@ def run() -> list[Figure]:
         ]
     for rate, latencies in normal.items():
         c50 = percentile(latencies, 50) * 1000
-        figures.append(Figure("mqtt", f"request→reply p50 @ {rate}/s, journal sync normal", c50, "ms", "≤ 1.5×",
-                              c50 / (percentile(raw[rate], 50) * 1000) <= 1.5))
+        figures.append(
+            Figure(
+                "mqtt",
+                f"request→reply p50 @ {rate}/s, journal sync normal",
+                c50,
+                "ms",
+                "≤ 1.5×",
+                c50 / (percentile(raw[rate], 50) * 1000) <= 1.5,
+            )
+        )
     figures += [
         Figure("mqtt", "durable requests, sustained", sustained, "req/s", "≥ 6,000", sustained >= 6000),
         # every one of these tickets is alive at once (reserved in a few seconds, voided two minutes later):
@@ -350,9 +380,22 @@ def sustained_rate(url: str, generators: int = 2) -> float:
 
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    workers = [ctx.Process(target=_flood_worker, args=((url, f"K{n + 2}", topics.device_up("bench", f"K{n + 2}"),
-                                                        topics.device_down("bench", f"K{n + 2}"), SUSTAIN_S), results))
-               for n in range(generators)]
+    workers = [
+        ctx.Process(
+            target=_flood_worker,
+            args=(
+                (
+                    url,
+                    f"K{n + 2}",
+                    topics.device_up("bench", f"K{n + 2}"),
+                    topics.device_down("bench", f"K{n + 2}"),
+                    SUSTAIN_S,
+                ),
+                results,
+            ),
+        )
+        for n in range(generators)
+    ]
     for w in workers:
         w.start()
     outcomes = [results.get(timeout=SUSTAIN_S + 60) for _ in workers]
@@ -363,5 +406,6 @@ def sustained_rate(url: str, generators: int = 2) -> float:
 
 def _journal_tickets(db: Path) -> int:
     import sqlite3
+
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT count(*) FROM events WHERE type = 'TicketReserved'").fetchone()[0]

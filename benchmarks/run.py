@@ -9,16 +9,26 @@ from pathlib import Path
 from benchmarks.figures import table, write_json
 
 #: group -> module with `run() -> list[Figure]`; "" while the group is not built yet
-GROUPS = {"engine": "benchmarks.engine", "mqtt": "benchmarks.mqtt", "controller": "benchmarks.busy_day",
-          "kiosk": "benchmarks.kiosk", "display": "benchmarks.display", "district": "benchmarks.district",
-          "district-live": "benchmarks.district_live"}
+GROUPS = {
+    "engine": "benchmarks.engine",
+    "mqtt": "benchmarks.mqtt",
+    "controller": "benchmarks.busy_day",
+    "kiosk": "benchmarks.kiosk",
+    "display": "benchmarks.display",
+    "district": "benchmarks.district",
+    "district-live": "benchmarks.district_live",
+}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="hall bench", description=__doc__)
     parser.add_argument("groups", nargs="*", metavar="group", help=f"any of {', '.join(GROUPS)} (default: all)")
-    parser.add_argument("--json", type=Path, default=Path("var/bench/results.json"),
-                        help="where to write the figures (default: %(default)s)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("var/bench/results.json"),
+        help="where to write the figures (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     unknown = [g for g in args.groups if g not in GROUPS]
     if unknown:

@@ -20,8 +20,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PI_ONLY = ["lgpio==0.2.2.0"]          # GPIO on the Pi (docs/deploy.md); not needed elsewhere
-PYTHON = "3.11"                       # Bookworm's python3
+PI_ONLY = ["lgpio==0.2.2.0"]  # GPIO on the Pi (docs/deploy.md); not needed elsewhere
+PYTHON = "3.11"  # Bookworm's python3
 GLIBC_MINORS = (17, 24, 26, 27, 28, 31, 34, 35, 36)  # manylinux tags glibc 2.36 accepts
 PLATFORMS = ["manylinux2014_aarch64", *(f"manylinux_2_{m}_aarch64" for m in GLIBC_MINORS), "linux_aarch64"]
 
@@ -32,9 +32,27 @@ def pinned(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
 
 
 def download(requirements: list[str], dest: Path, deps: bool = True) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(dest), "--only-binary=:all:",
-               "--python-version", PYTHON, "--implementation", "cp", "--abi", "cp311", "--abi", "abi3",
-               "--abi", "none", "--disable-pip-version-check"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--dest",
+        str(dest),
+        "--only-binary=:all:",
+        "--python-version",
+        PYTHON,
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        "--disable-pip-version-check",
+    ]
     for platform in PLATFORMS:
         command += ["--platform", platform]
     if not deps:
@@ -43,7 +61,7 @@ def download(requirements: list[str], dest: Path, deps: bool = True) -> subproce
 
 
 def kind(wheel: str) -> str:
-    tags = wheel[:-len(".whl")].split("-")[-3:]
+    tags = wheel[: -len(".whl")].split("-")[-3:]
     if tags[2] == "any":
         return "pure Python"
     if "aarch64" in tags[2]:
@@ -64,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         if whole.returncode != 0:  # name the ones that fail, each on its own
             missing = [r for r in requirements if download([r], dest, deps=False).returncode != 0]
             if not missing:
-                print(whole.stderr.strip().splitlines()[-1] if whole.stderr.strip() else "pip download failed",
-                      file=sys.stderr)
+                print(
+                    whole.stderr.strip().splitlines()[-1] if whole.stderr.strip() else "pip download failed",
+                    file=sys.stderr,
+                )
                 return 1
         wheels = sorted(w.name for w in dest.glob("*.whl"))
         for wheel in wheels:
@@ -77,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not for a Pi: {wheel}", file=sys.stderr)
         if missing or bad:
             return 1
-        print(f"all {len(requirements)} pinned requirements ({len(wheels)} wheels with their dependencies) install "
-              f"on aarch64, CPython {PYTHON}")
+        print(
+            f"all {len(requirements)} pinned requirements ({len(wheels)} wheels with their dependencies) install "
+            f"on aarch64, CPython {PYTHON}"
+        )
         return 0
 
 

@@ -32,9 +32,10 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 
 import paho.mqtt.client as paho
 
@@ -119,16 +120,22 @@ class DeviceLink:
     `clock` is a monotonic clock (seconds), injected for resend timing.
     """
 
-    def __init__(self, broker: BrokerUrl | str, hall: str, device: str, *,
-                 outbox: Path | str | Outbox | None = None,
-                 listen: Iterable[Kind | str] = DEFAULT_LISTEN,
-                 inbox: Inbox | None = None,
-                 state: Mapping[str, Any] | None = None,
-                 keepalive: int = 15,
-                 reconnect_delay: tuple[float, float] = (0.5, 10.0),
-                 resend_interval: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        broker: BrokerUrl | str,
+        hall: str,
+        device: str,
+        *,
+        outbox: Path | str | Outbox | None = None,
+        listen: Iterable[Kind | str] = DEFAULT_LISTEN,
+        inbox: Inbox | None = None,
+        state: Mapping[str, Any] | None = None,
+        keepalive: int = 15,
+        reconnect_delay: tuple[float, float] = (0.5, 10.0),
+        resend_interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        client_id: str | None = None,
+    ) -> None:
         self.hall, self.device = hall, device
         self.broker = parse_broker_url(broker) if isinstance(broker, str) else broker
         self.topic_up = topics.device_up(hall, device)
@@ -137,7 +144,9 @@ class DeviceLink:
         kinds = [Kind(k) for k in listen]
         for kind in kinds:
             if kind not in _LISTENABLE:
-                raise ValueError(f"a device cannot listen to {kind.value!r}; choose from board, calls, alerts, controller/state")
+                raise ValueError(
+                    f"a device cannot listen to {kind.value!r}; choose from board, calls, alerts, controller/state"
+                )
         self._listen = {topics.hall_topic(hall, k): k for k in kinds}
         self.incoming: Inbox = inbox if inbox is not None else queue.Queue()
         self._resend_interval = resend_interval
@@ -183,7 +192,9 @@ class DeviceLink:
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=self._keepalive)
         self._client.loop_start()
         if self._outbox is not None:
-            self._courier = threading.Thread(target=self._run_courier, name=f"hall-link-courier-{self.device}", daemon=True)
+            self._courier = threading.Thread(
+                target=self._run_courier, name=f"hall-link-courier-{self.device}", daemon=True
+            )
             self._courier.start()
         return self
 
@@ -360,8 +371,12 @@ class DeviceLink:
             log.warning("%s: dropped a bad message on %s: %s", self.device, topic, e)
             return
         if kind is Kind.DOWN and message.type == "message.refused":  # one of ours had no readable id
-            log.warning("%s: the controller could not read a message of ours (%s): %s", self.device,
-                        message.body.get("code"), message.body.get("reason"))
+            log.warning(
+                "%s: the controller could not read a message of ours (%s): %s",
+                self.device,
+                message.body.get("code"),
+                message.body.get("reason"),
+            )
         if kind is Kind.DOWN and message.re is not None and not self._claim_reply(message):
             return
         self.incoming.put(Received(kind, message))

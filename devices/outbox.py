@@ -16,9 +16,9 @@ import fcntl
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from protocol.envelope import Message, encode
 
@@ -70,8 +70,9 @@ class Outbox:
         with self._mutex:
             try:
                 with self._db:
-                    cur = self._db.execute("INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)",
-                                           (message.id, message.type, payload))
+                    cur = self._db.execute(
+                        "INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)", (message.id, message.type, payload)
+                    )
             except sqlite3.IntegrityError:
                 raise ValueError(f"message id {message.id!r} is already in the outbox") from None
             except sqlite3.Error as e:
@@ -81,8 +82,9 @@ class Outbox:
     def pending(self, limit: int | None = None) -> list[Parcel]:
         """Unanswered messages, oldest first."""
         with self._mutex:
-            rows = self._db.execute("SELECT seq, id, type, payload FROM outbox ORDER BY seq LIMIT ?",
-                                    (-1 if limit is None else limit,)).fetchall()
+            rows = self._db.execute(
+                "SELECT seq, id, type, payload FROM outbox ORDER BY seq LIMIT ?", (-1 if limit is None else limit,)
+            ).fetchall()
         return [Parcel(seq, id_, type_, bytes(payload)) for seq, id_, type_, payload in rows]
 
     def ids(self) -> set[str]:
@@ -127,7 +129,9 @@ class Outbox:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise OutboxError(f"the outbox {self.path} is in use by another program (or another link in this one)") from None
+            raise OutboxError(
+                f"the outbox {self.path} is in use by another program (or another link in this one)"
+            ) from None
         return fd
 
     def _release_lock(self) -> None:

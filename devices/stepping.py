@@ -7,7 +7,7 @@ with it, redraw. `step_until` is the one way to run steps until something has ha
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def step_until(step: Callable[[float], object], done: Callable[[], bool], timeout: float) -> bool:

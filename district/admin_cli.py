@@ -24,8 +24,9 @@ from hall import config
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hall district", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="hall district", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--dsn", help="the district database, libpq style (default: HALL_DISTRICT_DSN)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply the schema's migrations")
@@ -47,8 +48,10 @@ def main(argv: list[str]) -> int:
         with pg.connect(dsn) as conn:
             if args.command == "migrate":
                 applied = pg.migrate(conn)
-                print(f"district schema at version {pg.schema_version(conn)}"
-                      + (f" (applied {', '.join(map(str, applied))})" if applied else " (nothing to do)"))
+                print(
+                    f"district schema at version {pg.schema_version(conn)}"
+                    + (f" (applied {', '.join(map(str, applied))})" if applied else " (nothing to do)")
+                )
                 return 0
             pg.migrate(conn)
             password = pg.add_hall(conn, args.hall_id, hall)
@@ -67,10 +70,12 @@ def main(argv: list[str]) -> int:
         os.chmod(args.password_file, 0o600)
         print(f"hall {args.hall_id}: role {role}; its password is in {args.password_file}")
     else:
-        print(f"hall {args.hall_id}: role {role}, password {password}  (shown once: give it to the hall's "
-              "`hall ship` in a 0600 file)")
+        print(
+            f"hall {args.hall_id}: role {role}, password {password}  (shown once: give it to the hall's "
+            "`hall ship` in a 0600 file)"
+        )
     return 0
 
 
-if __name__ == "__main__":      # until `hall district` dispatches here: python -m district.admin_cli …
+if __name__ == "__main__":  # until `hall district` dispatches here: python -m district.admin_cli …
     sys.exit(main(sys.argv[1:]))

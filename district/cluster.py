@@ -31,8 +31,10 @@ def pg_binary(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return candidates[-1] if candidates else None
 
 
@@ -70,26 +72,62 @@ class PrivateCluster:
         if self._as:
             owner = self._as[2]
             shutil.chown(self.directory, owner, owner)
-        run = subprocess.run([*self._as, self.initdb, "-D", str(self.data), "-U", self.user, "-A", "trust", "-E", "UTF8",
-                              "--no-sync", "--locale=C"], capture_output=True, text=True)
+        run = subprocess.run(
+            [
+                *self._as,
+                self.initdb,
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ],
+            capture_output=True,
+            text=True,
+        )
         if run.returncode != 0:
             raise ClusterError(f"initdb failed: {run.stderr.strip().splitlines()[-1:]}")
 
     def start(self) -> PrivateCluster:
         if not (self.data / "PG_VERSION").exists():
             self._make()
-        options = (f"-p {self.port} -k {self.directory} -c listen_addresses={LOOPBACK} -c fsync=on "
-                   "-c max_connections=100 -c shared_buffers=64MB")
-        run = subprocess.run([*self._as, self.pg_ctl, "-D", str(self.data), "-l", str(self.directory / "server.log"),
-                              "-o", options, "-w", "-t", str(int(START_TIMEOUT_S)), "start"],
-                             capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses={LOOPBACK} -c fsync=on "
+            "-c max_connections=100 -c shared_buffers=64MB"
+        )
+        run = subprocess.run(
+            [
+                *self._as,
+                self.pg_ctl,
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.directory / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(int(START_TIMEOUT_S)),
+                "start",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LC_ALL": "C"},
+        )
         if run.returncode != 0:
             raise ClusterError(f"PostgreSQL did not start on port {self.port}; see {self.directory / 'server.log'}")
         return self
 
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run([*self._as, self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"], capture_output=True)
+            subprocess.run(
+                [*self._as, self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"], capture_output=True
+            )
 
     def kill(self) -> None:
         """Stop at once, as a crash would (`immediate`: no checkpoint; recovery at the next start)."""
@@ -128,6 +166,7 @@ def wait_until_ready(dsn: str, timeout: float = START_TIMEOUT_S) -> None:
             return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
-                raise ClusterError(f"PostgreSQL at port {dsn.split('port=')[-1].split()[0]} "
-                                   "did not accept connections") from None
+                raise ClusterError(
+                    f"PostgreSQL at port {dsn.split('port=')[-1].split()[0]} did not accept connections"
+                ) from None
             time.sleep(0.1)

@@ -15,13 +15,36 @@ _TICKET_AT_COUNTER = ("at", "ticket", "counter")
 
 #: event type -> its fields in journal order, for the events the rollups and follow-ups read
 FIELDS: dict[str, tuple[str, ...]] = {
-    "ServiceDayStarted": ("at", "service", "day", "carry_over_s"),   # carry_over_s absent in older journals
-    "TicketReserved": ("at", "ticket", "label", "service", "number", "klass", "seq", "since", "priority_key",
-                       "kiosk", "appointment", "promised_wait_s", "ahead"),
+    "ServiceDayStarted": ("at", "service", "day", "carry_over_s"),  # carry_over_s absent in older journals
+    "TicketReserved": (
+        "at",
+        "ticket",
+        "label",
+        "service",
+        "number",
+        "klass",
+        "seq",
+        "since",
+        "priority_key",
+        "kiosk",
+        "appointment",
+        "promised_wait_s",
+        "ahead",
+    ),
     "TicketPrinted": ("at", "ticket"),
     "TicketVoided": ("at", "ticket", "reason"),
-    "TicketIssuedOffline": ("at", "ticket", "label", "service", "number", "klass", "seq", "since", "priority_key",
-                            "kiosk"),
+    "TicketIssuedOffline": (
+        "at",
+        "ticket",
+        "label",
+        "service",
+        "number",
+        "klass",
+        "seq",
+        "since",
+        "priority_key",
+        "kiosk",
+    ),
     "CounterOpened": ("at", "counter", "clerk"),
     "CounterClosed": ("at", "counter"),
     "TicketCalled": ("at", "ticket", "label", "service", "counter", "call_seq"),

@@ -65,16 +65,20 @@ def migrate(conn: psycopg.Connection, upto: int | None = None) -> list[int]:
     """Apply the migrations this database lacks (up to version `upto`, default all); return the
     versions applied (none: up to date). Raises DistrictError when the database was migrated by a
     newer version of the hall suite."""
-    conn.execute("CREATE TABLE IF NOT EXISTS district_schema_version ("
-                 "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS district_schema_version ("
+        "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
     conn.commit()
     applied = {row[0] for row in conn.execute("SELECT version FROM district_schema_version")}
     known = migrations()
     newest = max(applied, default=0)
     if newest > known[-1][0]:
         conn.rollback()
-        raise DistrictError(f"this district database is at schema version {newest}, newer than the {known[-1][0]} "
-                            "this hall suite knows: upgrade the hall suite before using it")
+        raise DistrictError(
+            f"this district database is at schema version {newest}, newer than the {known[-1][0]} "
+            "this hall suite knows: upgrade the hall suite before using it"
+        )
     conn.rollback()
     done = []
     group = shipper_role(conn)
@@ -84,7 +88,7 @@ def migrate(conn: psycopg.Connection, upto: int | None = None) -> list[int]:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('district.migrate'))")
             if conn.execute("SELECT 1 FROM district_schema_version WHERE version = %s", (version,)).fetchone():
-                continue       # another process applied it meanwhile
+                continue  # another process applied it meanwhile
             if version == 1 and not _role_exists(conn, group):
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
             conn.execute(text.replace("{shipper_role}", sql.Identifier(group).as_string(conn)))
@@ -104,9 +108,14 @@ def _role_exists(conn: psycopg.Connection, role: str) -> bool:
 
 def hall_registry(hall: Hall) -> dict[str, Any]:
     """What the district keeps of a hall file: names, time zone, services with their target waits."""
-    return {"name_zh": hall.names.zh, "name_en": hall.names.en, "timezone": hall.timezone,
-            "services": {s.id: {"zh": s.names.zh, "en": s.names.en, "target_s": s.target_wait_s}
-                         for s in hall.services.values()}}
+    return {
+        "name_zh": hall.names.zh,
+        "name_en": hall.names.en,
+        "timezone": hall.timezone,
+        "services": {
+            s.id: {"zh": s.names.zh, "en": s.names.en, "target_s": s.target_wait_s} for s in hall.services.values()
+        },
+    }
 
 
 def add_hall(conn: psycopg.Connection, hall_id: str, config: Hall | None = None) -> str:
@@ -121,24 +130,33 @@ def add_hall(conn: psycopg.Connection, hall_id: str, config: Hall | None = None)
     password = secrets.token_urlsafe(24)
     registry = hall_registry(config) if config is not None else {}
     with conn.transaction():
-        other = conn.execute("SELECT hall_id FROM district.halls WHERE role_name = %s AND hall_id <> %s",
-                             (role, hall_id)).fetchone()
+        other = conn.execute(
+            "SELECT hall_id FROM district.halls WHERE role_name = %s AND hall_id <> %s", (role, hall_id)
+        ).fetchone()
         if other:
             raise DistrictError(f"hall {hall_id!r} would share the role {role} of hall {other[0]!r}; choose another id")
         verb = "ALTER" if _role_exists(conn, role) else "CREATE"
         conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
         conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(shipper_role(conn)), sql.Identifier(role)))
-        conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-            sql.Identifier(conn.info.dbname), sql.Identifier(role)))
+        conn.execute(
+            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(conn.info.dbname), sql.Identifier(role)
+            )
+        )
         conn.execute(
             "INSERT INTO district.halls (hall_id, role_name, name_zh, name_en, timezone, services) "
             "VALUES (%(id)s, %(role)s, %(name_zh)s, %(name_en)s, %(timezone)s, %(services)s) "
             "ON CONFLICT (hall_id) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, "
             "timezone = EXCLUDED.timezone, services = EXCLUDED.services"
-            if config is not None else
-            "INSERT INTO district.halls (hall_id, role_name) VALUES (%(id)s, %(role)s) ON CONFLICT (hall_id) DO NOTHING",
-            {"id": hall_id, "role": role, **registry,
-             "services": json.dumps(registry.get("services", {}), ensure_ascii=False)})
+            if config is not None
+            else "INSERT INTO district.halls (hall_id, role_name) VALUES (%(id)s, %(role)s) ON CONFLICT (hall_id) DO NOTHING",
+            {
+                "id": hall_id,
+                "role": role,
+                **registry,
+                "services": json.dumps(registry.get("services", {}), ensure_ascii=False),
+            },
+        )
         conn.execute("INSERT INTO district.shipped (hall_id) VALUES (%s) ON CONFLICT DO NOTHING", (hall_id,))
     return password
 

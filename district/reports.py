@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import psycopg
 
@@ -29,9 +30,9 @@ from district.rollup import HIST, percentile
 SCORE_5 = {4: 5, 3: 4, 2: 3, 1: 1}
 BY = ("hall", "service", "counter", "clerk", "hour", "day", "month")
 RANK_LEVELS = ("hall", "counter", "clerk")
-MIN_RATED = 30          # as the hall's ranking: fewer ratings than this get no rank
+MIN_RATED = 30  # as the hall's ranking: fewer ratings than this get no rank
 
-_KEYS = {   # by -> (SQL of the group's key columns, their names in the result)
+_KEYS = {  # by -> (SQL of the group's key columns, their names in the result)
     "hall": ("r.hall_id", ("hall",)),
     "service": ("r.service", ("service",)),
     "counter": ("r.hall_id, r.counter", ("hall", "counter")),
@@ -40,16 +41,23 @@ _KEYS = {   # by -> (SQL of the group's key columns, their names in the result)
     "day": ("r.day", ("day",)),
     "month": ("to_char(r.day, 'YYYY-MM')", ("month",)),
 }
-_SUMS = ("sum(tickets), sum(voided), sum(served), sum(no_shows), sum(transfers), sum(r1), sum(r2), sum(r3), sum(r4), "
-         "sum(wait_n), sum(wait_s), sum(within), sum(service_s), " + ", ".join(f"sum({h})" for h in HIST))
+_SUMS = (
+    "sum(tickets), sum(voided), sum(served), sum(no_shows), sum(transfers), sum(r1), sum(r2), sum(r3), sum(r4), "
+    "sum(wait_n), sum(wait_s), sum(within), sum(service_s), " + ", ".join(f"sum({h})" for h in HIST)
+)
 
 
 class PeriodError(ValueError):
     """A period the reports cannot read (one sentence)."""
 
 
-def report(conn: psycopg.Connection, start: dt.date | dt.datetime, end: dt.date | dt.datetime,
-           halls: Iterable[str] | None = None, by: str = "hall") -> list[dict[str, Any]]:
+def report(
+    conn: psycopg.Connection,
+    start: dt.date | dt.datetime,
+    end: dt.date | dt.datetime,
+    halls: Iterable[str] | None = None,
+    by: str = "hall",
+) -> list[dict[str, Any]]:
     """One dict per group (hall, service, (hall, counter), (hall, clerk), local hour, local day or
     month), ordered by the group's key; see `figures` for the fields."""
     if by not in BY:
@@ -60,16 +68,22 @@ def report(conn: psycopg.Connection, start: dt.date | dt.datetime, end: dt.date 
         where += " AND r.hall_id = ANY(%(halls)s)"
         params["halls"] = list(halls)
     if by in ("counter", "clerk"):
-        where += f" AND r.{by} <> %(none)s"        # tickets taken at a kiosk have no counter or clerk
+        where += f" AND r.{by} <> %(none)s"  # tickets taken at a kiosk have no counter or clerk
         params["none"] = 0 if by == "counter" else ""
-    query = (f"SELECT {keys}, {_SUMS} FROM district.{table} r "
-             + ("JOIN district.halls h ON h.hall_id = r.hall_id " if table == "rollups" and _is_datetime(start) else "")
-             + f"WHERE {where} GROUP BY {keys} ORDER BY {keys}")
+    query = (
+        f"SELECT {keys}, {_SUMS} FROM district.{table} r "
+        + ("JOIN district.halls h ON h.hall_id = r.hall_id " if table == "rollups" and _is_datetime(start) else "")
+        + f"WHERE {where} GROUP BY {keys} ORDER BY {keys}"
+    )
     out = []
     for row in conn.execute(query, params):
-        key = row[:len(names)]
-        out.append({**dict(zip(names, (k.isoformat() if isinstance(k, dt.date) else k for k in key))),
-                    **figures(row[len(names):])})
+        key = row[: len(names)]
+        out.append(
+            {
+                **dict(zip(names, (k.isoformat() if isinstance(k, dt.date) else k for k in key))),
+                **figures(row[len(names) :]),
+            }
+        )
     return out
 
 
@@ -80,8 +94,13 @@ def figures(sums) -> dict[str, Any]:
     levels = {4: int(r4), 3: int(r3), 2: int(r2), 1: int(r1)}
     rated = sum(levels.values())
     return {
-        "tickets": int(tickets), "served": int(served), "no_shows": int(no_shows), "transfers": int(transfers),
-        "voided": int(voided), "rated": rated, "levels": levels,
+        "tickets": int(tickets),
+        "served": int(served),
+        "no_shows": int(no_shows),
+        "transfers": int(transfers),
+        "voided": int(voided),
+        "rated": rated,
+        "levels": levels,
         "satisfaction_rate": (levels[4] + levels[3]) / rated if rated else None,
         "mean_score_5": sum(SCORE_5[k] * v for k, v in levels.items()) / rated if rated else None,
         "participation": rated / served if served else None,
@@ -107,21 +126,37 @@ def _period(start, end, by: str) -> tuple[str, dict, str]:
         if not end > start:
             raise PeriodError("a report's period must end after it starts")
         # the hour's start in the hall's own zone; days bound the search so the day index is used
-        where = ("r.day >= %(day0)s AND r.day <= %(day1)s "
-                 "AND ((r.day + make_interval(hours => r.hour)) AT TIME ZONE h.timezone) >= %(start)s "
-                 "AND ((r.day + make_interval(hours => r.hour)) AT TIME ZONE h.timezone) < %(end)s")
-        params = {"start": start, "end": end, "day0": start.date() - dt.timedelta(days=1),
-                  "day1": end.date() + dt.timedelta(days=1)}
+        where = (
+            "r.day >= %(day0)s AND r.day <= %(day1)s "
+            "AND ((r.day + make_interval(hours => r.hour)) AT TIME ZONE h.timezone) >= %(start)s "
+            "AND ((r.day + make_interval(hours => r.hour)) AT TIME ZONE h.timezone) < %(end)s"
+        )
+        params = {
+            "start": start,
+            "end": end,
+            "day0": start.date() - dt.timedelta(days=1),
+            "day1": end.date() + dt.timedelta(days=1),
+        }
         return where, params, "rollups"
     if not end > start:
         raise PeriodError("a report's period must end after it starts")
-    table = ("rollups_daily" if by in ("hall", "service", "day", "month") else
-             "rollups_desk" if by in ("counter", "clerk") else "rollups")
+    table = (
+        "rollups_daily"
+        if by in ("hall", "service", "day", "month")
+        else "rollups_desk"
+        if by in ("counter", "clerk")
+        else "rollups"
+    )
     return "r.day >= %(start)s AND r.day < %(end)s", {"start": start, "end": end}, table
 
 
-def ranking(conn: psycopg.Connection, month: dt.date | str, level: str = "hall", halls: Iterable[str] | None = None,
-            min_rated: int = MIN_RATED) -> list[dict[str, Any]]:
+def ranking(
+    conn: psycopg.Connection,
+    month: dt.date | str,
+    level: str = "hall",
+    halls: Iterable[str] | None = None,
+    min_rated: int = MIN_RATED,
+) -> list[dict[str, Any]]:
     """The month's ranking of halls, counters or clerks (服务质量月度评比), ordered as the hall's own:
     satisfaction rate (higher first), then served (more first), then mean wait (shorter first).
     Rows with fewer than `min_rated` ratings get `rank: None` and come after the ranked ones;
@@ -138,8 +173,11 @@ def ranking(conn: psycopg.Connection, month: dt.date | str, level: str = "hall",
     rows = [r for r in report(conn, first, after, halls, by=level) if r["served"] or r["rated"]]
 
     def order(r):
-        return (-(r["satisfaction_rate"] or 0.0), -r["served"],
-                math.inf if r["wait_mean_s"] is None else r["wait_mean_s"])
+        return (
+            -(r["satisfaction_rate"] or 0.0),
+            -r["served"],
+            math.inf if r["wait_mean_s"] is None else r["wait_mean_s"],
+        )
 
     rows.sort(key=lambda r: (order(r), str(r.get("hall")), str(r.get(level, ""))))
     ranked = [r for r in rows if r["rated"] >= min_rated]
@@ -152,8 +190,13 @@ def ranking(conn: psycopg.Connection, month: dt.date | str, level: str = "hall",
     return ranked + rest
 
 
-def followups(conn: psycopg.Connection, start: dt.date | dt.datetime, end: dt.date | dt.datetime,
-              halls: Iterable[str] | None = None, status: str | None = None) -> list[dict[str, Any]]:
+def followups(
+    conn: psycopg.Connection,
+    start: dt.date | dt.datetime,
+    end: dt.date | dt.datetime,
+    halls: Iterable[str] | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
     """Ratings of 2 一般 and 1 不满意 opened in the period, oldest first, with their notes and who
     closed them when. `status`: None (all), "open" or "closed". Dates are read in each hall's zone."""
     if status not in (None, "open", "closed"):
@@ -161,8 +204,10 @@ def followups(conn: psycopg.Connection, start: dt.date | dt.datetime, end: dt.da
     if _is_datetime(start):
         period = "f.opened_at >= %(start)s AND f.opened_at < %(end)s"
     else:
-        period = ("(f.opened_at AT TIME ZONE h.timezone)::date >= %(start)s "
-                  "AND (f.opened_at AT TIME ZONE h.timezone)::date < %(end)s")
+        period = (
+            "(f.opened_at AT TIME ZONE h.timezone)::date >= %(start)s "
+            "AND (f.opened_at AT TIME ZONE h.timezone)::date < %(end)s"
+        )
     where = [period]
     params: dict[str, Any] = {"start": start, "end": end}
     if halls is not None:
@@ -176,9 +221,23 @@ def followups(conn: psycopg.Connection, start: dt.date | dt.datetime, end: dt.da
         "SELECT f.hall_id, f.ticket, f.label, f.counter, f.clerk, f.service, f.level, f.opened_at, f.notes, "
         "f.closed_at, f.closed_by, f.close_note FROM district.followups f "
         "JOIN district.halls h ON h.hall_id = f.hall_id "
-        f"WHERE {' AND '.join(where)} ORDER BY f.opened_at, f.hall_id, f.ticket", params)
-    names = ("hall", "ticket", "label", "counter", "clerk", "service", "level", "opened_at", "notes",
-             "closed_at", "closed_by", "close_note")
+        f"WHERE {' AND '.join(where)} ORDER BY f.opened_at, f.hall_id, f.ticket",
+        params,
+    )
+    names = (
+        "hall",
+        "ticket",
+        "label",
+        "counter",
+        "clerk",
+        "service",
+        "level",
+        "opened_at",
+        "notes",
+        "closed_at",
+        "closed_by",
+        "close_note",
+    )
     return [dict(zip(names, row)) | {"status": "open" if row[9] is None else "closed"} for row in cur]
 
 
@@ -191,6 +250,7 @@ def live_summary(conn: psycopg.Connection, halls: Iterable[str] | None = None) -
     cur = conn.execute(
         "SELECT h.hall_id, h.name_zh, h.name_en, s.seq, s.events, s.shipped_at, to_timestamp(s.last_at) "
         f"FROM district.halls h LEFT JOIN district.shipped s ON s.hall_id = h.hall_id {where} ORDER BY h.hall_id",
-        params)
+        params,
+    )
     names = ("hall", "name_zh", "name_en", "seq", "events", "shipped_at", "last_event_at")
     return [dict(zip(names, row)) for row in cur]

@@ -60,7 +60,7 @@ def _not_empty(path: Path) -> bool:
         finally:
             db.close()
     except sqlite3.Error:
-        return True           # not a journal but not ours to overwrite either
+        return True  # not a journal but not ours to overwrite either
 
 
 def restore(conn: psycopg.Connection, hall_id: str, path: str | Path) -> tuple[int, float | None]:
@@ -86,12 +86,16 @@ def restore(conn: psycopg.Connection, hall_id: str, path: str | Path) -> tuple[i
         db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         with conn.cursor(name="restore") as cur:
             cur.itersize = BATCH
-            cur.execute("SELECT seq, at, type, body FROM district.events WHERE hall_id = %s AND seq <= %s "
-                        "ORDER BY seq", (hall_id, seq))
+            cur.execute(
+                "SELECT seq, at, type, body FROM district.events WHERE hall_id = %s AND seq <= %s ORDER BY seq",
+                (hall_id, seq),
+            )
             while rows := cur.fetchmany(BATCH):
                 if rows[0][0] != written + 1 or rows[-1][0] != written + len(rows):
-                    raise RestoreError(f"the district copy of hall {hall_id} has a gap after seq {written}: "
-                                       "it cannot be restored as it is")
+                    raise RestoreError(
+                        f"the district copy of hall {hall_id} has a gap after seq {written}: "
+                        "it cannot be restored as it is"
+                    )
                 db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
                 written += len(rows)
                 last_at = rows[-1][1]
@@ -107,7 +111,7 @@ def restore(conn: psycopg.Connection, hall_id: str, path: str | Path) -> tuple[i
         Path(str(partial) + "-shm").unlink(missing_ok=True)
         raise
     db.close()
-    if _not_empty(path):     # someone started a controller there meanwhile
+    if _not_empty(path):  # someone started a controller there meanwhile
         partial.unlink()
         raise RestoreError(f"{path} got a journal while restoring: move it away first")
     for suffix in ("-wal", "-shm"):
@@ -117,11 +121,16 @@ def restore(conn: psycopg.Connection, hall_id: str, path: str | Path) -> tuple[i
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="hall restore", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="hall restore", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--hall", required=True, help="the hall's id")
-    p.add_argument("--from-district", metavar="DSN", help="the district database, without the password "
-                   "(default: HALL_DISTRICT_DSN; password from PGPASSWORD or PGPASSFILE)")
+    p.add_argument(
+        "--from-district",
+        metavar="DSN",
+        help="the district database, without the password "
+        "(default: HALL_DISTRICT_DSN; password from PGPASSWORD or PGPASSFILE)",
+    )
     p.add_argument("--db", type=Path, required=True, help="where to write the journal (must not hold one)")
     args = p.parse_args(argv)
     dsn = args.from_district or os.environ.get("HALL_DISTRICT_DSN")
@@ -130,8 +139,11 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         if args.from_district and "password" in psycopg.conninfo.conninfo_to_dict(dsn):
-            print("hall restore: a password on the command line is visible to every user of this machine: "
-                  "use PGPASSWORD or PGPASSFILE", file=sys.stderr)
+            print(
+                "hall restore: a password on the command line is visible to every user of this machine: "
+                "use PGPASSWORD or PGPASSFILE",
+                file=sys.stderr,
+            )
             return 2
     except psycopg.ProgrammingError as e:
         print(f"hall restore: {str(e).splitlines()[0]}", file=sys.stderr)
@@ -148,6 +160,6 @@ def main(argv: list[str]) -> int:
     if last_at is None:
         print(f"hall {args.hall}: the district holds no events; wrote an empty journal at {args.db}")
     else:
-        when = dt.datetime.fromtimestamp(last_at, dt.timezone.utc).isoformat(timespec="seconds")
+        when = dt.datetime.fromtimestamp(last_at, dt.UTC).isoformat(timespec="seconds")
         print(f"hall {args.hall}: restored {events:,} events (the last at {when}) to {args.db}")
     return 0

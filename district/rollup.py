@@ -32,8 +32,22 @@ WAIT_EDGES_S = (*range(30, 301, 30), *range(360, 1201, 60), *range(1500, 3601, 3
 BUCKETS = len(WAIT_EDGES_S) + 1
 HIST = tuple(f"h{i:02d}" for i in range(BUCKETS))
 #: the sums of one rollup row, in column order (district.rollups and district.rollups_daily)
-SUMS = ("tickets", "voided", "served", "no_shows", "transfers", "r1", "r2", "r3", "r4",
-        "wait_n", "wait_s", "within", "service_s", *HIST)
+SUMS = (
+    "tickets",
+    "voided",
+    "served",
+    "no_shows",
+    "transfers",
+    "r1",
+    "r2",
+    "r3",
+    "r4",
+    "wait_n",
+    "wait_s",
+    "within",
+    "service_s",
+    *HIST,
+)
 TICKETS, VOIDED, SERVED, NO_SHOWS, TRANSFERS, R1 = range(6)
 WAIT_N, WAIT_S, WITHIN, SERVICE_S, H0 = 9, 10, 11, 12, 13
 FORGET_AFTER_S = 7 * 24 * 3600
@@ -44,7 +58,7 @@ FORGET_AT_RESET = (RESERVED, WAITING, NO_SHOW)
 # a ticket in the state: [service, taken at, called?, state, no-show counted?, transfer counted?]
 SERVICE, SINCE, WAS_CALLED, STATE, NS_COUNTED, TR_COUNTED = range(6)
 
-Key = tuple[str, int, str, int, str]        # (local date, local hour, service, counter, clerk)
+Key = tuple[str, int, str, int, str]  # (local date, local hour, service, counter, clerk)
 
 
 class Rollup:
@@ -56,18 +70,28 @@ class Rollup:
         self.targets = targets
         state = state or {}
         self.tickets: dict[str, list] = state.get("tickets", {})
-        self.clerks: dict[str, str] = state.get("clerks", {})     # counter (as text, JSON keys) -> clerk
+        self.clerks: dict[str, str] = state.get("clerks", {})  # counter (as text, JSON keys) -> clerk
         self.rows: dict[Key, list] = {}
         self._lo = self._hi = -math.inf
         self._day, self._hour = "", 0
         self.last_at = state.get("last_at", 0.0)
         self._on = {
-            "ServiceDayStarted": self._day_started, "TicketReserved": self._reserved,
-            "TicketIssuedOffline": self._issued_offline, "TicketPrinted": self._waiting,
-            "TicketRequeued": self._waiting, "TicketReinstated": self._waiting, "TicketVoided": self._voided,
-            "TicketCalled": self._called, "TicketTransferred": self._transferred, "TicketNoShow": self._no_show,
-            "ServiceStarted": self._serving, "TicketResumed": self._serving, "TicketHeld": self._held,
-            "TicketDone": self._done, "RatingRecorded": self._rated, "CounterOpened": self._opened,
+            "ServiceDayStarted": self._day_started,
+            "TicketReserved": self._reserved,
+            "TicketIssuedOffline": self._issued_offline,
+            "TicketPrinted": self._waiting,
+            "TicketRequeued": self._waiting,
+            "TicketReinstated": self._waiting,
+            "TicketVoided": self._voided,
+            "TicketCalled": self._called,
+            "TicketTransferred": self._transferred,
+            "TicketNoShow": self._no_show,
+            "ServiceStarted": self._serving,
+            "TicketResumed": self._serving,
+            "TicketHeld": self._held,
+            "TicketDone": self._done,
+            "RatingRecorded": self._rated,
+            "CounterOpened": self._opened,
             "CounterClosed": self._closed,
         }
 
@@ -106,21 +130,26 @@ class Rollup:
 
     # --- tickets ----------------------------------------------------------------------------
 
-    def _day_started(self, f: list) -> None:   # at, service, day[, carry_over_s]
+    def _day_started(self, f: list) -> None:  # at, service, day[, carry_over_s]
         service, at = f[1], f[0]
-        carry_over_s = f[3] if len(f) > 3 else 0.0   # a ticket taken shortly before the reset waits on
-        gone = [tid for tid, t in self.tickets.items() if t[SERVICE] == service and t[STATE] in FORGET_AT_RESET
-                and not (t[STATE] == WAITING and at - t[SINCE] <= carry_over_s)]
+        carry_over_s = f[3] if len(f) > 3 else 0.0  # a ticket taken shortly before the reset waits on
+        gone = [
+            tid
+            for tid, t in self.tickets.items()
+            if t[SERVICE] == service
+            and t[STATE] in FORGET_AT_RESET
+            and not (t[STATE] == WAITING and at - t[SINCE] <= carry_over_s)
+        ]
         for tid in gone:
             del self.tickets[tid]
 
-    def _reserved(self, f: list) -> None:      # at, ticket, label, service, number, klass, seq, since, ...
+    def _reserved(self, f: list) -> None:  # at, ticket, label, service, number, klass, seq, since, ...
         self.tickets[f[1]] = [f[3], f[7], 0, RESERVED, 0, 0]
         self._row(f[0], f[3], None, None)[TICKETS] += 1
 
     def _issued_offline(self, f: list) -> None:
         self.tickets[f[1]] = [f[3], f[7], 0, WAITING, 0, 0]
-        self._row(f[7], f[3], None, None)[TICKETS] += 1     # taken at the kiosk then, reported later
+        self._row(f[7], f[3], None, None)[TICKETS] += 1  # taken at the kiosk then, reported later
 
     def _waiting(self, f: list) -> None:
         t = self.tickets.get(f[1])
@@ -131,13 +160,13 @@ class Rollup:
         t = self.tickets.pop(f[1], None)
         self._row(f[0], t and t[SERVICE], None, None)[VOIDED] += 1
 
-    def _called(self, f: list) -> None:          # at, ticket, label, service, counter, call_seq
+    def _called(self, f: list) -> None:  # at, ticket, label, service, counter, call_seq
         t = self.tickets.get(f[1])
         if t is None:
             return
         t[STATE] = CALLED
         if t[WAS_CALLED]:
-            return                                   # called again after a transfer or reinstatement
+            return  # called again after a transfer or reinstatement
         t[WAS_CALLED] = 1
         at, service, counter = f[0], f[3], f[4]
         wait = max(0.0, at - t[SINCE])
@@ -149,7 +178,7 @@ class Rollup:
             row[WITHIN] += 1
         row[H0 + bisect.bisect_right(WAIT_EDGES_S, wait)] += 1
 
-    def _transferred(self, f: list) -> None:    # at, ticket, counter, to_service, to_counter, served_s
+    def _transferred(self, f: list) -> None:  # at, ticket, counter, to_service, to_counter, served_s
         t = self.tickets.get(f[1])
         origin = None
         if t is not None:
@@ -159,7 +188,7 @@ class Rollup:
             t[TR_COUNTED] = 1
         self._row(f[0], origin, f[2], self._clerk(f[2]))[TRANSFERS] += 1
 
-    def _no_show(self, f: list) -> None:         # at, ticket, counter, automatic
+    def _no_show(self, f: list) -> None:  # at, ticket, counter, automatic
         t = self.tickets.get(f[1])
         if t is not None:
             t[STATE] = NO_SHOW
@@ -178,13 +207,13 @@ class Rollup:
         if t is not None:
             t[STATE] = HELD
 
-    def _done(self, f: list) -> None:            # at, ticket, counter, clerk, service, outcome, served_s, waited_s
+    def _done(self, f: list) -> None:  # at, ticket, counter, clerk, service, outcome, served_s, waited_s
         self.tickets.pop(f[1], None)
         row = self._row(f[0], f[4], f[2], self._clerk(f[2], f[3]))
         row[SERVED] += 1
         row[SERVICE_S] += f[6]
 
-    def _rated(self, f: list) -> None:           # at, prompt, ticket, counter, clerk, service, level, pressed_at
+    def _rated(self, f: list) -> None:  # at, prompt, ticket, counter, clerk, service, level, pressed_at
         self._row(f[0], f[5], f[3], self._clerk(f[3], f[4]))[R1 + f[6] - 1] += 1
 
     # --- counters ---------------------------------------------------------------------------
@@ -203,8 +232,9 @@ class Rollup:
 
     def desk(self) -> dict[tuple[str, str, int, str], list]:
         """The same sums per (local date, service, counter, clerk): the hour summed away."""
-        return _summed(((day, service, counter, clerk), row)
-                       for (day, _, service, counter, clerk), row in self.rows.items())
+        return _summed(
+            ((day, service, counter, clerk), row) for (day, _, service, counter, clerk), row in self.rows.items()
+        )
 
 
 def _summed(keyed) -> dict:

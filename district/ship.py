@@ -26,9 +26,9 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
@@ -69,8 +69,9 @@ class JournalReader:
         return self.meta["hall"]
 
     def rows(self, after: int, limit: int) -> list[Row]:
-        return self.db.execute("SELECT seq, at, type, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                               (after, limit)).fetchall()
+        return self.db.execute(
+            "SELECT seq, at, type, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+        ).fetchall()
 
     def last_seq(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
@@ -86,16 +87,17 @@ class JournalReader:
 @dataclass
 class Status:
     """What `<journal>.district.json` holds (the hall web shows `text`)."""
+
     hall: str
-    link: str                     # "up" | "down" | "stopped" (the district refused a batch)
-    journal_seq: int              # the newest event in the journal
-    district_seq: int             # the newest event the district holds (its high-water mark)
-    waiting: int                  # journal_seq - district_seq
-    behind_s: float               # age of the oldest event waiting (0 when nothing waits)
-    down_since: float | None      # epoch seconds, while the link is down
-    error: str | None             # the last error, one sentence
-    updated: float                # epoch seconds of this status
-    text: str                     # "district copy: 12 s behind" / "link down since 10:42, 3,210 events waiting"
+    link: str  # "up" | "down" | "stopped" (the district refused a batch)
+    journal_seq: int  # the newest event in the journal
+    district_seq: int  # the newest event the district holds (its high-water mark)
+    waiting: int  # journal_seq - district_seq
+    behind_s: float  # age of the oldest event waiting (0 when nothing waits)
+    down_since: float | None  # epoch seconds, while the link is down
+    error: str | None  # the last error, one sentence
+    updated: float  # epoch seconds of this status
+    text: str  # "district copy: 12 s behind" / "link down since 10:42, 3,210 events waiting"
 
 
 def status_path(journal: str | Path) -> Path:
@@ -118,8 +120,17 @@ class Shipper:
     """`Shipper(journal, dsn).run(stop)` ships until `stop` is set; returns 0, or 1 when the
     district refused a batch (the status and the log say why and what to do)."""
 
-    def __init__(self, journal: str | Path, dsn: str, *, password: str | None = None, batch: int = BATCH,
-                 poll_s: float = POLL_S, clock: Callable[[], float] = hall_clock.now, connect_timeout: int = 10):
+    def __init__(
+        self,
+        journal: str | Path,
+        dsn: str,
+        *,
+        password: str | None = None,
+        batch: int = BATCH,
+        poll_s: float = POLL_S,
+        clock: Callable[[], float] = hall_clock.now,
+        connect_timeout: int = 10,
+    ):
         self.journal_path = Path(journal)
         self.dsn = dsn
         self.password = password
@@ -144,8 +155,10 @@ class Shipper:
         conn.rollback()
         if row is None:
             conn.close()
-            raise Refused(f"hall {self.journal.hall!r} is not registered in the district, or this role "
-                          f"ships for another hall: ask the district to run add-hall {self.journal.hall}")
+            raise Refused(
+                f"hall {self.journal.hall!r} is not registered in the district, or this role "
+                f"ships for another hall: ask the district to run add-hall {self.journal.hall}"
+            )
         self.mark = row[0]
         return conn
 
@@ -159,12 +172,16 @@ class Shipper:
         rows = self.journal.rows(self.mark, self.batch)
         if not rows:
             if self.journal.last_seq() < self.mark:
-                raise Refused(f"the district holds {self.mark} events of hall {self.journal.hall} but the journal at "
-                              f"{self.journal_path} has only {self.journal.last_seq()}: restore it with `hall restore`")
+                raise Refused(
+                    f"the district holds {self.mark} events of hall {self.journal.hall} but the journal at "
+                    f"{self.journal_path} has only {self.journal.last_seq()}: restore it with `hall restore`"
+                )
             return 0
         if rows[0][0] != self.mark + 1:
-            raise Refused(f"the journal at {self.journal_path} lacks events {self.mark + 1}..{rows[0][0] - 1} "
-                          "that the district expects next: is it the hall's journal, or a restored older copy?")
+            raise Refused(
+                f"the journal at {self.journal_path} lacks events {self.mark + 1}..{rows[0][0] - 1} "
+                "that the district expects next: is it the hall's journal, or a restored older copy?"
+            )
         shipped = ingest(self.conn, self.journal.hall, self.journal.meta, rows)
         self.mark = shipped.seq
         return shipped.stored
@@ -194,15 +211,18 @@ class Shipper:
                     # (a privilege, a missing partition): nothing was written; retry from the mark
                     self._drop_connection()
                     if isinstance(e, sqlite3.Error) and self.journal is not None:
-                        self.journal.close()            # opened again at the next step
+                        self.journal.close()  # opened again at the next step
                         self.journal = None
                     if self.down_since is None:
                         self.down_since = self.clock()
                     self.error = first_line(e)
-                    what = ("the journal cannot be read" if isinstance(e, sqlite3.Error) else
-                            "the district is unreachable" if isinstance(e, (psycopg.OperationalError,
-                                                                               psycopg.InterfaceError))
-                            else "the district failed the batch")
+                    what = (
+                        "the journal cannot be read"
+                        if isinstance(e, sqlite3.Error)
+                        else "the district is unreachable"
+                        if isinstance(e, (psycopg.OperationalError, psycopg.InterfaceError))
+                        else "the district failed the batch"
+                    )
                     log.warning("%s (%s); retrying in %.0f s", what, self.error, backoff)
                     self.write_status(force=True)
                     stop.wait(backoff)
@@ -244,9 +264,18 @@ class Shipper:
         waiting = max(0, journal_seq - district_seq)
         oldest = self.journal.at_of(district_seq + 1) if (self.journal and waiting) else None
         link = link or ("down" if self.down_since is not None or self.mark is None else "up")
-        s = Status(hall=self._hall(), link=link, journal_seq=journal_seq, district_seq=district_seq,
-                   waiting=waiting, behind_s=max(0.0, now - oldest) if oldest is not None else 0.0,
-                   down_since=self.down_since, error=self.error, updated=now, text="")
+        s = Status(
+            hall=self._hall(),
+            link=link,
+            journal_seq=journal_seq,
+            district_seq=district_seq,
+            waiting=waiting,
+            behind_s=max(0.0, now - oldest) if oldest is not None else 0.0,
+            down_since=self.down_since,
+            error=self.error,
+            updated=now,
+            text="",
+        )
         s.text = describe(s)
         return s
 

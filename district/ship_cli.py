@@ -28,9 +28,13 @@ STALE_S = 30.0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hall ship", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="hall ship", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--db", type=Path, default=Path("var/journal.db"), help="the hall's journal (default: %(default)s)")
-    p.add_argument("--dsn", help="the district database, libpq style, without the password (default: HALL_DISTRICT_DSN)")
+    p.add_argument(
+        "--dsn", help="the district database, libpq style, without the password (default: HALL_DISTRICT_DSN)"
+    )
     p.add_argument("--password-file", type=Path, help="a file (mode 0600) holding the hall role's password")
     p.add_argument("--batch", type=int, default=BATCH, help="events per transaction (default: %(default)s)")
     p.add_argument("--status", action="store_true", help="print how far the district copy is, and exit")
@@ -75,8 +79,11 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         if "password" in psycopg.conninfo.conninfo_to_dict(dsn) and args.dsn:
-            print("hall ship: a password on the command line is visible to every user of this machine: "
-                  "put it in a 0600 file (--password-file) or in PGPASSFILE", file=sys.stderr)
+            print(
+                "hall ship: a password on the command line is visible to every user of this machine: "
+                "put it in a 0600 file (--password-file) or in PGPASSFILE",
+                file=sys.stderr,
+            )
             return 2
         password = read_password(args.password_file) if args.password_file else None
     except (psycopg.ProgrammingError, ValueError) as e:

@@ -18,7 +18,7 @@ def _digest(rows) -> tuple[int, str]:
     n = 0
     for seq, at, kind, body in rows:
         n += 1
-        if seq != n:                     # seqs start at 1 and have no gaps: order and completeness
+        if seq != n:  # seqs start at 1 and have no gaps: order and completeness
             h.update(b"<gap>")
         h.update(f"{seq}\x1f{at!r}\x1f{kind}\x1f{body}\x1e".encode())
     return n, h.hexdigest()
@@ -34,7 +34,7 @@ def digest_journal(path: str | Path, upto: int | None = None) -> tuple[int, str]
 
 
 def digest_district(conn: psycopg.Connection, hall_id: str) -> tuple[int, str]:
-    with conn.cursor(name="digest") as cur:      # server-side: a month of events is not loaded at once
+    with conn.cursor(name="digest") as cur:  # server-side: a month of events is not loaded at once
         cur.itersize = 10_000
         cur.execute("SELECT seq, at, type, body FROM district.events WHERE hall_id = %s ORDER BY seq", (hall_id,))
         result = _digest(cur)

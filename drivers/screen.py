@@ -37,7 +37,7 @@ class Screen(abc.ABC):
         Pumps pygame's events; the program calls it from its main loop."""
         return False
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most screens hold nothing to release
         """Release the display."""
 
     def __enter__(self) -> Screen:
@@ -48,15 +48,18 @@ class Screen(abc.ABC):
 
     def _check(self, frame: pygame.Surface) -> None:
         if frame.get_size() != self.size:
-            raise ScreenError(f"a {frame.get_width()}x{frame.get_height()} frame for a "
-                              f"{self.size[0]}x{self.size[1]} screen; render at the screen's size")
+            raise ScreenError(
+                f"a {frame.get_width()}x{frame.get_height()} frame for a "
+                f"{self.size[0]}x{self.size[1]} screen; render at the screen's size"
+            )
 
 
 class WindowScreen(Screen):
     """The real screen. `size=None` with `fullscreen=True` takes the monitor's own resolution."""
 
-    def __init__(self, size: tuple[int, int] | None = None, *, fullscreen: bool = True,
-                 title: str = "Hall calling screen"):
+    def __init__(
+        self, size: tuple[int, int] | None = None, *, fullscreen: bool = True, title: str = "Hall calling screen"
+    ):
         if size is None and not fullscreen:
             raise ScreenError("a window needs a size")
         try:
@@ -67,9 +70,11 @@ class WindowScreen(Screen):
             self._surface = pygame.display.set_mode(size, flags)
         except pygame.error as e:
             driver = os.environ.get("SDL_VIDEODRIVER", "SDL's choice")
-            raise ScreenError(f"no display could be opened ({driver}): {e}. On a Pi without a desktop "
-                              "set SDL_VIDEODRIVER=kmsdrm and add the user to the video, render and input "
-                              "groups; see docs/display.md") from None
+            raise ScreenError(
+                f"no display could be opened ({driver}): {e}. On a Pi without a desktop "
+                "set SDL_VIDEODRIVER=kmsdrm and add the user to the video, render and input "
+                "groups; see docs/display.md"
+            ) from None
         pygame.display.set_caption(title)
         if fullscreen:
             pygame.mouse.set_visible(False)

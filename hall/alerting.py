@@ -47,8 +47,17 @@ from pathlib import Path
 from hall.config import ConfigError, _Reader
 
 #: the alert kinds the engine raises (see hall_controller/engine/events.py, AlertRaised)
-ALERT_KINDS = ("wait_over_target", "understaffed", "negative_rating", "long_service", "device_offline",
-               "printer_paper", "device_fault", "calls_not_announced", "display_behind")
+ALERT_KINDS = (
+    "wait_over_target",
+    "understaffed",
+    "negative_rating",
+    "long_service",
+    "device_offline",
+    "printer_paper",
+    "device_fault",
+    "calls_not_announced",
+    "display_behind",
+)
 SEVERITIES = ("info", "warning", "critical")
 #: the URL schemes (apprise's) a channel of each kind may use
 CHANNEL_SCHEMES = {
@@ -69,18 +78,18 @@ class Channel:
 
 @dataclass(frozen=True)
 class Escalation:
-    after_s: float          # since the alert was raised, not acknowledged
+    after_s: float  # since the alert was raised, not acknowledged
     to: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    kinds: tuple[str, ...]           # empty: every kind
-    severity: str                    # the lowest severity this rule takes
+    kinds: tuple[str, ...]  # empty: every kind
+    severity: str  # the lowest severity this rule takes
     to: tuple[str, ...]
     after_s: float = 0.0
-    every_s: float = 0.0             # 0: no rate limit
+    every_s: float = 0.0  # 0: no rate limit
     quiet: tuple[dt.time, dt.time] | None = None
     digest: dt.time | None = None
     escalate: tuple[Escalation, ...] = ()
@@ -112,8 +121,11 @@ def parse(t: _Reader) -> Alerts:
         raise ConfigError(f"{t.path('web_url')}: {web_url!r} must start with http:// or https://")
     channels: dict[str, Channel] = {}
     for c in t.tables("channels"):
-        channel = Channel(c.string("name", pattern=NAME_PATTERN, what="lower-case letters, digits, - or _"),
-                          c.string("kind", choices=CHANNEL_SCHEMES), c.string("description", default=""))
+        channel = Channel(
+            c.string("name", pattern=NAME_PATTERN, what="lower-case letters, digits, - or _"),
+            c.string("kind", choices=CHANNEL_SCHEMES),
+            c.string("description", default=""),
+        )
         c.done()
         if channel.name in channels:
             raise ConfigError(f"{c.path('name')}: channel {channel.name!r} appears twice")
@@ -130,8 +142,9 @@ def parse(t: _Reader) -> Alerts:
 
 
 def _rule(r: _Reader, channels: dict[str, Channel], index: int) -> Rule:
-    name = r.string("name", default=f"rule-{index + 1}", pattern=NAME_PATTERN,
-                    what="lower-case letters, digits, - or _")
+    name = r.string(
+        "name", default=f"rule-{index + 1}", pattern=NAME_PATTERN, what="lower-case letters, digits, - or _"
+    )
     kinds = tuple(r.strings("kinds", default=[], choices=ALERT_KINDS))
     severity = r.string("severity", default="info", choices=SEVERITIES)
     to = _channels(r, "to", channels)
@@ -141,7 +154,7 @@ def _rule(r: _Reader, channels: dict[str, Channel], index: int) -> Rule:
     hours = r._take("quiet_hours", None)
     if hours is not None:
         if not isinstance(hours, list) or len(hours) != 2 or not all(isinstance(h, str) for h in hours):
-            raise ConfigError(f"{r.path('quiet_hours')}: expected a start and an end like [\"22:00\", \"07:00\"]")
+            raise ConfigError(f'{r.path("quiet_hours")}: expected a start and an end like ["22:00", "07:00"]')
         quiet = (_time(hours[0], r.path("quiet_hours")), _time(hours[1], r.path("quiet_hours")))
         if quiet[0] == quiet[1]:
             raise ConfigError(f"{r.path('quiet_hours')}: the start and the end are the same time")
@@ -173,7 +186,7 @@ def _time(text: str, where: str) -> dt.time:
     try:
         return dt.time.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{where}: {text!r} is not a time of day like \"22:00\"") from None
+        raise ConfigError(f'{where}: {text!r} is not a time of day like "22:00"') from None
 
 
 # --- the secrets file ------------------------------------------------------------------------
@@ -195,7 +208,7 @@ def load_secrets(path: str | Path, alerts: Alerts) -> dict[str, str]:
         raise ConfigError(f"alert secrets file {path} is not valid UTF-8 TOML") from None
     table = raw.get("channels")
     if set(raw) - {"channels"} or not isinstance(table, dict):
-        raise ConfigError(f"alert secrets file {path}: expected one [channels] table of name = \"URL\"")
+        raise ConfigError(f'alert secrets file {path}: expected one [channels] table of name = "URL"')
     channels = alerts.channels
     urls: dict[str, str] = {}
     for name, url in table.items():

@@ -27,8 +27,14 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "report": ("hall_controller.report_cli:main", "satisfaction, waiting and staff reports (--json, --csv)"),
     "bench": ("benchmarks.run:main", "the benchmark suite: prints a table and writes JSON"),
     "user": ("hall_controller.users_cli:main", "the management web's users: add, list, passwd, remove"),
-    "provision": ("hall_controller.provision:main", "per-device MQTT passwords and the ACL file for Mosquitto (--district: the bridge)"),
-    "district": ("district.web.main:main", "the district web: every hall live, cross-hall reports, follow-ups, fleet, accounts"),
+    "provision": (
+        "hall_controller.provision:main",
+        "per-device MQTT passwords and the ACL file for Mosquitto (--district: the bridge)",
+    ),
+    "district": (
+        "district.web.main:main",
+        "the district web: every hall live, cross-hall reports, follow-ups, fleet, accounts",
+    ),
     "broker": ("hall_controller.broker:main", "start an MQTT broker for technicians"),
     "ship": ("district.ship_cli:main", "copy this hall's journal to the district's PostgreSQL (--status: how far)"),
     "restore": ("district.restore:main", "rebuild a hall's journal from the district copy"),

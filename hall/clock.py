@@ -64,7 +64,7 @@ class HallClock:
         """The HALL_CLOCK text of this clock, pinned to its anchor (empty for the real clock)."""
         if self.start is None:
             return ""
-        start = dt.datetime.fromtimestamp(self.start, dt.timezone.utc).isoformat()
+        start = dt.datetime.fromtimestamp(self.start, dt.UTC).isoformat()
         return f"{start} x{self.speed:g} @{self.anchor:.6f}"
 
 
@@ -90,8 +90,9 @@ def parse(text: str) -> HallClock:
     try:
         start = dt.datetime.fromisoformat(words[0].replace("Z", "+00:00"))
     except ValueError:
-        raise ClockError(f"the hall clock {text!r} does not start with an ISO 8601 time such as "
-                         "2026-12-04T23:50:00+08:00") from None
+        raise ClockError(
+            f"the hall clock {text!r} does not start with an ISO 8601 time such as 2026-12-04T23:50:00+08:00"
+        ) from None
     speed, anchor = 1.0, None
     for word in words[1:]:
         try:
@@ -102,8 +103,9 @@ def parse(text: str) -> HallClock:
             else:
                 raise ValueError
         except ValueError:
-            raise ClockError(f"the hall clock {text!r}: {word!r} is neither a speed (x60) nor "
-                             "a real start (@1796399400.25)") from None
+            raise ClockError(
+                f"the hall clock {text!r}: {word!r} is neither a speed (x60) nor a real start (@1796399400.25)"
+            ) from None
     clock = starting_at(start, speed)
     return clock if anchor is None else HallClock(clock.start, anchor, clock.speed)
 
@@ -142,9 +144,13 @@ def use(clock: HallClock) -> None:
 
 def add_argument(parser) -> None:
     """`--clock START[ xSPEED]` on a program's command line (the same text as HALL_CLOCK)."""
-    parser.add_argument("--clock", metavar="START", type=_argument,
-                        help="run on a hall clock that starts at this ISO 8601 time (with its offset), "
-                             "optionally followed by ' x60' for a speed; default: HALL_CLOCK, else the real clock")
+    parser.add_argument(
+        "--clock",
+        metavar="START",
+        type=_argument,
+        help="run on a hall clock that starts at this ISO 8601 time (with its offset), "
+        "optionally followed by ' x60' for a speed; default: HALL_CLOCK, else the real clock",
+    )
 
 
 def _argument(text: str) -> HallClock:

@@ -13,12 +13,13 @@ import datetime as dt
 import re
 import tomllib
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Self, TypeVar, overload
+from typing import Any, Self, TypeVar, overload
 
-TICKET_CLASSES = ("normal", "priority", "appointment")   # every hall's; [classes] may add priority classes
-MAX_PRIORITY_CLASSES = 8   # further priority classes a hall file may name (elderly, disabled, pregnant, ...)
+TICKET_CLASSES = ("normal", "priority", "appointment")  # every hall's; [classes] may add priority classes
+MAX_PRIORITY_CLASSES = 8  # further priority classes a hall file may name (elderly, disabled, pregnant, ...)
 # How a kiosk offers priority (elderly, disabled, pregnant): "staff" (the default): the citizen asks,
 # the ticket waits as normal until a clerk or a supervisor confirms it; "self": asking is enough;
 # "off": no priority choice at this kiosk.
@@ -93,9 +94,9 @@ class Dispatch:
     #: the classes staff or a kiosk may give a ticket for a head start: "priority" and those the
     #: hall file adds under [classes] (elderly, disabled, pregnant), which reports tell apart
     priority_classes: tuple[str, ...] = ("priority",)
-    no_show_wait_s: float = 30          # after a call was heard, this long before a clerk may mark a no-show
-    announce_within_s: float = 30       # no display announced a call this long after it was made: alert
-    display_behind_s: float = 60        # a display starting a call this late is falling behind: alert
+    no_show_wait_s: float = 30  # after a call was heard, this long before a clerk may mark a no-show
+    announce_within_s: float = 30  # no display announced a call this long after it was made: alert
+    display_behind_s: float = 60  # a display starting a call this late is falling behind: alert
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,8 @@ class Display:
     mode: str = "hall"
     counter: int | None = None
     size: tuple[int, int] = (1920, 1080)
-    voice: str | None = None   # espeak | chime | none | clips:FOLDER; None: espeak else chime (hall), none (counter)
-    repeats: int = 2           # how many times each call is said
+    voice: str | None = None  # espeak | chime | none | clips:FOLDER; None: espeak else chime (hall), none (counter)
+    repeats: int = 2  # how many times each call is said
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class Hall:
     evaluators: dict[str, Evaluator]
     callers: dict[str, Caller]
     displays: dict[str, Display]
-    broker_listen: str = ""    # "ADDRESS:PORT" the hall's own Mosquitto listens on ("" : not named)
+    broker_listen: str = ""  # "ADDRESS:PORT" the hall's own Mosquitto listens on ("" : not named)
     #: who hears of alerts, and how (hall/alerting.py); left out of repr, so changing it does not
     #: make the journal's snapshots look like another hall's
     alerts: Any = field(default=None, repr=False, compare=False)
@@ -167,8 +168,12 @@ class Hall:
         return zoneinfo.ZoneInfo(self.timezone)
 
     def device_role(self, device_id: str) -> str | None:
-        for role, table in (("kiosk", self.kiosks), ("evaluator", self.evaluators),
-                            ("caller", self.callers), ("display", self.displays)):
+        for role, table in (
+            ("kiosk", self.kiosks),
+            ("evaluator", self.evaluators),
+            ("caller", self.callers),
+            ("display", self.displays),
+        ):
             if device_id in table:
                 return role
         return None
@@ -215,7 +220,9 @@ def parse(raw: dict[str, Any]) -> Hall:
         raise ConfigError("counters: a hall needs at least one counter")
     for sid in services:
         if not any(c.level(sid) == 1 for c in counters.values()):
-            raise ConfigError(f"services.{sid}: no counter has it as a primary skill, so its tickets would never be called")
+            raise ConfigError(
+                f"services.{sid}: no counter has it as a primary skill, so its tickets would never be called"
+            )
     hall = Hall(
         id=hall_t.string("id", pattern=r"[a-z0-9][a-z0-9_-]{0,39}", what="lower-case letters, digits, - or _"),
         names=hall_t.names("name"),
@@ -230,15 +237,20 @@ def parse(raw: dict[str, Any]) -> Hall:
         evaluators=_unique([_evaluator(t, counters) for t in r.tables("evaluators")], "evaluators", "id"),
         callers=_unique([_caller(t, counters) for t in r.tables("callers")], "callers", "id"),
         displays=_unique([_display(t, counters) for t in r.tables("displays")], "displays", "id"),
-        broker_listen=hall_t.string("broker_listen", default="", pattern=BROKER_LISTEN,
-                                    what="an address and port like \"192.168.10.2:1883\""),
+        broker_listen=hall_t.string(
+            "broker_listen", default="", pattern=BROKER_LISTEN, what='an address and port like "192.168.10.2:1883"'
+        ),
         alerts=alerts,
     )
     for t in (hall_t, dispatch_t, classes_t, r):
         t.done()
     seen: dict[str, str] = {}
-    for role, table in (("kiosks", hall.kiosks), ("evaluators", hall.evaluators),
-                        ("callers", hall.callers), ("displays", hall.displays)):
+    for role, table in (
+        ("kiosks", hall.kiosks),
+        ("evaluators", hall.evaluators),
+        ("callers", hall.callers),
+        ("displays", hall.displays),
+    ):
         for device_id in table:
             if device_id in seen:
                 raise ConfigError(f"{role}: device id {device_id!r} is also used in {seen[device_id]}")
@@ -291,8 +303,10 @@ def _counter(t: _Reader, services: dict[str, Service], dispatch: Dispatch) -> Co
         interleave=_interleave(t),
     )
     if c.interleave is not None and c.classes:
-        raise ConfigError(f"{t.path('interleave')}: a counter restricted to classes serves them by its class_mode; "
-                          "interleave is for counters that serve every class")
+        raise ConfigError(
+            f"{t.path('interleave')}: a counter restricted to classes serves them by its class_mode; "
+            "interleave is for counters that serve every class"
+        )
     t.done()
     return c
 
@@ -303,7 +317,7 @@ def _interleave(t: _Reader) -> tuple[int, int] | None:
         return None
     m = re.fullmatch(r"([1-9][0-9]?):([1-9][0-9]?)", text)
     if m is None:
-        raise ConfigError(f"{t.path('interleave')}: {text!r} is not NORMAL:PRIORITY such as \"2:1\", or \"off\"")
+        raise ConfigError(f'{t.path("interleave")}: {text!r} is not NORMAL:PRIORITY such as "2:1", or "off"')
     return int(m.group(1)), int(m.group(2))
 
 
@@ -317,12 +331,16 @@ def _counter_classes(listed: list[str], dispatch: Dispatch) -> tuple[str, ...]:
 def _dispatch(t: _Reader, classes: _Reader) -> Dispatch:
     head = {"normal": 0.0}
     for klass in TICKET_CLASSES[1:]:
-        head[klass] = classes.number(klass, default={"priority": 10, "appointment": 15}[klass], minimum=0, maximum=240) * 60
+        head[klass] = (
+            classes.number(klass, default={"priority": 10, "appointment": 15}[klass], minimum=0, maximum=240) * 60
+        )
     # any other name is a priority class of this hall, with its own head start
     extra = list(classes.raw)
     if len(extra) > MAX_PRIORITY_CLASSES:
-        raise ConfigError(f"classes: at most {MAX_PRIORITY_CLASSES} priority classes besides priority and "
-                          f"appointment, not {len(extra)}")
+        raise ConfigError(
+            f"classes: at most {MAX_PRIORITY_CLASSES} priority classes besides priority and "
+            f"appointment, not {len(extra)}"
+        )
     for klass in extra:
         if klass == "normal":
             raise ConfigError("classes.normal: normal tickets have no head start; name the priority classes")
@@ -364,8 +382,10 @@ def _kiosk(t: _Reader, services: dict[str, Service]) -> Kiosk:
         priority=t.string("priority", default="staff", choices=PRIORITY_MODES),
     )
     if k.priority == "off" and k.priority_pin is not None:
-        raise ConfigError(f"{t.path('priority_button')}: this kiosk offers no priority (priority = \"off\"); "
-                          "remove the button or choose \"staff\" or \"self\"")
+        raise ConfigError(
+            f'{t.path("priority_button")}: this kiosk offers no priority (priority = "off"); '
+            'remove the button or choose "staff" or "self"'
+        )
     _distinct_pins(t, list(pins.values()) + ([k.priority_pin] if k.priority_pin is not None else []))
     t.done()
     return k
@@ -399,8 +419,14 @@ def _display(t: _Reader, counters: dict[int, Counter]) -> Display:
     voice = t.string("voice", default="auto")
     if voice not in ("auto", "espeak", "chime", "none") and not (voice.startswith("clips:") and len(voice) > 6):
         raise ConfigError(f"{t.path('voice')}: {voice!r} is not espeak, chime, none or clips:FOLDER")
-    d = Display(id=_device_id(t), mode=mode, counter=counter, size=(w, h),
-                voice=None if voice == "auto" else voice, repeats=t.int("repeats", default=2, minimum=1, maximum=5))
+    d = Display(
+        id=_device_id(t),
+        mode=mode,
+        counter=counter,
+        size=(w, h),
+        voice=None if voice == "auto" else voice,
+        repeats=t.int("repeats", default=2, minimum=1, maximum=5),
+    )
     t.done()
     return d
 
@@ -419,7 +445,7 @@ def _clock_time(text: str, where: str) -> dt.time:
     try:
         return dt.time.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{where}: {text!r} is not a time of day like \"00:00\" (or \"never\")") from None
+        raise ConfigError(f'{where}: {text!r} is not a time of day like "00:00" (or "never")') from None
 
 
 _Item = TypeVar("_Item")
@@ -478,8 +504,15 @@ class TableReader:
 class _Reader(TableReader):
     """The hall file's getters."""
 
-    def string(self, key: str, default: str | None = None, *, pattern: str | None = None,
-               what: str = "", choices: Iterable[str] | None = None) -> str:
+    def string(
+        self,
+        key: str,
+        default: str | None = None,
+        *,
+        pattern: str | None = None,
+        what: str = "",
+        choices: Iterable[str] | None = None,
+    ) -> str:
         value = self._take(key, self.REQUIRED if default is None else default)
         return _check_string(value, self.path(key), pattern, what, choices)
 
@@ -501,8 +534,9 @@ class _Reader(TableReader):
         t.done()
         return n
 
-    def number(self, key: str, default: float | None = None, *, minimum: float | None = None,
-               maximum: float | None = None) -> float:
+    def number(
+        self, key: str, default: float | None = None, *, minimum: float | None = None, maximum: float | None = None
+    ) -> float:
         value = self._take(key, self.REQUIRED if default is None else default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{self.path(key)}: expected a number, got {value!r}")
@@ -511,14 +545,35 @@ class _Reader(TableReader):
 
     # `builtins.int` from here on: below this getter, `int` in an annotation would name it, not the type
     @overload
-    def int(self, key: str, default: builtins.int = ..., *, minimum: builtins.int | None = None,
-            maximum: builtins.int | None = None, choices: Iterable[builtins.int] | None = None) -> builtins.int: ...
+    def int(
+        self,
+        key: str,
+        default: builtins.int = ...,
+        *,
+        minimum: builtins.int | None = None,
+        maximum: builtins.int | None = None,
+        choices: Iterable[builtins.int] | None = None,
+    ) -> builtins.int: ...
     @overload
-    def int(self, key: str, default: None, *, minimum: builtins.int | None = None,
-            maximum: builtins.int | None = None, choices: Iterable[builtins.int] | None = None) -> builtins.int | None: ...
+    def int(
+        self,
+        key: str,
+        default: None,
+        *,
+        minimum: builtins.int | None = None,
+        maximum: builtins.int | None = None,
+        choices: Iterable[builtins.int] | None = None,
+    ) -> builtins.int | None: ...
 
-    def int(self, key: str, default: Any = ..., *, minimum: int | None = None,
-            maximum: int | None = None, choices: Iterable[int] | None = None) -> int | None:
+    def int(
+        self,
+        key: str,
+        default: Any = ...,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        choices: Iterable[int] | None = None,
+    ) -> int | None:
         value = self._take(key, self.REQUIRED if default is ... else default)
         if value is None:
             return None
@@ -529,11 +584,15 @@ class _Reader(TableReader):
             raise ConfigError(f"{self.path(key)}: {value} is not one of {sorted(choices)}")
         return value
 
-    def int_pair(self, key: str, default: tuple[builtins.int, builtins.int], minimum: builtins.int,
-                 ordered: bool = True) -> tuple[builtins.int, builtins.int]:
+    def int_pair(
+        self, key: str, default: tuple[builtins.int, builtins.int], minimum: builtins.int, ordered: bool = True
+    ) -> tuple[builtins.int, builtins.int]:
         value = self._take(key, default)
-        if (not isinstance(value, (list, tuple)) or len(value) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        if (
+            not isinstance(value, (list, tuple))
+            or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
             raise ConfigError(f"{self.path(key)}: expected two whole numbers like [{default[0]}, {default[1]}]")
         a, b = value
         _check_range(min(a, b), self.path(key), minimum, None)
@@ -552,7 +611,7 @@ class _Reader(TableReader):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{self.path(key)}: {value!r} is not a known time zone (like \"Asia/Shanghai\")") from None
+            raise ConfigError(f'{self.path(key)}: {value!r} is not a known time zone (like "Asia/Shanghai")') from None
         return value
 
     def pin(self, key: str, default: builtins.int | None) -> builtins.int | None:
@@ -582,7 +641,6 @@ class _Reader(TableReader):
         return v
 
 
-
 def _check_string(value: Any, where: str, pattern: str | None, what: str, choices: Iterable[str] | None) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{where}: expected text, got {value!r}")
@@ -598,4 +656,3 @@ def _check_range(value: float, where: str, minimum: float | None, maximum: float
         raise ConfigError(f"{where}: {value} is below the minimum {minimum}")
     if maximum is not None and value > maximum:
         raise ConfigError(f"{where}: {value} is above the maximum {maximum}")
-

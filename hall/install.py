@@ -26,9 +26,14 @@ SHIPPED_HALL = "/opt/hall/suite/.venv/bin/hall"
 ROLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "broker": ("hall-broker.service", []),
     "controller": ("hall-controller.service", [("sysusers.d/hall.conf", "etc/sysusers.d/hall.conf")]),
-    "kiosk": ("hall-kiosk@.service", [("sysusers.d/hall.conf", "etc/sysusers.d/hall.conf"),
-                                      ("udev/60-hall-printers.rules", "etc/udev/rules.d/60-hall-printers.rules"),
-                                      ("modprobe.d/hall-no-usblp.conf", "etc/modprobe.d/hall-no-usblp.conf")]),
+    "kiosk": (
+        "hall-kiosk@.service",
+        [
+            ("sysusers.d/hall.conf", "etc/sysusers.d/hall.conf"),
+            ("udev/60-hall-printers.rules", "etc/udev/rules.d/60-hall-printers.rules"),
+            ("modprobe.d/hall-no-usblp.conf", "etc/modprobe.d/hall-no-usblp.conf"),
+        ],
+    ),
     "evaluator": ("hall-evaluator@.service", [("sysusers.d/hall.conf", "etc/sysusers.d/hall.conf")]),
     "caller": ("hall-caller@.service", [("sysusers.d/hall.conf", "etc/sysusers.d/hall.conf")]),
     "display": ("hall-display@.service", [("sysusers.d/hall.conf", "etc/sysusers.d/hall.conf")]),
@@ -42,8 +47,10 @@ class InstallError(RuntimeError):
 def install(role: str, root: Path, hall: str) -> list[Path]:
     """Write the role's files under `root`; the paths written."""
     if not DEPLOY.is_dir():
-        raise InstallError(f"the deploy files are not beside this program ({DEPLOY}); run `hall install` from a "
-                           f"checkout of the hall suite")
+        raise InstallError(
+            f"the deploy files are not beside this program ({DEPLOY}); run `hall install` from a "
+            f"checkout of the hall suite"
+        )
     unit, extra = ROLES[role]
     files = [(f"systemd/{unit}", f"etc/systemd/system/{unit}"), *extra]
     written = []
@@ -80,14 +87,23 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="hall install", description=__doc__.split("\n\n")[0])
     p.add_argument("role", choices=list(ROLES), help="what this machine is in the hall")
     p.add_argument("--id", help="the device's id in the hall file (for the command that enables it)")
-    p.add_argument("--root", type=Path, default=Path("/"), help="install under this folder instead of / "
-                                                               "(an image being built, a test)")
-    p.add_argument("--hall", default=None, help="the `hall` program the units run (default: "
-                                               f"{SHIPPED_HALL}, or this one if that does not exist)")
+    p.add_argument(
+        "--root",
+        type=Path,
+        default=Path("/"),
+        help="install under this folder instead of / (an image being built, a test)",
+    )
+    p.add_argument(
+        "--hall",
+        default=None,
+        help=f"the `hall` program the units run (default: {SHIPPED_HALL}, or this one if that does not exist)",
+    )
     args = p.parse_args(argv)
-    hall = args.hall or (SHIPPED_HALL if Path(SHIPPED_HALL).exists() else str(Path(sys.argv[0]).resolve()
-                                                                            if Path(sys.argv[0]).name == "hall"
-                                                                            else Path(sys.prefix) / "bin" / "hall"))
+    hall = args.hall or (
+        SHIPPED_HALL
+        if Path(SHIPPED_HALL).exists()
+        else str(Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "hall" else Path(sys.prefix) / "bin" / "hall")
+    )
     try:
         written = install(args.role, args.root, hall)
     except InstallError as e:

@@ -22,8 +22,9 @@ import logging
 import os
 import socket
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import paho.mqtt.client as paho
@@ -119,7 +120,9 @@ def parse_broker_url(text: str) -> BrokerUrl:
     if "insecure" in options:
         flag = options["insecure"].lower()
         if flag not in _TRUE | _FALSE:
-            raise BrokerUrlError(f"broker URL {shown!r} has insecure={options['insecure']!r}; use insecure=true or insecure=false")
+            raise BrokerUrlError(
+                f"broker URL {shown!r} has insecure={options['insecure']!r}; use insecure=true or insecure=false"
+            )
         insecure = flag in _TRUE
     for name in ("ca", "cert", "key"):
         if name in options and not options[name]:
@@ -149,14 +152,16 @@ def broker_url_from_env(environ: Mapping[str, str] | None = None) -> BrokerUrl |
         raise BrokerUrlError(f"{ENV_VAR}: {e}") from None
 
 
-def device_broker_url(arg: str | None, environ: Mapping[str, str] | None = None, *,
-                      credentials: str | os.PathLike | None = None) -> str:
+def device_broker_url(
+    arg: str | None, environ: Mapping[str, str] | None = None, *, credentials: str | os.PathLike | None = None
+) -> str:
     """The broker a device program uses: `--broker`, else HALL_MQTT_URL, with the user and
     password of `--credentials FILE` if given (see `read_credentials`). A device never starts a
     broker of its own, so none of them given is an error (BrokerUrlError, one sentence)."""
     if credentials is not None:
-        return with_credentials_file(arg or (os.environ if environ is None else environ).get(ENV_VAR),
-                                     credentials).geturl()
+        return with_credentials_file(
+            arg or (os.environ if environ is None else environ).get(ENV_VAR), credentials
+        ).geturl()
     if arg:
         url = parse_broker_url(arg)
         warn_password_on_command_line(url)
@@ -181,15 +186,19 @@ def read_credentials(path: str | os.PathLike) -> BrokerUrl:
     except UnicodeDecodeError:
         raise BrokerUrlError(f"the credentials file {os.fspath(path)} is not text") from None
     if mode & 0o077:
-        raise BrokerUrlError(f"the credentials file {os.fspath(path)} can be read by other users; "
-                             f"make it private with chmod 600 {os.fspath(path)}")
+        raise BrokerUrlError(
+            f"the credentials file {os.fspath(path)} can be read by other users; "
+            f"make it private with chmod 600 {os.fspath(path)}"
+        )
     try:
         url = parse_broker_url(text)
     except BrokerUrlError as e:
         raise BrokerUrlError(f"the credentials file {os.fspath(path)}: {e}") from None
     if url.username is None or url.password is None:
-        raise BrokerUrlError(f"the credentials file {os.fspath(path)} holds no user and password "
-                             f"(expected a URL like mqtt://K1:PASSWORD@hall-server:1883)")
+        raise BrokerUrlError(
+            f"the credentials file {os.fspath(path)} holds no user and password "
+            f"(expected a URL like mqtt://K1:PASSWORD@hall-server:1883)"
+        )
     return url
 
 
@@ -203,17 +212,23 @@ def with_credentials_file(broker: str | None, path: str | os.PathLike) -> Broker
 
 def add_credentials_argument(parser: Any) -> None:
     """`--credentials FILE` on a program's command line (every device program and the controller)."""
-    parser.add_argument("--credentials", metavar="FILE",
-                        help="a file (mode 0600) holding this program's broker URL with its user and password, "
-                             "from `hall provision` (credentials/<id>.url) or systemd's LoadCredential=; "
-                             "--broker, if given too, says where the broker is")
+    parser.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="a file (mode 0600) holding this program's broker URL with its user and password, "
+        "from `hall provision` (credentials/<id>.url) or systemd's LoadCredential=; "
+        "--broker, if given too, says where the broker is",
+    )
 
 
 def warn_password_on_command_line(url: BrokerUrl) -> None:
     """A password given with --broker is readable by every user of the machine (`ps`): say so."""
     if url.password is not None:
-        log.warning("the broker password was given on the command line (%s), where every user of this machine "
-                    "can read it; give it with --credentials FILE instead", url)
+        log.warning(
+            "the broker password was given on the command line (%s), where every user of this machine "
+            "can read it; give it with --credentials FILE instead",
+            url,
+        )
 
 
 def redact(text: str) -> str:
@@ -221,8 +236,9 @@ def redact(text: str) -> str:
     return _redact(text)
 
 
-def make_client(url: BrokerUrl | str, client_id: str, *, clean_session: bool = True,
-                userdata: Any = None) -> paho.Client:
+def make_client(
+    url: BrokerUrl | str, client_id: str, *, clean_session: bool = True, userdata: Any = None
+) -> paho.Client:
     """A paho 2.x client for `url`: VERSION2 callbacks, MQTT 3.1.1, credentials, TLS, TCP_NODELAY.
 
     The client is not connected; call `connect_async` + `loop_start` (or `connect`). TCP_NODELAY
@@ -275,7 +291,9 @@ def tls_context(url: BrokerUrl) -> ssl.SSLContext:
             context.load_cert_chain(url.cert, url.key)
         except (OSError, ssl.SSLError) as e:
             files = url.cert if url.key is None else f"{url.cert} and {url.key}"
-            raise BrokerUrlError(f"cannot use the client certificate {files} from the broker URL: {_reason(e)}") from None
+            raise BrokerUrlError(
+                f"cannot use the client certificate {files} from the broker URL: {_reason(e)}"
+            ) from None
     if url.insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -309,7 +327,9 @@ def _query(query: str, shown: str) -> dict[str, str]:
     options: dict[str, str] = {}
     for name, value in pairs:
         if name not in _TLS_OPTIONS:
-            raise BrokerUrlError(f"broker URL {shown!r} has an unknown option {name!r}; the options are ca, cert, key and insecure")
+            raise BrokerUrlError(
+                f"broker URL {shown!r} has an unknown option {name!r}; the options are ca, cert, key and insecure"
+            )
         if name in options:
             raise BrokerUrlError(f"broker URL {shown!r} gives {name}= twice")
         options[name] = value

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 
 def notify(state: str, environ: Mapping[str, str] | None = None) -> bool:

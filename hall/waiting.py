@@ -26,8 +26,8 @@ from hall.config import Names
 @dataclass(frozen=True)
 class WaitWords:
     ahead: Names  # 前面还有 12 人 / 12 ahead, or 您是下一位 / You are next
-    wait: Names   # 约 25 分钟 / about 25 min: short, for a column headed "waiting"
-    line: Names   # the whole sentence, as the ticket prints it
+    wait: Names  # 约 25 分钟 / about 25 min: short, for a column headed "waiting"
+    line: Names  # the whole sentence, as the ticket prints it
 
     @property
     def wait_sentence(self) -> Names:
@@ -48,8 +48,9 @@ def wait_words(ahead: int, wait_s: float | None, *, no_counter_open: bool = Fals
     impossible numbers."""
     if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
         raise ValueError(f"people ahead must be a count 0 or more, not {ahead!r}")
-    if wait_s is not None and (isinstance(wait_s, bool) or not isinstance(wait_s, (int, float))
-                               or not math.isfinite(wait_s) or wait_s < 0):
+    if wait_s is not None and (
+        isinstance(wait_s, bool) or not isinstance(wait_s, (int, float)) or not math.isfinite(wait_s) or wait_s < 0
+    ):
         raise ValueError(f"an estimated wait must be seconds 0 or more, or None, not {wait_s!r}")
     before = Names("您是下一位", "You are next") if ahead == 0 else Names(f"前面还有 {ahead} 人", f"{ahead} ahead")
     if wait_s is None and no_counter_open:

@@ -29,9 +29,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Mapping, Sequence
+from typing import IO
 
 from hall.mqtt import BrokerUrlError, broker_url_from_env, parse_broker_url
 
@@ -82,9 +83,17 @@ def accepts_connections(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
-def mosquitto_config(port: int, *, host: str = LOOPBACK, data_dir: Path | None = None,
-                     password_file: Path | None = None, acl_file: Path | None = None,
-                     tls: ListenerTls | None = None, run_as_root: bool = False, extra: str = "") -> str:
+def mosquitto_config(
+    port: int,
+    *,
+    host: str = LOOPBACK,
+    data_dir: Path | None = None,
+    password_file: Path | None = None,
+    acl_file: Path | None = None,
+    tls: ListenerTls | None = None,
+    run_as_root: bool = False,
+    extra: str = "",
+) -> str:
     """The text of a mosquitto.conf for one listener (pure: the caller writes it). `extra` goes
     at the end, as it is (a bridge section: `hall demo --district`)."""
     for path in (data_dir, password_file, acl_file, *(() if tls is None else (tls.cert, tls.key, tls.ca))):
@@ -126,9 +135,18 @@ class MosquittoBroker:
     started, the port is kept across restarts, so clients reconnect to the same URL.
     """
 
-    def __init__(self, port: int | None = None, *, host: str = LOOPBACK, data_dir: Path | None = None,
-                 password_file: Path | None = None, acl_file: Path | None = None,
-                 tls: ListenerTls | None = None, binary: str | None = None, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        host: str = LOOPBACK,
+        data_dir: Path | None = None,
+        password_file: Path | None = None,
+        acl_file: Path | None = None,
+        tls: ListenerTls | None = None,
+        binary: str | None = None,
+        extra_config: str = "",
+    ) -> None:
         self.binary = binary or shutil.which("mosquitto")
         if not self.binary:
             raise BrokerError("mosquitto is not installed (apt install mosquitto)")
@@ -140,7 +158,9 @@ class MosquittoBroker:
         self.host = host
         self._fixed_port = port is not None and port != 0
         self.port = port or 0
-        self._options = dict(data_dir=data_dir, password_file=password_file, acl_file=acl_file, tls=tls, extra=extra_config)
+        self._options = dict(
+            data_dir=data_dir, password_file=password_file, acl_file=acl_file, tls=tls, extra=extra_config
+        )
         self.tls = tls
         self._workdir = Path(tempfile.mkdtemp(prefix="hall-mosquitto-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -181,7 +201,9 @@ class MosquittoBroker:
                 return self
             except _PortTaken:
                 if attempt + 1 == attempts:
-                    raise BrokerError(f"port {self.port} on {self.host} is already in use; choose another port") from None
+                    raise BrokerError(
+                        f"port {self.port} on {self.host} is already in use; choose another port"
+                    ) from None
         raise AssertionError("unreachable")
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -231,9 +253,14 @@ class MosquittoBroker:
         conf.write_text(mosquitto_config(self.port, host=self.host, run_as_root=os.geteuid() == 0, **self._options))
         self._close_log()
         self._log = open(self.log_path, "wb")  # a fresh log per start, so old lines cannot mislead
-        self._process = subprocess.Popen([self.binary, "-c", str(conf)], stdin=subprocess.DEVNULL,
-                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=_die_with_parent)
+        self._process = subprocess.Popen(
+            [self.binary, "-c", str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         probe_host = LOOPBACK if self.host in ("0.0.0.0", "::") else self.host
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -248,7 +275,9 @@ class MosquittoBroker:
                 return
             time.sleep(0.01)
         self.kill()
-        raise BrokerError(f"mosquitto did not accept connections on port {self.port} within {timeout:g} s: {self.log_tail()}")
+        raise BrokerError(
+            f"mosquitto did not accept connections on port {self.port} within {timeout:g} s: {self.log_tail()}"
+        )
 
     def _close_log(self) -> None:
         if self._log is not None:
@@ -263,6 +292,7 @@ def _die_with_parent() -> None:
     as the broker should (the main thread, as every program here does)."""
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: the program's own clean-up is all there is
@@ -315,7 +345,9 @@ class EmbeddedBroker:
                     return self
                 except OSError as e:  # the port was taken under us
                     if attempt + 1 == attempts:
-                        raise BrokerError(f"the embedded broker cannot listen on {self.host}:{self.port}: {e.strerror or e}") from None
+                        raise BrokerError(
+                            f"the embedded broker cannot listen on {self.host}:{self.port}: {e.strerror or e}"
+                        ) from None
         except BaseException:
             self._stop_loop()
             raise
@@ -384,8 +416,9 @@ def _amqtt_broker_class() -> type:
     from amqtt.broker import Broker
 
     class ClosingBroker(Broker):
-        async def stream_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                                   listener_name: str) -> None:
+        async def stream_connected(
+            self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
+        ) -> None:
             try:
                 await super().stream_connected(reader, writer, listener_name)
             finally:
@@ -395,8 +428,14 @@ def _amqtt_broker_class() -> type:
 
 
 @contextlib.contextmanager
-def running_broker(url: str | None = None, *, embedded: bool = False, port: int | None = None,
-                   data_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> Iterator[str]:
+def running_broker(
+    url: str | None = None,
+    *,
+    embedded: bool = False,
+    port: int | None = None,
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     """Yield the URL of a usable broker: `url`, else HALL_MQTT_URL, else one started here.
 
     A broker started here (mosquitto if installed and not `embedded`, else amqtt) listens on
@@ -425,18 +464,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hall broker",
         description="Run an MQTT broker for the hall on this machine until Ctrl-C, and print its URL. "
-                    "Uses mosquitto if installed, else the embedded amqtt broker.")
+        "Uses mosquitto if installed, else the embedded amqtt broker.",
+    )
     parser.add_argument("--port", type=int, default=1883, help="TCP port (default 1883; 0 picks a free one)")
-    parser.add_argument("--bind", default=LOOPBACK, help="address to listen on (default 127.0.0.1); "
-                        "another address needs --password-file")
-    parser.add_argument("--embedded", action="store_true", help="use the embedded amqtt broker even if mosquitto is installed")
+    parser.add_argument(
+        "--bind",
+        default=LOOPBACK,
+        help="address to listen on (default 127.0.0.1); another address needs --password-file",
+    )
+    parser.add_argument(
+        "--embedded", action="store_true", help="use the embedded amqtt broker even if mosquitto is installed"
+    )
     parser.add_argument("--password-file", type=Path, help="mosquitto password file (from `hall provision`)")
     parser.add_argument("--acl-file", type=Path, help="mosquitto ACL file (from `hall provision`)")
     parser.add_argument("--data-dir", type=Path, help="keep mosquitto's persistence database here")
     parser.add_argument("--tls-cert", type=Path, help="serve TLS with this certificate (needs --tls-key)")
     parser.add_argument("--tls-key", type=Path, help="the key of --tls-cert")
     parser.add_argument("--tls-ca", type=Path, help="CA of client certificates")
-    parser.add_argument("--require-client-cert", action="store_true", help="refuse clients without a certificate signed by --tls-ca")
+    parser.add_argument(
+        "--require-client-cert", action="store_true", help="refuse clients without a certificate signed by --tls-ca"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
@@ -459,8 +506,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(f"HALL_MQTT_URL={broker.url}", flush=True)
         access = "password file" if args.password_file else "anonymous"
-        print(f"hall broker: {broker.version()} listening on {args.bind}:{broker.port} ({access}); Ctrl-C stops it",
-              file=sys.stderr, flush=True)
+        print(
+            f"hall broker: {broker.version()} listening on {args.bind}:{broker.port} ({access}); Ctrl-C stops it",
+            file=sys.stderr,
+            flush=True,
+        )
         while not stop.wait(0.5):
             if not broker.running:
                 tail = broker.log_tail() if isinstance(broker, MosquittoBroker) else ""
@@ -480,12 +530,22 @@ def _broker_from_args(args: argparse.Namespace) -> MosquittoBroker | EmbeddedBro
         address = ipaddress.ip_address(args.bind)
     except ValueError:
         raise BrokerError(f"--bind {args.bind!r} is not an IP address") from None
-    mosquitto_only = [name for name, value in (("--password-file", args.password_file), ("--acl-file", args.acl_file),
-                                               ("--data-dir", args.data_dir), ("--tls-cert", args.tls_cert)) if value]
+    mosquitto_only = [
+        name
+        for name, value in (
+            ("--password-file", args.password_file),
+            ("--acl-file", args.acl_file),
+            ("--data-dir", args.data_dir),
+            ("--tls-cert", args.tls_cert),
+        )
+        if value
+    ]
     if args.embedded and mosquitto_only:
         raise BrokerError(f"the embedded broker cannot use {mosquitto_only[0]}; drop --embedded to run mosquitto")
     if not address.is_loopback and not args.password_file:
-        raise BrokerError(f"refusing to let anyone on the network in without a password: --bind {args.bind} needs --password-file")
+        raise BrokerError(
+            f"refusing to let anyone on the network in without a password: --bind {args.bind} needs --password-file"
+        )
     if args.acl_file and not args.password_file:
         raise BrokerError("--acl-file needs --password-file: the ACL names users, and anonymous clients have none")
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -501,9 +561,25 @@ def _broker_from_args(args: argparse.Namespace) -> MosquittoBroker | EmbeddedBro
         if mosquitto_only:
             raise BrokerError(f"{mosquitto_only[0]} needs mosquitto, which is not installed (apt install mosquitto)")
         return EmbeddedBroker(args.port, host=args.bind)
-    return MosquittoBroker(args.port, host=args.bind, data_dir=args.data_dir, password_file=args.password_file,
-                           acl_file=args.acl_file, tls=tls)
+    return MosquittoBroker(
+        args.port,
+        host=args.bind,
+        data_dir=args.data_dir,
+        password_file=args.password_file,
+        acl_file=args.acl_file,
+        tls=tls,
+    )
 
 
-__all__ = ["BrokerError", "BrokerUrlError", "EmbeddedBroker", "ListenerTls", "MosquittoBroker", "accepts_connections",
-           "free_port", "main", "mosquitto_config", "running_broker"]
+__all__ = [
+    "BrokerError",
+    "BrokerUrlError",
+    "EmbeddedBroker",
+    "ListenerTls",
+    "MosquittoBroker",
+    "accepts_connections",
+    "free_port",
+    "main",
+    "mosquitto_config",
+    "running_broker",
+]

@@ -38,8 +38,8 @@ from hall_controller.engine import Engine, EngineBug, Refused
 from hall_controller.journal import Journal, JournalError
 from protocol.envelope import format_epoch
 
-SNAPSHOT_EVERY = 50_000    # events between snapshots: bounds the replay at restart (about 0.4 s)
-MARK_EVERY_S = 60.0        # the history marker's days and numbers are at most this old
+SNAPSHOT_EVERY = 50_000  # events between snapshots: bounds the replay at restart (about 0.4 s)
+MARK_EVERY_S = 60.0  # the history marker's days and numbers are at most this old
 log = logging.getLogger("hall.controller")
 
 
@@ -50,6 +50,7 @@ class StorageUnavailable(RuntimeError):
 @dataclass
 class Result:
     """What one command did: its events (time-driven ones first), or the refusal."""
+
     events: list = field(default_factory=list)
     refused: Refused | None = None
 
@@ -59,8 +60,16 @@ class Result:
 
 
 class DurableEngine:
-    def __init__(self, hall: Hall, journal_path: str | Path, sync: str = "full", *,
-                 marker: str | Path | None = None, new_journal: bool = False, clock=hall_clock.now):
+    def __init__(
+        self,
+        hall: Hall,
+        journal_path: str | Path,
+        sync: str = "full",
+        *,
+        marker: str | Path | None = None,
+        new_journal: bool = False,
+        clock=hall_clock.now,
+    ):
         """`marker`: the hall's history marker (default: beside the journal, history.marker_path).
         `new_journal`: start a genuinely new hall where a marker exists (the journal must be
         missing or empty). Raises JournalError with one sentence when the journal is refused."""
@@ -70,12 +79,16 @@ class DurableEngine:
         self._clock = clock
         try:
             mark = history.read(self.marker_path)
-            refuse = None if mark is None or new_journal else history.refusal_for_fresh(journal_path, self.marker_path, mark)
+            refuse = (
+                None if mark is None or new_journal else history.refusal_for_fresh(journal_path, self.marker_path, mark)
+            )
             self.journal = Journal(journal_path, hall, sync, refuse_fresh=refuse)
             if new_journal and self.journal.last_seq > 0:
                 self.journal.close()
-                raise JournalError(f"--new-journal starts a new hall only where the journal is missing or empty, "
-                                   f"and {journal_path} holds {self.journal.last_seq} events: move it away first")
+                raise JournalError(
+                    f"--new-journal starts a new hall only where the journal is missing or empty, "
+                    f"and {journal_path} holds {self.journal.last_seq} events: move it away first"
+                )
             if not new_journal:
                 history.check(journal_path, self.marker_path, mark, self.journal.journal_id, self.journal.last_seq)
         except history.HistoryError as e:
@@ -98,10 +111,17 @@ class DurableEngine:
         state = self.engine.state
         self._marked_at = time.monotonic()  # tried: again in a minute at the latest, whatever happens
         try:
-            history.write(self.marker_path, history.Marker(self.journal.journal_id, self.hall.id,
-                                                           self.journal.last_seq, dict(state.days),
-                                                           dict(state.next_number)),
-                          format_epoch(self._clock()))
+            history.write(
+                self.marker_path,
+                history.Marker(
+                    self.journal.journal_id,
+                    self.hall.id,
+                    self.journal.last_seq,
+                    dict(state.days),
+                    dict(state.next_number),
+                ),
+                format_epoch(self._clock()),
+            )
         except OSError as e:
             log.warning("the history marker %s cannot be written just now: %s", self.marker_path, e.strerror or e)
 
@@ -118,8 +138,9 @@ class DurableEngine:
             except EngineBug as bug:
                 log.exception("engine error on %r", command)
                 result.events += bug.events
-                result.refused = Refused("internal_error", "the controller hit an internal error; "
-                                         "the request was not carried out")
+                result.refused = Refused(
+                    "internal_error", "the controller hit an internal error; the request was not carried out"
+                )
             journal.append(result.events)
             results.append(result)
         return results

@@ -31,24 +31,65 @@ def announcements(hall: Hall, events: list) -> list[Outgoing]:
     for e in events:
         kind = type(e)
         if kind is ev.TicketCalled or kind is ev.TicketRecalled:
-            out.append(Outgoing(calls, envelope.make_message("call.made", {
-                "seq": e.call_seq, "ticket": e.ticket, "label": e.label, "service": e.service,
-                "counter": e.counter, "recall": kind is ev.TicketRecalled, "at": rfc3339(e.at)})))
+            out.append(
+                Outgoing(
+                    calls,
+                    envelope.make_message(
+                        "call.made",
+                        {
+                            "seq": e.call_seq,
+                            "ticket": e.ticket,
+                            "label": e.label,
+                            "service": e.service,
+                            "counter": e.counter,
+                            "recall": kind is ev.TicketRecalled,
+                            "at": rfc3339(e.at),
+                        },
+                    ),
+                )
+            )
         elif kind is ev.RatingPrompted:
-            body = {"prompt": e.prompt, "ticket": e.ticket.rsplit("-", 1)[-1], "counter": e.counter,
-                    "deadline": rfc3339(e.deadline)}
-            out += [Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.prompt", body))
-                    for d in evaluators.get(e.counter, ())]
+            body = {
+                "prompt": e.prompt,
+                "ticket": e.ticket.rsplit("-", 1)[-1],
+                "counter": e.counter,
+                "deadline": rfc3339(e.deadline),
+            }
+            out += [
+                Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.prompt", body))
+                for d in evaluators.get(e.counter, ())
+            ]
         elif kind is ev.RatingClosed:
             body = {"prompt": e.prompt, "reason": e.reason}
-            out += [Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.cancel", body))
-                    for d in evaluators.get(e.counter, ())]
+            out += [
+                Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.cancel", body))
+                for d in evaluators.get(e.counter, ())
+            ]
         elif kind is ev.AlertRaised:
-            out.append(Outgoing(alerts, envelope.make_message("alert.raised", {
-                "alert": e.alert, "kind": e.kind, "subject": e.subject, "message": e.message, "at": rfc3339(e.at)})))
+            out.append(
+                Outgoing(
+                    alerts,
+                    envelope.make_message(
+                        "alert.raised",
+                        {
+                            "alert": e.alert,
+                            "kind": e.kind,
+                            "subject": e.subject,
+                            "message": e.message,
+                            "at": rfc3339(e.at),
+                        },
+                    ),
+                )
+            )
         elif kind is ev.AlertCleared:
-            out.append(Outgoing(alerts, envelope.make_message("alert.cleared", {"alert": e.alert, "at": rfc3339(e.at)})))
+            out.append(
+                Outgoing(alerts, envelope.make_message("alert.cleared", {"alert": e.alert, "at": rfc3339(e.at)}))
+            )
         elif kind is ev.AlertAcknowledged:
-            out.append(Outgoing(alerts, envelope.make_message("alert.acknowledged", {
-                "alert": e.alert, "by": e.by, "at": rfc3339(e.at)})))
+            out.append(
+                Outgoing(
+                    alerts,
+                    envelope.make_message("alert.acknowledged", {"alert": e.alert, "by": e.by, "at": rfc3339(e.at)}),
+                )
+            )
     return out

@@ -31,12 +31,13 @@ import socket
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Callable
 
 import paho.mqtt.client as paho
 
+from hall import clock as hall_clock
 from hall.config import Hall
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller import effects, requests, views
@@ -46,18 +47,17 @@ from hall_controller.engine import commands as c
 from hall_controller.engine import events as ev
 from protocol import envelope, messages, topics
 from protocol.envelope import ProtocolError
-from hall import clock as hall_clock
 
 log = logging.getLogger("hall.controller")
 
 MAX_BATCH = 512
-RECENT_IDS = 2_000        # replies kept in memory for duplicates; older ones are read from the journal
+RECENT_IDS = 2_000  # replies kept in memory for duplicates; older ones are read from the journal
 TICK_S = 1.0
-BOARD_EVERY_S = 0.1       # the retained board is republished at most this often
+BOARD_EVERY_S = 0.1  # the retained board is republished at most this often
 RECONNECT_S = (0.5, 10.0)  # backoff between attempts to reach the broker
 CORK = getattr(socket, "TCP_CORK", None)
 UNAVAILABLE = "unavailable"  # the error code of requests refused while the journal cannot be written
-SAY_AGAIN_S = 60.0           # how often a lasting storage trouble is logged again
+SAY_AGAIN_S = 60.0  # how often a lasting storage trouble is logged again
 
 
 class StorageTrouble:
@@ -87,10 +87,25 @@ class StorageTrouble:
 
 
 #: events that change no counter's view (a reserved ticket is not yet in any queue)
-QUIET_FOR_COUNTERS = frozenset({ev.TicketReserved, ev.RatingRecorded, ev.AlertRaised, ev.AlertCleared,
-                                ev.AlertAcknowledged, ev.DeviceReported, ev.NoticeSet, ev.AppointmentBooked,
-                                ev.OfflineBlockLeased, ev.RatingPrompted, ev.RatingClosed, ev.IncidentSet,
-                                ev.FollowUpOpened, ev.FollowUpNoted, ev.FollowUpClosed})
+QUIET_FOR_COUNTERS = frozenset(
+    {
+        ev.TicketReserved,
+        ev.RatingRecorded,
+        ev.AlertRaised,
+        ev.AlertCleared,
+        ev.AlertAcknowledged,
+        ev.DeviceReported,
+        ev.NoticeSet,
+        ev.AppointmentBooked,
+        ev.OfflineBlockLeased,
+        ev.RatingPrompted,
+        ev.RatingClosed,
+        ev.IncidentSet,
+        ev.FollowUpOpened,
+        ev.FollowUpNoted,
+        ev.FollowUpClosed,
+    }
+)
 
 
 class GatewayStopped(RuntimeError):
@@ -100,10 +115,11 @@ class GatewayStopped(RuntimeError):
 @dataclass(frozen=True)
 class Live:
     """The hall as the web shows it, rebuilt on the loop thread; safe to read from any thread."""
-    version: int          # grows by one whenever `view` or `broker` changes
-    at: float             # controller time of the rebuild
-    broker: bool          # connected to the broker
-    view: dict | None     # what `live_view(engine)` made; None before the first rebuild
+
+    version: int  # grows by one whenever `view` or `broker` changes
+    at: float  # controller time of the rebuild
+    broker: bool  # connected to the broker
+    view: dict | None  # what `live_view(engine)` made; None before the first rebuild
 
 
 _COMMAND, _QUERY = "command", "query"
@@ -112,6 +128,7 @@ _COMMAND, _QUERY = "command", "query"
 @dataclass
 class Pending:
     """One request of the batch being processed."""
+
     device: str
     role: str
     message: envelope.Message
@@ -133,16 +150,25 @@ def _cork(sock, on: bool) -> None:
 
 
 class Gateway:
-    def __init__(self, hall: Hall, durable: DurableEngine, broker_url: str, *, secret: bytes,
-                 clock=hall_clock.now, speed: float | None = None, client_id: str | None = None,
-                 live_view: Callable[[object], dict] | None = None,
-                 heartbeat: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        hall: Hall,
+        durable: DurableEngine,
+        broker_url: str,
+        *,
+        secret: bytes,
+        clock=hall_clock.now,
+        speed: float | None = None,
+        client_id: str | None = None,
+        live_view: Callable[[object], dict] | None = None,
+        heartbeat: Callable[[], None] | None = None,
+    ):
         self.hall = hall
         self.durable = durable
         self.engine = durable.engine
         self.secret = secret
         self.clock = clock
-        self.speed = hall_clock.current().speed if speed is None else speed   # hall seconds per real second
+        self.speed = hall_clock.current().speed if speed is None else speed  # hall seconds per real second
         self._arrived: list[tuple[str, bytes]] = []
         self.recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self.display_acks: dict[str, int] = {}
@@ -170,7 +196,7 @@ class Gateway:
         self.client = make_client(broker_url, client_id or f"hall-controller-{hall.id}")
         self.client.will_set(topics.controller_state(hall.id), self._controller_state(False), qos=1, retain=True)
         self.client.max_inflight_messages_set(0)  # unlimited; also keeps paho from scanning every
-        self.client.max_queued_messages_set(0)    # message in flight on each acknowledgement
+        self.client.max_queued_messages_set(0)  # message in flight on each acknowledgement
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
@@ -183,8 +209,9 @@ class Gateway:
         if reason_code.is_failure:
             log.error("broker refused the controller: %s", reason_code)
             return
-        client.subscribe([(topics.every_device(self.hall.id, "up"), 1),
-                          (topics.every_device(self.hall.id, "state"), 1)])
+        client.subscribe(
+            [(topics.every_device(self.hall.id, "up"), 1), (topics.every_device(self.hall.id, "state"), 1)]
+        )
         self._board = None  # republish the board on every (re)connect
         self._board_dirty = True
         log.info("connected to the broker")
@@ -332,8 +359,9 @@ class Gateway:
         # the next tick is due in hall seconds; the hall clock may run faster than real time (the demo)
         wait = max(0.0, min((self._next_tick - now) / self.speed, BOARD_EVERY_S))
         pending = getattr(sock, "pending", lambda: 0)()
-        readable, writable, _ = select.select([sock, self._wake_r], [sock] if client.want_write() else [], [],
-                                              0 if pending else wait)
+        readable, writable, _ = select.select(
+            [sock, self._wake_r], [sock] if client.want_write() else [], [], 0 if pending else wait
+        )
         _cork(sock, True)  # the acknowledgements, replies and calls of this round leave together
         try:
             if self._wake_r in readable:
@@ -374,8 +402,9 @@ class Gateway:
     def _say_goodbye(self) -> None:
         self._leaving = True
         if self.client.socket() is not None:
-            info = self.client.publish(topics.controller_state(self.hall.id), self._controller_state(False),
-                                       qos=1, retain=True)
+            info = self.client.publish(
+                topics.controller_state(self.hall.id), self._controller_state(False), qos=1, retain=True
+            )
             deadline = time.monotonic() + 2
             while not info.is_published() and time.monotonic() < deadline and self.client.socket() is not None:
                 self.client.loop(0.05)
@@ -434,7 +463,7 @@ class Gateway:
             for _, future in web:
                 future.set_exception(e)
             raise
-        for (_, future), result in zip(web, results[len(results) - len(web):]):
+        for (_, future), result in zip(web, results[len(results) - len(web) :]):
             future.set_result(result)
         for key in duplicates:
             reply = self.recent.get(key)
@@ -457,7 +486,7 @@ class Gateway:
         results = self.durable.apply(commands)
         made = []
         for item in pending:
-            item.results = results[position:position + len(item.commands)]
+            item.results = results[position : position + len(item.commands)]
             position += len(item.commands)
             reply = self._reply(item)
             if reply is not None:
@@ -473,13 +502,17 @@ class Gateway:
             replies.append((item.device, reply))
         return results
 
-    def _unavailable(self, trouble: StorageUnavailable, commands: list, pending: list[Pending],
-                     replies: list) -> list[Result]:
+    def _unavailable(
+        self, trouble: StorageUnavailable, commands: list, pending: list[Pending], replies: list
+    ) -> list[Result]:
         """The batch was undone (see DurableEngine.commit): every request is refused `unavailable`
         (nothing was done; asking again later is safe), the web's commands too."""
         self._storage.failed(trouble)
-        refusal = Refused(UNAVAILABLE, "the hall controller cannot write its journal just now (its disk is full "
-                                       "or failing); nothing was done: please try again shortly")
+        refusal = Refused(
+            UNAVAILABLE,
+            "the hall controller cannot write its journal just now (its disk is full "
+            "or failing); nothing was done: please try again shortly",
+        )
         for item in pending:
             if messages.CATALOGUE[item.type].replied:
                 reply = envelope.make_reply(item.message, ok=False, error=(refusal.code, refusal.message))
@@ -541,8 +574,9 @@ class Gateway:
         if refused is not None:
             reply = envelope.make_reply(item.message, ok=False, error=(refused.code, refused.message))
         else:
-            body = requests.reply_body(item.type, item.results, item.device, item.role, self.hall, self.engine,
-                                       self.status_url)
+            body = requests.reply_body(
+                item.type, item.results, item.device, item.role, self.hall, self.engine, self.status_url
+            )
             reply = envelope.make_reply(item.message, body)
             if "view" in body:
                 self._views[body["view"]["counter"]] = body["view"]
@@ -633,4 +667,3 @@ class Gateway:
     def _controller_state(self, online: bool) -> bytes:
         since = views.rfc3339(self._started_at if online else self.clock())
         return envelope.encode(envelope.make_message("controller.state", {"online": online, "since": since}))
-

@@ -42,11 +42,15 @@ class Marker:
     next_numbers: dict
 
     def summary(self) -> str:
-        numbers = ", ".join(f"{service} {number - 1}" for service, number in sorted(self.next_numbers.items())
-                            if number > 1)
+        numbers = ", ".join(
+            f"{service} {number - 1}" for service, number in sorted(self.next_numbers.items()) if number > 1
+        )
         days = sorted(set(self.days.values()))
-        return (f"journal {self.journal_id[:8]}, {self.last_seq} events"
-                + (f", last day {days[-1]}" if days else "") + (f", last numbers {numbers}" if numbers else ""))
+        return (
+            f"journal {self.journal_id[:8]}, {self.last_seq} events"
+            + (f", last day {days[-1]}" if days else "")
+            + (f", last numbers {numbers}" if numbers else "")
+        )
 
 
 def marker_path(journal: Path) -> Path:
@@ -57,19 +61,35 @@ def marker_path(journal: Path) -> Path:
 def read(path: Path) -> Marker | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Marker(str(raw["journal_id"]), str(raw["hall"]), int(raw["last_seq"]), dict(raw.get("days", {})),
-                      {k: int(v) for k, v in dict(raw.get("next_numbers", {})).items()})
+        return Marker(
+            str(raw["journal_id"]),
+            str(raw["hall"]),
+            int(raw["last_seq"]),
+            dict(raw.get("days", {})),
+            {k: int(v) for k, v in dict(raw.get("next_numbers", {})).items()},
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        raise HistoryError(f"the history marker {path} is unreadable; if the journal beside it is the hall's "
-                           f"own, move the marker away and start again (a new one is written)") from None
+        raise HistoryError(
+            f"the history marker {path} is unreadable; if the journal beside it is the hall's "
+            f"own, move the marker away and start again (a new one is written)"
+        ) from None
 
 
 def write(path: Path, marker: Marker, written_at: str) -> None:
-    body = json.dumps({"journal_id": marker.journal_id, "hall": marker.hall, "last_seq": marker.last_seq,
-                       "days": marker.days, "next_numbers": marker.next_numbers, "written_at": written_at},
-                      sort_keys=True, ensure_ascii=False)
+    body = json.dumps(
+        {
+            "journal_id": marker.journal_id,
+            "hall": marker.hall,
+            "last_seq": marker.last_seq,
+            "days": marker.days,
+            "next_numbers": marker.next_numbers,
+            "written_at": written_at,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -82,9 +102,11 @@ def write(path: Path, marker: Marker, written_at: str) -> None:
 
 def refusal_for_fresh(journal: Path, path: Path, marker: Marker) -> str:
     """The sentence for a missing or empty journal where the hall has a history."""
-    return (f"the journal {journal} is missing or empty, but this hall has a history ({marker.summary()}, "
-            f"recorded in {path}): restore the journal with `hall restore` or from a backup; only to start a "
-            f"genuinely new hall, start once with --new-journal")
+    return (
+        f"the journal {journal} is missing or empty, but this hall has a history ({marker.summary()}, "
+        f"recorded in {path}): restore the journal with `hall restore` or from a backup; only to start a "
+        f"genuinely new hall, start once with --new-journal"
+    )
 
 
 def check(journal: Path, path: Path, marker: Marker | None, journal_id: str, last_seq: int) -> None:
@@ -92,11 +114,18 @@ def check(journal: Path, path: Path, marker: Marker | None, journal_id: str, las
     if marker is None:
         return
     if marker.journal_id != journal_id:
-        raise HistoryError(f"the journal {journal} is journal {journal_id[:8]}, but this hall's history "
-                           f"({marker.summary()}, recorded in {path}) is another: put the hall's own journal "
-                           f"back (or `hall restore` it); only to start a genuinely new hall, move {journal} "
-                           f"away and start once with --new-journal")
+        raise HistoryError(
+            f"the journal {journal} is journal {journal_id[:8]}, but this hall's history "
+            f"({marker.summary()}, recorded in {path}) is another: put the hall's own journal "
+            f"back (or `hall restore` it); only to start a genuinely new hall, move {journal} "
+            f"away and start once with --new-journal"
+        )
     if last_seq < marker.last_seq:
-        log.warning("the journal %s ends at event %d, but the hall had reached event %d: %d events are missing "
-                    "(a restore from a copy that was behind)", journal, last_seq, marker.last_seq,
-                    marker.last_seq - last_seq)
+        log.warning(
+            "the journal %s ends at event %d, but the hall had reached event %d: %d events are missing "
+            "(a restore from a copy that was behind)",
+            journal,
+            last_seq,
+            marker.last_seq,
+            marker.last_seq - last_seq,
+        )

@@ -33,8 +33,8 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
@@ -49,8 +49,10 @@ class JournalError(RuntimeError):
     """The journal file cannot be used (another hall's journal, a newer schema, a damaged file)."""
 
 
-WHAT_TO_DO = ("stop here: restore the hall's journal with `hall restore` (the district copy) or from a backup, "
-              "and keep the damaged file for inspection")
+WHAT_TO_DO = (
+    "stop here: restore the hall's journal with `hall restore` (the district copy) or from a backup, "
+    "and keep the damaged file for inspection"
+)
 
 
 def damaged(path: Path, why: str) -> JournalError:
@@ -63,9 +65,9 @@ def encode_event(event) -> tuple[float, str, str]:
 
 
 SYNC_LEVELS = {
-    "full": "FULL",      # every commit is on the disk before anyone is told: survives a power cut
+    "full": "FULL",  # every commit is on the disk before anyone is told: survives a power cut
     "normal": "NORMAL",  # every commit is in the operating system before anyone is told: survives
-                         # a crash or kill -9 of the controller, may lose the last commits in a power cut
+    # a crash or kill -9 of the controller, may lose the last commits in a power cut
 }
 
 
@@ -168,9 +170,15 @@ class Journal:
         """)
         meta = dict(self.db.execute("SELECT key, value FROM meta"))
         if not meta:
-            self.db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                [("schema", str(SCHEMA_VERSION)), ("hall", hall.id),
-                                 ("journal_id", secrets.token_hex(16)), ("token_secret", secrets.token_hex(32))])
+            self.db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema", str(SCHEMA_VERSION)),
+                    ("hall", hall.id),
+                    ("journal_id", secrets.token_hex(16)),
+                    ("token_secret", secrets.token_hex(32)),
+                ],
+            )
             return
         if int(meta.get("schema", 0)) > SCHEMA_VERSION:
             raise JournalError(f"{self.path} was written by a newer version of the hall suite")
@@ -214,24 +222,24 @@ class Journal:
 
     def events(self, after: int = 0) -> Iterator:
         decode = ev.decode
-        for _, name, body in self.db.execute("SELECT seq, type, body FROM events WHERE seq > ? ORDER BY seq",
-                                             (after,)):
+        for _, name, body in self.db.execute("SELECT seq, type, body FROM events WHERE seq > ? ORDER BY seq", (after,)):
             yield decode(name, body)
 
     def replies_for(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The stored replies among these (sender, message id) pairs, in one query."""
         out: dict[tuple[str, str], str] = {}
         for start in range(0, len(keys), 400):  # SQLite allows 999 parameters per statement
-            chunk = keys[start:start + 400]
+            chunk = keys[start : start + 400]
             marks = ",".join("(?, ?)" for _ in chunk)
-            rows = self.db.execute(f"SELECT sender, id, reply FROM replies WHERE (sender, id) IN (VALUES {marks})",
-                                   [v for key in chunk for v in key])
+            rows = self.db.execute(
+                f"SELECT sender, id, reply FROM replies WHERE (sender, id) IN (VALUES {marks})",
+                [v for key in chunk for v in key],
+            )
             out.update(((sender, message_id), reply) for sender, message_id, reply in rows)
         return out
 
     def reply_for(self, sender: str, message_id: str) -> str | None:
-        row = self.db.execute("SELECT reply FROM replies WHERE sender = ? AND id = ?",
-                              (sender, message_id)).fetchone()
+        row = self.db.execute("SELECT reply FROM replies WHERE sender = ? AND id = ?", (sender, message_id)).fetchone()
         return row[0] if row else None
 
     # --- snapshots --------------------------------------------------------------------------
@@ -239,8 +247,9 @@ class Journal:
     def save_snapshot(self, state: HallState) -> None:
         """Store the state as of the last committed event (call right after a commit)."""
         blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)",
-                        (self.last_seq, config_fingerprint(state.hall), blob))
+        self.db.execute(
+            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)", (self.last_seq, config_fingerprint(state.hall), blob)
+        )
         self.db.execute("DELETE FROM snapshots WHERE seq < ?", (self.last_seq,))
 
     def load_state(self, hall: Hall) -> HallState:
@@ -250,14 +259,23 @@ class Journal:
         does not look into) refuses the journal like any other damage."""
         try:
             return self._load_state(hall)
-        except (pickle.UnpicklingError, EOFError, ValueError, KeyError, TypeError, AttributeError,
-                IndexError, sqlite3.DatabaseError) as e:
+        except (
+            pickle.UnpicklingError,
+            EOFError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            sqlite3.DatabaseError,
+        ) as e:
             raise damaged(self.path, f"an unreadable snapshot or event: {type(e).__name__}: {str(e)[:120]}") from None
 
     def _load_state(self, hall: Hall) -> HallState:
         state, after = HallState(hall), 0
-        row = self.db.execute("SELECT seq, rowid FROM snapshots WHERE config = ? ORDER BY seq DESC LIMIT 1",
-                              (config_fingerprint(hall),)).fetchone()
+        row = self.db.execute(
+            "SELECT seq, rowid FROM snapshots WHERE config = ? ORDER BY seq DESC LIMIT 1", (config_fingerprint(hall),)
+        ).fetchone()
         if row is not None:
             after, rowid = row
             with self.db.blobopen("snapshots", "state", rowid, readonly=True) as blob:

@@ -21,8 +21,8 @@ import re
 import sqlite3
 import sys
 
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall_controller.journal import JournalError, damaged
 from hall_controller.reports import TABLES, ReadOnlyJournal, report_from_journal, to_csv, to_json, to_text
 
@@ -45,8 +45,9 @@ def _date(text: str) -> dt.date | dt.datetime:
             return dt.datetime.strptime(text.replace(" ", "T"), "%Y-%m-%dT%H:%M")
         raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, got {text!r}"
+        ) from None
 
 
 def _month(text: str) -> dt.date:
@@ -62,10 +63,20 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hall report", description="Satisfaction, waiting and staffing figures from the journal.")
     p.add_argument("--config", required=True, metavar="HALL_TOML", help="the hall file")
     p.add_argument("--db", required=True, metavar="PATH", help="the controller's journal (read only)")
-    p.add_argument("--from", dest="first", type=_date, metavar="WHEN",
-                   help="first day, YYYY-MM-DD, or from a time, YYYY-MM-DDTHH:MM (local)")
-    p.add_argument("--to", dest="last", type=_date, metavar="WHEN",
-                   help="last day, included, or up to a time, YYYY-MM-DDTHH:MM, excluded")
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=_date,
+        metavar="WHEN",
+        help="first day, YYYY-MM-DD, or from a time, YYYY-MM-DDTHH:MM (local)",
+    )
+    p.add_argument(
+        "--to",
+        dest="last",
+        type=_date,
+        metavar="WHEN",
+        help="last day, included, or up to a time, YYYY-MM-DDTHH:MM, excluded",
+    )
     p.add_argument("--month", type=_month, metavar="YYYY-MM", help="a calendar month (instead of --from/--to)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="the whole report as one JSON object")
@@ -102,8 +113,9 @@ def run(args: argparse.Namespace, now: float | None = None) -> str:
     return to_text(r, args.by)
 
 
-def period(args: argparse.Namespace, hall: config.Hall, span: tuple[float, float] | None,
-           now: float) -> tuple[float, float]:
+def period(
+    args: argparse.Namespace, hall: config.Hall, span: tuple[float, float] | None, now: float
+) -> tuple[float, float]:
     """The period the flags ask for, as epoch seconds [start, end): whole local days, or from and
     to the local times given."""
     if args.month and (args.first or args.last):
@@ -116,8 +128,7 @@ def period(args: argparse.Namespace, hall: config.Hall, span: tuple[float, float
     first = args.first or _local_date(known[0], hall)
     start = _instant(first, hall) if isinstance(first, dt.datetime) else _midnight(first, hall)
     last = args.last or max(_local_date(known[1], hall), _day(first))
-    end = (_instant(last, hall) if isinstance(last, dt.datetime)
-           else _midnight(last + dt.timedelta(days=1), hall))
+    end = _instant(last, hall) if isinstance(last, dt.datetime) else _midnight(last + dt.timedelta(days=1), hall)
     if start >= end:
         word = "is not before" if isinstance(first, dt.datetime) or isinstance(last, dt.datetime) else "is after"
         raise UsageError(f"--from {first.isoformat()} {word} --to {last.isoformat()}")

@@ -17,8 +17,12 @@ from hall_controller.engine import events as ev
 from protocol.envelope import parse_ts
 
 CALLER_COMMANDS = {
-    "counter.close": c.CloseCounter, "counter.resume": c.ResumeCounter, "counter.call_next": c.CallNext,
-    "counter.recall": c.Recall, "counter.start": c.StartService, "counter.no_show": c.MarkNoShow,
+    "counter.close": c.CloseCounter,
+    "counter.resume": c.ResumeCounter,
+    "counter.call_next": c.CallNext,
+    "counter.recall": c.Recall,
+    "counter.start": c.StartService,
+    "counter.no_show": c.MarkNoShow,
     "counter.hold": c.Hold,
 }
 
@@ -43,10 +47,14 @@ def commands_for(type_name: str, body: dict, device: str, role: str, hall: Hall,
     if type_name == "offline.lease":
         return [c.LeaseOfflineBlock(device, body["service"])]
     if type_name == "offline.backfill":
-        return [c.BackfillOffline(device, t["service"], t["number"], epoch(t["issued_at"]), t.get("class", "normal"))
-                for t in body["tickets"]]
+        return [
+            c.BackfillOffline(device, t["service"], t["number"], epoch(t["issued_at"]), t.get("class", "normal"))
+            for t in body["tickets"]
+        ]
     if type_name == "rating.submit":
-        return [c.SubmitRating(body["prompt"], body["level"], epoch(body["pressed_at"]), counter_of(hall, device, role))]
+        return [
+            c.SubmitRating(body["prompt"], body["level"], epoch(body["pressed_at"]), counter_of(hall, device, role))
+        ]
     counter = counter_of(hall, device, role) if role == "caller" else None
     if type_name in CALLER_COMMANDS:
         return [CALLER_COMMANDS[type_name](counter)]
@@ -78,10 +86,19 @@ def calls_heard(device: str, body: dict) -> c.ReportCalls:
     calls = body.get("calls")
     if calls is None:
         return c.ReportCalls(device, (), upto=body["seq"] or None)
-    return c.ReportCalls(device, tuple(
-        c.CallOutcome(call["seq"], call["outcome"], epoch(call["started"]) if "started" in call else None,
-                      epoch(call["ended"]) if "ended" in call else None, call.get("reason"))
-        for call in calls))
+    return c.ReportCalls(
+        device,
+        tuple(
+            c.CallOutcome(
+                call["seq"],
+                call["outcome"],
+                epoch(call["started"]) if "started" in call else None,
+                epoch(call["ended"]) if "ended" in call else None,
+                call.get("reason"),
+            )
+            for call in calls
+        ),
+    )
 
 
 def resolve_ticket(engine: Engine, text: str) -> str:
@@ -91,7 +108,7 @@ def resolve_ticket(engine: Engine, text: str) -> str:
         return text
     label = text.strip().upper()
     for service in engine.hall.services.values():
-        number = label[len(service.prefix):]
+        number = label[len(service.prefix) :]
         if label.startswith(service.prefix) and number.isdigit():
             ticket_id = f"{s.days[service.id]}-{service.display_number(int(number))}"
             if ticket_id in s.tickets:
@@ -99,8 +116,9 @@ def resolve_ticket(engine: Engine, text: str) -> str:
     raise Refused("unknown_ticket", f"there is no ticket {text} today")
 
 
-def reply_body(type_name: str, results: list[Result], device: str, role: str, hall: Hall, engine: Engine,
-               status_url) -> dict:
+def reply_body(
+    type_name: str, results: list[Result], device: str, role: str, hall: Hall, engine: Engine, status_url
+) -> dict:
     """What a successful reply carries (see the catalogue); `results` are the commands' results."""
     if type_name == "ticket.request":
         reserved = next(e for e in results[0].events if isinstance(e, ev.TicketReserved))

@@ -25,9 +25,18 @@ def status_token(secret: bytes, ticket_id: str) -> str:
 
 def ticket(engine: Engine, ticket_id: str, status_url: str) -> dict:
     t = engine.state.tickets[ticket_id]
-    out = {"id": t.id, "label": t.label, "service": t.service, "class": t.klass, "number": t.number,
-           "ahead": t.ahead_at_issue, "estimated_wait_s": t.promised_wait_s, "issued_at": rfc3339(t.arrival),
-           "status_url": status_url, "no_counter_open": t.promised_wait_s is None}
+    out = {
+        "id": t.id,
+        "label": t.label,
+        "service": t.service,
+        "class": t.klass,
+        "number": t.number,
+        "ahead": t.ahead_at_issue,
+        "estimated_wait_s": t.promised_wait_s,
+        "issued_at": rfc3339(t.arrival),
+        "status_url": status_url,
+        "no_counter_open": t.promised_wait_s is None,
+    }
     if t.priority_check is not None:
         out["priority"] = t.priority_check  # "asked": staff are still to confirm it
     return out
@@ -39,11 +48,23 @@ def counter_view(engine: Engine, number: int) -> dict:
     current = None
     if desk.current is not None:
         t = s.tickets[desk.current]
-        current = {"id": t.id, "label": t.label, "state": t.state.value, "service": t.service, "recalls": t.recalls,
-                   "announced": announced(engine, t)}
-    return {"counter": number, "state": desk.state.value, "clerk": desk.clerk, "reason": desk.pause_reason,
-            "ticket": current, "held": [s.tickets[h].label for h in desk.held],
-            "waiting": waiting_for(engine, number)}
+        current = {
+            "id": t.id,
+            "label": t.label,
+            "state": t.state.value,
+            "service": t.service,
+            "recalls": t.recalls,
+            "announced": announced(engine, t),
+        }
+    return {
+        "counter": number,
+        "state": desk.state.value,
+        "clerk": desk.clerk,
+        "reason": desk.pause_reason,
+        "ticket": current,
+        "held": [s.tickets[h].label for h in desk.held],
+        "waiting": waiting_for(engine, number),
+    }
 
 
 def announced(engine: Engine, t, *, wire: bool = True):
@@ -69,15 +90,20 @@ def incident(engine: Engine) -> dict | None:
     i = engine.state.incident
     if i is None:
         return None
-    return {"since": rfc3339(i.since), "message": {"zh": i.zh, "en": i.en},
-            **({"expected_back": rfc3339(i.expected_back)} if i.expected_back is not None else {})}
+    return {
+        "since": rfc3339(i.since),
+        "message": {"zh": i.zh, "en": i.en},
+        **({"expected_back": rfc3339(i.expected_back)} if i.expected_back is not None else {}),
+    }
 
 
 def fit_board(board: dict, limit: int) -> dict:
     """The board within `limit` bytes of JSON: a very large hall loses the clerks' numbers first,
     then the counters that are not serving anyone (the screens treat an unlisted counter as closed)."""
+
     def size(b: dict) -> int:
         return len(json.dumps(b, ensure_ascii=False, separators=(",", ":")).encode())
+
     if size(board) <= limit:
         return board
     board = {**board, "counters": [{k: v for k, v in c.items() if k != "clerk"} for c in board["counters"]]}
@@ -90,18 +116,32 @@ def fit_board(board: dict, limit: int) -> dict:
 
 def board(engine: Engine) -> dict:
     s = engine.state
-    calls = [{"seq": c.call_seq, "label": c.label, "counter": c.counter, "recall": hasattr(c, "recalls"),
-              "at": rfc3339(c.at)} for c in reversed(s.recent_calls)][:BOARD_CALLS]
+    calls = [
+        {
+            "seq": c.call_seq,
+            "label": c.label,
+            "counter": c.counter,
+            "recall": hasattr(c, "recalls"),
+            "at": rfc3339(c.at),
+        }
+        for c in reversed(s.recent_calls)
+    ][:BOARD_CALLS]
     services = []
     for service in engine.hall.services.values():
         waiting = s.waiting.count[service.id]
-        services.append({"id": service.id, "prefix": service.prefix,
-                         "name": {"zh": service.names.zh, "en": service.names.en}, "waiting": waiting,
-                         "estimated_wait_s": _whole(engine.estimate_wait(service.id, waiting))})
+        services.append(
+            {
+                "id": service.id,
+                "prefix": service.prefix,
+                "name": {"zh": service.names.zh, "en": service.names.en},
+                "waiting": waiting,
+                "estimated_wait_s": _whole(engine.estimate_wait(service.id, waiting)),
+            }
+        )
         services[-1]["no_counter_open"] = services[-1]["estimated_wait_s"] is None
         oldest = s.waiting.oldest_since(service.id) if waiting else None
         if oldest is not None:
-            services[-1]["longest_wait_since"] = rfc3339(oldest)   # for managers (the district's live page)
+            services[-1]["longest_wait_since"] = rfc3339(oldest)  # for managers (the district's live page)
     counters = []
     for number, desk in s.desks.items():
         if desk.state is CounterState.CLOSED:
@@ -113,8 +153,14 @@ def board(engine: Engine) -> dict:
             row["ticket"] = s.tickets[desk.current].label
             row["serving"] = s.tickets[desk.current].state is TicketState.SERVING  # false: called, not yet come
         counters.append(row)
-    return {"call_seq": s.call_seq, "calls": calls, "services": services, "counters": counters,
-            "notice": {"zh": s.notice[0], "en": s.notice[1]}, "incident": incident(engine)}
+    return {
+        "call_seq": s.call_seq,
+        "calls": calls,
+        "services": services,
+        "counters": counters,
+        "notice": {"zh": s.notice[0], "en": s.notice[1]},
+        "incident": incident(engine),
+    }
 
 
 def _whole(seconds: float | None) -> int | None:

@@ -24,9 +24,10 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 VERSION = 1
 MAX_BYTES = 16 * 1024
@@ -131,7 +132,7 @@ def format_ts(moment: dt.datetime | None = None) -> str:
         return format_epoch(_clock())
     if moment.tzinfo is None:
         raise ValueError("format_ts needs an aware datetime; a naive one has no place on the wire")
-    utc = moment.astimezone(dt.timezone.utc)
+    utc = moment.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -142,17 +143,25 @@ def parse_ts(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.upper())  # ValueError for 2026-02-30 and the like
 
 
-def make_message(type: str, body: Mapping[str, Any] | None = None, *, id: str | None = None,
-                 ts: str | None = None) -> Message:
+def make_message(
+    type: str, body: Mapping[str, Any] | None = None, *, id: str | None = None, ts: str | None = None
+) -> Message:
     """A new message of `type` with a fresh id and the current time (both can be given)."""
     _check_type_name(type)
     body = _check_body(body)
     return Message(type=type, id=id or new_id(), ts=ts or format_ts(), body=body)
 
 
-def make_reply(request: Message, body: Mapping[str, Any] | None = None, *, ok: bool = True,
-               error: Refusal | tuple[str, str] | None = None, type: str | None = None,
-               id: str | None = None, ts: str | None = None) -> Message:
+def make_reply(
+    request: Message,
+    body: Mapping[str, Any] | None = None,
+    *,
+    ok: bool = True,
+    error: Refusal | tuple[str, str] | None = None,
+    type: str | None = None,
+    id: str | None = None,
+    ts: str | None = None,
+) -> Message:
     """The reply to `request`: `re` = its id, the same type unless `type` is given.
 
     A refusal is `make_reply(request, ok=False, error=("no_such_service", "..."))`; `ok=False`
@@ -166,8 +175,9 @@ def make_reply(request: Message, body: Mapping[str, Any] | None = None, *, ok: b
         raise ValueError("a refusal must say why: pass error=(code, message)")
     type = type or request.type
     _check_type_name(type)
-    return Message(type=type, id=id or new_id(), ts=ts or format_ts(), body=_check_body(body),
-                   re=request.id, ok=ok, error=error)
+    return Message(
+        type=type, id=id or new_id(), ts=ts or format_ts(), body=_check_body(body), re=request.id, ok=ok, error=error
+    )
 
 
 def encode(message: Message) -> bytes:
@@ -185,7 +195,9 @@ def encode(message: Message) -> bytes:
     obj.update(message.body)
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     if len(raw) > MAX_BYTES:
-        raise ProtocolError(TOO_LARGE, f"message of type {message.type!r} is {len(raw)} bytes, over the {MAX_BYTES}-byte limit")
+        raise ProtocolError(
+            TOO_LARGE, f"message of type {message.type!r} is {len(raw)} bytes, over the {MAX_BYTES}-byte limit"
+        )
     return raw
 
 
@@ -224,7 +236,9 @@ def decode(payload: bytes | bytearray | memoryview) -> Message:
     try:
         parse_ts(ts)
     except ValueError:
-        raise ProtocolError(BAD_FIELD, f"field 'ts' {ts[:80]!r} is not an RFC 3339 time like '2026-11-21T05:49:00.123Z'") from None
+        raise ProtocolError(
+            BAD_FIELD, f"field 'ts' {ts[:80]!r} is not an RFC 3339 time like '2026-11-21T05:49:00.123Z'"
+        ) from None
 
     re_, ok, error = _reply_fields(obj)
     body = {k: val for k, val in obj.items() if k not in ENVELOPE_FIELDS}

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from protocol import envelope
 from protocol.envelope import BAD_FIELD, Message, ProtocolError, parse_ts
@@ -27,19 +28,20 @@ ROLES = ("kiosk", "caller", "evaluator", "display", "controller")
 
 @dataclass(frozen=True)
 class Field:
-    kind: str                        # text | int | number | bool | time | object | list
+    kind: str  # text | int | number | bool | time | object | list
     required: bool = True
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
     max_len: int = 64
-    items: Mapping[str, "Field"] | None = None   # a list of objects, or an object, with these fields
+    items: Mapping[str, Field] | None = None  # a list of objects, or an object, with these fields
     nullable: bool = False
     doc: str = ""
 
 
-def text(doc: str = "", *, required: bool = True, choices: tuple[str, ...] = (), max_len: int = 64,
-         nullable: bool = False) -> Field:
+def text(
+    doc: str = "", *, required: bool = True, choices: tuple[str, ...] = (), max_len: int = 64, nullable: bool = False
+) -> Field:
     return Field("text", required, choices, max_len=max_len, nullable=nullable, doc=doc)
 
 
@@ -58,12 +60,12 @@ def records(items: Mapping[str, Field], doc: str = "", *, high: int = 100) -> Fi
 @dataclass(frozen=True)
 class MessageType:
     name: str
-    sender: str                      # one of ROLES
-    topic: str                       # up | down | state | board | calls | alerts | controller/state
+    sender: str  # one of ROLES
+    topic: str  # up | down | state | board | calls | alerts | controller/state
     summary: str
     fields: Mapping[str, Field] = field(default_factory=dict)
     example: Mapping[str, Any] = field(default_factory=dict)
-    reply: str | None = None         # what a successful reply carries (None: no reply is sent)
+    reply: str | None = None  # what a successful reply carries (None: no reply is sent)
     reply_example: Mapping[str, Any] | None = None
 
     @property
@@ -77,184 +79,484 @@ PAPER = ("ok", "low", "out", "unknown")
 CALL_OUTCOMES = ("spoken", "shown", "skipped")
 CALLS_PER_ACK = 50
 
-TICKET_EXAMPLE = {"id": "20261123-A023", "label": "A023", "service": "social", "class": "normal",
-                  "number": 23, "ahead": 12, "estimated_wait_s": 1500,
-                  "issued_at": "2026-11-23T01:05:12.345Z", "status_url": "http://hall.local:8080/t/4kq9w2rz8d1m",
-                  "no_counter_open": False}
-VIEW_EXAMPLE = {"view": {"counter": 5, "state": "open", "clerk": "S005", "reason": None,
-                         "ticket": {"id": "20261123-A023", "label": "A023", "state": "serving",
-                                    "service": "social", "recalls": 0},
-                         "held": [], "waiting": 7}}
-VIEW_REPLY = "`view`: the counter as it is now (state, clerk, pause reason, its ticket, held tickets, how many wait for it)"
+TICKET_EXAMPLE = {
+    "id": "20261123-A023",
+    "label": "A023",
+    "service": "social",
+    "class": "normal",
+    "number": 23,
+    "ahead": 12,
+    "estimated_wait_s": 1500,
+    "issued_at": "2026-11-23T01:05:12.345Z",
+    "status_url": "http://hall.local:8080/t/4kq9w2rz8d1m",
+    "no_counter_open": False,
+}
+VIEW_EXAMPLE = {
+    "view": {
+        "counter": 5,
+        "state": "open",
+        "clerk": "S005",
+        "reason": None,
+        "ticket": {"id": "20261123-A023", "label": "A023", "state": "serving", "service": "social", "recalls": 0},
+        "held": [],
+        "waiting": 7,
+    }
+}
+VIEW_REPLY = (
+    "`view`: the counter as it is now (state, clerk, pause reason, its ticket, held tickets, how many wait for it)"
+)
 
 _TYPES = [
     # --- kiosk -------------------------------------------------------------------------------
-    MessageType("ticket.request", "kiosk", "up",
-                "Reserve a number for a service (or check in a booking). The ticket waits only once printed.",
-                {"service": text("service id from the hall file", required=False),
-                 "class": text("normal, or priority (or a priority class of the hall file, such as elderly); at a "
-                               "kiosk where staff confirm priority, the ticket waits as normal until they do",
-                               required=False, max_len=32),
-                 "appointment": text("booking code, instead of a service", required=False, max_len=32)},
-                {"service": "social"},
-                "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, "
-                "no_counter_open (true, with a null estimated_wait_s, when no counter that serves it is open now), and "
-                "`priority`: \"asked\" when priority was asked for and staff are still to confirm it (the ticket "
-                "prints 优先待确认)",
-                {"ticket": TICKET_EXAMPLE}),
-    MessageType("ticket.printed", "kiosk", "up", "The ticket came out of the printer: it joins the queue.",
-                {"ticket": text("ticket id from the reservation")}, {"ticket": "20261123-A023"},
-                "nothing more", {}),
-    MessageType("ticket.print_failed", "kiosk", "up", "The printout failed: the number is voided, never called.",
-                {"ticket": text("ticket id"), "reason": text("what went wrong", required=False, max_len=200)},
-                {"ticket": "20261123-A023", "reason": "paper out"}, "nothing more", {}),
-    MessageType("offline.lease", "kiosk", "up",
-                "Borrow a block of numbers to issue alone while the controller is unreachable.",
-                {"service": text("service id")}, {"service": "social"},
-                "`block`: service, day, first, last", {"block": {"service": "social", "day": "20261123",
-                                                               "first": 950, "last": 999}}),
-    MessageType("offline.backfill", "kiosk", "up",
-                "Tickets issued offline, reported when the controller is back; each joins the queue by "
-                "its real arrival time.",
-                {"tickets": records({"service": text("service id"), "number": integer("from a leased block", low=0),
-                                     "class": text("normal, priority or a priority class of the hall file",
-                                                   required=False, max_len=32),
-                                     "issued_at": time_("when it was printed")}, "the offline tickets")},
-                {"tickets": [{"service": "social", "number": 950, "class": "normal",
-                              "issued_at": "2026-11-23T01:20:00.000Z"}]},
-                "`results`: per ticket, number, service, ok, and the ticket id or the error",
-                {"results": [{"service": "social", "number": 950, "ok": True, "ticket": "20261123-A950"}]}),
+    MessageType(
+        "ticket.request",
+        "kiosk",
+        "up",
+        "Reserve a number for a service (or check in a booking). The ticket waits only once printed.",
+        {
+            "service": text("service id from the hall file", required=False),
+            "class": text(
+                "normal, or priority (or a priority class of the hall file, such as elderly); at a "
+                "kiosk where staff confirm priority, the ticket waits as normal until they do",
+                required=False,
+                max_len=32,
+            ),
+            "appointment": text("booking code, instead of a service", required=False, max_len=32),
+        },
+        {"service": "social"},
+        "`ticket`: id, label, service, class, number, ahead, estimated_wait_s, issued_at, status_url, "
+        "no_counter_open (true, with a null estimated_wait_s, when no counter that serves it is open now), and "
+        '`priority`: "asked" when priority was asked for and staff are still to confirm it (the ticket '
+        "prints 优先待确认)",
+        {"ticket": TICKET_EXAMPLE},
+    ),
+    MessageType(
+        "ticket.printed",
+        "kiosk",
+        "up",
+        "The ticket came out of the printer: it joins the queue.",
+        {"ticket": text("ticket id from the reservation")},
+        {"ticket": "20261123-A023"},
+        "nothing more",
+        {},
+    ),
+    MessageType(
+        "ticket.print_failed",
+        "kiosk",
+        "up",
+        "The printout failed: the number is voided, never called.",
+        {"ticket": text("ticket id"), "reason": text("what went wrong", required=False, max_len=200)},
+        {"ticket": "20261123-A023", "reason": "paper out"},
+        "nothing more",
+        {},
+    ),
+    MessageType(
+        "offline.lease",
+        "kiosk",
+        "up",
+        "Borrow a block of numbers to issue alone while the controller is unreachable.",
+        {"service": text("service id")},
+        {"service": "social"},
+        "`block`: service, day, first, last",
+        {"block": {"service": "social", "day": "20261123", "first": 950, "last": 999}},
+    ),
+    MessageType(
+        "offline.backfill",
+        "kiosk",
+        "up",
+        "Tickets issued offline, reported when the controller is back; each joins the queue by its real arrival time.",
+        {
+            "tickets": records(
+                {
+                    "service": text("service id"),
+                    "number": integer("from a leased block", low=0),
+                    "class": text("normal, priority or a priority class of the hall file", required=False, max_len=32),
+                    "issued_at": time_("when it was printed"),
+                },
+                "the offline tickets",
+            )
+        },
+        {"tickets": [{"service": "social", "number": 950, "class": "normal", "issued_at": "2026-11-23T01:20:00.000Z"}]},
+        "`results`: per ticket, number, service, ok, and the ticket id or the error",
+        {"results": [{"service": "social", "number": 950, "ok": True, "ticket": "20261123-A950"}]},
+    ),
     # --- caller (the clerk's keypad); the counter is the caller's own, from the hall file --------
-    MessageType("counter.open", "caller", "up", "The clerk signs in; the counter opens.",
-                {"clerk": text("staff number")}, {"clerk": "S005"}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.close", "caller", "up", "The counter closes; held tickets go back to the queue.",
-                {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.pause", "caller", "up", "The counter pauses, with a reason.",
-                {"reason": text("why", choices=PAUSE_REASONS)}, {"reason": "meal"}, VIEW_REPLY, VIEW_EXAMPLE),
+    MessageType(
+        "counter.open",
+        "caller",
+        "up",
+        "The clerk signs in; the counter opens.",
+        {"clerk": text("staff number")},
+        {"clerk": "S005"},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.close",
+        "caller",
+        "up",
+        "The counter closes; held tickets go back to the queue.",
+        {},
+        {},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.pause",
+        "caller",
+        "up",
+        "The counter pauses, with a reason.",
+        {"reason": text("why", choices=PAUSE_REASONS)},
+        {"reason": "meal"},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
     MessageType("counter.resume", "caller", "up", "The paused counter opens again.", {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.call_next", "caller", "up", "Call the next ticket this counter should serve.",
-                {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.recall", "caller", "up", "Call the current ticket again (past the limit: no-show).",
-                {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.start", "caller", "up", "The called citizen has arrived: service starts.",
-                {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.no_show", "caller", "up", "The called citizen did not come.", {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.hold", "caller", "up", "Park the ticket being served at this counter.",
-                {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.resume_held", "caller", "up", "Take a held ticket back (the longest held if none named).",
-                {"ticket": text("ticket id or label", required=False)}, {"ticket": "A019"}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.transfer", "caller", "up",
-                "Send the ticket being served to another service or counter; it keeps its arrival time.",
-                {"service": text("target service id", required=False),
-                 "counter": integer("target counter", low=1, required=False)},
-                {"service": "tax"}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.finish", "caller", "up", "Service done, with its outcome; the evaluator is prompted.",
-                {"outcome": text("how it ended", required=False, choices=OUTCOMES)},
-                {"outcome": "completed"}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("counter.status", "caller", "up", "Ask for the counter's view (after a restart, say).",
-                {}, {}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("ticket.reinstate", "caller", "up", "Put a no-show back in the queue at its place.",
-                {"ticket": text("ticket id or label")}, {"ticket": "A017"}, VIEW_REPLY, VIEW_EXAMPLE),
-    MessageType("ticket.priority", "caller", "up",
-                "The clerk confirms or refuses the priority a citizen asked for at a kiosk where staff confirm it "
-                "(journalled with the clerk's staff number). Confirmed, the ticket takes the priority head start.",
-                {"ticket": text("ticket id or label"), "confirm": Field("bool", doc="true: confirm, false: refuse")},
-                {"ticket": "A023", "confirm": True}, VIEW_REPLY, VIEW_EXAMPLE),
+    MessageType(
+        "counter.call_next",
+        "caller",
+        "up",
+        "Call the next ticket this counter should serve.",
+        {},
+        {},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.recall",
+        "caller",
+        "up",
+        "Call the current ticket again (past the limit: no-show).",
+        {},
+        {},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.start",
+        "caller",
+        "up",
+        "The called citizen has arrived: service starts.",
+        {},
+        {},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.no_show", "caller", "up", "The called citizen did not come.", {}, {}, VIEW_REPLY, VIEW_EXAMPLE
+    ),
+    MessageType(
+        "counter.hold",
+        "caller",
+        "up",
+        "Park the ticket being served at this counter.",
+        {},
+        {},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.resume_held",
+        "caller",
+        "up",
+        "Take a held ticket back (the longest held if none named).",
+        {"ticket": text("ticket id or label", required=False)},
+        {"ticket": "A019"},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.transfer",
+        "caller",
+        "up",
+        "Send the ticket being served to another service or counter; it keeps its arrival time.",
+        {
+            "service": text("target service id", required=False),
+            "counter": integer("target counter", low=1, required=False),
+        },
+        {"service": "tax"},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.finish",
+        "caller",
+        "up",
+        "Service done, with its outcome; the evaluator is prompted.",
+        {"outcome": text("how it ended", required=False, choices=OUTCOMES)},
+        {"outcome": "completed"},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "counter.status",
+        "caller",
+        "up",
+        "Ask for the counter's view (after a restart, say).",
+        {},
+        {},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "ticket.reinstate",
+        "caller",
+        "up",
+        "Put a no-show back in the queue at its place.",
+        {"ticket": text("ticket id or label")},
+        {"ticket": "A017"},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
+    MessageType(
+        "ticket.priority",
+        "caller",
+        "up",
+        "The clerk confirms or refuses the priority a citizen asked for at a kiosk where staff confirm it "
+        "(journalled with the clerk's staff number). Confirmed, the ticket takes the priority head start.",
+        {"ticket": text("ticket id or label"), "confirm": Field("bool", doc="true: confirm, false: refuse")},
+        {"ticket": "A023", "confirm": True},
+        VIEW_REPLY,
+        VIEW_EXAMPLE,
+    ),
     # --- evaluator ---------------------------------------------------------------------------
-    MessageType("rating.submit", "evaluator", "up",
-                "The citizen's press: 4 非常满意, 3 满意, 2 一般, 1 不满意. Sent through the outbox, so it "
-                "may arrive late; it counts if it was pressed while the prompt was open.",
-                {"prompt": text("prompt id from rating.prompt"), "level": integer("1 to 4", low=1, high=4),
-                 "pressed_at": time_("when the button was pressed")},
-                {"prompt": "20261123-A023", "level": 4, "pressed_at": "2026-11-23T01:35:02.120Z"},
-                "nothing more", {}),
+    MessageType(
+        "rating.submit",
+        "evaluator",
+        "up",
+        "The citizen's press: 4 非常满意, 3 满意, 2 一般, 1 不满意. Sent through the outbox, so it "
+        "may arrive late; it counts if it was pressed while the prompt was open.",
+        {
+            "prompt": text("prompt id from rating.prompt"),
+            "level": integer("1 to 4", low=1, high=4),
+            "pressed_at": time_("when the button was pressed"),
+        },
+        {"prompt": "20261123-A023", "level": 4, "pressed_at": "2026-11-23T01:35:02.120Z"},
+        "nothing more",
+        {},
+    ),
     # --- display -----------------------------------------------------------------------------
-    MessageType("calls.ack", "display", "up",
-                "The display has shown, and announced or given up on, every call up to `seq`; `calls` says what it "
-                "did with each call since its last ack. The controller starts a called citizen's clocks (recall, "
-                "no-show) from the end of the first announcement a display of that counter reports. An ack without "
-                "`calls` (displays before this field) counts as shown, never as heard.",
-                {"seq": integer("call sequence number (0: not one yet, only `calls` to report)", low=0),
-                 "calls": Field("list", required=False, low=1, high=CALLS_PER_ACK, items={
-                     "seq": integer("the call", low=1),
-                     "outcome": text("spoken, shown (no voice) or skipped", choices=CALL_OUTCOMES),
-                     "started": time_("when its announcement (or showing) started, display's clock", required=False),
-                     "ended": time_("when its announcement ended", required=False),
-                     "reason": text("why it was skipped, or what was shortened", required=False, max_len=200)},
-                     doc="per call: spoken (start, end), shown only, or skipped and why")},
-                {"seq": 43, "calls": [
-                    {"seq": 42, "outcome": "spoken", "started": "2026-11-23T01:30:00.210Z",
-                     "ended": "2026-11-23T01:30:09.870Z"},
-                    {"seq": 43, "outcome": "skipped", "started": "2026-11-23T01:30:09.900Z",
-                     "reason": "the voice failed: espeak-ng took more than 20 s and was stopped"}]}),
+    MessageType(
+        "calls.ack",
+        "display",
+        "up",
+        "The display has shown, and announced or given up on, every call up to `seq`; `calls` says what it "
+        "did with each call since its last ack. The controller starts a called citizen's clocks (recall, "
+        "no-show) from the end of the first announcement a display of that counter reports. An ack without "
+        "`calls` (displays before this field) counts as shown, never as heard.",
+        {
+            "seq": integer("call sequence number (0: not one yet, only `calls` to report)", low=0),
+            "calls": Field(
+                "list",
+                required=False,
+                low=1,
+                high=CALLS_PER_ACK,
+                items={
+                    "seq": integer("the call", low=1),
+                    "outcome": text("spoken, shown (no voice) or skipped", choices=CALL_OUTCOMES),
+                    "started": time_("when its announcement (or showing) started, display's clock", required=False),
+                    "ended": time_("when its announcement ended", required=False),
+                    "reason": text("why it was skipped, or what was shortened", required=False, max_len=200),
+                },
+                doc="per call: spoken (start, end), shown only, or skipped and why",
+            ),
+        },
+        {
+            "seq": 43,
+            "calls": [
+                {
+                    "seq": 42,
+                    "outcome": "spoken",
+                    "started": "2026-11-23T01:30:00.210Z",
+                    "ended": "2026-11-23T01:30:09.870Z",
+                },
+                {
+                    "seq": 43,
+                    "outcome": "skipped",
+                    "started": "2026-11-23T01:30:09.900Z",
+                    "reason": "the voice failed: espeak-ng took more than 20 s and was stopped",
+                },
+            ],
+        },
+    ),
     # --- every device ------------------------------------------------------------------------
-    MessageType("device.state", "device", "state",
-                "Retained presence and health; the last will publishes it with online=false.",
-                {"online": Field("bool"), "paper": text("printers only", required=False, choices=PAPER),
-                 "cover_open": Field("bool", required=False), "fault": text(required=False, max_len=200, nullable=True),
-                 "software": text("the device program's version, e.g. hall-suite 0.1.0 (fleet health)", required=False,
-                                  max_len=40)},
-                {"online": True, "paper": "ok", "cover_open": False, "fault": None, "software": "hall-suite 0.1.0"}),
+    MessageType(
+        "device.state",
+        "device",
+        "state",
+        "Retained presence and health; the last will publishes it with online=false.",
+        {
+            "online": Field("bool"),
+            "paper": text("printers only", required=False, choices=PAPER),
+            "cover_open": Field("bool", required=False),
+            "fault": text(required=False, max_len=200, nullable=True),
+            "software": text(
+                "the device program's version, e.g. hall-suite 0.1.0 (fleet health)", required=False, max_len=40
+            ),
+        },
+        {"online": True, "paper": "ok", "cover_open": False, "fault": None, "software": "hall-suite 0.1.0"},
+    ),
     # --- controller to one device ------------------------------------------------------------
-    MessageType("rating.prompt", "controller", "down", "Ask the citizen at this counter to rate the service.",
-                {"prompt": text(), "ticket": text("the ticket label"), "counter": integer(low=1),
-                 "deadline": time_("when the prompt ends by itself")},
-                {"prompt": "20261123-A023", "ticket": "A023", "counter": 5, "deadline": "2026-11-23T01:35:30.000Z"}),
-    MessageType("rating.cancel", "controller", "down", "The prompt ended without a rating.",
-                {"prompt": text(), "reason": text(choices=("timeout", "next_call", "counter_closed"))},
-                {"prompt": "20261123-A023", "reason": "next_call"}),
-    MessageType("counter.view", "controller", "down", "The counter's view changed (a ticket joined its queue, …).",
-                {"view": Field("object", doc="as in the replies to caller requests")}, VIEW_EXAMPLE),
+    MessageType(
+        "rating.prompt",
+        "controller",
+        "down",
+        "Ask the citizen at this counter to rate the service.",
+        {
+            "prompt": text(),
+            "ticket": text("the ticket label"),
+            "counter": integer(low=1),
+            "deadline": time_("when the prompt ends by itself"),
+        },
+        {"prompt": "20261123-A023", "ticket": "A023", "counter": 5, "deadline": "2026-11-23T01:35:30.000Z"},
+    ),
+    MessageType(
+        "rating.cancel",
+        "controller",
+        "down",
+        "The prompt ended without a rating.",
+        {"prompt": text(), "reason": text(choices=("timeout", "next_call", "counter_closed"))},
+        {"prompt": "20261123-A023", "reason": "next_call"},
+    ),
+    MessageType(
+        "counter.view",
+        "controller",
+        "down",
+        "The counter's view changed (a ticket joined its queue, …).",
+        {"view": Field("object", doc="as in the replies to caller requests")},
+        VIEW_EXAMPLE,
+    ),
     # --- controller to everyone --------------------------------------------------------------
-    MessageType("call.made", "controller", "calls",
-                "A ticket was called (or recalled). `seq` has no gaps: a display that sees one refills from the board.",
-                {"seq": integer(low=1), "ticket": text(), "label": text(), "service": text(),
-                 "counter": integer(low=1), "recall": Field("bool"), "at": time_()},
-                {"seq": 42, "ticket": "20261123-A023", "label": "A023", "service": "social", "counter": 5,
-                 "recall": False, "at": "2026-11-23T01:30:00.000Z"}),
-    MessageType("board.snapshot", "controller", "board",
-                "Retained: what the screens show. Recent calls, waiting per service (with `longest_wait_since`, when "
-                "the longest wait of those waiting began, while anyone waits), the counters that are open or "
-                "paused (an unlisted counter is closed) with the ticket called there (`serving` false: called, the "
-                "citizen not yet at the counter; true: the clerk has started the service), notice, incident.",
-                {"calls": Field("list", high=50), "services": Field("list", high=100), "counters": Field("list", high=999),
-                 "notice": Field("object"), "call_seq": integer(low=0),
-                 "incident": Field("object", nullable=True, items={
-                     "since": time_("when calling stopped", required=False),
-                     "expected_back": time_("when it should resume", required=False),
-                     "message": Field("object", required=False, items={"zh": text(max_len=500), "en": text(max_len=500)},
-                                      doc="what the screens say, in both languages")},
-                     doc="set by staff from the management web; null in normal operation")},
-                {"call_seq": 42,
-                 "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
-                 "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
-                               "waiting": 12, "estimated_wait_s": 1500, "no_counter_open": False,
-                               "longest_wait_since": "2026-11-23T01:12:00.000Z"}],
-                 "counters": [{"number": 5, "state": "open", "clerk": "S005", "ticket": "A023", "serving": False},
-                              {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"}],
-                 "notice": {"zh": "中午不休息", "en": "Open at lunch time"}, "incident": None}),
-    MessageType("alert.raised", "controller", "alerts", "Something needs a person: a long wait, a bad rating, …",
-                {"alert": integer(low=1), "kind": text(), "subject": text(), "message": text(max_len=500),
-                 "at": time_()},
-                {"alert": 7, "kind": "wait_over_target", "subject": "property",
-                 "message": "Property Registration: the longest wait is past the 30-minute target",
-                 "at": "2026-11-23T02:10:00.000Z"}),
-    MessageType("alert.cleared", "controller", "alerts", "The situation behind an alert is over.",
-                {"alert": integer(low=1), "at": time_()}, {"alert": 7, "at": "2026-11-23T02:25:00.000Z"}),
-    MessageType("alert.acknowledged", "controller", "alerts", "A person took charge of an alert.",
-                {"alert": integer(low=1), "by": text(), "at": time_()},
-                {"alert": 7, "by": "supervisor1", "at": "2026-11-23T02:12:00.000Z"}),
-    MessageType("controller.state", "controller", "controller/state",
-                "Retained presence of the controller; its last will publishes online=false.",
-                {"online": Field("bool"), "since": time_()}, {"online": True, "since": "2026-11-23T00:30:00.000Z"}),
-    MessageType("message.refused", "controller", "down",
-                "A payload the controller could not read far enough to find its `id` (not UTF-8, not JSON, "
-                "not an object, or over 16 KiB): refused, with no `re` because there is no id to quote.",
-                {"code": text("what was wrong, as in an error reply",
-                              choices=("malformed", "too_large", "bad_field", "unsupported_version")),
-                 "reason": text("a sentence for the technician", max_len=200),
-                 "size": integer("the payload's length in bytes", low=0)},
-                {"code": "malformed", "reason": "message is not valid JSON at line 1 column 2", "size": 17}),
+    MessageType(
+        "call.made",
+        "controller",
+        "calls",
+        "A ticket was called (or recalled). `seq` has no gaps: a display that sees one refills from the board.",
+        {
+            "seq": integer(low=1),
+            "ticket": text(),
+            "label": text(),
+            "service": text(),
+            "counter": integer(low=1),
+            "recall": Field("bool"),
+            "at": time_(),
+        },
+        {
+            "seq": 42,
+            "ticket": "20261123-A023",
+            "label": "A023",
+            "service": "social",
+            "counter": 5,
+            "recall": False,
+            "at": "2026-11-23T01:30:00.000Z",
+        },
+    ),
+    MessageType(
+        "board.snapshot",
+        "controller",
+        "board",
+        "Retained: what the screens show. Recent calls, waiting per service (with `longest_wait_since`, when "
+        "the longest wait of those waiting began, while anyone waits), the counters that are open or "
+        "paused (an unlisted counter is closed) with the ticket called there (`serving` false: called, the "
+        "citizen not yet at the counter; true: the clerk has started the service), notice, incident.",
+        {
+            "calls": Field("list", high=50),
+            "services": Field("list", high=100),
+            "counters": Field("list", high=999),
+            "notice": Field("object"),
+            "call_seq": integer(low=0),
+            "incident": Field(
+                "object",
+                nullable=True,
+                items={
+                    "since": time_("when calling stopped", required=False),
+                    "expected_back": time_("when it should resume", required=False),
+                    "message": Field(
+                        "object",
+                        required=False,
+                        items={"zh": text(max_len=500), "en": text(max_len=500)},
+                        doc="what the screens say, in both languages",
+                    ),
+                },
+                doc="set by staff from the management web; null in normal operation",
+            ),
+        },
+        {
+            "call_seq": 42,
+            "calls": [{"seq": 42, "label": "A023", "counter": 5, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
+            "services": [
+                {
+                    "id": "social",
+                    "prefix": "A",
+                    "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
+                    "waiting": 12,
+                    "estimated_wait_s": 1500,
+                    "no_counter_open": False,
+                    "longest_wait_since": "2026-11-23T01:12:00.000Z",
+                }
+            ],
+            "counters": [
+                {"number": 5, "state": "open", "clerk": "S005", "ticket": "A023", "serving": False},
+                {"number": 6, "state": "paused", "clerk": "S006", "reason": "meal"},
+            ],
+            "notice": {"zh": "中午不休息", "en": "Open at lunch time"},
+            "incident": None,
+        },
+    ),
+    MessageType(
+        "alert.raised",
+        "controller",
+        "alerts",
+        "Something needs a person: a long wait, a bad rating, …",
+        {"alert": integer(low=1), "kind": text(), "subject": text(), "message": text(max_len=500), "at": time_()},
+        {
+            "alert": 7,
+            "kind": "wait_over_target",
+            "subject": "property",
+            "message": "Property Registration: the longest wait is past the 30-minute target",
+            "at": "2026-11-23T02:10:00.000Z",
+        },
+    ),
+    MessageType(
+        "alert.cleared",
+        "controller",
+        "alerts",
+        "The situation behind an alert is over.",
+        {"alert": integer(low=1), "at": time_()},
+        {"alert": 7, "at": "2026-11-23T02:25:00.000Z"},
+    ),
+    MessageType(
+        "alert.acknowledged",
+        "controller",
+        "alerts",
+        "A person took charge of an alert.",
+        {"alert": integer(low=1), "by": text(), "at": time_()},
+        {"alert": 7, "by": "supervisor1", "at": "2026-11-23T02:12:00.000Z"},
+    ),
+    MessageType(
+        "controller.state",
+        "controller",
+        "controller/state",
+        "Retained presence of the controller; its last will publishes online=false.",
+        {"online": Field("bool"), "since": time_()},
+        {"online": True, "since": "2026-11-23T00:30:00.000Z"},
+    ),
+    MessageType(
+        "message.refused",
+        "controller",
+        "down",
+        "A payload the controller could not read far enough to find its `id` (not UTF-8, not JSON, "
+        "not an object, or over 16 KiB): refused, with no `re` because there is no id to quote.",
+        {
+            "code": text(
+                "what was wrong, as in an error reply",
+                choices=("malformed", "too_large", "bad_field", "unsupported_version"),
+            ),
+            "reason": text("a sentence for the technician", max_len=200),
+            "size": integer("the payload's length in bytes", low=0),
+        },
+        {"code": "malformed", "reason": "message is not valid JSON at line 1 column 2", "size": 17},
+    ),
 ]
 
 CATALOGUE: dict[str, MessageType] = {t.name: t for t in _TYPES}
@@ -325,13 +627,23 @@ def _check_value(value: Any, f: Field, where: str) -> Any:
             raise ProtocolError(BAD_FIELD, f"field {where!r} must be true or false")
         return value
     if kind in ("int", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "int" and not isinstance(value, int)):
-            raise ProtocolError(BAD_FIELD, f"field {where!r} must be {'a whole number' if kind == 'int' else 'a number'}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (kind == "int" and not isinstance(value, int))
+        ):
+            raise ProtocolError(
+                BAD_FIELD, f"field {where!r} must be {'a whole number' if kind == 'int' else 'a number'}"
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise ProtocolError(BAD_FIELD, f"field {where!r} must be finite")
         if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
-            raise ProtocolError(BAD_FIELD, f"field {where!r} must be between {f.low} and {f.high}"
-                                if f.high is not None else f"field {where!r} must be at least {f.low}")
+            raise ProtocolError(
+                BAD_FIELD,
+                f"field {where!r} must be between {f.low} and {f.high}"
+                if f.high is not None
+                else f"field {where!r} must be at least {f.low}",
+            )
         return value
     if kind == "object":
         if not isinstance(value, dict):
@@ -357,9 +669,15 @@ def _check_value(value: Any, f: Field, where: str) -> Any:
 
 # The documented examples (docs/protocol.md, docs/asyncapi.yaml) wear the same envelope everywhere.
 EXAMPLE_ID, EXAMPLE_REPLY_ID, EXAMPLE_TS = "lq2x0k9c7f3a1b2c", "lq2x0k9d01zz9y8x", "2026-11-23T01:30:00.123Z"
-REFUSAL_EXAMPLE = {"v": 1, "type": "counter.call_next", "id": EXAMPLE_REPLY_ID, "ts": EXAMPLE_TS,
-                   "re": EXAMPLE_ID, "ok": False,
-                   "error": {"code": "nothing_waiting", "message": "nobody is waiting for counter 5"}}
+REFUSAL_EXAMPLE = {
+    "v": 1,
+    "type": "counter.call_next",
+    "id": EXAMPLE_REPLY_ID,
+    "ts": EXAMPLE_TS,
+    "re": EXAMPLE_ID,
+    "ok": False,
+    "error": {"code": "nothing_waiting", "message": "nobody is waiting for counter 5"},
+}
 
 
 def example_message(t: MessageType) -> Message:
@@ -376,35 +694,49 @@ def example_reply(t: MessageType) -> Message:
 
 def markdown() -> str:
     """docs/protocol.md: every type with its sender, topic, fields, an example and its reply."""
-    lines = ["# The hall's MQTT protocol", "",
-             "Generated from `protocol/messages.py` by `python -m protocol.messages > docs/protocol.md`;",
-             "the tests check that every example below passes validation and every type is here.", "",
-             "Every payload is one UTF-8 JSON object of at most 16 KiB with `v` (protocol version, 1), `type`,",
-             "`id` (unique per sender: the controller de-duplicates by it, replies quote it as `re`) and `ts` (the",
-             "sender's UTC time, RFC 3339 with milliseconds). The fields of the type sit beside them. A reply has the",
-             "request's type, `re`, `ok`, and when `ok` is false an `error: {code, message}` whose message is a",
-             "sentence for the person at the device. Requests travel with QoS 1 on the sender's `up` topic; replies",
-             "come back on its `down` topic. The protocol is MQTT 3.1.1-compatible: nothing relies on MQTT 5",
-             "properties.", "",
-             "| topic | written by | read by | retained |", "|---|---|---|---|",
-             "| `hall/{hall}/dev/{device}/up` | that device | controller | no |",
-             "| `hall/{hall}/dev/{device}/down` | controller | that device | no |",
-             "| `hall/{hall}/dev/{device}/state` | that device (last will: offline) | controller, web | yes |",
-             "| `hall/{hall}/board` | controller | displays, web | yes |",
-             "| `hall/{hall}/calls` | controller | displays | no |",
-             "| `hall/{hall}/alerts` | controller | web, supervisors | no |",
-             "| `hall/{hall}/controller/state` | controller (last will: offline) | everyone | yes |", "",
-             "For integrators, the same contract is machine-readable: [asyncapi.yaml](asyncapi.yaml) (AsyncAPI 3.0:",
-             "the broker, its user/password security, every topic, who sends what, examples) and a JSON Schema",
-             "(draft 2020-12) per message type and per reply in [schemas/](schemas/). Validate a payload with any",
-             "validator, e.g. `check-jsonschema --schemafile docs/schemas/ticket.request.json payload.json`; the",
-             "schemas accept what the controller accepts, except that it also refuses payloads over 16 KiB and",
-             "whole numbers written with a fraction (`5.0`). They are generated from the catalogue too",
-             "(`python -m protocol.contract docs`), and the tests check them against the controller's checks.", ""]
+    lines = [
+        "# The hall's MQTT protocol",
+        "",
+        "Generated from `protocol/messages.py` by `python -m protocol.messages > docs/protocol.md`;",
+        "the tests check that every example below passes validation and every type is here.",
+        "",
+        "Every payload is one UTF-8 JSON object of at most 16 KiB with `v` (protocol version, 1), `type`,",
+        "`id` (unique per sender: the controller de-duplicates by it, replies quote it as `re`) and `ts` (the",
+        "sender's UTC time, RFC 3339 with milliseconds). The fields of the type sit beside them. A reply has the",
+        "request's type, `re`, `ok`, and when `ok` is false an `error: {code, message}` whose message is a",
+        "sentence for the person at the device. Requests travel with QoS 1 on the sender's `up` topic; replies",
+        "come back on its `down` topic. The protocol is MQTT 3.1.1-compatible: nothing relies on MQTT 5",
+        "properties.",
+        "",
+        "| topic | written by | read by | retained |",
+        "|---|---|---|---|",
+        "| `hall/{hall}/dev/{device}/up` | that device | controller | no |",
+        "| `hall/{hall}/dev/{device}/down` | controller | that device | no |",
+        "| `hall/{hall}/dev/{device}/state` | that device (last will: offline) | controller, web | yes |",
+        "| `hall/{hall}/board` | controller | displays, web | yes |",
+        "| `hall/{hall}/calls` | controller | displays | no |",
+        "| `hall/{hall}/alerts` | controller | web, supervisors | no |",
+        "| `hall/{hall}/controller/state` | controller (last will: offline) | everyone | yes |",
+        "",
+        "For integrators, the same contract is machine-readable: [asyncapi.yaml](asyncapi.yaml) (AsyncAPI 3.0:",
+        "the broker, its user/password security, every topic, who sends what, examples) and a JSON Schema",
+        "(draft 2020-12) per message type and per reply in [schemas/](schemas/). Validate a payload with any",
+        "validator, e.g. `check-jsonschema --schemafile docs/schemas/ticket.request.json payload.json`; the",
+        "schemas accept what the controller accepts, except that it also refuses payloads over 16 KiB and",
+        "whole numbers written with a fraction (`5.0`). They are generated from the catalogue too",
+        "(`python -m protocol.contract docs`), and the tests check them against the controller's checks.",
+        "",
+    ]
     for t in _TYPES:
-        lines += [f"## `{t.name}`", "", t.summary, "",
-                  f"Sent by: **{'any device' if t.sender == 'device' else t.sender}** on `{t.topic}`."
-                  + ("" if t.replied else " No reply."), ""]
+        lines += [
+            f"## `{t.name}`",
+            "",
+            t.summary,
+            "",
+            f"Sent by: **{'any device' if t.sender == 'device' else t.sender}** on `{t.topic}`."
+            + ("" if t.replied else " No reply."),
+            "",
+        ]
         if t.fields:
             lines += ["| field | kind | required | meaning |", "|---|---|---|---|"]
             for name, f in t.fields.items():
@@ -414,20 +746,27 @@ def markdown() -> str:
         lines += ["```json", envelope.encode(example_message(t)).decode(), "```", ""]
         if t.replied:
             lines += [f"Reply: {t.reply}.", "", "```json", envelope.encode(example_reply(t)).decode(), "```", ""]
-    lines += ["## Refusals", "",
-              "A request that cannot be carried out gets `ok: false` and `error.code`/`error.message`, e.g.:", "",
-              "```json",
-              json.dumps(REFUSAL_EXAMPLE, ensure_ascii=False, separators=(",", ":")),
-              "```", "",
-              "Malformed JSON, an unknown version or type, bad fields, oversize payloads, unknown devices and",
-              "types a device's role may not send are refused the same way (codes `malformed`, `too_large`,",
-              "`unsupported_version`, `unknown_type`, `bad_field`, `not_allowed`) where there is a device to reply",
-              "to, and logged; nothing in the hall changes. A payload whose `id` cannot be read (not UTF-8, not",
-              "JSON, not an object, over 16 KiB) has no id to quote in `re`: it is answered with `message.refused`",
-              "(above) carrying the same code. The hall's broker carries nothing much over 16 KiB (see",
-              "docs/broker.md), so a far larger payload never reaches the controller.", "",
-              "A request that arrives while the controller cannot write its journal (its disk is full or failing)",
-              "is refused with `unavailable`: nothing was done, and asking again later is safe.", ""]
+    lines += [
+        "## Refusals",
+        "",
+        "A request that cannot be carried out gets `ok: false` and `error.code`/`error.message`, e.g.:",
+        "",
+        "```json",
+        json.dumps(REFUSAL_EXAMPLE, ensure_ascii=False, separators=(",", ":")),
+        "```",
+        "",
+        "Malformed JSON, an unknown version or type, bad fields, oversize payloads, unknown devices and",
+        "types a device's role may not send are refused the same way (codes `malformed`, `too_large`,",
+        "`unsupported_version`, `unknown_type`, `bad_field`, `not_allowed`) where there is a device to reply",
+        "to, and logged; nothing in the hall changes. A payload whose `id` cannot be read (not UTF-8, not",
+        "JSON, not an object, over 16 KiB) has no id to quote in `re`: it is answered with `message.refused`",
+        "(above) carrying the same code. The hall's broker carries nothing much over 16 KiB (see",
+        "docs/broker.md), so a far larger payload never reaches the controller.",
+        "",
+        "A request that arrives while the controller cannot write its journal (its disk is full or failing)",
+        "is refused with `unavailable`: nothing was done, and asking again later is safe.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -54,7 +54,9 @@ class Route(NamedTuple):
 
 def _segment(value: str, what: str) -> str:
     if not isinstance(value, str) or not _SEGMENT.fullmatch(value):
-        raise TopicError(f"{what} {value!r} cannot be part of a topic: use letters, digits, - or _ (a letter or digit first, at most 64)")
+        raise TopicError(
+            f"{what} {value!r} cannot be part of a topic: use letters, digits, - or _ (a letter or digit first, at most 64)"
+        )
     return value
 
 

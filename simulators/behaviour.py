@@ -26,8 +26,9 @@ import heapq
 import itertools
 import math
 import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from hall.config import Hall
 from simulators.scenario import LEVELS, Citizens, ServiceTime
@@ -35,25 +36,27 @@ from simulators.scenario import LEVELS, Citizens, ServiceTime
 if TYPE_CHECKING:
     from simulators.day import Plan
 
-IDLE_LOOK_S = 30.0      # an idle clerk looks for someone to call (a backup service, say) this often
+IDLE_LOOK_S = 30.0  # an idle clerk looks for someone to call (a backup service, say) this often
 
 
 @dataclass(frozen=True)
 class Citizen:
     """Everything about one citizen, drawn when they arrive (so a seed gives the same crowd)."""
-    at: float                               # arrival at the kiosk (simulated epoch seconds)
+
+    at: float  # arrival at the kiosk (simulated epoch seconds)
     service: str
-    kiosk: str | None                       # None: no kiosk issues the service (the ticket is issued anyway)
-    klass: str                              # normal | priority
-    service_s: float                        # how long serving them takes
-    no_show: bool                           # gone by the time they are called
-    walk_s: float                           # from the call to the counter
-    rating: tuple[float, float] | None      # (draw for the level, seconds to the press), or no rating
-    transfer: tuple[str, float] | None      # at the wrong service: (the right one, service time there)
+    kiosk: str | None  # None: no kiosk issues the service (the ticket is issued anyway)
+    klass: str  # normal | priority
+    service_s: float  # how long serving them takes
+    no_show: bool  # gone by the time they are called
+    walk_s: float  # from the call to the counter
+    rating: tuple[float, float] | None  # (draw for the level, seconds to the press), or no rating
+    transfer: tuple[str, float] | None  # at the wrong service: (the right one, service time there)
 
 
-def arrival_times(steps: tuple[tuple[float, float], ...], start: float, close: float,
-                  rng: random.Random) -> Iterator[float]:
+def arrival_times(
+    steps: tuple[tuple[float, float], ...], start: float, close: float, rng: random.Random
+) -> Iterator[float]:
     """Poisson arrivals from `start` until `close`, at the rate of the step each instant is in
     (`steps`: (from, tickets per second), in order)."""
     t, i = start, 0
@@ -84,6 +87,7 @@ def citizens(hall: Hall, plan: Plan, seed: int, transfer_share: float = 0.0) -> 
     draw_there = {s: service_time_sampler(t, transfers) for s, t in plan.service_times.items()}
     kiosks = {s: [k.id for k in hall.kiosks.values() if s in k.services] for s in hall.services}
     c = plan.citizens
+
     def arriving(service: str) -> Iterator[tuple[float, str]]:
         stream = random.Random(f"{seed}/arrivals/{service}")
         for t in arrival_times(plan.arrivals[service], plan.start, plan.close, stream):
@@ -95,7 +99,7 @@ def citizens(hall: Hall, plan: Plan, seed: int, transfer_share: float = 0.0) -> 
         no_show = bool(c.no_show) and rng.random() < c.no_show
         walk = rng.uniform(*c.walk_s) if c.walk_s[1] else 0.0
         rating = None
-        if c.participation:                      # drawn alike for all, so the crowd stays the same
+        if c.participation:  # drawn alike for all, so the crowd stays the same
             rates, level_u, press_s = rng.random(), rng.random(), rng.uniform(*c.press_s)
             if rates < c.participation:
                 rating = (level_u, press_s)
@@ -137,5 +141,5 @@ class RatingMix:
 
 def _cumulative(shares: tuple[float, ...]) -> list[float]:
     out = list(itertools.accumulate(shares))
-    out[-1] = math.inf                          # rounding never picks a level past the last
+    out[-1] = math.inf  # rounding never picks a level past the last
     return out

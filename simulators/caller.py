@@ -42,14 +42,26 @@ def state_for_control(state: CallerState) -> dict:
     view = state.view or {}
     ticket = view.get("ticket") or None
     notice = state.notice
-    return {"counter": state.counter, "role": "caller", "online": state.online,
-            "state": view.get("state") if state.view is not None else None,
-            "clerk": view.get("clerk"), "reason": view.get("reason"),
-            "ticket": {"label": ticket.get("label"), "state": ticket.get("state"), "service": ticket.get("service"),
-                       "recalls": ticket.get("recalls", 0)} if ticket else None,
-            "waiting": view.get("waiting", 0), "held": list(view.get("held") or []),
-            "busy": state.busy is not None,
-            "notice": {"tone": notice.tone, "zh": notice.text.zh, "en": notice.text.en} if notice else None}
+    return {
+        "counter": state.counter,
+        "role": "caller",
+        "online": state.online,
+        "state": view.get("state") if state.view is not None else None,
+        "clerk": view.get("clerk"),
+        "reason": view.get("reason"),
+        "ticket": {
+            "label": ticket.get("label"),
+            "state": ticket.get("state"),
+            "service": ticket.get("service"),
+            "recalls": ticket.get("recalls", 0),
+        }
+        if ticket
+        else None,
+        "waiting": view.get("waiting", 0),
+        "held": list(view.get("held") or []),
+        "busy": state.busy is not None,
+        "notice": {"tone": notice.tone, "zh": notice.text.zh, "en": notice.text.en} if notice else None,
+    }
 
 
 class SimulatedCaller:
@@ -90,8 +102,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(filename=args.log, level=logging.INFO if args.log else logging.WARNING, force=True,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        filename=args.log,
+        level=logging.INFO if args.log else logging.WARNING,
+        force=True,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     if not 0.5 <= args.timeout <= 60:
         print("hall sim caller: --timeout must be between 0.5 and 60 seconds", file=sys.stderr)
         return 2
@@ -116,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         running.close()
         output.close()
         return 2
-    print(f"simulated caller {args.id} at counter {running.program.caller.counter}: control socket {server.path}",
-          flush=True)
+    print(
+        f"simulated caller {args.id} at counter {running.program.caller.counter}: control socket {server.path}",
+        flush=True,
+    )
     keys = KeyboardKeys(running.inbox).start() if sys.stdin.isatty() else None
     try:
         run(running.program, output, stop)

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Generator, Iterable
+from typing import TYPE_CHECKING
 
 from hall.config import Hall
 from simulators.behaviour import IDLE_LOOK_S, Citizen, RatingMix
@@ -38,13 +39,14 @@ if TYPE_CHECKING:
     from simulators.day import Plan, PlannedShift
 
 TRANSFER_TALK_S = (60, 180)  # how long a clerk talks before transferring (simulated seconds)
-NO_SHOW_TRIES = 10           # recalls past the limit while the hall says it is too soon to mark a no-show
+NO_SHOW_TRIES = 10  # recalls past the limit while the hall says it is too soon to mark a no-show
 
 
 @dataclass(frozen=True)
 class Sees:
     """The clerk's caller, read: the counter's state (open, paused, closed; None while it
     connects), the ticket at the counter and its state (called, serving), how many wait for it."""
+
     state: str | None
     ticket: str | None = None
     ticket_state: str | None = None
@@ -54,6 +56,7 @@ class Sees:
 @dataclass(frozen=True)
 class Ticketed:
     """A citizen holding a ticket, and when it was issued."""
+
     citizen: Citizen
     printed_at: float
 
@@ -61,10 +64,11 @@ class Ticketed:
 @dataclass(frozen=True)
 class Counter:
     """A counter as its clerks work it."""
+
     number: int
-    serves: frozenset[str]                  # primary and backup services
-    backup: bool                            # has backup services (worth a call now and then)
-    mean_service_s: float                   # a citizen nobody knows is served this long
+    serves: frozenset[str]  # primary and backup services
+    backup: bool  # has backup services (worth a call now and then)
+    mean_service_s: float  # a citizen nobody knows is served this long
 
 
 def counter_of(hall: Hall, number: int) -> Counter:
@@ -80,6 +84,7 @@ def counter_of(hall: Hall, number: int) -> Counter:
 class Wait:
     """Do nothing until `until`. `wake`: the clerk is idle, and a new ticket for the counter may
     call them back earlier."""
+
     until: float
     wake: bool = False
 
@@ -111,7 +116,7 @@ class StartService:
 
 @dataclass(frozen=True)
 class Transfer:
-    to: str                                 # the service
+    to: str  # the service
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class FinishService:
 @dataclass(frozen=True)
 class Rate:
     """The citizen just served presses `level` on the counter's evaluator `press_s` after the finish."""
+
     ticket: str
     level: int
     press_s: float
@@ -142,8 +148,20 @@ class CloseCounter:
     pass
 
 
-Action = Wait | Look | OpenCounter | CallNext | Recall | StartService | Transfer | FinishService \
-    | Rate | Pause | Resume | CloseCounter
+Action = (
+    Wait
+    | Look
+    | OpenCounter
+    | CallNext
+    | Recall
+    | StartService
+    | Transfer
+    | FinishService
+    | Rate
+    | Pause
+    | Resume
+    | CloseCounter
+)
 Script = Generator[Action, "Sees | None", None]
 Holder = Callable[[str], "Ticketed | None"]
 
@@ -151,17 +169,32 @@ Holder = Callable[[str], "Ticketed | None"]
 # --- the procedure ------------------------------------------------------------------------
 
 
-def counter_script(shifts: Iterable[PlannedShift], counter: Counter, hall: Hall, plan: Plan,
-                   now: Callable[[], float], rng: random.Random, holder: Holder,
-                   glance_s: float = IDLE_LOOK_S) -> Script:
+def counter_script(
+    shifts: Iterable[PlannedShift],
+    counter: Counter,
+    hall: Hall,
+    plan: Plan,
+    now: Callable[[], float],
+    rng: random.Random,
+    holder: Holder,
+    glance_s: float = IDLE_LOOK_S,
+) -> Script:
     """The shifts of one counter, in order of their start, one after another (a clerk arriving
     while the one before still serves the evening queue takes over when that one closes)."""
     for shift in sorted(shifts, key=lambda s: s.start):
         yield from shift_script(shift, counter, hall, plan, now, rng, holder, glance_s)
 
 
-def shift_script(shift: PlannedShift, counter: Counter, hall: Hall, plan: Plan, now: Callable[[], float],
-                 rng: random.Random, holder: Holder, glance_s: float = IDLE_LOOK_S) -> Script:
+def shift_script(
+    shift: PlannedShift,
+    counter: Counter,
+    hall: Hall,
+    plan: Plan,
+    now: Callable[[], float],
+    rng: random.Random,
+    holder: Holder,
+    glance_s: float = IDLE_LOOK_S,
+) -> Script:
     """One clerk's shift at one counter, from signing in to closing the counter.
 
     `holder` says who holds a ticket; `glance_s`: how often an idle clerk looks at the caller
@@ -180,10 +213,10 @@ def shift_script(shift: PlannedShift, counter: Counter, hall: Hall, plan: Plan, 
             _, seconds, reason = breaks.pop(0)
             yield Pause(reason)
             yield Wait(now() + seconds)
-            yield Resume()                  # back from the break, even when the shift is over
+            yield Resume()  # back from the break, even when the shift is over
             continue
         sees = yield Look()
-        if sees.state in ("closed", "paused"):          # a press that did not get through: again
+        if sees.state in ("closed", "paused"):  # a press that did not get through: again
             again = OpenCounter(shift.clerk) if sees.state == "closed" else Resume()
             if (yield again).state == sees.state:
                 yield Wait(now() + IDLE_LOOK_S)
@@ -191,7 +224,7 @@ def shift_script(shift: PlannedShift, counter: Counter, hall: Hall, plan: Plan, 
         if sees.ticket is not None and sees.ticket_state == "called":
             yield from serve(sees.ticket, counter, hall, plan, now, rng, holder)
             continue
-        if sees.ticket is not None and sees.ticket_state == "serving":   # a citizen left at the counter
+        if sees.ticket is not None and sees.ticket_state == "serving":  # a citizen left at the counter
             yield FinishService()
             continue
         closing = t >= closes_at
@@ -204,20 +237,30 @@ def shift_script(shift: PlannedShift, counter: Counter, hall: Hall, plan: Plan, 
             if closing:
                 break  # the hall is closed and nobody this counter may serve is waiting
         t = now()
-        until = min(t + glance_s, backup_look if counter.backup else math.inf,
-                    breaks[0][0] if breaks else math.inf, leaves_at, closes_at if t < closes_at else math.inf)
+        until = min(
+            t + glance_s,
+            backup_look if counter.backup else math.inf,
+            breaks[0][0] if breaks else math.inf,
+            leaves_at,
+            closes_at if t < closes_at else math.inf,
+        )
         yield Wait(until, wake=True)
     yield CloseCounter()
 
 
-def serve(ticket: str, counter: Counter, hall: Hall, plan: Plan, now: Callable[[], float],
-          rng: random.Random, holder: Holder) -> Script:
+def serve(
+    ticket: str, counter: Counter, hall: Hall, plan: Plan, now: Callable[[], float], rng: random.Random, holder: Holder
+) -> Script:
     """From the call to the next free moment: the citizen comes (or not), is served, rates."""
     called_at = now()
     held = holder(ticket)
     if held is None:  # a ticket nobody here took (issued by hand, say): an ordinary citizen
-        held = Ticketed(Citizen(called_at, "", "", "normal", counter.mean_service_s, False,
-                                sum(plan.citizens.walk_s) / 2, None, None), called_at)
+        held = Ticketed(
+            Citizen(
+                called_at, "", "", "normal", counter.mean_service_s, False, sum(plan.citizens.walk_s) / 2, None, None
+            ),
+            called_at,
+        )
     citizen = held.citizen
     if citizen.no_show:
         # a recall every recall_s; past the hall's recall limit a recall marks the no-show (one

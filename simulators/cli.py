@@ -1,12 +1,12 @@
 """`hall sim <what>`: simulated hardware for technicians and for the demo.
 
-    hall sim printer --out DIR        a printer on TCP or a serial pty that saves each ticket as PNG
-    hall sim kiosk --id K1            a kiosk on simulated buttons and a simulated printer
-    hall sim evaluator --id E3        an evaluator on simulated keys, its LEDs drawn in the terminal
-    hall sim caller --id C3           a clerk's keypad in the terminal
-    hall sim display [--id D1]        a calling screen in a window (or PNG frames)
-    hall sim press DEVICE KEY         press a key on a running simulated device (K1 A, E3 4, C3 call)
-    hall sim crowd                    citizens and clerks for a running hall (what `hall demo` runs)
+hall sim printer --out DIR        a printer on TCP or a serial pty that saves each ticket as PNG
+hall sim kiosk --id K1            a kiosk on simulated buttons and a simulated printer
+hall sim evaluator --id E3        an evaluator on simulated keys, its LEDs drawn in the terminal
+hall sim caller --id C3           a clerk's keypad in the terminal
+hall sim display [--id D1]        a calling screen in a window (or PNG frames)
+hall sim press DEVICE KEY         press a key on a running simulated device (K1 A, E3 4, C3 call)
+hall sim crowd                    citizens and clerks for a running hall (what `hall demo` runs)
 """
 
 from __future__ import annotations

@@ -36,13 +36,14 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 MAX_LINE = 1024
 ANSWER_TIMEOUT_S = 30.0
 ENV_DIR = "HALL_SIM_DIR"
-JSON_WORD = "--json"    # first word of a request: answer with the device's state as JSON
+JSON_WORD = "--json"  # first word of a request: answer with the device's state as JSON
 
 
 class ControlError(Exception):
@@ -77,8 +78,9 @@ class ControlServer:
     with `--json` is pressed the same way and answered with `state()` (plus the screen's lines) as
     one JSON line. Close it to remove the socket."""
 
-    def __init__(self, path: Path, handle: Callable[[list[str]], list[str]],
-                 state: Callable[[], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, path: Path, handle: Callable[[list[str]], list[str]], state: Callable[[], dict[str, Any]] | None = None
+    ) -> None:
         self.path, self.handle, self.state = path, handle, state
         if path.exists() or path.is_symlink():
             if _answers(path):
@@ -132,7 +134,6 @@ class ControlServer:
                 except (OSError, ValueError):
                     continue  # the client went away or sent rubbish: nothing was pressed
 
-
     def _answer(self, words: list[str]) -> list[str]:
         if words[0] != JSON_WORD:
             return self.handle(words)
@@ -178,8 +179,10 @@ def send(directory: Path, device: str, words: list[str], timeout: float = ANSWER
         try:
             conn.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError):
-            raise NoSimulator(f"no simulated device {device} is running (nothing listens on {path}); start one "
-                              f"with `hall sim kiosk|evaluator|caller --id {device}`") from None
+            raise NoSimulator(
+                f"no simulated device {device} is running (nothing listens on {path}); start one "
+                f"with `hall sim kiosk|evaluator|caller --id {device}`"
+            ) from None
         conn.sendall((text + "\n").encode("utf-8"))
         data = b""
         while True:
@@ -187,7 +190,7 @@ def send(directory: Path, device: str, words: list[str], timeout: float = ANSWER
             if not chunk:
                 break
             data += chunk
-    except socket.timeout:
+    except TimeoutError:
         raise NoSimulator(f"the simulator of {device} did not answer within {timeout:g} s") from None
     finally:
         conn.close()
@@ -216,16 +219,21 @@ def press_main(argv: list[str] | None = None) -> int:
     """`hall sim press DEVICE KEY…`: press keys on a running simulated kiosk, evaluator or caller."""
     p = argparse.ArgumentParser(prog="hall sim press", description=press_main.__doc__.split(": ", 1)[1])
     p.add_argument("device", help="the simulated device's id, e.g. K1, E3 or C3")
-    p.add_argument("keys", nargs="+", help="kiosk: a service prefix or id, priority, or a command (paper out, "
-                                           "status, …); evaluator: 4 3 2 1; caller: key names (call, finish, 5, "
-                                           "enter, …); show: press nothing, print what it shows")
+    p.add_argument(
+        "keys",
+        nargs="+",
+        help="kiosk: a service prefix or id, priority, or a command (paper out, "
+        "status, …); evaluator: 4 3 2 1; caller: key names (call, finish, 5, "
+        "enter, …); show: press nothing, print what it shows",
+    )
     p.add_argument("--control", type=Path, help="the simulators' control directory (default: HALL_SIM_DIR, …)")
     p.add_argument("--timeout", type=float, default=ANSWER_TIMEOUT_S, help="seconds to wait for the answer")
     p.add_argument("--json", action="store_true", help="print the device's state after the keys as one JSON object")
     args = p.parse_args(argv)
     try:
-        ok, lines = send(control_dir(args.control), args.device, ([JSON_WORD] if args.json else []) + args.keys,
-                         args.timeout)
+        ok, lines = send(
+            control_dir(args.control), args.device, ([JSON_WORD] if args.json else []) + args.keys, args.timeout
+        )
     except ControlError as e:
         print(f"hall sim press: {e}", file=sys.stderr)
         return 1

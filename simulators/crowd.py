@@ -44,27 +44,28 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Generator, Iterable, Protocol
+from typing import Protocol
 
 from hall import config
 from hall.clock import HallClock
 from hall.config import PAUSE_REASONS, Hall
-from simulators import control, scenario as scenarios
-from simulators import clerk
+from simulators import clerk, control
+from simulators import scenario as scenarios
 from simulators.behaviour import Citizen, citizens
 from simulators.day import Plan, PlannedShift, plan_day
 
 log = logging.getLogger("hall.sim.crowd")
 
-SPEED = 60.0                 # simulated seconds per real second, unless told
-MAX_SPEED = 300.0            # above this the devices' own real-time pacing lags the simulated clock
-TRANSFER_SHARE = 0.03        # citizens at the wrong service: served briefly, then transferred
-KEY_GAP_REAL_S = 0.6         # the same kiosk button twice within 0.5 s counts once: keep this apart
-PROMPT_LOOK_REAL_S = 0.05    # a citizen glances at the evaluator this often until it asks ...
-PROMPT_LOOKS = 40            # ... this many times at most (the prompt comes within milliseconds)
-KIOSK_TRIES = 3              # a press the kiosk ignored (it was busy) is tried again
+SPEED = 60.0  # simulated seconds per real second, unless told
+MAX_SPEED = 300.0  # above this the devices' own real-time pacing lags the simulated clock
+TRANSFER_SHARE = 0.03  # citizens at the wrong service: served briefly, then transferred
+KEY_GAP_REAL_S = 0.6  # the same kiosk button twice within 0.5 s counts once: keep this apart
+PROMPT_LOOK_REAL_S = 0.05  # a citizen glances at the evaluator this often until it asks ...
+PROMPT_LOOKS = 40  # ... this many times at most (the prompt comes within milliseconds)
+KIOSK_TRIES = 3  # a press the kiosk ignored (it was busy) is tried again
 
 
 class CrowdError(Exception):
@@ -88,6 +89,7 @@ def plan_arrivals(hall: Hall, plan: Plan, seed: int, transfer_share: float = TRA
 @dataclass(frozen=True)
 class EvaluatorScreen:
     """The evaluator, read: the ticket it asks a rating for (None: not asking), the level it thanked for."""
+
     asking: str | None
     thanked: int | None = None
 
@@ -96,6 +98,7 @@ class EvaluatorScreen:
 class KioskAnswer:
     """What a kiosk press came to: the ticket printed, or why not (`ignored`: the press did not
     count, the kiosk was busy or the button pressed again at once: worth another try)."""
+
     ticket: str | None
     text: str
     ignored: bool = False
@@ -128,6 +131,7 @@ def read_kiosk(state: dict) -> KioskAnswer:
 class Wait:
     """Do nothing until the simulated instant `until`. `wake`: an idle clerk, whom a new ticket
     for the counter (or the crowd stopping) may call back earlier."""
+
     until: float
     wake: bool = False
 
@@ -135,6 +139,7 @@ class Wait:
 @dataclass(frozen=True)
 class Press:
     """Press `keys` on `device` ("show": press nothing, look); what it shows comes back."""
+
     device: str
     keys: tuple[str, ...]
 
@@ -183,8 +188,9 @@ class Happenings:
         with self._lock:
             held = self.holders.get(label)
             if held is not None:
-                self.holders[label] = replace(held, citizen=replace(held.citizen, service=to, service_s=service_s,
-                                                                    transfer=None, no_show=False))
+                self.holders[label] = replace(
+                    held, citizen=replace(held.citizen, service=to, service_s=service_s, transfer=None, no_show=False)
+                )
 
     def left(self, label: str) -> None:
         with self._lock:
@@ -195,8 +201,9 @@ class Happenings:
             return dict(self.counts), list(self.latest), list(self.problems)
 
 
-def kiosk_queue(kiosk: str, citizens: Iterable[Citizen], hall: Hall, seen: Happenings,
-                clock: Callable[[], float], speed: float) -> Script:
+def kiosk_queue(
+    kiosk: str, citizens: Iterable[Citizen], hall: Hall, seen: Happenings, clock: Callable[[], float], speed: float
+) -> Script:
     """The citizens of one kiosk, in arrival order: each presses their service (staff press
     priority first for a priority citizen) when they arrive, or as soon as the one before is done.
     The same button is not pressed twice within the kiosk's double-press window."""
@@ -228,10 +235,11 @@ def kiosk_queue(kiosk: str, citizens: Iterable[Citizen], hall: Hall, seen: Happe
 @dataclass(frozen=True)
 class Desk:
     """A counter as its clerks work it: the devices to press and what the counter serves."""
+
     counter: int
     caller: str
     evaluator: str | None
-    serves: frozenset[str]                  # primary and backup services: a ticket for one wakes its clerk
+    serves: frozenset[str]  # primary and backup services: a ticket for one wakes its clerk
 
 
 def desks(hall: Hall) -> dict[int, Desk]:
@@ -248,24 +256,40 @@ def desks(hall: Hall) -> dict[int, Desk]:
 def clerk_keys(staff: str) -> tuple[str, ...]:
     """The keys that type a staff number (capital letters and digits)."""
     if not staff or not all(ch.isdigit() or "A" <= ch <= "Z" for ch in staff):
-        raise CrowdError(f"the staff number {staff!r} cannot be typed on the clerk's keypad "
-                         "(capital letters and digits only)")
+        raise CrowdError(
+            f"the staff number {staff!r} cannot be typed on the clerk's keypad (capital letters and digits only)"
+        )
     return tuple(staff)
 
 
-def clerk_shift(shift: PlannedShift, desk: Desk, hall: Hall, plan: Plan, seen: Happenings,
-                clock: Callable[[], float], rng: random.Random, speed: float) -> Script:
+def clerk_shift(
+    shift: PlannedShift,
+    desk: Desk,
+    hall: Hall,
+    plan: Plan,
+    seen: Happenings,
+    clock: Callable[[], float],
+    rng: random.Random,
+    speed: float,
+) -> Script:
     """One clerk's shift at one counter (simulators/clerk.py), as presses on the counter's caller."""
-    return clerk_presses(clerk.shift_script(shift, clerk.counter_of(hall, desk.counter), hall, plan, clock, rng,
-                                            seen.holder), desk, hall, seen, clock, speed)
+    return clerk_presses(
+        clerk.shift_script(shift, clerk.counter_of(hall, desk.counter), hall, plan, clock, rng, seen.holder),
+        desk,
+        hall,
+        seen,
+        clock,
+        speed,
+    )
 
 
-def clerk_presses(script: clerk.Script, desk: Desk, hall: Hall, seen: Happenings,
-                  clock: Callable[[], float], speed: float) -> Script:
+def clerk_presses(
+    script: clerk.Script, desk: Desk, hall: Hall, seen: Happenings, clock: Callable[[], float], speed: float
+) -> Script:
     """The clerk's actions as the keys they press, and what the crowd notes of them."""
     caller, services = desk.caller, list(hall.services)
     sees: clerk.Sees | None = None
-    label: str | None = None                # the ticket last called at this counter
+    label: str | None = None  # the ticket last called at this counter
     signed_in = ""
     while True:
         try:
@@ -307,9 +331,15 @@ def clerk_presses(script: clerk.Script, desk: Desk, hall: Hall, seen: Happenings
                 seen.note("sign_outs", f"{now} {signed_in} signs out at counter {desk.counter}")
 
 
-KEYS = {clerk.Look: ("show",), clerk.CallNext: ("call",), clerk.Recall: ("recall",),
-        clerk.StartService: ("start",), clerk.FinishService: ("finish", "1"), clerk.Resume: ("pause",),
-        clerk.CloseCounter: ("close", "enter")}
+KEYS = {
+    clerk.Look: ("show",),
+    clerk.CallNext: ("call",),
+    clerk.Recall: ("recall",),
+    clerk.StartService: ("start",),
+    clerk.FinishService: ("finish", "1"),
+    clerk.Resume: ("pause",),
+    clerk.CloseCounter: ("close", "enter"),
+}
 
 
 def _keys(action: clerk.Action, services: list[str]) -> tuple[str, ...]:
@@ -322,8 +352,9 @@ def _keys(action: clerk.Action, services: list[str]) -> tuple[str, ...]:
     raise CrowdError(f"the crowd cannot press {action!r}")
 
 
-def _rate(rate: clerk.Rate, desk: Desk, hall: Hall, seen: Happenings, clock: Callable[[], float],
-          speed: float) -> Script:
+def _rate(
+    rate: clerk.Rate, desk: Desk, hall: Hall, seen: Happenings, clock: Callable[[], float], speed: float
+) -> Script:
     """The citizen just served presses their level on the counter's evaluator once it asks."""
     label, level = rate.ticket, rate.level
     yield Wait(clock() + rate.press_s)
@@ -417,8 +448,9 @@ class ControlKeypads:
         return read_caller(state)
 
 
-def act(script: Script, keypads: Keypads, clock: Clock, stop: threading.Event,
-        wake: threading.Event | None = None) -> None:
+def act(
+    script: Script, keypads: Keypads, clock: Clock, stop: threading.Event, wake: threading.Event | None = None
+) -> None:
     """Carry out a script until it ends or `stop` is set. A `Wait(wake=True)` also ends when
     `wake` is set (and clears it)."""
     result: object = None
@@ -441,8 +473,17 @@ class Crowd:
     """The whole crowd on threads: one per kiosk (its citizens in turn), one per counter (its
     clerks' shifts in turn). `start()`, then `stop()` or `join()`; `seen` has what happened."""
 
-    def __init__(self, hall: Hall, plan: Plan, keypads: Keypads, clock: Clock, *, seed: int = 1,
-                 speed: float = SPEED, transfer_share: float = TRANSFER_SHARE) -> None:
+    def __init__(
+        self,
+        hall: Hall,
+        plan: Plan,
+        keypads: Keypads,
+        clock: Clock,
+        *,
+        seed: int = 1,
+        speed: float = SPEED,
+        transfer_share: float = TRANSFER_SHARE,
+    ) -> None:
         self.hall, self.plan, self.keypads, self.clock, self.speed = hall, plan, keypads, clock, speed
         self.desks = desks(hall)
         for shift in plan.shifts:
@@ -470,10 +511,20 @@ class Crowd:
             self._spawn(f"crowd-{kiosk}", script, None)
         for counter, shifts in self.shifts.items():
             desk = self.desks[counter]
-            script = clerk.counter_script(shifts, clerk.counter_of(self.hall, counter), self.hall, self.plan, now,
-                                          random.Random(f"{self.seed}/clerks/{counter}"), self.seen.holder)
-            self._spawn(f"crowd-counter-{counter}", clerk_presses(script, desk, self.hall, self.seen, now, self.speed),
-                        self.wakes[counter])
+            script = clerk.counter_script(
+                shifts,
+                clerk.counter_of(self.hall, counter),
+                self.hall,
+                self.plan,
+                now,
+                random.Random(f"{self.seed}/clerks/{counter}"),
+                self.seen.holder,
+            )
+            self._spawn(
+                f"crowd-counter-{counter}",
+                clerk_presses(script, desk, self.hall, self.seen, now, self.speed),
+                self.wakes[counter],
+            )
         return self
 
     def _spawn(self, name: str, script: Script, wake: threading.Event | None) -> None:
@@ -482,6 +533,7 @@ class Crowd:
                 act(script, self.keypads, self.clock, self.stopping, wake)
             except CrowdError as e:
                 self.seen.problem(f"{name.removeprefix('crowd-')}: {e}")
+
         thread = threading.Thread(target=run, name=name, daemon=True)
         self._threads.append(thread)
         thread.start()
@@ -527,8 +579,12 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hall sim crowd", description=__doc__.split("\n\n")[0])
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--scenario", required=True, type=Path, help="the day (see docs/simulate.md)")
-    p.add_argument("--speed", type=speed_value, default=SPEED,
-                   help=f"simulated seconds per real second (1-{MAX_SPEED:g}, default {SPEED:g})")
+    p.add_argument(
+        "--speed",
+        type=speed_value,
+        default=SPEED,
+        help=f"simulated seconds per real second (1-{MAX_SPEED:g}, default {SPEED:g})",
+    )
     p.add_argument("--seed", type=int, default=1, help="the random day (default 1)")
     p.add_argument("--control", type=Path, help="the simulators' control directory (default: HALL_SIM_DIR, …)")
     return p
@@ -541,16 +597,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hall = config.load(args.config)
         plan = plan_day(hall, scenarios.load(args.scenario, hall))
-        crowd = Crowd(hall, plan, ControlKeypads(control.control_dir(args.control), hall),
-                      SpedUpClock(plan.start, args.speed), seed=args.seed, speed=args.speed)
+        crowd = Crowd(
+            hall,
+            plan,
+            ControlKeypads(control.control_dir(args.control), hall),
+            SpedUpClock(plan.start, args.speed),
+            seed=args.seed,
+            speed=args.speed,
+        )
     except (config.ConfigError, scenarios.ScenarioError, CrowdError) as e:
         print(f"hall sim crowd: {e}", file=sys.stderr)
         return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"hall sim crowd: {len(crowd.citizens)} citizens today at {hall.names.en}, {args.speed:g}x; Ctrl-C stops",
-          flush=True)
+    print(
+        f"hall sim crowd: {len(crowd.citizens)} citizens today at {hall.names.en}, {args.speed:g}x; Ctrl-C stops",
+        flush=True,
+    )
     crowd.start()
     while not stop.wait(0.5) and not crowd.done:
         pass

@@ -29,8 +29,9 @@ import heapq
 import itertools
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from hall import config
 from hall.config import Hall
@@ -43,7 +44,7 @@ from simulators import clerk
 from simulators.behaviour import Citizen, citizens
 from simulators.scenario import LEVELS, Citizens, Clerks, Scenario, ServiceTime
 
-SIMPLE_START = dt.datetime(2026, 1, 5)   # where the simple case's clock starts (a Monday midnight)
+SIMPLE_START = dt.datetime(2026, 1, 5)  # where the simple case's clock starts (a Monday midnight)
 SIMPLE_SERVICE = "service"
 
 FLOOR_STAFF = "floor staff (simulated)"  # who confirms priority asked for at a "staff" kiosk
@@ -57,19 +58,20 @@ class PlannedShift:
     counter: int
     clerk: str
     start: float
-    end: float | None                          # None: on duty until the simulation stops
-    stays_late: bool                           # after `end`, serve whoever still waits, then leave
+    end: float | None  # None: on duty until the simulation stops
+    stays_late: bool  # after `end`, serve whoever still waits, then leave
     breaks: tuple[tuple[float, float, str], ...] = ()  # (at, seconds, reason)
 
 
 @dataclass(frozen=True)
 class Plan:
     """A day to simulate, in simulated instants (epoch seconds)."""
-    mode: str                                  # "scenario" or "simple"
-    date: str                                  # the local date of `start`, for the results
+
+    mode: str  # "scenario" or "simple"
+    date: str  # the local date of `start`, for the results
     start: float
-    close: float                               # no ticket is taken from here on
-    stop: float | None                         # the simulation ends here; None: once the hall is empty
+    close: float  # no ticket is taken from here on
+    stop: float | None  # the simulation ends here; None: once the hall is empty
     arrivals: dict[str, tuple[tuple[float, float], ...]]  # service -> (from, tickets per second) steps
     service_times: dict[str, ServiceTime]
     shifts: tuple[PlannedShift, ...]
@@ -86,28 +88,51 @@ def plan_day(hall: Hall, scenario: Scenario) -> Plan:
 
     close = at(scenario.close)
     shifts = tuple(
-        PlannedShift(counter=s.counter, clerk=s.clerk, start=at(s.start), end=at(s.end),
-                     stays_late=at(s.end) >= close,
-                     breaks=tuple((at(b.at), b.minutes * 60, b.reason) for b in s.breaks))
-        for s in scenario.staff)
+        PlannedShift(
+            counter=s.counter,
+            clerk=s.clerk,
+            start=at(s.start),
+            end=at(s.end),
+            stays_late=at(s.end) >= close,
+            breaks=tuple((at(b.at), b.minutes * 60, b.reason) for b in s.breaks),
+        )
+        for s in scenario.staff
+    )
     return Plan(
-        mode="scenario", date=scenario.date.isoformat(),
-        start=min([at(scenario.open), *(s.start for s in shifts)]), close=close, stop=None,
-        arrivals={service: tuple((at(t), rate / 3600) for t, rate in steps)
-                  for service, steps in scenario.arrivals.items()},
-        service_times=scenario.service_times, shifts=shifts,
-        citizens=scenario.citizens, clerks=scenario.clerks)
+        mode="scenario",
+        date=scenario.date.isoformat(),
+        start=min([at(scenario.open), *(s.start for s in shifts)]),
+        close=close,
+        stop=None,
+        arrivals={
+            service: tuple((at(t), rate / 3600) for t, rate in steps) for service, steps in scenario.arrivals.items()
+        },
+        service_times=scenario.service_times,
+        shifts=shifts,
+        citizens=scenario.citizens,
+        clerks=scenario.clerks,
+    )
 
 
 def simple_hall(counters: int, mean_service_min: float, target_wait_min: float = 20) -> Hall:
     """One service, `counters` identical counters serving it, numbers that never run out."""
-    return config.parse({
-        "hall": {"id": "simple", "name": {"zh": "模拟大厅", "en": "Simulated hall"}},
-        "services": [{"id": SIMPLE_SERVICE, "prefix": "A", "name": {"zh": "综合业务", "en": "Service"},
-                      "numbers": [1, 999_999], "reset": "never", "target_wait_min": target_wait_min,
-                      "mean_service_min": mean_service_min}],
-        "counters": [{"number": n, "primary": [SIMPLE_SERVICE]} for n in range(1, counters + 1)],
-    })
+    return config.parse(
+        {
+            "hall": {"id": "simple", "name": {"zh": "模拟大厅", "en": "Simulated hall"}},
+            "services": [
+                {
+                    "id": SIMPLE_SERVICE,
+                    "prefix": "A",
+                    "name": {"zh": "综合业务", "en": "Service"},
+                    "numbers": [1, 999_999],
+                    "reset": "never",
+                    "target_wait_min": target_wait_min,
+                    "mean_service_min": mean_service_min,
+                }
+            ],
+            "counters": [{"number": n, "primary": [SIMPLE_SERVICE]} for n in range(1, counters + 1)],
+        }
+    )
 
 
 def plan_simple(hall: Hall, arrivals_per_hour: float, mean_service_min: float, hours: float) -> Plan:
@@ -115,13 +140,20 @@ def plan_simple(hall: Hall, arrivals_per_hour: float, mean_service_min: float, h
     start = SIMPLE_START.replace(tzinfo=hall.tz).timestamp()
     stop = start + hours * 3600
     return Plan(
-        mode="simple", date=SIMPLE_START.date().isoformat(), start=start, close=stop, stop=stop,
+        mode="simple",
+        date=SIMPLE_START.date().isoformat(),
+        start=start,
+        close=stop,
+        stop=stop,
         arrivals={SIMPLE_SERVICE: ((start, arrivals_per_hour / 3600),)},
         service_times={SIMPLE_SERVICE: ServiceTime(mean_s=mean_service_min * 60, cv=1.0, exponential=True)},
-        shifts=tuple(PlannedShift(counter=n, clerk=f"S{n:03d}", start=start, end=None, stays_late=False)
-                     for n in sorted(hall.counters)),
+        shifts=tuple(
+            PlannedShift(counter=n, clerk=f"S{n:03d}", start=start, end=None, stays_late=False)
+            for n in sorted(hall.counters)
+        ),
         citizens=Citizens(walk_s=(0.0, 0.0), participation=0.0),
-        clerks=Clerks(wrapup_s=(0.0, 0.0)))
+        clerks=Clerks(wrapup_s=(0.0, 0.0)),
+    )
 
 
 def erlang_c(arrivals_per_hour: float, mean_service_min: float, counters: int) -> dict:
@@ -131,14 +163,18 @@ def erlang_c(arrivals_per_hour: float, mean_service_min: float, counters: int) -
     rho = a / counters
     if rho >= 1:
         return {"utilisation": round(rho, 4), "p_wait": 1.0, "mean_wait_s": None, "stable": False}
-    term, total = 1.0, 1.0           # a^k / k!, summed for k < c
+    term, total = 1.0, 1.0  # a^k / k!, summed for k < c
     for k in range(1, counters):
         term *= a / k
         total += term
-    top = term * a / counters / (1 - rho)   # a^c / c! * 1/(1-rho)
+    top = term * a / counters / (1 - rho)  # a^c / c! * 1/(1-rho)
     p_wait = top / (total + top)
-    return {"utilisation": round(rho, 4), "p_wait": round(p_wait, 4),
-            "mean_wait_s": round(p_wait / (counters * mu - lam), 1), "stable": True}
+    return {
+        "utilisation": round(rho, 4),
+        "p_wait": round(p_wait, 4),
+        "mean_wait_s": round(p_wait / (counters * mu - lam), 1),
+        "stable": True,
+    }
 
 
 # --- the day -------------------------------------------------------------------------------
@@ -152,8 +188,14 @@ def simulate(hall: Hall, plan: Plan, seed: int, on_event: Callable[[Any], None] 
     """
     day = _Day(hall, plan, seed, on_event)
     day.run()
-    result = {"mode": plan.mode, "hall": hall.id, "date": plan.date, "seed": seed,
-              "started": _local(plan.start, hall), "ended": _local(day.end, hall)}
+    result = {
+        "mode": plan.mode,
+        "hall": hall.id,
+        "date": plan.date,
+        "seed": seed,
+        "started": _local(plan.start, hall),
+        "ended": _local(day.end, hall),
+    }
     result.update(results(day.tally, day.end))
     result["tickets"]["turned_away"] = day.turned_away
     return result
@@ -171,10 +213,10 @@ class _Desk:
     def __init__(self, number: int, script: clerk.Script | None, levels: dict[str, int]):
         self.number = number
         self.script = script
-        self.token = 0            # the clerk's wake-up carries it: a stale one is ignored
-        self.idle = False         # waiting for someone to call: a new ticket wakes them
+        self.token = 0  # the clerk's wake-up carries it: a stale one is ignored
+        self.idle = False  # waiting for someone to call: a new ticket wakes them
         self.idle_since = 0.0
-        self.levels = levels      # service -> 1 primary, 2 backup
+        self.levels = levels  # service -> 1 primary, 2 backup
 
 
 class _Day:
@@ -189,6 +231,7 @@ class _Day:
             def take(e) -> None:
                 tally_take(e)
                 on_event(e)
+
             self.take = take
         self.arrivals = citizens(hall, plan, seed)
         self.clerk_rng = random.Random(f"{seed}/clerks")
@@ -196,16 +239,33 @@ class _Day:
         self.order = itertools.count()
         self.now = self.end = plan.start
         self.turned_away = 0
-        self.citizen: dict[str, clerk.Ticketed] = {}   # ticket -> its holder
+        self.citizen: dict[str, clerk.Ticketed] = {}  # ticket -> its holder
         shifts: dict[int, list[PlannedShift]] = {}
         for shift in plan.shifts:
             shifts.setdefault(shift.counter, []).append(shift)
-        clock = lambda: self.now
+
+        def clock() -> float:
+            return self.now
+
         self.desks = {
-            n: _Desk(n, clerk.counter_script(shifts[n], clerk.counter_of(hall, n), hall, plan, clock, self.clerk_rng,
-                                             self.citizen.get, glance_s=math.inf) if n in shifts else None,
-                     {s: c.level(s) for s in (*c.primary, *c.backup)})
-            for n, c in hall.counters.items()}
+            n: _Desk(
+                n,
+                clerk.counter_script(
+                    shifts[n],
+                    clerk.counter_of(hall, n),
+                    hall,
+                    plan,
+                    clock,
+                    self.clerk_rng,
+                    self.citizen.get,
+                    glance_s=math.inf,
+                )
+                if n in shifts
+                else None,
+                {s: c.level(s) for s in (*c.primary, *c.backup)},
+            )
+            for n, c in hall.counters.items()
+        }
         self.serving = {s: [d for d in self.desks.values() if s in d.levels] for s in hall.services}
         self.speaker = next((d.id for d in hall.displays.values() if d.mode == "hall"), None)
         self.handlers = (self._arrival, self._clerk, self._rating)
@@ -221,8 +281,10 @@ class _Day:
             take(e)
             if self.speaker is not None and (type(e) is ev.TicketCalled or type(e) is ev.TicketRecalled):
                 # the hall display speaks each call as it is made (the clerks' clocks start from it)
-                for heard in self.engine.handle(cmd.ReportCalls(self.speaker, (
-                        cmd.CallOutcome(e.call_seq, "spoken", self.now, self.now),)), self.now):
+                for heard in self.engine.handle(
+                    cmd.ReportCalls(self.speaker, (cmd.CallOutcome(e.call_seq, "spoken", self.now, self.now),)),
+                    self.now,
+                ):
                     take(heard)
         self.end = self.now
         return events
@@ -271,7 +333,7 @@ class _Day:
         try:
             reserved = self.do(cmd.RequestTicket(citizen.service, citizen.klass, citizen.kiosk))
         except Refused:
-            self.turned_away += 1        # numbers exhausted: the kiosk refuses, the citizen leaves
+            self.turned_away += 1  # numbers exhausted: the kiosk refuses, the citizen leaves
             return
         ticket = _first(reserved, ev.TicketReserved).ticket
         self.do(cmd.ConfirmPrinted(ticket))
@@ -297,7 +359,7 @@ class _Day:
         try:
             self.do(cmd.SubmitRating(prompt, level, pressed_at=now, counter=counter))
         except Refused as r:
-            if r.code != "rating_closed":       # the clerk called the next citizen first: lost
+            if r.code != "rating_closed":  # the clerk called the next citizen first: lost
                 raise
 
     # --- clerks: their script (simulators/clerk.py), its actions made engine commands ----------
@@ -347,8 +409,10 @@ class _Day:
                 self.do(cmd.Transfer(number, to_service=action.to))
                 held = self.citizen[ticket]
                 _, service_s = held.citizen.transfer
-                self.citizen[ticket] = replace(held, citizen=replace(
-                    held.citizen, service=action.to, service_s=service_s, transfer=None, no_show=False))
+                self.citizen[ticket] = replace(
+                    held,
+                    citizen=replace(held.citizen, service=action.to, service_s=service_s, transfer=None, no_show=False),
+                )
                 self._wake(action.to)
             elif kind is clerk.FinishService:
                 ticket = self.engine.state.desks[number].current
@@ -357,7 +421,7 @@ class _Day:
             elif kind is clerk.Recall:
                 ticket = self.engine.state.desks[number].current
                 if any(type(e) is ev.TicketNoShow for e in self.do(cmd.Recall(number))):
-                    del self.citizen[ticket]        # past the recall limit: the engine marked a no-show
+                    del self.citizen[ticket]  # past the recall limit: the engine marked a no-show
             elif kind is not clerk.Look:
                 self.do(self._command(number, action))
         except Refused:
@@ -384,8 +448,13 @@ class _Day:
         d = state.desks[desk.number]
         ticket = d.current
         waiting = self.tally.waiting
-        return clerk.Sees(d.state.value, ticket, state.tickets[ticket].state.value if ticket is not None else None,
-                          sum(waiting[s] for s in desk.levels))
+        return clerk.Sees(
+            d.state.value,
+            ticket,
+            state.tickets[ticket].state.value if ticket is not None else None,
+            sum(waiting[s] for s in desk.levels),
+        )
+
 
 def _first(events: list, kind: type):
     for e in events:
@@ -421,41 +490,68 @@ def results(tally: Tally, end: float) -> dict:
         row = tally.by_service[s]
         levels = row.levels
         by_service[s] = {
-            "issued": row.issued, "served": row.served, "no_shows": row.no_shows,
+            "issued": row.issued,
+            "served": row.served,
+            "no_shows": row.no_shows,
             "target_wait_s": tally.target[s],
             **_wait_figures(row.waits, row.within),
             "mean_service_s": _round(row.service_s / row.served, 1) if row.served else None,
-            "rated": sum(levels), "satisfaction": _share(levels[4] + levels[3], sum(levels)),
+            "rated": sum(levels),
+            "satisfaction": _share(levels[4] + levels[3], sum(levels)),
         }
-    by_class = {k: _wait_figures(tally.by_class[k].waits, tally.by_class[k].within)
-                for k in hall.ticket_classes if k in tally.by_class and tally.by_class[k].waits}
+    by_class = {
+        k: _wait_figures(tally.by_class[k].waits, tally.by_class[k].within)
+        for k in hall.ticket_classes
+        if k in tally.by_class and tally.by_class[k].waits
+    }
     issued, served, called = overall.issued, overall.served, len(overall.waits)
     levels = overall.levels
     rated = sum(levels)
     counters = {
-        str(n): {"clerks": tally.clerks[n], "open_s": _round(open_s[n], 1), "busy_s": _round(busy_s[n], 1),
-                 "utilisation": _share(busy_s[n], open_s[n]),
-                 "served": tally.by_counter[n].served if n in tally.by_counter else 0}
-        for n in hall.counters if open_s[n] > 0}
+        str(n): {
+            "clerks": tally.clerks[n],
+            "open_s": _round(open_s[n], 1),
+            "busy_s": _round(busy_s[n], 1),
+            "utilisation": _share(busy_s[n], open_s[n]),
+            "served": tally.by_counter[n].served if n in tally.by_counter else 0,
+        }
+        for n in hall.counters
+        if open_s[n] > 0
+    }
     n = tally.promise_n
     return {
         "duration_s": _round(duration, 1),
-        "tickets": {"issued": issued, "called": called, "served": served,
-                    "no_shows": overall.no_shows, "never_called": issued - overall.voided - called,
-                    "voided": overall.voided},
-        "wait": {"overall": _wait_figures(overall.waits, overall.within),
-                 "by_service": by_service, "by_class": by_class},
-        "queue": {"mean_waiting": _round(queue_area / duration, 3) if duration > 0 else None,
-                  "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None},
-        "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())),
-                     "by_counter": counters},
+        "tickets": {
+            "issued": issued,
+            "called": called,
+            "served": served,
+            "no_shows": overall.no_shows,
+            "never_called": issued - overall.voided - called,
+            "voided": overall.voided,
+        },
+        "wait": {
+            "overall": _wait_figures(overall.waits, overall.within),
+            "by_service": by_service,
+            "by_class": by_class,
+        },
+        "queue": {
+            "mean_waiting": _round(queue_area / duration, 3) if duration > 0 else None,
+            "arrivals_per_hour": _round(issued / duration * 3600, 3) if duration > 0 else None,
+        },
+        "counters": {"utilisation": _share(sum(busy_s.values()), sum(open_s.values())), "by_counter": counters},
         "ewt": ewt_figures(tally.by_service, overall),
-        "promised_wait": {"tickets": n,
-                          "mae_s": _round(tally.promise_abs / n, 1) if n else None,
-                          "bias_s": _round(tally.promise_sum / n, 1) if n else None},
-        "ratings": {"prompted": tally.prompted, "rated": rated, "participation": _share(rated, served),
-                    "satisfaction": _share(levels[4] + levels[3], rated),
-                    "levels": {str(i): levels[i] for i in LEVELS}},
+        "promised_wait": {
+            "tickets": n,
+            "mae_s": _round(tally.promise_abs / n, 1) if n else None,
+            "bias_s": _round(tally.promise_sum / n, 1) if n else None,
+        },
+        "ratings": {
+            "prompted": tally.prompted,
+            "rated": rated,
+            "participation": _share(rated, served),
+            "satisfaction": _share(levels[4] + levels[3], rated),
+            "levels": {str(i): levels[i] for i in LEVELS},
+        },
     }
 
 
@@ -464,9 +560,14 @@ def _wait_figures(waits: list[float], within: int) -> dict:
     if not n:
         return {"called": 0, "mean_s": None, "p50_s": None, "p95_s": None, "max_s": None, "within_target": None}
     ordered = sorted(waits)
-    return {"called": n, "mean_s": _round(sum(ordered) / n, 1), "p50_s": _round(nearest_rank(ordered, 0.50), 1),
-            "p95_s": _round(nearest_rank(ordered, 0.95), 1), "max_s": _round(ordered[-1], 1),
-            "within_target": _share(within, n)}
+    return {
+        "called": n,
+        "mean_s": _round(sum(ordered) / n, 1),
+        "p50_s": _round(nearest_rank(ordered, 0.50), 1),
+        "p95_s": _round(nearest_rank(ordered, 0.95), 1),
+        "max_s": _round(ordered[-1], 1),
+        "within_target": _share(within, n),
+    }
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -26,8 +26,8 @@ import ctypes
 import logging
 import os
 import re
-import shutil
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -40,12 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from hall import clock as hall_clock, config
+from hall import clock as hall_clock
+from hall import config
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller import reports
 from hall_controller.broker import BrokerError, EmbeddedBroker, MosquittoBroker
-from hall_controller.journal import JournalError
 from hall_controller.engine import events as ev
+from hall_controller.journal import JournalError
 from protocol import envelope, topics
 from simulators import scenario as scenarios
 from simulators.crowd import MAX_SPEED, SPEED, ControlKeypads, Crowd, CrowdError, OnHallClock, speed_value
@@ -54,15 +55,26 @@ from simulators.summary import CrowdView, HallWatch, Moment, progress_line, repo
 
 log = logging.getLogger("hall.demo")
 
-MARKER = ".hall-demo"          # in VAR: this folder is the demo's to clear
-READY_TIMEOUT_S = 90.0         # every device online within this, or the demo says which is not
-REFRESH_S = 1.0                # the summary is redrawn this often
-QUIET_EVERY_S = 10.0           # without a terminal, a progress line this often instead
-STOP_GRACE_S = 6.0             # a process asked to stop has this long before it is killed
-OPENING_LEAD_S = 5.0           # real seconds the hall's clock runs before the day's first arrival
-OURS = ("journal.db", "journal.db-wal", "journal.db-shm", "journal.db.history", "tickets", "screens", "devices",
-        "logs", "users.db", "users.db-wal", "users.db-shm")
-WEB_PORT = 8080                # the management web's port when it is free (else any free port)
+MARKER = ".hall-demo"  # in VAR: this folder is the demo's to clear
+READY_TIMEOUT_S = 90.0  # every device online within this, or the demo says which is not
+REFRESH_S = 1.0  # the summary is redrawn this often
+QUIET_EVERY_S = 10.0  # without a terminal, a progress line this often instead
+STOP_GRACE_S = 6.0  # a process asked to stop has this long before it is killed
+OPENING_LEAD_S = 5.0  # real seconds the hall's clock runs before the day's first arrival
+OURS = (
+    "journal.db",
+    "journal.db-wal",
+    "journal.db-shm",
+    "journal.db.history",
+    "tickets",
+    "screens",
+    "devices",
+    "logs",
+    "users.db",
+    "users.db-wal",
+    "users.db-shm",
+)
+WEB_PORT = 8080  # the management web's port when it is free (else any free port)
 
 
 class DemoError(Exception):
@@ -86,22 +98,48 @@ def duration(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hall demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--config", type=Path, default=Path("examples/hall.toml"), help="the hall file (default: %(default)s)")
-    p.add_argument("--scenario", type=Path, default=Path("examples/scenario.toml"),
-                   help="the day the crowd plays (default: %(default)s)")
-    p.add_argument("--speed", type=speed_value, default=SPEED,
-                   help=f"simulated seconds per real second, 1-{MAX_SPEED:g} (default {SPEED:g}: a 9-hour day in 9 minutes)")
-    p.add_argument("--duration", type=duration, help="stop after this long (90s, 2m, 1h); default: when the day is over")
-    p.add_argument("--var", type=Path, default=Path("var"), help="journal, tickets, screens and logs (default: %(default)s)")
+    p.add_argument(
+        "--config", type=Path, default=Path("examples/hall.toml"), help="the hall file (default: %(default)s)"
+    )
+    p.add_argument(
+        "--scenario",
+        type=Path,
+        default=Path("examples/scenario.toml"),
+        help="the day the crowd plays (default: %(default)s)",
+    )
+    p.add_argument(
+        "--speed",
+        type=speed_value,
+        default=SPEED,
+        help=f"simulated seconds per real second, 1-{MAX_SPEED:g} (default {SPEED:g}: a 9-hour day in 9 minutes)",
+    )
+    p.add_argument(
+        "--duration", type=duration, help="stop after this long (90s, 2m, 1h); default: when the day is over"
+    )
+    p.add_argument(
+        "--var", type=Path, default=Path("var"), help="journal, tickets, screens and logs (default: %(default)s)"
+    )
     p.add_argument("--seed", type=int, default=1, help="the random day (default 1)")
-    p.add_argument("--district", type=int, nargs="?", const=12, metavar="N",
-                   help="a district of N halls (default 12): this hall in full, N-1 halls on the engine alone, "
-                        "all shipping to PostgreSQL and bridged to one district broker, and the district web "
-                        "(simulators/district_demo.py)")
-    p.add_argument("--dsn", help="with --district: a PostgreSQL server to make the demo's database on "
-                                 "(default: HALL_DISTRICT_DSN, else a private cluster under VAR/district/pg)")
-    p.add_argument("--bridge", type=Path, help="append this Mosquitto bridge section to the hall broker's config "
-                                                "(written by hall demo --district)")
+    p.add_argument(
+        "--district",
+        type=int,
+        nargs="?",
+        const=12,
+        metavar="N",
+        help="a district of N halls (default 12): this hall in full, N-1 halls on the engine alone, "
+        "all shipping to PostgreSQL and bridged to one district broker, and the district web "
+        "(simulators/district_demo.py)",
+    )
+    p.add_argument(
+        "--dsn",
+        help="with --district: a PostgreSQL server to make the demo's database on "
+        "(default: HALL_DISTRICT_DSN, else a private cluster under VAR/district/pg)",
+    )
+    p.add_argument(
+        "--bridge",
+        type=Path,
+        help="append this Mosquitto bridge section to the hall broker's config (written by hall demo --district)",
+    )
     return p
 
 
@@ -145,15 +183,18 @@ def prepare(var: Path) -> Places:
         raise DemoError(f"--var {var} is a file, not a folder")
     left = [name for name in OURS if (var / name).exists()]
     if left and not (var / MARKER).exists():
-        raise DemoError(f"{var / left[0]} was not made by hall demo, which would clear it; "
-                        f"give another folder (--var var/demo) or move it away")
+        raise DemoError(
+            f"{var / left[0]} was not made by hall demo, which would clear it; "
+            f"give another folder (--var var/demo) or move it away"
+        )
     try:
         var.mkdir(parents=True, exist_ok=True)
         for name in left:
             path = var / name
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-        (var / MARKER).write_text("hall demo clears this folder's journal, tickets, screens, devices and logs "
-                                  "at every start\n")
+        (var / MARKER).write_text(
+            "hall demo clears this folder's journal, tickets, screens, devices and logs at every start\n"
+        )
         for folder in (places.tickets, places.screens, places.devices, places.logs):
             folder.mkdir()
     except OSError as e:
@@ -178,13 +219,14 @@ class Child:
     process: subprocess.Popen
     log_path: Path
     log: IO[bytes]
-    reported: bool = False        # its exit has been told
+    reported: bool = False  # its exit has been told
 
 
 @dataclass
 class Children:
     """The demo's processes, each in its own session (Ctrl-C reaches only the demo, which stops
     them in order), with its output in LOGS/NAME.log."""
+
     logs: Path
     env: dict[str, str]
     started: list[Child] = field(default_factory=list)
@@ -193,10 +235,15 @@ class Children:
         log_path = self.logs / f"{name}.log"
         out = open(log_path, "ab")
         try:
-            process = subprocess.Popen([sys.executable, "-m", "hall", *args], stdin=subprocess.DEVNULL, stdout=out,
-                                       stderr=subprocess.STDOUT, env={**self.env, **(env or {})},
-                                       start_new_session=True,
-                                       preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "hall", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**self.env, **(env or {})},
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         except OSError as e:
             out.close()
             raise DemoError(f"cannot start {name}: {e.strerror or e}") from None
@@ -263,8 +310,9 @@ class JournalReader:
             self._db = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, check_same_thread=False)
             self._db.execute("PRAGMA query_only=1")
         try:
-            rows = self._db.execute("SELECT seq, type, body FROM events WHERE seq > ? ORDER BY seq",
-                                    (self.seq,)).fetchall()
+            rows = self._db.execute(
+                "SELECT seq, type, body FROM events WHERE seq > ? ORDER BY seq", (self.seq,)
+            ).fetchall()
         except sqlite3.OperationalError:
             return []  # the controller is still creating its tables
         if rows:
@@ -291,16 +339,20 @@ class Demo:
         self.window = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
         self.windowed: str | None = None  # the screen shown in a window
         env = {k: v for k, v in os.environ.items() if k != "HALL_MQTT_URL"}
-        env.update(HALL_SIM_DIR=str(self.control), PYGAME_HIDE_SUPPORT_PROMPT="1", GPIOZERO_PIN_FACTORY="mock",
-                   PYTHONUNBUFFERED="1")
+        env.update(
+            HALL_SIM_DIR=str(self.control),
+            PYGAME_HIDE_SUPPORT_PROMPT="1",
+            GPIOZERO_PIN_FACTORY="mock",
+            PYTHONUNBUFFERED="1",
+        )
         self.children = Children(places.logs, env)
-        self.since = hall_clock.now() - 1.0   # the period the demo reports on starts here (hall time)
+        self.since = hall_clock.now() - 1.0  # the period the demo reports on starts here (hall time)
         self.watch = HallWatch(hall, self.since)
         self.journal = JournalReader(places.journal)
         self.notes: list[str] = []
         self.began = time.monotonic()
-        self.ran_s = 0.0              # real seconds the crowd ran
-        self.ready_s: float | None = None         # start-up: from the command to every device online
+        self.ran_s = 0.0  # real seconds the crowd ran
+        self.ready_s: float | None = None  # start-up: from the command to every device online
         self.first_ticket_s: float | None = None  # from the command to the first ticket printed
 
     def say(self, text: str) -> None:
@@ -311,9 +363,22 @@ class Demo:
     def start_controller(self, url: str) -> None:
         """The controller, and wait until it is connected (its retained presence says online):
         devices started before it would ask their first questions into the void."""
-        self.children.start("controller", ["controller", "--config", str(self.args.config.absolute()), "--broker", url,
-                                           "--db", str(self.places.journal), "--web", f"127.0.0.1:{web_port()}",
-                                           "--users", str(self.places.users)])
+        self.children.start(
+            "controller",
+            [
+                "controller",
+                "--config",
+                str(self.args.config.absolute()),
+                "--broker",
+                url,
+                "--db",
+                str(self.places.journal),
+                "--web",
+                f"127.0.0.1:{web_port()}",
+                "--users",
+                str(self.places.users),
+            ],
+        )
         online = threading.Event()
 
         def on_message(client, userdata, message) -> None:
@@ -333,11 +398,15 @@ class Demo:
             deadline = time.monotonic() + READY_TIMEOUT_S
             while not online.wait(0.1) and not self.stop.is_set():
                 for child in self.children.exited():
-                    raise DemoError(f"the controller stopped at start-up (exit {child.process.returncode}): "
-                                    f"{log_tail(child.log_path) or 'no output'}")
+                    raise DemoError(
+                        f"the controller stopped at start-up (exit {child.process.returncode}): "
+                        f"{log_tail(child.log_path) or 'no output'}"
+                    )
                 if time.monotonic() > deadline:
-                    raise DemoError(f"the controller did not connect within {READY_TIMEOUT_S:g} s; "
-                                    f"see {self.places.logs / 'controller.log'}")
+                    raise DemoError(
+                        f"the controller did not connect within {READY_TIMEOUT_S:g} s; "
+                        f"see {self.places.logs / 'controller.log'}"
+                    )
         finally:
             close_client(client)
         log.info("the controller is online %.2f s after the start", time.monotonic() - self.began)
@@ -346,17 +415,39 @@ class Demo:
         hall, places, cfg = self.hall, self.places, str(self.args.config.absolute())
         common = ["--config", cfg, "--broker", url]
         for k in hall.kiosks.values():
-            args = ["sim", "kiosk", "--id", k.id, *common, "--out", str(places.tickets / k.id),
-                    "--state-dir", str(places.devices / k.id)]
+            args = [
+                "sim",
+                "kiosk",
+                "--id",
+                k.id,
+                *common,
+                "--out",
+                str(places.tickets / k.id),
+                "--state-dir",
+                str(places.devices / k.id),
+            ]
             if k.touch:  # a touch kiosk is pressed through its screen: draw it
                 args += ["--png-dir", str(places.screens / k.id)]
             self.children.start(k.id, args)
         for c in hall.callers.values():
             self.children.start(c.id, ["sim", "caller", "--id", c.id, *common, "--control", str(self.control)])
         for e in hall.evaluators.values():
-            self.children.start(e.id, ["sim", "evaluator", "--id", e.id, *common, "--control", str(self.control),
-                                       "--outbox", str(places.devices / f"{e.id}-outbox.db"),
-                                       "--voice-cache", str(places.var / "voice-cache")])
+            self.children.start(
+                e.id,
+                [
+                    "sim",
+                    "evaluator",
+                    "--id",
+                    e.id,
+                    *common,
+                    "--control",
+                    str(self.control),
+                    "--outbox",
+                    str(places.devices / f"{e.id}-outbox.db"),
+                    "--voice-cache",
+                    str(places.var / "voice-cache"),
+                ],
+            )
         self.windowed = next((d.id for d in hall.displays.values() if d.mode == "hall"), None) if self.window else None
         for d in hall.displays.values():
             self.start_display(d.id, url, window=d.id == self.windowed)
@@ -366,9 +457,22 @@ class Demo:
         # A window on the desktop or nothing: without this SDL would fall back to an invisible
         # off-screen window when the desktop does not answer (a stale DISPLAY over ssh, say).
         desktop = {"SDL_VIDEODRIVER": "wayland,x11" if os.environ.get("WAYLAND_DISPLAY") else "x11"} if window else {}
-        self.children.start(display, ["display", "--id", display, "--config", str(self.args.config.absolute()),
-                                      "--broker", url, *where, "--voice-cache", str(self.places.var / "voice-cache")],
-                            env=desktop)
+        self.children.start(
+            display,
+            [
+                "display",
+                "--id",
+                display,
+                "--config",
+                str(self.args.config.absolute()),
+                "--broker",
+                url,
+                *where,
+                "--voice-cache",
+                str(self.places.var / "voice-cache"),
+            ],
+            env=desktop,
+        )
 
     def wait_ready(self, url: str) -> None:
         """Until every device says it is online (in the journal: the controller heard it) and
@@ -382,25 +486,33 @@ class Demo:
             self.read_journal()
             for child in self.children.exited():
                 if child.name == self.windowed:
-                    log.warning("%s could not open a window (%s); it writes PNG frames instead", child.name,
-                                log_tail(child.log_path, 1))
+                    log.warning(
+                        "%s could not open a window (%s); it writes PNG frames instead",
+                        child.name,
+                        log_tail(child.log_path, 1),
+                    )
                     self.notes.append(f"{child.name} could not open a window: PNG frames instead")
                     self.windowed = None
                     self.children.started.remove(child)
                     child.log.close()
                     self.start_display(child.name, url, window=False)
                     continue
-                raise DemoError(f"{child.name} stopped at start-up (exit {child.process.returncode}): "
-                                f"{log_tail(child.log_path) or 'no output'}; see {child.log_path}")
+                raise DemoError(
+                    f"{child.name} stopped at start-up (exit {child.process.returncode}): "
+                    f"{log_tail(child.log_path) or 'no output'}; see {child.log_path}"
+                )
             online = set(self.watch.devices_online())
-            missing = [d for d in devices if d not in online] + \
-                      [d for d in pressable if not (self.control / f"{d}.sock").exists()]
+            missing = [d for d in devices if d not in online] + [
+                d for d in pressable if not (self.control / f"{d}.sock").exists()
+            ]
             if not missing:
                 log.info("every device online %.2f s after the start", time.monotonic() - self.began)
                 return
             if time.monotonic() > deadline:
-                raise DemoError(f"{missing[0]} did not come online within {READY_TIMEOUT_S:g} s; "
-                                f"see {self.places.logs / (missing[0] + '.log')}")
+                raise DemoError(
+                    f"{missing[0]} did not come online within {READY_TIMEOUT_S:g} s; "
+                    f"see {self.places.logs / (missing[0] + '.log')}"
+                )
             self.stop.wait(0.1)
 
     # -- running ------------------------------------------------------------------------------
@@ -423,8 +535,10 @@ class Demo:
             for child in self.children.exited():
                 note = f"{child.name} stopped (exit {child.process.returncode}); see {child.log_path}"
                 if child.name == "controller":
-                    raise DemoError(f"the controller stopped (exit {child.process.returncode}): "
-                                    f"{log_tail(child.log_path) or 'no output'}")
+                    raise DemoError(
+                        f"the controller stopped (exit {child.process.returncode}): "
+                        f"{log_tail(child.log_path) or 'no output'}"
+                    )
                 self.notes.append(note)
             self.ran_s = time.monotonic() - started
             moment = Moment(clock.now(), self.plan.start, self.plan.close, self.args.speed, self.ran_s)
@@ -510,6 +624,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.district is not None:
         from simulators import district_demo
+
         return district_demo.main(args)
     out = sys.stdout
     try:
@@ -525,8 +640,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"hall demo: cannot read --bridge {args.bridge}: {e.strerror or e}", file=sys.stderr)
         return 2
-    logging.basicConfig(filename=places.logs / "demo.log", level=logging.INFO, force=True,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        filename=places.logs / "demo.log",
+        level=logging.INFO,
+        force=True,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     # One clock for the whole hall: it opens a few real seconds before the first citizen comes
     # (while the processes start) and runs `--speed` times faster than real time from there
     hall_clock.use(hall_clock.starting_at(plan.start - OPENING_LEAD_S * args.speed, args.speed))
@@ -541,9 +660,11 @@ def main(argv: list[str] | None = None) -> int:
     crowd: Crowd | None = None
     code, why = 0, ""
     try:
-        demo.say(f"hall demo: {hall.names.en}: {len(hall.kiosks)} kiosks, {len(hall.callers)} callers, "
-                 f"{len(hall.evaluators)} evaluators, {len(hall.displays)} screens; the day of {plan.date} "
-                 f"at {args.speed:g}x; logs in {_shown(places.logs)}")
+        demo.say(
+            f"hall demo: {hall.names.en}: {len(hall.kiosks)} kiosks, {len(hall.callers)} callers, "
+            f"{len(hall.evaluators)} evaluators, {len(hall.displays)} screens; the day of {plan.date} "
+            f"at {args.speed:g}x; logs in {_shown(places.logs)}"
+        )
         broker.start()
         demo.say(f"broker: {broker.version()} on {broker.url}")
         password = one_time_admin(places)
@@ -557,8 +678,10 @@ def main(argv: list[str] | None = None) -> int:
         if demo.stop.is_set():
             raise KeyboardInterrupt
         demo.ready_s = time.monotonic() - demo.began
-        demo.say(f"hall ready {demo.ready_s:.1f} s after start: {len(demo.children.started)} processes and "
-                 f"the broker; the crowd comes in")
+        demo.say(
+            f"hall ready {demo.ready_s:.1f} s after start: {len(demo.children.started)} processes and "
+            f"the broker; the crowd comes in"
+        )
         clock = OnHallClock(hall_clock.current())
         crowd = Crowd(hall, plan, ControlKeypads(demo.control, hall), clock, seed=args.seed, speed=args.speed)
         crowd.start()

@@ -27,8 +27,8 @@ import sys
 import threading
 from pathlib import Path
 
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall.mqtt import BrokerUrlError, close_client, make_client, parse_broker_url
 from protocol import envelope, topics
 
@@ -46,16 +46,26 @@ class SampleController:
     calls if asked.
     """
 
-    def __init__(self, hall: config.Hall, broker_url: str, *, every: float = 8.0, calls: int = 0,
-                 outage_after: int | None = None, outage_s: float = 15.0, seed: int = 7,
-                 clock=hall_clock.now, client_id: str | None = None):
+    def __init__(
+        self,
+        hall: config.Hall,
+        broker_url: str,
+        *,
+        every: float = 8.0,
+        calls: int = 0,
+        outage_after: int | None = None,
+        outage_s: float = 15.0,
+        seed: int = 7,
+        clock=hall_clock.now,
+        client_id: str | None = None,
+    ):
         self.hall = hall
         self.every, self.calls_wanted = every, calls
         self.outage_after, self.outage_s = outage_after, outage_s
         self.clock = clock
         self.random = random.Random(seed)
         self.seq = 0
-        self.calls: list[dict] = []                       # newest last
+        self.calls: list[dict] = []  # newest last
         self.numbers = {s.id: 0 for s in hall.services.values()}
         self.waiting = {s.id: self.random.randint(0, 15) for s in hall.services.values()}
         self.tickets: dict[int, str | None] = {n: None for n in hall.counters}
@@ -80,41 +90,64 @@ class SampleController:
     # --- publishing ------------------------------------------------------------------------------
 
     def _state(self, online: bool) -> bytes:
-        return envelope.encode(envelope.make_message("controller.state", {
-            "online": online, "since": envelope.format_epoch(self.clock())}))
+        return envelope.encode(
+            envelope.make_message("controller.state", {"online": online, "since": envelope.format_epoch(self.clock())})
+        )
 
     def set_online(self, online: bool) -> None:
         """The controller's retained state; `False` is what its last will says after a crash."""
         self.online = online
-        self.client.publish(topics.controller_state(self.hall.id), self._state(online), qos=1,
-                            retain=True).wait_for_publish(10)
+        self.client.publish(
+            topics.controller_state(self.hall.id), self._state(online), qos=1, retain=True
+        ).wait_for_publish(10)
 
-    def publish_call(self, label: str, counter: int, recall: bool = False, service: str = "",
-                     lost: bool = False) -> int:
+    def publish_call(
+        self, label: str, counter: int, recall: bool = False, service: str = "", lost: bool = False
+    ) -> int:
         """One `call.made` with the next sequence number (not waiting for the broker); returns it.
         `lost=True`: the call is made (the next board lists it) but its `call.made` never leaves,
         as if the screen had missed it, to see the screen refill the gap from the board."""
         with self._lock:
             self.seq += 1
-            call = {"seq": self.seq, "label": label, "counter": counter, "recall": recall,
-                    "at": envelope.format_epoch(self.clock())}
+            call = {
+                "seq": self.seq,
+                "label": label,
+                "counter": counter,
+                "recall": recall,
+                "at": envelope.format_epoch(self.clock()),
+            }
             self.calls.append(call)
             del self.calls[:-BOARD_CALLS]
             self.tickets[counter] = label
             body = {**call, "ticket": f"sim-{label}", "service": service or next(iter(self.hall.services))}
             if not lost:
-                self.client.publish(topics.calls(self.hall.id),
-                                    envelope.encode(envelope.make_message("call.made", body)), qos=1)
+                self.client.publish(
+                    topics.calls(self.hall.id), envelope.encode(envelope.make_message("call.made", body)), qos=1
+                )
             return self.seq
 
     def board(self) -> dict:
-        services = [{"id": s.id, "prefix": s.prefix, "name": {"zh": s.names.zh, "en": s.names.en},
-                     "waiting": self.waiting[s.id],
-                     "estimated_wait_s": round(self.waiting[s.id] * s.mean_service_s / 2)}
-                    for s in self.hall.services.values()]
-        counters = [{"number": n, "state": "open", "reason": None, "ticket": self.tickets[n]} for n in self.hall.counters]
-        return {"call_seq": self.seq, "calls": list(reversed(self.calls)), "services": services,
-                "counters": counters, "notice": {"zh": self.notice.zh, "en": self.notice.en}, "incident": None}
+        services = [
+            {
+                "id": s.id,
+                "prefix": s.prefix,
+                "name": {"zh": s.names.zh, "en": s.names.en},
+                "waiting": self.waiting[s.id],
+                "estimated_wait_s": round(self.waiting[s.id] * s.mean_service_s / 2),
+            }
+            for s in self.hall.services.values()
+        ]
+        counters = [
+            {"number": n, "state": "open", "reason": None, "ticket": self.tickets[n]} for n in self.hall.counters
+        ]
+        return {
+            "call_seq": self.seq,
+            "calls": list(reversed(self.calls)),
+            "services": services,
+            "counters": counters,
+            "notice": {"zh": self.notice.zh, "en": self.notice.en},
+            "incident": None,
+        }
 
     def publish_board(self, wait: bool = False) -> None:
         with self._lock:
@@ -131,11 +164,14 @@ class SampleController:
             seq = self.publish_call(last["label"], last["counter"], recall=True)
         else:
             service = self.random.choice(list(self.hall.services.values()))
-            counters = [c.number for c in self.hall.counters.values() if service.id in c.primary] or list(self.hall.counters)
+            counters = [c.number for c in self.hall.counters.values() if service.id in c.primary] or list(
+                self.hall.counters
+            )
             self.numbers[service.id] += 1
             self.waiting[service.id] = max(0, self.waiting[service.id] - 1) + self.random.randint(0, 1)
-            seq = self.publish_call(service.display_number(self.numbers[service.id]), self.random.choice(counters),
-                                    service=service.id)
+            seq = self.publish_call(
+                service.display_number(self.numbers[service.id]), self.random.choice(counters), service=service.id
+            )
         self.publish_board()
         return seq
 
@@ -190,10 +226,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=float, default=8.0, help="seconds between sample calls (default 8)")
     p.add_argument("--calls", type=int, default=0, help="stop after this many calls (default: never)")
     p.add_argument("--outage-after", type=int, metavar="N", help="the stand-in controller goes down after N calls")
-    p.add_argument("--outage-for", type=float, default=15.0, metavar="S",
-                   help="how long the stand-in stays down (default 15 s)")
-    p.add_argument("--linger", type=float, default=6.5,
-                   help="with --calls: seconds to keep showing after the last call (default 6.5, the blink)")
+    p.add_argument(
+        "--outage-for", type=float, default=15.0, metavar="S", help="how long the stand-in stays down (default 15 s)"
+    )
+    p.add_argument(
+        "--linger",
+        type=float,
+        default=6.5,
+        help="with --calls: seconds to keep showing after the last call (default 6.5, the blink)",
+    )
     p.add_argument("--broker", help="join this broker instead of starting one (no sample calls without --feed)")
     p.add_argument("--feed", action="store_true", help="run the stand-in controller on --broker too")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -203,10 +244,18 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
-    if (args.every <= 0 or args.calls < 0 or args.outage_for <= 0 or args.linger < 0
-            or (args.outage_after is not None and args.outage_after < 1)):
-        print("hall sim display: --every and --outage-for must be above 0, --calls and --linger 0 or more, "
-              "--outage-after 1 or more", file=sys.stderr)
+    if (
+        args.every <= 0
+        or args.calls < 0
+        or args.outage_for <= 0
+        or args.linger < 0
+        or (args.outage_after is not None and args.outage_after < 1)
+    ):
+        print(
+            "hall sim display: --every and --outage-for must be above 0, --calls and --linger 0 or more, "
+            "--outage-after 1 or more",
+            file=sys.stderr,
+        )
         return 2
     try:
         hall = config.load(args.config)
@@ -235,14 +284,27 @@ def main(argv: list[str]) -> int:
     feed = args.broker is None or args.feed
     try:
         with make_screen(args, display) as screen, running_broker(args.broker, environ={}) as url:
-            sample = (SampleController(hall, url, every=args.every, calls=args.calls, outage_after=args.outage_after,
-                                       outage_s=args.outage_for) if feed else None)
+            sample = (
+                SampleController(
+                    hall,
+                    url,
+                    every=args.every,
+                    calls=args.calls,
+                    outage_after=args.outage_after,
+                    outage_s=args.outage_for,
+                )
+                if feed
+                else None
+            )
             try:
                 with CallingScreen(hall, display, url, screen, speaker) as device:
                     for sig in (signal.SIGINT, signal.SIGTERM):
                         signal.signal(sig, lambda *_: device.stop())
-                    print(f"display {display.id} ({display.mode} mode) on {parse_broker_url(url)}"
-                          + (f"; sample calls every {args.every:g} s" if sample else ""), flush=True)
+                    print(
+                        f"display {display.id} ({display.mode} mode) on {parse_broker_url(url)}"
+                        + (f"; sample calls every {args.every:g} s" if sample else ""),
+                        flush=True,
+                    )
                     if sample is not None:
                         sample.start()
                     if sample is not None and args.calls:

@@ -57,7 +57,7 @@ from simulators.day import LiveDay, plan_day
 
 log = logging.getLogger("hall.district_demo")
 
-STEP_S = 0.5                       # the engine-level halls move on this often (real seconds)
+STEP_S = 0.5  # the engine-level halls move on this often (real seconds)
 STOP_GRACE_S = 30.0
 WEB_PORT = 8090
 OTHER_HALLS = [  # id, 中文名, English name
@@ -109,8 +109,12 @@ class EngineHall:
 
     def begin(self) -> None:
         self.day.begin()
-        self.client.publish(f"hall/{self.hall.id}/controller/state", envelope.encode(envelope.make_message(
-            "controller.state", {"online": True, "since": envelope.format_ts()})), qos=1, retain=True)
+        self.client.publish(
+            f"hall/{self.hall.id}/controller/state",
+            envelope.encode(envelope.make_message("controller.state", {"online": True, "since": envelope.format_ts()})),
+            qos=1,
+            retain=True,
+        )
         self._flush(self.day.plan.start)
 
     def step(self, now: float) -> None:
@@ -130,9 +134,12 @@ class EngineHall:
             if out.topic.endswith("/alerts"):
                 self.client.publish(out.topic, envelope.encode(out.message), qos=1)
         board = views.fit_board(views.board(self.day.engine), envelope.MAX_BYTES - 512)
-        self.client.publish(f"hall/{self.hall.id}/board", envelope.encode(envelope.make_message(
-            "board.snapshot", board, ts=envelope.format_epoch(now))),
-                            qos=1, retain=True)
+        self.client.publish(
+            f"hall/{self.hall.id}/board",
+            envelope.encode(envelope.make_message("board.snapshot", board, ts=envelope.format_epoch(now))),
+            qos=1,
+            retain=True,
+        )
 
     def close(self) -> None:
         close_client(self.client)
@@ -160,6 +167,7 @@ class DistrictDemo:
         server = self.args.dsn or os.environ.get("HALL_DISTRICT_DSN")
         if not server:
             from district.cluster import ClusterError, PrivateCluster, wait_until_ready
+
             try:
                 self.cluster = PrivateCluster(self.var / "pg")
                 self.cluster.start()
@@ -172,8 +180,9 @@ class DistrictDemo:
         try:
             with psycopg.connect(server, autocommit=True, connect_timeout=10) as admin:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-                for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                             (database + "\\_%",)).fetchall():
+                for (role,) in admin.execute(
+                    "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (database + "\\_%",)
+                ).fetchall():
                     admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
         except psycopg.Error as e:
@@ -200,19 +209,27 @@ class DistrictDemo:
         port = free_port()
         folder = self.var / "broker"
         bridge.district_files([h.id for h in halls], folder, f"mqtt://127.0.0.1:{port}", rotate=True)
-        self.broker = MosquittoBroker(port, password_file=folder / "mosquitto" / "passwd",
-                                      acl_file=folder / "mosquitto" / "acl")
+        self.broker = MosquittoBroker(
+            port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl"
+        )
         self.broker.start()
-        self.say(f"district broker: {self.broker.version()} on 127.0.0.1:{port} "
-                 f"(one user per hall; ACL in {folder / 'mosquitto' / 'acl'})")
+        self.say(
+            f"district broker: {self.broker.version()} on 127.0.0.1:{port} "
+            f"(one user per hall; ACL in {folder / 'mosquitto' / 'acl'})"
+        )
         return folder / "credentials"
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         logs = self.var / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / f"{name}.log", "wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "hall", *args], stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            process = subprocess.Popen(
+                [sys.executable, "-m", "hall", *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         self.processes.append((name, process))
         return process
 
@@ -222,15 +239,40 @@ class DistrictDemo:
         _write_secret(conf, bridge.bridge_conf(hall.id, district, restart_s=(1, 10)))
         folder = self.var / "halls" / hall.id
         args = self.args
-        command = ["demo", "--config", str(args.config.absolute()), "--scenario", str(args.scenario.absolute()),
-                   "--var", str(folder), "--bridge", str(conf), "--speed", str(args.speed), "--seed", str(args.seed)]
+        command = [
+            "demo",
+            "--config",
+            str(args.config.absolute()),
+            "--scenario",
+            str(args.scenario.absolute()),
+            "--var",
+            str(folder),
+            "--bridge",
+            str(conf),
+            "--speed",
+            str(args.speed),
+            "--seed",
+            str(args.seed),
+        ]
         if args.duration is not None:
             command += ["--duration", f"{args.duration:g}s"]
         self.spawn(f"{hall.id}-demo", command)
         password_file = self.var / f"{hall.id}.pgpass"
         _write_secret(password_file, role[1] + "\n")
-        self.spawn(f"{hall.id}-ship", ["ship", "--db", str(folder / "journal.db"), "--dsn", role[0],
-                                       "--password-file", str(password_file), "--log-level", "WARNING"])
+        self.spawn(
+            f"{hall.id}-ship",
+            [
+                "ship",
+                "--db",
+                str(folder / "journal.db"),
+                "--dsn",
+                role[0],
+                "--password-file",
+                str(password_file),
+                "--log-level",
+                "WARNING",
+            ],
+        )
 
     def today(self, hall: config.Hall):
         """The scenario's day, played on today's date (the full hall's controller journals at the
@@ -242,8 +284,9 @@ class DistrictDemo:
         for n, hall in enumerate(halls):
             plan = plan_day(hall, self.today(hall))
             url = (credentials / f"{bridge.hall_user(hall.id)}.url").read_text().strip()
-            self.halls.append(EngineHall(hall, plan, self.args.seed + n + 1,
-                                         self.var / "halls" / hall.id / "journal.db", url))
+            self.halls.append(
+                EngineHall(hall, plan, self.args.seed + n + 1, self.var / "halls" / hall.id / "journal.db", url)
+            )
         if not self.halls:
             return
         clock = SpedUpClock(self.halls[0].day.plan.start, self.args.speed)
@@ -260,8 +303,9 @@ class DistrictDemo:
         for hall in self.halls:
             dsn, password = roles[hall.hall.id]
             shipper = Shipper(hall.journal.path, dsn, password=password)
-            self.threads.append(threading.Thread(target=shipper.run, args=(self.stop,), name=f"ship-{hall.hall.id}",
-                                                 daemon=True))
+            self.threads.append(
+                threading.Thread(target=shipper.run, args=(self.stop,), name=f"ship-{hall.hall.id}", daemon=True)
+            )
         for thread in self.threads:
             thread.start()
 
@@ -297,8 +341,10 @@ class DistrictDemo:
         others = other_halls(full, count - 1)
         halls = [full, *others]
         shutil.rmtree(self.var / "halls", ignore_errors=True)
-        self.say(f"hall demo --district {count}: {full.names.en} in full, {len(others)} halls on the engine alone, "
-                 f"at {args.speed:g}x; logs in {self.var / 'logs'}")
+        self.say(
+            f"hall demo --district {count}: {full.names.en} in full, {len(others)} halls on the engine alone, "
+            f"at {args.speed:g}x; logs in {self.var / 'logs'}"
+        )
         dsn = self.database()
         roles = self.register(dsn, halls, plan_day(full, self.today(full)).start)
         credentials = self.district_broker(halls)
@@ -308,8 +354,9 @@ class DistrictDemo:
         self.say("")
         self.say(f"district web: {self.web.url}")
         self.say(f"  log in as admin with the one-time password: {password}")
-        self.say(f"  (more users: hall district user add NAME --role viewer|supervisor|admin [--hall ID] "
-                 f"--dsn \"{dsn}\")")
+        self.say(
+            f'  (more users: hall district user add NAME --role viewer|supervisor|admin [--hall ID] --dsn "{dsn}")'
+        )
         self.say("Ctrl-C stops the district.")
         started = time.monotonic()
         while not self.stop.wait(1.0):
@@ -320,8 +367,10 @@ class DistrictDemo:
                 self.say("the day is over in every hall")
                 break
             if demo.poll() is not None and demo.returncode not in (0, None) and time.monotonic() - started < 60:
-                raise DistrictDemoError(f"the full hall's demo stopped (exit {demo.returncode}); "
-                                        f"see {self.var / 'logs' / (full.id + '-demo.log')}")
+                raise DistrictDemoError(
+                    f"the full hall's demo stopped (exit {demo.returncode}); "
+                    f"see {self.var / 'logs' / (full.id + '-demo.log')}"
+                )
         return 0
 
     def close(self) -> None:
@@ -365,13 +414,23 @@ def main(args: argparse.Namespace) -> int:
         return 2
     demo = DistrictDemo(args)
     (demo.var / "logs").mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=demo.var / "logs" / "district-demo.log", level=logging.INFO, force=True,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        filename=demo.var / "logs" / "district-demo.log",
+        level=logging.INFO,
+        force=True,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     previous = {sig: signal.signal(sig, lambda *_: demo.stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         return demo.run()
-    except (DistrictDemoError, BrokerError, pg.DistrictError, config.ConfigError, scenarios.ScenarioError,
-            bridge.BridgeError) as e:
+    except (
+        DistrictDemoError,
+        BrokerError,
+        pg.DistrictError,
+        config.ConfigError,
+        scenarios.ScenarioError,
+        bridge.BridgeError,
+    ) as e:
         print(f"hall demo --district: {e}", file=sys.stderr)
         return 1
     finally:

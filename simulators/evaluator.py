@@ -19,13 +19,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gpiozero.pins.mock import MockFactory
 
-from devices.caller.terminal import KeyboardKeys, Quit, TerminalScreen
 from devices.caller.screen import Line
+from devices.caller.terminal import KeyboardKeys, Quit, TerminalScreen
 from devices.evaluator.machine import LEVEL_NAMES, LEVELS, Phase
 from devices.evaluator.main import RunningEvaluator, SetupError, assemble, open_player
 from devices.evaluator.program import EvaluatorProgram
@@ -44,14 +44,22 @@ def evaluator_lines(program: EvaluatorProgram, leds: dict[str, str], now: float 
     With `now`, the seconds left to answer count down; without, the prompt's whole length is shown
     (a log then gets one screen per change, not one per second)."""
     e = program.evaluator
-    out = [Line(f"评价器 Evaluator {e.id} · {e.counter}号窗口 counter {e.counter} · "
-                f"{'online' if online else '离线 offline'}", "title" if online else "error")]
+    out = [
+        Line(
+            f"评价器 Evaluator {e.id} · {e.counter}号窗口 counter {e.counter} · "
+            f"{'online' if online else '离线 offline'}",
+            "title" if online else "error",
+        )
+    ]
     out.append(Line("  ".join(f"[{LAMPS[leds.get(str(n), 'off')]} {n} {LEVEL_NAMES[n].zh}]" for n in LEVELS), "ticket"))
     machine = program.machine
     if machine.phase is Phase.ASKING and machine.prompt is not None:
         p = machine.prompt
-        left = f"{max(0, int(p.ends_at - now + 0.999))} s left" if now is not None else \
-            f"{round(p.ends_at - p.received_at)} s to answer"
+        left = (
+            f"{max(0, int(p.ends_at - now + 0.999))} s left"
+            if now is not None
+            else f"{round(p.ends_at - p.received_at)} s to answer"
+        )
         out.append(Line(f"请您对本次服务进行评价 · rate {p.ticket} ({left})", "mode"))
     elif machine.phase is Phase.THANKING and machine.level is not None:
         name = LEVEL_NAMES[machine.level]
@@ -69,15 +77,27 @@ def state_for_control(program: EvaluatorProgram, online: bool) -> dict:
     e, machine = program.evaluator, program.machine
     asking = machine.prompt.ticket if machine.phase is Phase.ASKING and machine.prompt is not None else None
     thanked = machine.level if machine.phase is Phase.THANKING else None
-    return {"device": e.id, "role": "evaluator", "counter": e.counter, "online": online,
-            "phase": machine.phase.value, "asking": asking, "thanked": thanked}
+    return {
+        "device": e.id,
+        "role": "evaluator",
+        "counter": e.counter,
+        "online": online,
+        "phase": machine.phase.value,
+        "asking": asking,
+        "thanked": thanked,
+    }
 
 
 class SimulatedEvaluator:
     """The evaluator program on mock pins, pressed by the keyboard and the control socket."""
 
-    def __init__(self, running: RunningEvaluator, twin: PanelTwin, clock: Callable[[], float] = time.monotonic,
-                 countdown: bool = True) -> None:
+    def __init__(
+        self,
+        running: RunningEvaluator,
+        twin: PanelTwin,
+        clock: Callable[[], float] = time.monotonic,
+        countdown: bool = True,
+    ) -> None:
         self.running, self.twin, self.clock, self.countdown = running, twin, clock, countdown
         self.program = running.program
 
@@ -86,8 +106,12 @@ class SimulatedEvaluator:
         self.twin.tap(self.running.panel.button_pins[key])
 
     def lines(self) -> list[Line]:
-        return evaluator_lines(self.program, self.running.panel.leds.shown, self.clock() if self.countdown else None,
-                               self.running.link.connected)
+        return evaluator_lines(
+            self.program,
+            self.running.panel.leds.shown,
+            self.clock() if self.countdown else None,
+            self.running.link.connected,
+        )
 
     def state(self) -> dict:
         return state_for_control(self.program, self.running.link.connected)
@@ -143,17 +167,28 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(filename=args.log, level=logging.INFO if args.log else logging.WARNING, force=True,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        filename=args.log,
+        level=logging.INFO if args.log else logging.WARNING,
+        force=True,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     factory = MockFactory()
     try:
         hall = config.load(args.config)
         broker = device_broker_url(args.broker)
-        running = assemble(hall, args.id, broker, outbox=args.outbox or Path(f"var/sim-outbox-{args.id}.db"),
-                           factory=factory, player=open_player(args.sound), cache_dir=args.voice_cache,
-                           simulated=True)
+        running = assemble(
+            hall,
+            args.id,
+            broker,
+            outbox=args.outbox or Path(f"var/sim-outbox-{args.id}.db"),
+            factory=factory,
+            player=open_player(args.sound),
+            cache_dir=args.voice_cache,
+            simulated=True,
+        )
     except (config.ConfigError, BrokerUrlError, SetupError) as e:
         print(f"hall sim evaluator: {e}", file=sys.stderr)
         factory.close()
@@ -168,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         factory.close()
         return 2
     keys = KeyboardKeys(_KeyboardToPins(sim, stop), keymap=_evaluator_key).start() if sys.stdin.isatty() else None
-    print(f"simulated evaluator {args.id} at counter {running.program.evaluator.counter}: "
-          f"control socket {server.path}", flush=True)
+    print(
+        f"simulated evaluator {args.id} at counter {running.program.evaluator.counter}: control socket {server.path}",
+        flush=True,
+    )
     try:
         while not stop.is_set():
             running.program.step(0.25)

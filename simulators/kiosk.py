@@ -58,7 +58,7 @@ class SimulatedKiosk:
         self.kiosk = running.program.kiosk
         self.hall = running.program.hall
         self.finger = KioskFinger(running.buttons) if running.buttons is not None else None
-        self.answered: list[Outcome] = []   # what the presses of the last control request came to
+        self.answered: list[Outcome] = []  # what the presses of the last control request came to
 
     def command(self, words: list[str]) -> str:
         """Carry out one command line (split into words); raises ControlError with the reason."""
@@ -69,7 +69,9 @@ class SimulatedKiosk:
                 except UnknownKey as e:
                     raise control.ControlError(str(e)) from None
             case ["checkin", code]:
-                return self._wait_outcome("checkin", lambda: self.running.inbox.put(CheckIn(code, self.program.clock())))
+                return self._wait_outcome(
+                    "checkin", lambda: self.running.inbox.put(CheckIn(code, self.program.clock()))
+                )
             case ["status"]:
                 return self.status()
             case ["paper" | "cover", _] | ["silent"] | ["answer"]:
@@ -130,26 +132,39 @@ class SimulatedKiosk:
     def status(self) -> str:
         program = self.program
         now = program.clock()
-        numbers = " ".join(f"{self.hall.services[s].prefix}:{n}" for s, n in program.numbers.summary(program.wall()).items())
-        return (f"{program.machine.phase.value}, {'online' if program.machine.online(now) else 'offline'}, "
-                f"printed {len(program.printed)}, unconfirmed {program.link.unanswered}, "
-                f"offline numbers {numbers}, paper {self.simulator.paper}, "
-                f"cover {'open' if self.simulator.cover_open else 'closed'}")
+        numbers = " ".join(
+            f"{self.hall.services[s].prefix}:{n}" for s, n in program.numbers.summary(program.wall()).items()
+        )
+        return (
+            f"{program.machine.phase.value}, {'online' if program.machine.online(now) else 'offline'}, "
+            f"printed {len(program.printed)}, unconfirmed {program.link.unanswered}, "
+            f"offline numbers {numbers}, paper {self.simulator.paper}, "
+            f"cover {'open' if self.simulator.cover_open else 'closed'}"
+        )
 
 
 def state_for_control(program: KioskProgram, answered: list[Outcome]) -> dict:
     """The kiosk for `hall sim press --json`, from the program's own records: what each press of
     the request came to (the ticket it printed, or whether it did not count), the last ticket, and
     how many wait for each service as far as the kiosk knows (the controller's board)."""
+
     def issued(t: Issued | None) -> dict | None:
-        return None if t is None else {"label": t.label, "id": t.ticket_id, "service": t.service, "class": t.klass,
-                                       "offline": t.offline}
-    return {"device": program.kiosk.id, "role": "kiosk", "phase": program.machine.phase.value,
-            "online": program.machine.online(program.clock()),
-            "presses": [{"key": o.key, "ticket": issued(o.ticket), "ignored": o.ignored, "text": o.text}
-                        for o in answered],
-            "printed": len(program.printed), "last_printed": issued(program.printed[-1] if program.printed else None),
-            "waiting": dict(program.machine.waiting)}
+        return (
+            None
+            if t is None
+            else {"label": t.label, "id": t.ticket_id, "service": t.service, "class": t.klass, "offline": t.offline}
+        )
+
+    return {
+        "device": program.kiosk.id,
+        "role": "kiosk",
+        "phase": program.machine.phase.value,
+        "online": program.machine.online(program.clock()),
+        "presses": [{"key": o.key, "ticket": issued(o.ticket), "ignored": o.ignored, "text": o.text} for o in answered],
+        "printed": len(program.printed),
+        "last_printed": issued(program.printed[-1] if program.printed else None),
+        "waiting": dict(program.machine.waiting),
+    }
 
 
 def parser() -> argparse.ArgumentParser:
@@ -173,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         hall = config.load(args.config)
         kiosk = hall.kiosks.get(args.id)
         if kiosk is None:
-            raise SetupError(f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})")
+            raise SetupError(
+                f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})"
+            )
         broker = device_broker_url(args.broker)
         lock = threading.Lock()
 
@@ -186,9 +203,17 @@ def main(argv: list[str] | None = None) -> int:
             from drivers.screen import PngScreen
 
             screen = PngScreen(args.png_dir, args.size or DEFAULT_SIZE)
-        running = assemble(hall, args.id, broker, state_dir=args.state_dir or Path(f"var/sim-kiosk-{args.id}"),
-                           factory=pin_factory("mock"), printer="sim", simulator=simulator, screen=screen,
-                           simulated=True)
+        running = assemble(
+            hall,
+            args.id,
+            broker,
+            state_dir=args.state_dir or Path(f"var/sim-kiosk-{args.id}"),
+            factory=pin_factory("mock"),
+            printer="sim",
+            simulator=simulator,
+            screen=screen,
+            simulated=True,
+        )
     except (config.ConfigError, BrokerUrlError, SetupError, OSError) as e:
         print(f"hall sim kiosk: {e}", file=sys.stderr)
         if screen is not None:
@@ -204,9 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"simulated kiosk {args.id}: tickets go to {args.out}; press its buttons with "
-          f"`hall sim press {args.id} {hall.services[kiosk.services[0]].prefix}`, or type a command here "
-          f"({COMMANDS})", flush=True)
+    print(
+        f"simulated kiosk {args.id}: tickets go to {args.out}; press its buttons with "
+        f"`hall sim press {args.id} {hall.services[kiosk.services[0]].prefix}`, or type a command here "
+        f"({COMMANDS})",
+        flush=True,
+    )
     threading.Thread(target=_typed_commands, args=(sim,), name="sim-kiosk-stdin", daemon=True).start()
     try:
         running.program.run(stop)

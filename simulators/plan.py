@@ -32,15 +32,16 @@ from hall_controller.reports.figures import nearest_rank
 from simulators import day
 from simulators.scenario import Scenario
 
-SIMPLE_HOURS = 200.0       # simulated hours per seed in the simple case
+SIMPLE_HOURS = 200.0  # simulated hours per seed in the simple case
 P95 = 0.95
 
 
 # --- the simple case: M/M/c --------------------------------------------------------------------
 
 
-def erlang_c_waits(arrivals_per_hour: float, mean_service_min: float, counters: int,
-                   target_s: float) -> tuple[float, float] | None:
+def erlang_c_waits(
+    arrivals_per_hour: float, mean_service_min: float, counters: int, target_s: float
+) -> tuple[float, float] | None:
     """Queueing theory's share of waits within `target_s` and 95th-percentile wait (seconds) for
     the M/M/c queue; None when `counters` cannot keep up (the queue grows without end)."""
     theory = day.erlang_c(arrivals_per_hour, mean_service_min, counters)
@@ -55,14 +56,15 @@ def erlang_c_waits(arrivals_per_hour: float, mean_service_min: float, counters: 
         total += term
     top = term * a / counters / (1 - a / counters)
     p_wait = top / (total + top)
-    drain = counters * mu - lam                      # P(W > t) = p_wait * exp(-drain * t)
+    drain = counters * mu - lam  # P(W > t) = p_wait * exp(-drain * t)
     within = 1 - p_wait * math.exp(-drain * target_s)
     p95 = 0.0 if p_wait <= 1 - P95 else math.log(p_wait / (1 - P95)) / drain
     return within, p95
 
 
-def erlang_c_counters(arrivals_per_hour: float, mean_service_min: float, target_wait_min: float,
-                      within: float, p95_multiple: float) -> int:
+def erlang_c_counters(
+    arrivals_per_hour: float, mean_service_min: float, target_wait_min: float, within: float, p95_multiple: float
+) -> int:
     """The fewest counters queueing theory says meet both targets."""
     c = max(1, math.floor(arrivals_per_hour * mean_service_min / 60) + 1)
     while True:
@@ -75,6 +77,7 @@ def erlang_c_counters(arrivals_per_hour: float, mean_service_min: float, target_
 @dataclass(frozen=True)
 class Trial:
     """What one staffing gave, over every seed: share within target and 95th percentile wait."""
+
     counters: int
     within_target: float | None
     p95_s: float | None
@@ -82,16 +85,27 @@ class Trial:
     called: int
 
     def meets(self, within: float, p95_limit_s: float) -> bool:
-        return (self.within_target is not None and self.within_target >= within
-                and self.p95_s is not None and self.p95_s <= p95_limit_s)
+        return (
+            self.within_target is not None
+            and self.within_target >= within
+            and self.p95_s is not None
+            and self.p95_s <= p95_limit_s
+        )
 
 
-def simple(arrivals_per_hour: float, mean_service_min: float, target_wait_min: float, within: float,
-           p95_multiple: float = 2.0, seeds: tuple[int, ...] = (1, 2, 3), hours: float = SIMPLE_HOURS) -> dict:
+def simple(
+    arrivals_per_hour: float,
+    mean_service_min: float,
+    target_wait_min: float,
+    within: float,
+    p95_multiple: float = 2.0,
+    seeds: tuple[int, ...] = (1, 2, 3),
+    hours: float = SIMPLE_HOURS,
+) -> dict:
     """The fewest identical counters meeting the targets in simulation, with Erlang C's answer
     beside it and every staffing tried."""
     limit = p95_multiple * target_wait_min * 60
-    c = max(1, math.floor(arrivals_per_hour * mean_service_min / 60) + 1)   # fewer can never keep up
+    c = max(1, math.floor(arrivals_per_hour * mean_service_min / 60) + 1)  # fewer can never keep up
     trials: list[Trial] = []
     while True:
         hall = day.simple_hall(c, mean_service_min, target_wait_min)
@@ -108,15 +122,28 @@ def simple(arrivals_per_hour: float, mean_service_min: float, target_wait_min: f
     best = trials[-1]
     return {
         "mode": "simple",
-        "parameters": {"arrivals_per_hour": arrivals_per_hour, "mean_service_min": mean_service_min,
-                       "target_wait_min": target_wait_min, "within": within, "p95_multiple": p95_multiple,
-                       "seeds": list(seeds), "hours_per_seed": hours},
+        "parameters": {
+            "arrivals_per_hour": arrivals_per_hour,
+            "mean_service_min": mean_service_min,
+            "target_wait_min": target_wait_min,
+            "within": within,
+            "p95_multiple": p95_multiple,
+            "seeds": list(seeds),
+            "hours_per_seed": hours,
+        },
         "counters": best.counters,
-        "within_target": best.within_target, "p95_s": best.p95_s,
+        "within_target": best.within_target,
+        "p95_s": best.p95_s,
         "erlang_c": {"counters": theory, **_theory_row(arrivals_per_hour, mean_service_min, theory, target_wait_min)},
         "tried": [_trial_row(t) for t in trials],
-        "hours": [{"hour": None, "counters": {day.SIMPLE_SERVICE: best.counters},
-                   "within_target": best.within_target, "p95_s": best.p95_s}],
+        "hours": [
+            {
+                "hour": None,
+                "counters": {day.SIMPLE_SERVICE: best.counters},
+                "within_target": best.within_target,
+                "p95_s": best.p95_s,
+            }
+        ],
     }
 
 
@@ -137,6 +164,7 @@ def _waits(hall: Hall, plan: day.Plan, seed: int) -> list[float]:
             start = since.pop(e.ticket, None)
             if start is not None:
                 waits.append(max(0.0, e.at - start))
+
     day.simulate(hall, plan, seed, on_event)
     return waits
 
@@ -146,13 +174,23 @@ def _trial(counters: int, waits: list[float], target_s: float) -> Trial:
         return Trial(counters, None, None, None, 0)
     ordered = sorted(waits)
     within = sum(1 for w in ordered if w <= target_s) / len(ordered)
-    return Trial(counters, round(within, 4), round(nearest_rank(ordered, P95), 1),
-                 round(sum(ordered) / len(ordered), 1), len(ordered))
+    return Trial(
+        counters,
+        round(within, 4),
+        round(nearest_rank(ordered, P95), 1),
+        round(sum(ordered) / len(ordered), 1),
+        len(ordered),
+    )
 
 
 def _trial_row(t: Trial) -> dict:
-    return {"counters": t.counters, "within_target": t.within_target, "p95_s": t.p95_s,
-            "mean_wait_s": t.mean_wait_s, "called": t.called}
+    return {
+        "counters": t.counters,
+        "within_target": t.within_target,
+        "p95_s": t.p95_s,
+        "mean_wait_s": t.mean_wait_s,
+        "called": t.called,
+    }
 
 
 # --- a hall's day, hour by hour ------------------------------------------------------------------
@@ -161,11 +199,12 @@ def _trial_row(t: Trial) -> dict:
 @dataclass(frozen=True)
 class HourFigures:
     """The tickets taken in one hour, over every seed."""
+
     taken: int
-    within_target: float | None            # each ticket against its own service's target
+    within_target: float | None  # each ticket against its own service's target
     p95_s: float | None
-    p95_ratio: float | None                # 95th percentile of wait / target
-    by_service: dict[str, tuple[int, float | None, float | None]]   # service -> (taken, within, p95 ratio)
+    p95_ratio: float | None  # 95th percentile of wait / target
+    by_service: dict[str, tuple[int, float | None, float | None]]  # service -> (taken, within, p95 ratio)
 
 
 def day_hours(hall: Hall, scenario: Scenario) -> list[int]:
@@ -197,15 +236,18 @@ def staffing_plan(hall: Hall, scenario: Scenario, staffing: dict[int, frozenset[
         for run in runs:
             start = max(open_at, at(run[0]))
             end = min(close_at, at(run[-1] + 1))
-            shifts.append(day.PlannedShift(counter=counter, clerk=f"P{counter:03d}", start=start, end=end,
-                                           stays_late=end >= close_at))
+            shifts.append(
+                day.PlannedShift(
+                    counter=counter, clerk=f"P{counter:03d}", start=start, end=end, stays_late=end >= close_at
+                )
+            )
     return replace(base, shifts=tuple(shifts), start=open_at)
 
 
 def hour_figures(hall: Hall, plan: day.Plan, seeds: tuple[int, ...]) -> dict[int, HourFigures]:
     """Waits of the tickets taken in each local hour, pooled over the seeds."""
     tz = hall.tz
-    cells: dict[int, dict[str, list[float]]] = {}     # hour -> service -> waits / target
+    cells: dict[int, dict[str, list[float]]] = {}  # hour -> service -> waits / target
     raw: dict[int, list[float]] = {}
     for seed in seeds:
         taken: dict[str, tuple[int, str, float]] = {}
@@ -218,8 +260,11 @@ def hour_figures(hall: Hall, plan: day.Plan, seeds: tuple[int, ...]) -> dict[int
                 if t is not None:
                     hour, service, since = t
                     wait = max(0.0, e.at - since)
-                    cells.setdefault(hour, {}).setdefault(service, []).append(wait / hall.services[service].target_wait_s)
+                    cells.setdefault(hour, {}).setdefault(service, []).append(
+                        wait / hall.services[service].target_wait_s
+                    )
                     raw.setdefault(hour, []).append(wait)
+
         day.simulate(hall, plan, seed, on_event)
     out = {}
     for hour, services in cells.items():
@@ -229,21 +274,25 @@ def hour_figures(hall: Hall, plan: day.Plan, seeds: tuple[int, ...]) -> dict[int
         for s, rs in services.items():
             rs = sorted(rs)
             by_service[s] = (len(rs), sum(1 for r in rs if r <= 1) / len(rs), nearest_rank(rs, P95))
-        out[hour] = HourFigures(len(ratios), sum(1 for r in ratios if r <= 1) / len(ratios),
-                                nearest_rank(waits, P95), nearest_rank(ratios, P95), by_service)
+        out[hour] = HourFigures(
+            len(ratios),
+            sum(1 for r in ratios if r <= 1) / len(ratios),
+            nearest_rank(waits, P95),
+            nearest_rank(ratios, P95),
+            by_service,
+        )
     return out
 
 
-MIN_CELL = 8     # a service's tickets in an hour (over every seed) judged on their own from this many
+MIN_CELL = 8  # a service's tickets in an hour (over every seed) judged on their own from this many
 
 
 def _meets(f: HourFigures | None, within: float, p95_multiple: float) -> bool:
     if f is None:
-        return True                                      # nobody came: nothing to miss
+        return True  # nobody came: nothing to miss
     if f.within_target < within or f.p95_ratio > p95_multiple:
         return False
-    return all(share >= within and ratio <= p95_multiple
-               for n, share, ratio in f.by_service.values() if n >= MIN_CELL)
+    return all(share >= within and ratio <= p95_multiple for n, share, ratio in f.by_service.values() if n >= MIN_CELL)
 
 
 def _no_worse(before: HourFigures | None, after: HourFigures | None, within: float, p95_multiple: float) -> bool:
@@ -251,8 +300,12 @@ def _no_worse(before: HourFigures | None, after: HourFigures | None, within: flo
     enough) misses them by no more than before."""
     if _meets(before, within, p95_multiple):
         return _meets(after, within, p95_multiple)
-    return (after is not None and before is not None and after.within_target >= before.within_target
-            and after.p95_ratio <= before.p95_ratio)
+    return (
+        after is not None
+        and before is not None
+        and after.within_target >= before.within_target
+        and after.p95_ratio <= before.p95_ratio
+    )
 
 
 def today_staffing(hall: Hall, scenario: Scenario) -> dict[int, float]:
@@ -275,8 +328,9 @@ def today_staffing(hall: Hall, scenario: Scenario) -> dict[int, float]:
     return out
 
 
-def by_hour(hall: Hall, scenario: Scenario, within: float, p95_multiple: float = 2.0,
-            seeds: tuple[int, ...] = (1, 2, 3)) -> dict:
+def by_hour(
+    hall: Hall, scenario: Scenario, within: float, p95_multiple: float = 2.0, seeds: tuple[int, ...] = (1, 2, 3)
+) -> dict:
     """For each hour of the scenario's day, the counters to open (see the module docstring), and
     what today's rota (the scenario's staff) gives for comparison."""
     hours = day_hours(hall, scenario)
@@ -286,8 +340,8 @@ def by_hour(hall: Hall, scenario: Scenario, within: float, p95_multiple: float =
     order = sorted(hall.counters, key=lambda n: (len(hall.counters[n].primary) + len(hall.counters[n].backup), -n))
     for i, h in enumerate(hours):
         if not _meets(figures.get(h), within, p95_multiple):
-            continue                                     # not even every counter is enough here
-        judged = hours[max(0, i - 1):i + 2]              # its queue reaches into the next hour, and back
+            continue  # not even every counter is enough here
+        judged = hours[max(0, i - 1) : i + 2]  # its queue reaches into the next hour, and back
         for counter in order:
             if counter not in staffing[h] or len(staffing[h]) == 1:
                 continue
@@ -306,26 +360,45 @@ def by_hour(hall: Hall, scenario: Scenario, within: float, p95_multiple: float =
     rows = []
     for h in hours:
         f, t = figures.get(h), today.get(h)
-        rows.append({
-            "hour": h, "arrivals_per_hour": arrivals[h],
-            "counters": {"total": len(staffing[h]), "open": sorted(staffing[h]),
-                         "average": round(len(staffing[h]) * _open_share(scenario, h), 2),
-                         "by_service": {s: sum(1 for n in staffing[h] if s in hall.counters[n].primary)
-                                        for s in hall.services}},
-            "within_target": _r(f and f.within_target, 4), "p95_s": _r(f and f.p95_s, 1),
-            "meets": _meets(f, within, p95_multiple),
-            "today": {"counters_open": open_today[h], "within_target": _r(t and t.within_target, 4),
-                      "p95_s": _r(t and t.p95_s, 1)},
-        })
+        rows.append(
+            {
+                "hour": h,
+                "arrivals_per_hour": arrivals[h],
+                "counters": {
+                    "total": len(staffing[h]),
+                    "open": sorted(staffing[h]),
+                    "average": round(len(staffing[h]) * _open_share(scenario, h), 2),
+                    "by_service": {
+                        s: sum(1 for n in staffing[h] if s in hall.counters[n].primary) for s in hall.services
+                    },
+                },
+                "within_target": _r(f and f.within_target, 4),
+                "p95_s": _r(f and f.p95_s, 1),
+                "meets": _meets(f, within, p95_multiple),
+                "today": {
+                    "counters_open": open_today[h],
+                    "within_target": _r(t and t.within_target, 4),
+                    "p95_s": _r(t and t.p95_s, 1),
+                },
+            }
+        )
     return {
-        "mode": "day", "hall": hall.id, "date": scenario.date.isoformat(),
+        "mode": "day",
+        "hall": hall.id,
+        "date": scenario.date.isoformat(),
         "parameters": {"within": within, "p95_multiple": p95_multiple, "seeds": list(seeds)},
         "hours": rows,
-        "plan": planned_all, "today": today_all,
-        "p95_falls_by_s": (None if planned_all["p95_s"] is None or today_all["p95_s"] is None
-                           else round(today_all["p95_s"] - planned_all["p95_s"], 1)),
-        "counter_hours": {"plan": round(sum(len(staffing[h]) * _open_share(scenario, h) for h in hours), 2),
-                          "today": round(sum(open_today.values()), 2)},
+        "plan": planned_all,
+        "today": today_all,
+        "p95_falls_by_s": (
+            None
+            if planned_all["p95_s"] is None or today_all["p95_s"] is None
+            else round(today_all["p95_s"] - planned_all["p95_s"], 1)
+        ),
+        "counter_hours": {
+            "plan": round(sum(len(staffing[h]) * _open_share(scenario, h) for h in hours), 2),
+            "today": round(sum(open_today.values()), 2),
+        },
     }
 
 
@@ -350,12 +423,17 @@ def _overall(hall: Hall, plan: day.Plan, seeds: tuple[int, ...]) -> dict:
                     wait = max(0.0, e.at - t[0])
                     waits.append(wait)
                     within += wait <= hall.services[t[1]].target_wait_s
+
         day.simulate(hall, plan, seed, on_event)
     if not waits:
         return {"called": 0, "within_target": None, "p95_s": None, "mean_wait_s": None}
     ordered = sorted(waits)
-    return {"called": len(ordered), "within_target": round(within / len(ordered), 4),
-            "p95_s": round(nearest_rank(ordered, P95), 1), "mean_wait_s": round(sum(ordered) / len(ordered), 1)}
+    return {
+        "called": len(ordered),
+        "within_target": round(within / len(ordered), 4),
+        "p95_s": round(nearest_rank(ordered, P95), 1),
+        "mean_wait_s": round(sum(ordered) / len(ordered), 1),
+    }
 
 
 def _open_share(scenario: Scenario, hour: int) -> float:
@@ -401,8 +479,9 @@ def with_policy(hall: Hall, policy: str) -> Hall:
     if policy == "head_start":
         return replace(hall, counters={n: replace(c, interleave=None) for n, c in hall.counters.items()})
     if policy == "interleave_2_1":
-        return replace(hall, counters={n: c if c.classes else replace(c, interleave=(2, 1))
-                                       for n, c in hall.counters.items()})
+        return replace(
+            hall, counters={n: c if c.classes else replace(c, interleave=(2, 1)) for n, c in hall.counters.items()}
+        )
     raise ValueError(f"a policy is one of {', '.join(POLICIES)}, not {policy!r}")
 
 
@@ -426,14 +505,20 @@ def compare_policies(hall: Hall, scenario: Scenario, seeds: tuple[int, ...] = (1
                         wait = max(0.0, e.at - t[0])
                         waits.setdefault(t[2], []).append(wait)
                         within[t[2]] = within.get(t[2], 0) + (wait <= h.services[t[1]].target_wait_s)
+
             day.simulate(h, day.plan_day(h, scenario), seed, on_event)
         every = sorted(w for ws in waits.values() for w in ws)
         out[policy] = {
             "within_target": round(sum(within.values()) / len(every), 4) if every else None,
             "p95_s": round(nearest_rank(every, P95), 1) if every else None,
-            "by_class": {k: {"called": len(ws), "mean_s": round(sum(ws) / len(ws), 1),
-                             "p95_s": round(nearest_rank(sorted(ws), P95), 1),
-                             "within_target": round(within[k] / len(ws), 4)}
-                         for k, ws in sorted(waits.items(), key=lambda kv: hall.ticket_classes.index(kv[0]))},
+            "by_class": {
+                k: {
+                    "called": len(ws),
+                    "mean_s": round(sum(ws) / len(ws), 1),
+                    "p95_s": round(nearest_rank(sorted(ws), P95), 1),
+                    "within_target": round(within[k] / len(ws), 4),
+                }
+                for k, ws in sorted(waits.items(), key=lambda kv: hall.ticket_classes.index(kv[0]))
+            },
         }
     return out

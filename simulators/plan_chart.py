@@ -27,9 +27,10 @@ def render(result: dict) -> Image.Image:
     d.text((LEFT, 24), f"{result['hall']} {result['date']}: counters to open by the hour", fill=INK, font=title)
     x0, x1, y0, y1 = LEFT, W - RIGHT, TOP, H - BOTTOM
     arrivals_max = _nice(max([h["arrivals_per_hour"] for h in hours] + [1]))
-    counters_max = _nice(max([h["counters"]["average"] for h in hours]
-                             + [h["today"]["counters_open"] for h in hours] + [1]))
-    for i in range(5):                                   # grid and both axes' scales
+    counters_max = _nice(
+        max([h["counters"]["average"] for h in hours] + [h["today"]["counters_open"] for h in hours] + [1])
+    )
+    for i in range(5):  # grid and both axes' scales
         y = y1 - (y1 - y0) * i / 4
         d.line((x0, y, x1, y), fill=GRID, width=1)
         d.text((x0 - 12, y), f"{arrivals_max * i / 4:g}", fill=BAR, font=small, anchor="rm")
@@ -49,19 +50,29 @@ def render(result: dict) -> Image.Image:
         d.line(pts, fill=colour, width=4, joint="curve")
         for x, y in pts:
             d.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour)
-    legend = [(BAR, "tickets per hour (left)"), (PLAN, "counters planned (right)"),
-              (TODAY, "counters open today (right)")]   # both: counters open on average over the hour
+    legend = [
+        (BAR, "tickets per hour (left)"),
+        (PLAN, "counters planned (right)"),
+        (TODAY, "counters open today (right)"),
+    ]  # both: counters open on average over the hour
     x = LEFT
     for colour, text in legend:
         d.rectangle((x, 72, x + 18, 88), fill=colour)
         d.text((x + 26, 80), text, fill=INK, font=small, anchor="lm")
         x += 40 + d.textlength(text, font=small)
     a, b = result["plan"], result["today"]
-    foot = (f"planned: {_pct(a['within_target'])} within target, p95 {_min(a['p95_s'])} min      "
-            f"today: {_pct(b['within_target'])} within target, p95 {_min(b['p95_s'])} min")
+    foot = (
+        f"planned: {_pct(a['within_target'])} within target, p95 {_min(a['p95_s'])} min      "
+        f"today: {_pct(b['within_target'])} within target, p95 {_min(b['p95_s'])} min"
+    )
     d.text((LEFT, H - 44), foot, fill=INK, font=small, anchor="lm")
-    d.text((LEFT, H - 18), "counters: open on average over the hour; short: every counter of the hall still "
-           "misses the targets", fill=MUTED, font=_font(15), anchor="lm")
+    d.text(
+        (LEFT, H - 18),
+        "counters: open on average over the hour; short: every counter of the hall still misses the targets",
+        fill=MUTED,
+        font=_font(15),
+        anchor="lm",
+    )
     return img
 
 

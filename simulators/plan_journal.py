@@ -23,8 +23,15 @@ from hall_controller.reports.reading import ReadOnlyJournal
 from simulators.scenario import Citizens, Clerks, Scenario, ServiceTime, Shift
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-READ = ("TicketReserved", "TicketIssuedOffline", "TicketDone", "TicketNoShow", "TicketCalled",
-        "CounterOpened", "CounterClosed")
+READ = (
+    "TicketReserved",
+    "TicketIssuedOffline",
+    "TicketDone",
+    "TicketNoShow",
+    "TicketCalled",
+    "CounterOpened",
+    "CounterClosed",
+)
 
 
 def scenario_from_journal(path: str | Path, hall: Hall, weeks: int, weekday: str | None, now: float) -> Scenario:
@@ -40,7 +47,7 @@ def scenario_from_journal(path: str | Path, hall: Hall, weeks: int, weekday: str
     served: dict[str, list[float]] = {s: [] for s in hall.services}
     taken = priority = called = no_shows = 0
     opened: dict[int, float] = {}
-    rota: dict[dt.date, dict[int, list[float]]] = {}     # day -> counter -> [first open, last close]
+    rota: dict[dt.date, dict[int, list[float]]] = {}  # day -> counter -> [first open, last close]
     with ReadOnlyJournal(path, hall) as journal:
         for e in journal.events(journal.first_seq_at(start), journal.first_seq_at(end), READ):
             local = dt.datetime.fromtimestamp(getattr(e, "since", e.at), tz)
@@ -70,8 +77,11 @@ def scenario_from_journal(path: str | Path, hall: Hall, weeks: int, weekday: str
     n_days = max(1, sum(1 for d in days if d in seen))
     hours = [h for h in range(24) if any(counts[s][h] for s in hall.services)]
     open_, close = dt.time(hours[0]), dt.time(hours[-1] + 1) if hours[-1] < 23 else dt.time(23, 59)
-    arrivals = {s: tuple((dt.time(h), counts[s][h] / n_days) for h in range(hours[0], hours[-1] + 1))
-                for s in hall.services if any(counts[s])}
+    arrivals = {
+        s: tuple((dt.time(h), counts[s][h] / n_days) for h in range(hours[0], hours[-1] + 1))
+        for s in hall.services
+        if any(counts[s])
+    }
     times = {}
     for s, values in served.items():
         if len(values) >= 2:
@@ -88,14 +98,21 @@ def scenario_from_journal(path: str | Path, hall: Hall, weeks: int, weekday: str
         if b <= a:
             b = close
         staff.append(Shift(counter=counter, clerk=f"J{counter:03d}", start=max(a, open_), end=min(b, close)))
-    if not staff:                                  # the journal shows no rota: every counter, all day
+    if not staff:  # the journal shows no rota: every counter, all day
         staff = [Shift(counter=n, clerk=f"J{n:03d}", start=open_, end=close) for n in sorted(hall.counters)]
     planned = today + dt.timedelta(days=(wanted - today.weekday()) % 7 or 7)
-    return Scenario(date=planned, open=open_, close=close, arrivals=arrivals, service_times=times,
-                    staff=tuple(s for s in staff if s.end > s.start),
-                    citizens=Citizens(priority_share=priority / taken, no_show=no_shows / called if called else 0.0,
-                                      walk_s=(10.0, 45.0)),
-                    clerks=Clerks(wrapup_s=(5.0, 20.0)))
+    return Scenario(
+        date=planned,
+        open=open_,
+        close=close,
+        arrivals=arrivals,
+        service_times=times,
+        staff=tuple(s for s in staff if s.end > s.start),
+        citizens=Citizens(
+            priority_share=priority / taken, no_show=no_shows / called if called else 0.0, walk_s=(10.0, 45.0)
+        ),
+        clerks=Clerks(wrapup_s=(5.0, 20.0)),
+    )
 
 
 def _weekday_name(index: int) -> str:

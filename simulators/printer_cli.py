@@ -26,8 +26,12 @@ COMMANDS = "paper ok|low|out, cover open|closed, silent, answer, status"
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hall sim printer", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, type=Path, help="directory for ticket-NNNN.png and .bin")
-    p.add_argument("--tcp", type=int, metavar="PORT",
-                   help="listen on 127.0.0.1:PORT (0: any free port; the default is 9100 when --serial is not given)")
+    p.add_argument(
+        "--tcp",
+        type=int,
+        metavar="PORT",
+        help="listen on 127.0.0.1:PORT (0: any free port; the default is 9100 when --serial is not given)",
+    )
     p.add_argument("--serial", action="store_true", help="also offer a serial port (a pty)")
     p.add_argument("--paper-mm", type=int, choices=tuple(ROLLS), default=80, help="paper width (default 80)")
     return p
@@ -49,8 +53,10 @@ def apply_command(printer: SimulatedPrinter, line: str) -> str:
             pass
         case _:
             return f"unknown command {line.strip()!r}; type one of: {COMMANDS}"
-    return (f"paper {printer.paper}, cover {'open' if printer.cover_open else 'closed'}, "
-            f"{'silent' if printer.silent else 'answering'}")
+    return (
+        f"paper {printer.paper}, cover {'open' if printer.cover_open else 'closed'}, "
+        f"{'silent' if printer.silent else 'answering'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 transports.append(TcpPrinterServer(printer, port))
             except OSError as e:
-                print(f"hall sim printer: cannot listen on 127.0.0.1:{port}: {e.strerror}; "
-                      "choose another port with --tcp PORT", file=sys.stderr)
+                print(
+                    f"hall sim printer: cannot listen on 127.0.0.1:{port}: {e.strerror}; "
+                    "choose another port with --tcp PORT",
+                    file=sys.stderr,
+                )
                 return 2
         if args.serial:
             transports.append(SerialPrinterPort(printer))

@@ -23,9 +23,9 @@ from typing import Any
 
 from hall.config import PAUSE_REASONS, Hall, TableReader
 
-DEFAULT_PEAK = ("09:00", "11:30", 2.0)   # the morning peak: from, to, factor on the plain rates
-DEFAULT_CV = 0.6                         # spread of service times (standard deviation / mean)
-LEVELS = (4, 3, 2, 1)                    # 非常满意, 满意, 一般, 不满意
+DEFAULT_PEAK = ("09:00", "11:30", 2.0)  # the morning peak: from, to, factor on the plain rates
+DEFAULT_CV = 0.6  # spread of service times (standard deviation / mean)
+LEVELS = (4, 3, 2, 1)  # 非常满意, 满意, 一般, 不满意
 
 
 class ScenarioError(ValueError):
@@ -39,6 +39,7 @@ class ServiceTime:
     cv = 1 with `exponential` gives exponential times (the M/M/c model); otherwise log-normal,
     which is what real counter times look like (never negative, a long tail of hard cases).
     """
+
     mean_s: float
     cv: float = DEFAULT_CV
     exponential: bool = False
@@ -54,6 +55,7 @@ class Break:
 @dataclass(frozen=True)
 class Shift:
     """A clerk signed in at a counter from `start` to `end`, with breaks in between."""
+
     counter: int
     clerk: str
     start: dt.time
@@ -63,10 +65,10 @@ class Shift:
 
 @dataclass(frozen=True)
 class Citizens:
-    priority_share: float = 0.0              # share of tickets of the priority class
-    no_show: float = 0.0                     # probability a called citizen never comes
+    priority_share: float = 0.0  # share of tickets of the priority class
+    no_show: float = 0.0  # probability a called citizen never comes
     walk_s: tuple[float, float] = (0.0, 0.0)  # from the call to the counter, uniform in this range
-    participation: float = 0.0               # probability of pressing a rating button when prompted
+    participation: float = 0.0  # probability of pressing a rating button when prompted
     press_s: tuple[float, float] = (2.0, 10.0)  # from the end of service to the press
     mix: tuple[float, ...] = (0.6, 0.3, 0.07, 0.03)  # chance of levels 4, 3, 2, 1
     mix_over_target: tuple[float, ...] | None = None  # the same after a wait past the target
@@ -74,15 +76,15 @@ class Citizens:
 
 @dataclass(frozen=True)
 class Clerks:
-    recall_s: float = 30.0                   # between a call and a recall when nobody comes
+    recall_s: float = 30.0  # between a call and a recall when nobody comes
     wrapup_s: tuple[float, float] = (0.0, 0.0)  # from finishing one citizen to calling the next
 
 
 @dataclass(frozen=True)
 class Scenario:
     date: dt.date
-    open: dt.time                            # first ticket
-    close: dt.time                           # last ticket; clerks on duty then serve who waits
+    open: dt.time  # first ticket
+    close: dt.time  # last ticket; clerks on duty then serve who waits
     arrivals: dict[str, tuple[tuple[dt.time, float], ...]]  # service -> (from, tickets/hour) steps
     service_times: dict[str, ServiceTime]
     staff: tuple[Shift, ...]
@@ -130,8 +132,10 @@ def parse(raw: dict[str, Any], hall: Hall) -> Scenario:
     service_times = _service_times(top.table("service_times", required=False), hall)
     citizens = _citizens(top.table("citizens", required=False), top.table("ratings", required=False))
     clerks_t = top.table("clerks", required=False)
-    clerks = Clerks(recall_s=clerks_t.number("recall_s", default=30, minimum=1, maximum=600),
-                    wrapup_s=clerks_t.span("wrapup_s", default=(0, 0), maximum=3600))
+    clerks = Clerks(
+        recall_s=clerks_t.number("recall_s", default=30, minimum=1, maximum=600),
+        wrapup_s=clerks_t.span("wrapup_s", default=(0, 0), maximum=3600),
+    )
     clerks_t.done()
     staff = tuple(_shift(t, hall, opening, closing) for t in top.tables("staff"))
     top.done()
@@ -145,15 +149,25 @@ def parse(raw: dict[str, Any], hall: Hall) -> Scenario:
         shifts.sort(key=lambda s: s.start)
         for a, b in zip(shifts, shifts[1:]):
             if b.start < a.end:
-                raise ScenarioError(f"staff: counter {number} has two shifts at once "
-                                    f"({_hm(a.start)}-{_hm(a.end)} and {_hm(b.start)}-{_hm(b.end)})")
+                raise ScenarioError(
+                    f"staff: counter {number} has two shifts at once "
+                    f"({_hm(a.start)}-{_hm(a.end)} and {_hm(b.start)}-{_hm(b.end)})"
+                )
     for service, steps in arrivals.items():
-        if any(rate > 0 for _, rate in steps) and not any(
-                hall.counters[n].level(service) for n in by_counter):
-            raise ScenarioError(f"arrivals.{service}: no staffed counter serves it, so its tickets would "
-                                "never be called")
-    return Scenario(date=date, open=opening, close=closing, arrivals=arrivals, service_times=service_times,
-                    staff=staff, citizens=citizens, clerks=clerks)
+        if any(rate > 0 for _, rate in steps) and not any(hall.counters[n].level(service) for n in by_counter):
+            raise ScenarioError(
+                f"arrivals.{service}: no staffed counter serves it, so its tickets would never be called"
+            )
+    return Scenario(
+        date=date,
+        open=opening,
+        close=closing,
+        arrivals=arrivals,
+        service_times=service_times,
+        staff=staff,
+        citizens=citizens,
+        clerks=clerks,
+    )
 
 
 def _arrivals(t: _Fields, hall: Hall, opening: dt.time, closing: dt.time) -> dict:
@@ -168,8 +182,7 @@ def _arrivals(t: _Fields, hall: Hall, opening: dt.time, closing: dt.time) -> dic
     for service in list(t.raw):
         where = t.path(service)
         if service not in hall.services:
-            raise ScenarioError(f"{where}: the hall has no service {service!r} "
-                                f"(it has {', '.join(hall.services)})")
+            raise ScenarioError(f"{where}: the hall has no service {service!r} (it has {', '.join(hall.services)})")
         value = t.raw.pop(service)
         if isinstance(value, dict):
             steps = _rate_table(_Fields(value, where), opening, closing)
@@ -193,20 +206,21 @@ def _rate_table(t: _Fields, opening: dt.time, closing: dt.time) -> tuple[tuple[d
             raise ScenarioError(f"{where}: the time {_hm(at)} is listed twice")
         steps.append((at, _number(t.raw.pop(key), where, minimum=0, maximum=100_000)))
     if not steps:
-        raise ScenarioError(f"{t.prefix}: give tickets per hour from a time on, like {{ \"08:30\" = 20 }}")
+        raise ScenarioError(f'{t.prefix}: give tickets per hour from a time on, like {{ "08:30" = 20 }}')
     steps.sort()
     if steps[0][0] > opening:
         steps.insert(0, (opening, 0.0))
     return tuple(steps)
 
 
-def _peaked(rate: float, factor: float, opening: dt.time, closing: dt.time,
-            peak_from: dt.time, peak_to: dt.time) -> tuple[tuple[dt.time, float], ...]:
+def _peaked(
+    rate: float, factor: float, opening: dt.time, closing: dt.time, peak_from: dt.time, peak_to: dt.time
+) -> tuple[tuple[dt.time, float], ...]:
     start, end = max(opening, peak_from), min(closing, peak_to)
     if start >= end:
         return ((opening, rate),)
     steps = {opening: rate}
-    steps[start] = rate * factor          # replaces the opening step when the peak starts at once
+    steps[start] = rate * factor  # replaces the opening step when the peak starts at once
     if end < closing:
         steps[end] = rate
     return tuple(sorted(steps.items()))
@@ -220,9 +234,12 @@ def _service_times(t: _Fields, hall: Hall) -> dict[str, ServiceTime]:
             raise ScenarioError(f"{where}: the hall has no service {service!r}")
         s = t.table(service)
         out[service] = ServiceTime(
-            mean_s=s.number("mean_min", default=hall.services[service].mean_service_s / 60,
-                            minimum=0.05, maximum=24 * 60) * 60,
-            cv=s.number("cv", default=DEFAULT_CV, minimum=0, maximum=5))
+            mean_s=s.number(
+                "mean_min", default=hall.services[service].mean_service_s / 60, minimum=0.05, maximum=24 * 60
+            )
+            * 60,
+            cv=s.number("cv", default=DEFAULT_CV, minimum=0, maximum=5),
+        )
         s.done()
     for service in hall.services.values():
         out.setdefault(service.id, ServiceTime(mean_s=service.mean_service_s))
@@ -247,8 +264,9 @@ def _citizens(t: _Fields, r: _Fields) -> Citizens:
 def _shift(t: _Fields, hall: Hall, opening: dt.time, closing: dt.time) -> Shift:
     counter = t.int("counter", minimum=1)
     if counter not in hall.counters:
-        raise ScenarioError(f"{t.path('counter')}: the hall has no counter {counter} "
-                            f"(it has {', '.join(map(str, hall.counters))})")
+        raise ScenarioError(
+            f"{t.path('counter')}: the hall has no counter {counter} (it has {', '.join(map(str, hall.counters))})"
+        )
     clerk = t.string("clerk")
     if not 1 <= len(clerk) <= 64:
         raise ScenarioError(f"{t.path('clerk')}: a clerk's staff number is 1 to 64 characters")
@@ -259,8 +277,11 @@ def _shift(t: _Fields, hall: Hall, opening: dt.time, closing: dt.time) -> Shift:
     breaks = []
     for i, raw in enumerate(t.list("breaks")):
         b = _Fields(raw, f"{t.path('breaks')}[{i}]")
-        brk = Break(at=b.time("at"), minutes=b.number("min", minimum=1, maximum=24 * 60),
-                    reason=b.string("reason", default="break"))
+        brk = Break(
+            at=b.time("at"),
+            minutes=b.number("min", minimum=1, maximum=24 * 60),
+            reason=b.string("reason", default="break"),
+        )
         if brk.reason not in PAUSE_REASONS:
             raise ScenarioError(f"{b.path('reason')}: {brk.reason!r} is not one of {', '.join(PAUSE_REASONS)}")
         if not start < brk.at < end:
@@ -307,14 +328,20 @@ class _Fields(TableReader):
 
     def span(self, key: str, default: tuple[float, float], maximum: float) -> tuple[float, float]:
         value = self._take(key, default)
-        if (not isinstance(value, (list, tuple)) or len(value) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-            raise ScenarioError(f"{self.path(key)}: expected two numbers of seconds, shortest and longest, "
-                                f"like [{default[0]}, {default[1]}]")
+        if (
+            not isinstance(value, (list, tuple))
+            or len(value) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        ):
+            raise ScenarioError(
+                f"{self.path(key)}: expected two numbers of seconds, shortest and longest, "
+                f"like [{default[0]}, {default[1]}]"
+            )
         low, high = float(value[0]), float(value[1])
         if not 0 <= low <= high <= maximum:
-            raise ScenarioError(f"{self.path(key)}: expected 0 <= shortest <= longest <= {maximum}, "
-                                f"got [{value[0]}, {value[1]}]")
+            raise ScenarioError(
+                f"{self.path(key)}: expected 0 <= shortest <= longest <= {maximum}, got [{value[0]}, {value[1]}]"
+            )
         return low, high
 
     def mix(self, key: str, default: tuple[float, ...] | None) -> tuple[float, ...] | None:
@@ -345,7 +372,6 @@ class _Fields(TableReader):
         return value
 
 
-
 def _number(value: Any, where: str, minimum: float, maximum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         raise ScenarioError(f"{where}: expected a number, got {value!r}")
@@ -364,7 +390,7 @@ def _clock(value: Any, where: str) -> dt.time:
         if hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
             if int(hours) < 24 and int(minutes) < 60:
                 return dt.time(int(hours), int(minutes))
-    raise ScenarioError(f"{where}: expected a time of day like \"08:30\", got {value!r}")
+    raise ScenarioError(f'{where}: expected a time of day like "08:30", got {value!r}')
 
 
 def _hm(t: dt.time) -> str:

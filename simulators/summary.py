@@ -65,41 +65,50 @@ class HallWatch:
 @dataclass(frozen=True)
 class Moment:
     """When the summary is drawn: the hall's (simulated) clock and the day's span."""
-    simulated: float                        # the hall's clock (epoch seconds of the scenario's day)
-    opens: float                            # the day's first ticket (simulated)
-    closes: float                           # the day's last ticket (simulated)
+
+    simulated: float  # the hall's clock (epoch seconds of the scenario's day)
+    opens: float  # the day's first ticket (simulated)
+    closes: float  # the day's last ticket (simulated)
     speed: float
-    running_s: float                        # real seconds since the crowd started
+    running_s: float  # real seconds since the crowd started
 
 
 @dataclass(frozen=True)
 class CrowdView:
     """What the crowd did, as `simulators.crowd.Happenings.snapshot()` gives it."""
+
     counts: dict[str, int] = field(default_factory=dict)
     latest: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
-def summary_text(watch: HallWatch, moment: Moment, crowd: CrowdView | None = None, notes: list[str] = (),
-                 width: int = WIDTH) -> str:
+def summary_text(
+    watch: HallWatch, moment: Moment, crowd: CrowdView | None = None, notes: list[str] = (), width: int = WIDTH
+) -> str:
     """The live summary: queues per service, counters, ratings, what just happened, the progress."""
     hall, state, tally = watch.hall, watch.state, watch.tally
     speed = moment.speed
-    lines = [_fit(f"{hall.names.en} · hall demo at {speed:g}x · Ctrl-C stops", width),
-             _fit(f"simulated clock {_hhmm(moment.simulated, hall)} (day {_hhmm(moment.opens, hall)}-"
-                  f"{_hhmm(moment.closes, hall)}) · real {_duration(moment.running_s)} · waits in simulated time",
-                  width),
-             "",
-             f"{'service':<28}{'waiting':>8}{'longest':>9}{'mean wait':>10}{'served':>8}{'rated':>7}{'satisf.':>9}"]
+    lines = [
+        _fit(f"{hall.names.en} · hall demo at {speed:g}x · Ctrl-C stops", width),
+        _fit(
+            f"simulated clock {_hhmm(moment.simulated, hall)} (day {_hhmm(moment.opens, hall)}-"
+            f"{_hhmm(moment.closes, hall)}) · real {_duration(moment.running_s)} · waits in simulated time",
+            width,
+        ),
+        "",
+        f"{'service':<28}{'waiting':>8}{'longest':>9}{'mean wait':>10}{'served':>8}{'rated':>7}{'satisf.':>9}",
+    ]
     oldest: dict[str, float] = {}
     for t in state.waiting.tickets():
         oldest[t.service] = min(oldest.get(t.service, math.inf), t.since)
     for s in hall.services.values():
         f = reports.figures(tally.by_service[s.id])
         longest = max(0.0, moment.simulated - oldest[s.id]) if s.id in oldest else None
-        lines.append(f"{_fit(s.prefix + ' ' + s.names.en, 27):<28}{state.waiting.count.get(s.id, 0):>8}"
-                     f"{_minutes(longest):>9}{_minutes(f.wait_mean_s):>10}{f.served:>8}"
-                     f"{f.rated:>7}{_percent(f.satisfaction_rate):>9}")
+        lines.append(
+            f"{_fit(s.prefix + ' ' + s.names.en, 27):<28}{state.waiting.count.get(s.id, 0):>8}"
+            f"{_minutes(longest):>9}{_minutes(f.wait_mean_s):>10}{f.served:>8}"
+            f"{f.rated:>7}{_percent(f.satisfaction_rate):>9}"
+        )
     lines.append("")
     cells = [_counter_cell(state, n) for n in hall.counters]
     half = (len(cells) + 1) // 2
@@ -111,13 +120,17 @@ def summary_text(watch: HallWatch, moment: Moment, crowd: CrowdView | None = Non
     lines.append("")
     o = reports.figures(tally.overall)
     devices = len(hall.kiosks) + len(hall.callers) + len(hall.evaluators) + len(hall.displays)
-    lines.append(f"ratings {o.rated} of {o.served} served ({_percent(o.participation)}) · satisfied "
-                 f"{_percent(o.satisfaction_rate)} · devices online {len(watch.devices_online())}/{devices}")
+    lines.append(
+        f"ratings {o.rated} of {o.served} served ({_percent(o.participation)}) · satisfied "
+        f"{_percent(o.satisfaction_rate)} · devices online {len(watch.devices_online())}/{devices}"
+    )
     lines.append("by level: " + " · ".join(f"{reports.LEVEL_NAMES[n]} {o.levels[n]}" for n in (4, 3, 2, 1)))
     if crowd is not None:
         c = crowd.counts
-        lines.append(f"the crowd: {c.get('tickets', 0)} tickets · {c.get('ratings', 0)} ratings · "
-                     f"{c.get('no_shows', 0)} no-shows · {c.get('transfers', 0)} transfers")
+        lines.append(
+            f"the crowd: {c.get('tickets', 0)} tickets · {c.get('ratings', 0)} ratings · "
+            f"{c.get('no_shows', 0)} no-shows · {c.get('transfers', 0)} transfers"
+        )
     if crowd is not None and crowd.latest:
         lines.append(_fit("latest: " + " · ".join(reversed(crowd.latest[-3:])), width))
     for note in [*(crowd.problems[-3:] if crowd else []), *notes]:
@@ -131,16 +144,24 @@ def progress_line(watch: HallWatch, moment: Moment, width: int = WIDTH) -> str:
     span = moment.closes - moment.opens
     done = min(1.0, max(0.0, (moment.simulated - moment.opens) / span)) if span > 0 else 1.0
     filled = int(round(done * BAR))
-    return _fit(f"[{'#' * filled}{'.' * (BAR - filled)}] {_hhmm(moment.simulated, watch.hall)}  "
-                f"issued {watch.issued} · called {watch.called} · served {watch.served} · rated {watch.rated}", width)
+    return _fit(
+        f"[{'#' * filled}{'.' * (BAR - filled)}] {_hhmm(moment.simulated, watch.hall)}  "
+        f"issued {watch.issued} · called {watch.called} · served {watch.served} · rated {watch.rated}",
+        width,
+    )
 
 
 def report_text(report: reports.Report, speed: float, real_s: float, pictures: list[str] = ()) -> str:
     """The day's report once the demo stops: `hall report`'s text of the demo's period, the
     figures per counter, and where the pictures are."""
-    lines = [f"The day's report ({_duration(real_s)} of real time at {speed:g}x: about "
-             f"{_duration(real_s * speed)} of the simulated day)", "",
-             reports.to_text(report, "service"), "", _counters(report)]
+    lines = [
+        f"The day's report ({_duration(real_s)} of real time at {speed:g}x: about "
+        f"{_duration(real_s * speed)} of the simulated day)",
+        "",
+        reports.to_text(report, "service"),
+        "",
+        _counters(report),
+    ]
     if pictures:
         lines += ["", *pictures]
     return "\n".join(lines)
@@ -150,8 +171,10 @@ def _counters(report: reports.Report) -> str:
     worked = {n: f for n, f in report.by_counter.items() if f.served or f.no_shows or f.rated}
     if not worked:
         return "No counter served anyone."
-    cells = [f"{n}: {f.served} served" + (f", {_percent(f.satisfaction_rate)} satisfied" if f.rated else "")
-             for n, f in worked.items()]
+    cells = [
+        f"{n}: {f.served} served" + (f", {_percent(f.satisfaction_rate)} satisfied" if f.rated else "")
+        for n, f in worked.items()
+    ]
     return "counters: " + " · ".join(cells)
 
 

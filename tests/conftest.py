@@ -40,19 +40,17 @@ import queue
 import shutil
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
-
-from pathlib import Path
+from testkit import EXAMPLE_HALL, TEST_NOW, WAIT_S, hall_now, set_hall_time  # noqa: F401 (shared)
 
 from hall import clock, config
-from testkit import EXAMPLE_HALL, TEST_NOW, WAIT_S, hall_now, set_hall_time  # noqa: F401 (shared)
 from hall.mqtt import close_client, make_client, parse_broker_url
 from hall_controller.broker import EmbeddedBroker, MosquittoBroker
 from protocol.envelope import Message, encode
-
 
 
 @pytest.fixture
@@ -122,8 +120,13 @@ class Peer:
         info = self.client.publish(topic, data, qos=qos, retain=retain)
         info.wait_for_publish(WAIT_S)
 
-    def expect(self, *, topic: str | None = None, where: Callable[[paho.MQTTMessage], bool] | None = None,
-               timeout: float = WAIT_S) -> paho.MQTTMessage:
+    def expect(
+        self,
+        *,
+        topic: str | None = None,
+        where: Callable[[paho.MQTTMessage], bool] | None = None,
+        timeout: float = WAIT_S,
+    ) -> paho.MQTTMessage:
         """The next received message on `topic` (and matching `where`); others are skipped."""
         deadline = time.monotonic() + timeout
         while True:
@@ -141,13 +144,17 @@ class Peer:
     def close(self) -> None:
         close_client(self.client)
 
-    def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason_code: object, properties: object) -> None:
+    def _on_connect(
+        self, client: paho.Client, userdata: object, flags: object, reason_code: object, properties: object
+    ) -> None:
         with self._lock:
             if self._filters:
                 client.subscribe([(f, 1) for f in self._filters])
         self._connected.set()
 
-    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reason_codes: object, properties: object) -> None:
+    def _on_subscribe(
+        self, client: paho.Client, userdata: object, mid: int, reason_codes: object, properties: object
+    ) -> None:
         with self._lock:
             done = self._suback.pop(mid, None)
         if done is not None:
@@ -172,8 +179,6 @@ def mqtt_peer() -> Iterator[Callable[..., Peer]]:
     yield make
     for peer in peers:
         peer.close()
-
-
 
 
 @pytest.fixture(autouse=True)
@@ -212,8 +217,8 @@ def hall_test_clock(monkeypatch) -> clock.HallClock:
     """
     text = os.environ.get(TEST_NOW)
     if not text:
-        monkeypatch.setenv(clock.ENV, "")      # the real clock (and undone after the test, even if
-        return clock.REAL                      # the code under test sets a clock of its own)
+        monkeypatch.setenv(clock.ENV, "")  # the real clock (and undone after the test, even if
+        return clock.REAL  # the code under test sets a clock of its own)
     return set_hall_time(text, monkeypatch)
 
 
@@ -234,8 +239,13 @@ class RunningController:
         from hall_controller.gateway import Gateway
 
         self.durable = DurableEngine(self.hall, self.db)
-        self.gateway = Gateway(self.hall, self.durable, self.url, secret=b"test-secret-" * 3,
-                               client_id=f"hall-controller-{self.hall.id}-{time.monotonic_ns()}")
+        self.gateway = Gateway(
+            self.hall,
+            self.durable,
+            self.url,
+            secret=b"test-secret-" * 3,
+            client_id=f"hall-controller-{self.hall.id}-{time.monotonic_ns()}",
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.gateway.serve, args=(self._stop,), daemon=True)
         self._thread.start()
@@ -289,19 +299,23 @@ def hall_ears(tmp_path) -> Iterator[Callable[..., object]]:
     class Ears:
         def __init__(self, url: str, hall: config.Hall) -> None:
             display = next(d.id for d in hall.displays.values() if d.mode == "hall")
-            self.link = DeviceLink(url, hall.id, display, outbox=tmp_path / f"ears-{len(links)}.db",
-                                   listen=("calls",), inbox=self)
+            self.link = DeviceLink(
+                url, hall.id, display, outbox=tmp_path / f"ears-{len(links)}.db", listen=("calls",), inbox=self
+            )
             links.append(self.link)
             self.link.start()
             assert self.link.wait_connected(WAIT_S)
 
         def put(self, item) -> None:  # the link's inbox: called on paho's thread for each call
             from devices.link import LinkClosed
+
             if item.message.type == "call.made":
                 seq, now = item.message.body["seq"], format_epoch(clock.now())
                 try:
-                    self.link.send("calls.ack", {"seq": seq, "calls": [
-                        {"seq": seq, "outcome": "spoken", "started": now, "ended": now}]})
+                    self.link.send(
+                        "calls.ack",
+                        {"seq": seq, "calls": [{"seq": seq, "outcome": "spoken", "started": now, "ended": now}]},
+                    )
                 except LinkClosed:
                     pass  # the test is over
 
@@ -311,6 +325,7 @@ def hall_ears(tmp_path) -> Iterator[Callable[..., object]]:
                 desk = ctl.engine.state.desks[counter]
                 ticket = ctl.engine.state.tickets.get(desk.current) if desk.current else None
                 return ticket is not None and ticket.heard_at is not None
+
             deadline = time.monotonic() + WAIT_S
             while not done():
                 assert time.monotonic() < deadline, f"the call at counter {counter} was not heard"
@@ -323,9 +338,15 @@ def hall_ears(tmp_path) -> Iterator[Callable[..., object]]:
 
 # --- the browser (the hall web's tests and the district web's) ----------------------------------
 
-CHROMIUM = "/usr/bin/chromium"     # Debian's; Playwright from PyPI drives it, never a downloaded browser
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright from PyPI drives it, never a downloaded browser
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _no_cjk_fonts(directory: Path) -> Path:
@@ -334,8 +355,10 @@ def _no_cjk_fonts(directory: Path) -> Path:
     dirs = "".join(f"<dir>{d}</dir>" for d in dejavu)
     rules = '<include ignore_missing="yes">/etc/fonts/conf.d</include>'  # the usual aliases (sans-serif …)
     conf = directory / "fonts.conf"
-    conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}{rules}'
-                    f"<cachedir>{directory / 'cache'}</cachedir></fontconfig>")
+    conf.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}{rules}'
+        f"<cachedir>{directory / 'cache'}</cachedir></fontconfig>"
+    )
     return conf
 
 

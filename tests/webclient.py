@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlparse
 
 from testkit import WAIT_S
 
-PASSWORD = "correct horse 42"   # every test user's password
+PASSWORD = "correct horse 42"  # every test user's password
 
 
 class Client:
@@ -32,7 +32,7 @@ class Client:
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
                 cookie_value = rest.split(";")[0]
-                if 'expires=Thu, 01 Jan 1970' in value or "Max-Age=0" in value:
+                if "expires=Thu, 01 Jan 1970" in value or "Max-Age=0" in value:
                     self.cookies.pop(key, None)
                 else:
                     self.cookies[key] = cookie_value.strip('"')
@@ -43,8 +43,12 @@ class Client:
         return self.request("GET", path)
 
     def post(self, path: str, form: dict, headers: dict | None = None):
-        return self.request("POST", path, urlencode(form).encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+        return self.request(
+            "POST",
+            path,
+            urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+        )
 
     def login(self, name: str, password: str = PASSWORD):
         status, _, html = self.get("/login")

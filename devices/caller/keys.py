@@ -36,9 +36,9 @@ class UnknownKey(ValueError):
 
 @dataclass(frozen=True)
 class Key:
-    name: str        # what scripts and the program call it
-    legend: Names    # what the keycap says
-    keyboard: str    # the key that types it on a PC keyboard (or a programmed keypad)
+    name: str  # what scripts and the program call it
+    legend: Names  # what the keycap says
+    keyboard: str  # the key that types it on a PC keyboard (or a programmed keypad)
 
 
 FUNCTIONS = (
@@ -69,10 +69,24 @@ LAYOUT = (  # the keypad, row by row, by key name
     ("no_show", "hold", "resume_held", "reinstate"),
 )
 
-ALIASES = {"next": "call", "call_next": "call", "ok": "enter", "confirm": "enter", "noshow": "no_show",
-           "no-show": "no_show", "skip": "no_show", "resume-held": "resume_held", "unhold": "resume_held",
-           "signin": "open", "sign_in": "open", "login": "open", "backspace": "clear", "cancel": "clear",
-           "arrived": "start", "done": "finish"}
+ALIASES = {
+    "next": "call",
+    "call_next": "call",
+    "ok": "enter",
+    "confirm": "enter",
+    "noshow": "no_show",
+    "no-show": "no_show",
+    "skip": "no_show",
+    "resume-held": "resume_held",
+    "unhold": "resume_held",
+    "signin": "open",
+    "sign_in": "open",
+    "login": "open",
+    "backspace": "clear",
+    "cancel": "clear",
+    "arrived": "start",
+    "done": "finish",
+}
 
 #: keyboard character -> key name. Capital letters are not keys: they are typed as text where a
 #: staff number or a ticket number is entered ("S005", "A017").

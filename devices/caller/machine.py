@@ -28,8 +28,9 @@ request waits for the controller, keys do nothing (the program also drops keys p
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from devices.caller import words
 from devices.caller.keys import FUNCTIONS
@@ -48,13 +49,14 @@ class Mode(enum.Enum):
     REINSTATE = "reinstate"
     RESUME_HELD = "resume_held"
     CLOSE = "close"
-    PRIORITY = "priority"                #: typing the number of a ticket that asked for priority
+    PRIORITY = "priority"  #: typing the number of a ticket that asked for priority
     PRIORITY_DECIDE = "priority_decide"  #: 1 confirm, 2 refuse
 
 
 @dataclass(frozen=True)
 class Request:
     """A request for the controller: message type and body."""
+
     type: str
     body: Mapping[str, Any] = field(default_factory=dict)
 
@@ -62,6 +64,7 @@ class Request:
 @dataclass(frozen=True)
 class Notice:
     """The line under the counter's state: what just happened. tone: ok, refused, error, hint."""
+
     tone: str
     text: Names
 
@@ -69,23 +72,43 @@ class Notice:
 @dataclass(frozen=True)
 class CallerState:
     """Everything the clerk's screen shows."""
+
     counter: int
-    view: Mapping[str, Any] | None   # the controller's view of the counter (None: not known yet)
+    view: Mapping[str, Any] | None  # the controller's view of the counter (None: not known yet)
     mode: Mode
-    entry: str                       # what is typed in the current mode
+    entry: str  # what is typed in the current mode
     notice: Notice | None
-    busy: Request | None             # a request waiting for the controller
-    online: bool                     # the link to the broker is up
-    controller_online: bool = True   # the controller's retained presence says it is up
+    busy: Request | None  # a request waiting for the controller
+    online: bool  # the link to the broker is up
+    controller_online: bool = True  # the controller's retained presence says it is up
 
 
-SIMPLE = {"call": "counter.call_next", "recall": "counter.recall", "start": "counter.start",
-          "no_show": "counter.no_show", "hold": "counter.hold"}
-MODES = {"open": Mode.SIGN_IN, "finish": Mode.FINISH, "transfer": Mode.TRANSFER_SERVICE,
-         "reinstate": Mode.REINSTATE, "close": Mode.CLOSE}
-OWN_KEY = {Mode.SIGN_IN: "open", Mode.PAUSE: "pause", Mode.FINISH: "finish", Mode.TRANSFER_SERVICE: "transfer",
-           Mode.TRANSFER_COUNTER: "transfer", Mode.REINSTATE: "reinstate", Mode.RESUME_HELD: "resume_held",
-           Mode.CLOSE: "close", Mode.PRIORITY: "enter", Mode.PRIORITY_DECIDE: "enter"}
+SIMPLE = {
+    "call": "counter.call_next",
+    "recall": "counter.recall",
+    "start": "counter.start",
+    "no_show": "counter.no_show",
+    "hold": "counter.hold",
+}
+MODES = {
+    "open": Mode.SIGN_IN,
+    "finish": Mode.FINISH,
+    "transfer": Mode.TRANSFER_SERVICE,
+    "reinstate": Mode.REINSTATE,
+    "close": Mode.CLOSE,
+}
+OWN_KEY = {
+    Mode.SIGN_IN: "open",
+    Mode.PAUSE: "pause",
+    Mode.FINISH: "finish",
+    Mode.TRANSFER_SERVICE: "transfer",
+    Mode.TRANSFER_COUNTER: "transfer",
+    Mode.REINSTATE: "reinstate",
+    Mode.RESUME_HELD: "resume_held",
+    Mode.CLOSE: "close",
+    Mode.PRIORITY: "enter",
+    Mode.PRIORITY_DECIDE: "enter",
+}
 ACTIONS = frozenset(k.name for k in FUNCTIONS) - {"enter", "clear"}
 
 
@@ -106,8 +129,9 @@ class CallerMachine:
 
     @property
     def state(self) -> CallerState:
-        return CallerState(self.counter, self.view, self.mode, self.entry, self.notice, self.busy, self.online,
-                           self.controller_online)
+        return CallerState(
+            self.counter, self.view, self.mode, self.entry, self.notice, self.busy, self.online, self.controller_online
+        )
 
     # -- keys ------------------------------------------------------------------------------------
 

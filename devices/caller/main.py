@@ -17,17 +17,17 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from devices.caller.keys import from_keyboard
 from devices.caller.program import REQUEST_TIMEOUT_S, CallerProgram
 from devices.caller.screen import Line, paint
 from devices.caller.terminal import QUIT_KEY, KeyboardKeys, TerminalScreen
 from devices.link import DeviceLink
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall.mqtt import BrokerUrlError, add_credentials_argument, device_broker_url
 
 log = logging.getLogger("hall.caller")
@@ -48,9 +48,16 @@ class RunningCaller:
         self.link.close()
 
 
-def assemble(hall: config.Hall, device_id: str, broker: str, show: Callable[[list[Line]], None], *,
-             clock: Callable[[], float] = time.monotonic, timeout: float = REQUEST_TIMEOUT_S,
-             keyboard: bool = True) -> RunningCaller:
+def assemble(
+    hall: config.Hall,
+    device_id: str,
+    broker: str,
+    show: Callable[[list[Line]], None],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    timeout: float = REQUEST_TIMEOUT_S,
+    keyboard: bool = True,
+) -> RunningCaller:
     """A caller program with its started link. Raises SetupError."""
     caller = hall.callers.get(device_id)
     if caller is None:
@@ -66,11 +73,11 @@ def assemble(hall: config.Hall, device_id: str, broker: str, show: Callable[[lis
     return RunningCaller(program, link, inbox)
 
 
-
 @dataclass
 class Output:
     """Where the clerk's screen goes: `show(lines)`, `poll(press)` (a window's own keys and close
     button: presses keys, True when the window was closed), `close()`."""
+
     show: Callable[[list[Line]], None]
     close: Callable[[], None] = lambda: None
     poll: Callable[[Callable[[str], None]], bool] = lambda press: False
@@ -101,8 +108,12 @@ def _window_keys(press: Callable[[str], None]) -> bool:
     for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
         if event.type == pygame.QUIT:
             return True
-        char = {pygame.K_RETURN: "\r", pygame.K_KP_ENTER: "\r", pygame.K_BACKSPACE: "\x7f",
-                pygame.K_ESCAPE: "\x1b"}.get(event.key, event.unicode)
+        char = {
+            pygame.K_RETURN: "\r",
+            pygame.K_KP_ENTER: "\r",
+            pygame.K_BACKSPACE: "\x7f",
+            pygame.K_ESCAPE: "\x1b",
+        }.get(event.key, event.unicode)
         if char == QUIT_KEY:
             return True
         name = from_keyboard(char) if char else None
@@ -118,8 +129,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL)")
     add_credentials_argument(p)
     p.add_argument("--screen", default="terminal", help="terminal (default), window, or png:DIR")
-    p.add_argument("--timeout", type=float, default=REQUEST_TIMEOUT_S,
-                   help="seconds to wait for the controller's answer (default %(default)s)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=REQUEST_TIMEOUT_S,
+        help="seconds to wait for the controller's answer (default %(default)s)",
+    )
     p.add_argument("--log", type=Path, help="write the log here (default: only warnings, on stderr)")
     hall_clock.add_argument(p)
     return p
@@ -129,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     hall_clock.apply_argument(args.clock)
     if args.log:
-        logging.basicConfig(filename=args.log, level=logging.INFO, force=True,
-                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logging.basicConfig(
+            filename=args.log, level=logging.INFO, force=True, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
     else:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", force=True)
     if not 0.5 <= args.timeout <= 60:

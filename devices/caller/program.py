@@ -22,7 +22,8 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from devices.caller.keys import FUNCTIONS
 from devices.caller.machine import CallerMachine, Request
@@ -52,23 +53,36 @@ def is_view(view: Any, counter: int) -> bool:
     if not isinstance(view, dict) or view.get("counter") != counter:
         return False
     ticket, held, waiting = view.get("ticket"), view.get("held", []), view.get("waiting", 0)
-    return (isinstance(view.get("state"), str)
-            and (ticket is None or (isinstance(ticket, dict) and isinstance(ticket.get("label"), str)))
-            and isinstance(held, list) and all(isinstance(h, str) for h in held)
-            and isinstance(waiting, int) and not isinstance(waiting, bool))
+    return (
+        isinstance(view.get("state"), str)
+        and (ticket is None or (isinstance(ticket, dict) and isinstance(ticket.get("label"), str)))
+        and isinstance(held, list)
+        and all(isinstance(h, str) for h in held)
+        and isinstance(waiting, int)
+        and not isinstance(waiting, bool)
+    )
 
 
 class CallerProgram:
-    def __init__(self, hall: Hall, caller: Caller, link: DeviceLink, inbox: queue.Queue,
-                 show: Callable[[list[Line]], None], *, clock: Callable[[], float] = time.monotonic,
-                 timeout: float = REQUEST_TIMEOUT_S, keyboard: bool = True) -> None:
+    def __init__(
+        self,
+        hall: Hall,
+        caller: Caller,
+        link: DeviceLink,
+        inbox: queue.Queue,
+        show: Callable[[list[Line]], None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = REQUEST_TIMEOUT_S,
+        keyboard: bool = True,
+    ) -> None:
         self.hall, self.caller, self.link, self.inbox, self.show = hall, caller, link, inbox, show
         self.clock, self.timeout, self.keyboard = clock, timeout, keyboard
         self.machine = CallerMachine(hall, caller.counter)
         self.debouncer = caller_debouncer()
         self.quit = False
-        self._view_id = ""           # id of the controller message whose view is shown
-        self._quiet_until = 0.0      # keys pressed before this (device time) were pressed while waiting
+        self._view_id = ""  # id of the controller message whose view is shown
+        self._quiet_until = 0.0  # keys pressed before this (device time) were pressed while waiting
         self._need_status = True
         self._status_at = float("-inf")
         self._was_connected = False
@@ -177,8 +191,9 @@ class CallerProgram:
         else:
             view = reply.body.get("view")
             if not is_view(view, self.caller.counter):
-                log.warning("%s: the reply to %s has no view it can show; the last one stays", self.caller.id,
-                            request.type)
+                log.warning(
+                    "%s: the reply to %s has no view it can show; the last one stays", self.caller.id, request.type
+                )
                 view = None
             elif reply.id > self._view_id:
                 self._view_id = reply.id

@@ -15,9 +15,9 @@ the letters of the function keys.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from devices.caller import words
 from devices.caller.keys import KEYS
@@ -26,8 +26,20 @@ from hall.config import OUTCOMES, PAUSE_REASONS, Hall
 from protocol.envelope import parse_ts
 
 WIDTH = 44
-KEY_HINT_ORDER = ("call", "recall", "start", "finish", "no_show", "hold", "resume_held", "transfer",
-                  "pause", "reinstate", "open", "close")
+KEY_HINT_ORDER = (
+    "call",
+    "recall",
+    "start",
+    "finish",
+    "no_show",
+    "hold",
+    "resume_held",
+    "transfer",
+    "pause",
+    "reinstate",
+    "open",
+    "close",
+)
 PREFIX = {"ok": "", "refused": "× ", "error": "! ", "hint": "· "}
 
 
@@ -121,13 +133,18 @@ def _mode(state: CallerState, hall: Hall) -> list[Line]:
         lines = [f"登录 工号 Staff no: {entry}_", "确认 confirm · 清除 clear"]
     elif mode is Mode.PAUSE:
         lines = ["暂停原因 Pause reason:"] + _wrap(
-            [f"{i} {words.PAUSE[r].zh} {words.PAUSE[r].en}" for i, r in enumerate(PAUSE_REASONS, 1)])
+            [f"{i} {words.PAUSE[r].zh} {words.PAUSE[r].en}" for i, r in enumerate(PAUSE_REASONS, 1)]
+        )
     elif mode is Mode.FINISH:
         lines = ["办结结果 Outcome (确认 = 1):"] + _wrap(
-            [f"{i} {words.OUTCOME[o].zh}" for i, o in enumerate(OUTCOMES, 1)])
+            [f"{i} {words.OUTCOME[o].zh}" for i, o in enumerate(OUTCOMES, 1)]
+        )
     elif mode is Mode.TRANSFER_SERVICE:
-        lines = ["转移到业务 Transfer to service:"] + _wrap(
-            [f"{i} {s.prefix} {s.names.zh}" for i, s in enumerate(services, 1)]) + ["再按转移: 转到窗口 (counter)"]
+        lines = (
+            ["转移到业务 Transfer to service:"]
+            + _wrap([f"{i} {s.prefix} {s.names.zh}" for i, s in enumerate(services, 1)])
+            + ["再按转移: 转到窗口 (counter)"]
+        )
     elif mode is Mode.TRANSFER_COUNTER:
         lines = [f"转移到窗口 Transfer to counter: {entry}_", "确认 confirm · 再按转移: 转到业务 (service)"]
     elif mode is Mode.REINSTATE:
@@ -144,7 +161,9 @@ def _mode(state: CallerState, hall: Hall) -> list[Line]:
         lines = [f"优先申请 Priority request {entry}:", "1 确认优先 confirm (确认 = 1) · 2 不予优先 refuse"]
     elif mode is Mode.RESUME_HELD:
         held = list(state.view.get("held", [])) if state.view else []
-        lines = ["取回挂起的号 Resume held (确认 = 1):"] + _wrap([f"{i} {label}" for i, label in enumerate(held[:9], 1)])
+        lines = ["取回挂起的号 Resume held (确认 = 1):"] + _wrap(
+            [f"{i} {label}" for i, label in enumerate(held[:9], 1)]
+        )
     elif mode is Mode.CLOSE:
         lines = ["关闭窗口? Close the counter?", "确认 confirm · 其他键 keep open"]
     else:
@@ -174,9 +193,17 @@ def _wrap(items: Iterable[str], *, sep: str = "  ", indent: str = "", width: int
 
 # --- a small screen (480x320 LCD, or a window on the clerk's PC) ---------------------------------
 
-COLOURS = {"title": (242, 246, 252), "ticket": (255, 208, 64), "info": (158, 226, 255), "ok": (96, 226, 186),
-           "refused": (255, 128, 96), "error": (255, 96, 96), "hint": (200, 200, 160), "mode": (242, 246, 252),
-           "keys": (140, 150, 170)}
+COLOURS = {
+    "title": (242, 246, 252),
+    "ticket": (255, 208, 64),
+    "info": (158, 226, 255),
+    "ok": (96, 226, 186),
+    "refused": (255, 128, 96),
+    "error": (255, 96, 96),
+    "hint": (200, 200, 160),
+    "mode": (242, 246, 252),
+    "keys": (140, 150, 170),
+}
 BACKGROUND = (7, 22, 44)
 TICKET_SCALE = 1.7  # the ticket at the counter: the line the clerk looks for
 
@@ -200,8 +227,9 @@ def paint(lines: list[Line], size: tuple[int, int] = (480, 320)):
         if rect.width > width - 2 * margin:  # too long for the panel: smaller, never cut
             size_px = max(8, int(size_px * (width - 2 * margin) / rect.width))
             font = _font(size_px)
-        font.render_to(surface, (margin, int(y + (step - size_px) / 2)), line.text,
-                       COLOURS.get(line.style, COLOURS["info"]))
+        font.render_to(
+            surface, (margin, int(y + (step - size_px) / 2)), line.text, COLOURS.get(line.style, COLOURS["info"])
+        )
         y += step
     return surface
 

@@ -23,16 +23,26 @@ import termios
 import threading
 import time
 import tty
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
 from devices.caller.keys import UnknownKey, from_keyboard, key_name
 from devices.caller.screen import Line
 from drivers.gpio import Press
 from drivers.gpio.keypad import Inbox
 
-ANSI = {"title": "1", "ticket": "1;33", "info": "36", "ok": "32", "refused": "1;31", "error": "31",
-        "hint": "33", "mode": "1", "keys": "2"}
+ANSI = {
+    "title": "1",
+    "ticket": "1;33",
+    "info": "36",
+    "ok": "32",
+    "refused": "1;31",
+    "error": "31",
+    "hint": "33",
+    "mode": "1",
+    "keys": "2",
+}
 QUIT_KEY = "q"
 
 
@@ -45,10 +55,16 @@ class KeyboardKeys:
     """Reads keys on a thread of its own and puts a `Press` (or `Quit`) on `inbox` for each.
     `keymap` turns a typed character into a key name (None: not a key)."""
 
-    def __init__(self, inbox: Inbox, *, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
-                 keymap: Callable[[str], str | None] = from_keyboard,
-                 names: Callable[[str], str] = key_name,
-                 paced: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        *,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        keymap: Callable[[str], str | None] = from_keyboard,
+        names: Callable[[str], str] = key_name,
+        paced: Callable[[str], object] | None = None,
+    ) -> None:
         self.inbox, self.clock, self.keymap, self.names = inbox, clock, keymap, names
         self.paced = paced
         self.stream = stream or sys.stdin
@@ -152,9 +168,9 @@ class TerminalScreen:
             return
         self._last = list(lines)
         if self.interactive:
-            body = "".join(f"\x1b[{ANSI.get(l.style, '0')}m{l.text}\x1b[0m\x1b[K\n" for l in lines)
+            body = "".join(f"\x1b[{ANSI.get(line.style, '0')}m{line.text}\x1b[0m\x1b[K\n" for line in lines)
             self.out.write("\x1b[H\x1b[J" + body)
         else:
             rule = "-" * 44
-            self.out.write(f"{rule} {self.title}\n" + "".join(f"{l.text}\n" for l in lines))
+            self.out.write(f"{rule} {self.title}\n" + "".join(f"{line.text}\n" for line in lines))
         self.out.flush()

@@ -47,17 +47,26 @@ NOT_ANNOUNCED = Names("待播报", "waiting to be announced")
 ANNOUNCED = Names("已播报", "announced")
 RECALL_ANNOUNCED = Names("重呼已播报", "recall announced")
 
-TICKET_STATES = {"called": Names("已呼叫", "called"), "serving": Names("办理中", "serving"),
-                 "held": Names("挂起", "held")}
+TICKET_STATES = {
+    "called": Names("已呼叫", "called"),
+    "serving": Names("办理中", "serving"),
+    "held": Names("挂起", "held"),
+}
 
 PAUSE = {  # in the order of the pause menu (hall.config.PAUSE_REASONS; a test checks it)
-    "break": Names("休息", "break"), "meal": Names("用餐", "meal"), "meeting": Names("开会", "meeting"),
-    "consultation": Names("业务咨询", "consultation"), "training": Names("培训", "training"),
-    "system": Names("系统维护", "system"), "other": Names("其他事务", "other"),
+    "break": Names("休息", "break"),
+    "meal": Names("用餐", "meal"),
+    "meeting": Names("开会", "meeting"),
+    "consultation": Names("业务咨询", "consultation"),
+    "training": Names("培训", "training"),
+    "system": Names("系统维护", "system"),
+    "other": Names("其他事务", "other"),
 }
 OUTCOME = {  # in the order of the finish menu (hall.config.OUTCOMES)
-    "completed": Names("办结", "completed"), "materials_incomplete": Names("材料不全", "materials incomplete"),
-    "referred": Names("转介", "referred"), "refused": Names("不予受理", "refused"),
+    "completed": Names("办结", "completed"),
+    "materials_incomplete": Names("材料不全", "materials incomplete"),
+    "referred": Names("转介", "referred"),
+    "refused": Names("不予受理", "refused"),
     "collect_later": Names("待取件", "collect later"),
 }
 

@@ -29,8 +29,8 @@ import heapq
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from drivers.voice import Speaker, VoiceError, build_announcement
 from drivers.voice.sentence import LABEL, MAX_COUNTER
@@ -48,10 +48,10 @@ class AnnouncerStopped(RuntimeError):
 
 @dataclass(frozen=True)
 class CallEvent:
-    seq: int                 # the controller's gap-free call sequence number
-    label: str               # "A023"
+    seq: int  # the controller's gap-free call sequence number
+    label: str  # "A023"
     counter: int
-    at: float                # when the call was made, seconds since the epoch
+    at: float  # when the call was made, seconds since the epoch
     recall: bool = False
     received: float | None = None  # when this screen got it (None: now, as it is offered)
 
@@ -115,20 +115,24 @@ class Shortening:
     """How many calls must wait behind the one being said before each part is left out: the
     repeat first, then the English sentence, then the chime between calls. The order of calls
     and the Chinese sentence with the ticket number are never given up."""
+
     repeat: int = 1
     english: int = 3
     chime: int = 5
 
     def __post_init__(self) -> None:
         if not 1 <= self.repeat <= self.english <= self.chime:
-            raise ValueError("shortening must drop the repeat first, then the English, then the chime (1 <= "
-                             f"repeat <= english <= chime), not {self.repeat}, {self.english}, {self.chime}")
+            raise ValueError(
+                "shortening must drop the repeat first, then the English, then the chime (1 <= "
+                f"repeat <= english <= chime), not {self.repeat}, {self.english}, {self.chime}"
+            )
 
 
 @dataclass(frozen=True)
 class Announced:
     """What the announcer did with one call: `outcome` spoken (from `started` to `ended`), shown
     (the speaker only chimes) or skipped; `reason` says why it was skipped, or what was left out."""
+
     call: CallEvent
     outcome: str
     started: float
@@ -143,10 +147,19 @@ class Announced:
 class Announcer:
     """Feeds a speaker from a CallQueue on one worker thread. Use as a context manager."""
 
-    def __init__(self, speaker: Speaker, clock: Callable[[], float], *, max_age_s: float = 180.0,
-                 repeats: int = 2, busy_repeats: int = 1, shortening: Shortening = Shortening(),
-                 behind_s: float = 60.0, on_done: Callable[[Announced], None] | None = None):
-        build_announcement("A1", 1, repeats=repeats)       # refuse bad repeat counts now,
+    def __init__(
+        self,
+        speaker: Speaker,
+        clock: Callable[[], float],
+        *,
+        max_age_s: float = 180.0,
+        repeats: int = 2,
+        busy_repeats: int = 1,
+        shortening: Shortening = Shortening(),
+        behind_s: float = 60.0,
+        on_done: Callable[[Announced], None] | None = None,
+    ):
+        build_announcement("A1", 1, repeats=repeats)  # refuse bad repeat counts now,
         build_announcement("A1", 1, repeats=busy_repeats)  # not at the first call
         self.speaker = speaker
         self.clock = clock
@@ -190,8 +203,9 @@ class Announcer:
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is queued or being spoken; False on timeout."""
         with self._cond:
-            done = self._cond.wait_for(lambda: self._error is not None or (not self.queue and not self._speaking),
-                                       timeout)
+            done = self._cond.wait_for(
+                lambda: self._error is not None or (not self.queue and not self._speaking), timeout
+            )
             self._raise_if_stopped()
             return done
 
@@ -246,10 +260,14 @@ class Announcer:
         repeats = self.busy_repeats if waiting >= cut.repeat else self.repeats
         english = waiting < cut.english
         chime = waiting < cut.chime or self._last_ended is None  # the first call of a burst still rings
-        left_out = {what for what, kept in (("the repeat", repeats >= self.repeats), ("English", english),
-                                            ("the chime", chime)) if not kept}
-        announcement = build_announcement(call.label, call.counter, repeats=repeats, with_english=english,
-                                          with_chime=chime)
+        left_out = {
+            what
+            for what, kept in (("the repeat", repeats >= self.repeats), ("English", english), ("the chime", chime))
+            if not kept
+        }
+        announcement = build_announcement(
+            call.label, call.counter, repeats=repeats, with_english=english, with_chime=chime
+        )
 
         most = [waiting]
 
@@ -284,15 +302,23 @@ class Announcer:
             return Announced(call, "shown", started, ended, "the chime only: no voice is installed")
         self.announced += 1
         order = ("the repeat", "English", "the chime")
-        reason = (f"shortened ({most[0]} calls waiting): without {', '.join(w for w in order if w in left_out)}"
-                  if left_out else None)
+        reason = (
+            f"shortened ({most[0]} calls waiting): without {', '.join(w for w in order if w in left_out)}"
+            if left_out
+            else None
+        )
         return Announced(call, "spoken", started, ended, reason)
 
     def _note_lag(self, call: CallEvent, started: float) -> None:
         late = started - call.at
         if late > self.behind_s and not self._behind:
-            log.warning("the screen is %.0f s behind the calls (starting %s for counter %d, seq %d)", late,
-                        call.label, call.counter, call.seq)
+            log.warning(
+                "the screen is %.0f s behind the calls (starting %s for counter %d, seq %d)",
+                late,
+                call.label,
+                call.counter,
+                call.seq,
+            )
         self._behind = late > self.behind_s
 
     def _done(self, report: Announced) -> None:
@@ -304,6 +330,11 @@ class Announcer:
         for call in self.queue.take_stale():
             self.skipped += 1
             age = now - call.at
-            log.warning("call %s to counter %d (seq %d) is %.0f s old: shown, not spoken", call.label,
-                        call.counter, call.seq, age)
+            log.warning(
+                "call %s to counter %d (seq %d) is %.0f s old: shown, not spoken",
+                call.label,
+                call.counter,
+                call.seq,
+                age,
+            )
             self._done(Announced(call, "skipped", now, now, f"{age:.0f} s old when its turn came: shown, not spoken"))

@@ -45,10 +45,11 @@ def _counter_number(value: object, where: str) -> int:
 @dataclass(frozen=True)
 class CurrentCall:
     """The call being announced: the big number on the hall screen."""
+
     label: str
     counter: int
     counter_name: Names
-    at: dt.datetime              # when the call was made (local time)
+    at: dt.datetime  # when the call was made (local time)
     recall: bool = False
 
     def __post_init__(self) -> None:
@@ -71,7 +72,7 @@ class ServiceWaiting:
     name: Names
     prefix: str
     waiting: int
-    wait_s: float | None         # estimated wait for a ticket taken now, seconds; None: not known yet
+    wait_s: float | None  # estimated wait for a ticket taken now, seconds; None: not known yet
     no_counter_open: bool = False  # no wait is shown because no counter serving it is open now
 
     def __post_init__(self) -> None:
@@ -79,14 +80,19 @@ class ServiceWaiting:
             raise BoardError(f"service {self.name.en!r}: prefix {self.prefix!r} is not 1-3 capital letters")
         if isinstance(self.waiting, bool) or not isinstance(self.waiting, int) or self.waiting < 0:
             raise BoardError(f"service {self.name.en!r}: waiting {self.waiting!r} is not a count")
-        if self.wait_s is not None and (isinstance(self.wait_s, bool) or not isinstance(self.wait_s, (int, float))
-                                        or not math.isfinite(self.wait_s) or self.wait_s < 0):
+        if self.wait_s is not None and (
+            isinstance(self.wait_s, bool)
+            or not isinstance(self.wait_s, (int, float))
+            or not math.isfinite(self.wait_s)
+            or self.wait_s < 0
+        ):
             raise BoardError(f"service {self.name.en!r}: estimated wait {self.wait_s!r} is not seconds")
 
 
 @dataclass(frozen=True)
 class Incident:
     """The controller is unreachable: calling has stopped for now, tickets stay valid."""
+
     since: dt.datetime
     message: Names = Names("", "")
     expected_back: dt.datetime | None = None
@@ -95,13 +101,14 @@ class Incident:
 @dataclass(frozen=True)
 class CounterView:
     """Counter mode: the one window this screen stands above."""
+
     number: int
     name: Names
-    state: str = "open"          # open | paused | closed
-    ticket: str | None = None    # the ticket being called or served here
+    state: str = "open"  # open | paused | closed
+    ticket: str | None = None  # the ticket being called or served here
     pause_reason: str | None = None
-    clerk: str | None = None     # staff number, never a name
-    serving: bool = False        # the clerk has started serving `ticket` (else it is only called)
+    clerk: str | None = None  # staff number, never a name
+    serving: bool = False  # the clerk has started serving `ticket` (else it is only called)
 
     def __post_init__(self) -> None:
         _counter_number(self.number, "counter")
@@ -110,7 +117,9 @@ class CounterView:
         if self.ticket is not None:
             _label(self.ticket, f"counter {self.number} ticket")
         if self.pause_reason is not None and self.pause_reason not in PAUSE_REASONS:
-            raise BoardError(f"counter {self.number}: pause reason {self.pause_reason!r} is not one of {', '.join(PAUSE_REASONS)}")
+            raise BoardError(
+                f"counter {self.number}: pause reason {self.pause_reason!r} is not one of {', '.join(PAUSE_REASONS)}"
+            )
         if not isinstance(self.serving, bool):
             raise BoardError(f"counter {self.number}: serving {self.serving!r} is not true or false")
         if self.serving and self.ticket is None:
@@ -122,16 +131,16 @@ class CounterView:
 @dataclass(frozen=True)
 class BoardState:
     hall_name: Names
-    now: dt.datetime             # local date and time, as the clock shows it
-    mode: str = "hall"           # hall | counter
+    now: dt.datetime  # local date and time, as the clock shows it
+    mode: str = "hall"  # hall | counter
     current: CurrentCall | None = None
-    recent: tuple[RecentCall, ...] = ()      # newest first, the current call not included
+    recent: tuple[RecentCall, ...] = ()  # newest first, the current call not included
     waiting: tuple[ServiceWaiting, ...] = ()
     notice: Names = Names("", "")
-    notice_offset: int = 0       # pixels the notice band has scrolled
+    notice_offset: int = 0  # pixels the notice band has scrolled
     incident: Incident | None = None
-    blink_on: bool = False       # the current call is drawn highlighted (see `blink_on`)
-    counter: CounterView | None = None       # counter mode only
+    blink_on: bool = False  # the current call is drawn highlighted (see `blink_on`)
+    counter: CounterView | None = None  # counter mode only
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

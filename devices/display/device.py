@@ -23,8 +23,8 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pygame
 
@@ -35,9 +35,9 @@ from devices.display.render import BoardPainter
 from devices.link import DeviceLink, Received
 from drivers.screen import PngScreen, Screen
 from drivers.voice import Speaker
+from hall import clock as hall_clock
 from hall.config import Display, Hall
 from protocol.topics import Kind
-from hall import clock as hall_clock
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ LISTEN = (Kind.BOARD, Kind.CALLS, Kind.CONTROLLER_STATE)
 @dataclass(frozen=True)
 class Spoken:
     """The announcer has finished with this call (put in the loop's queue from its thread)."""
+
     seq: int
     report: Announced | None = None
 
@@ -60,11 +61,22 @@ class CallingScreen:
     for looking at, not for watching).
     """
 
-    def __init__(self, hall: Hall, display: Display, broker_url: str, screen: Screen,
-                 speaker: Speaker | None, *, repeats: int = 2, clock: Callable[[], float] = hall_clock.now,
-                 observer: Callable[[BoardState], None] | None = None,
-                 scroll_step_s: float | None | str = "auto", pump_s: float | None = None,
-                 max_age_s: float = 180.0, behind_s: float | None = None):
+    def __init__(
+        self,
+        hall: Hall,
+        display: Display,
+        broker_url: str,
+        screen: Screen,
+        speaker: Speaker | None,
+        *,
+        repeats: int = 2,
+        clock: Callable[[], float] = hall_clock.now,
+        observer: Callable[[BoardState], None] | None = None,
+        scroll_step_s: float | None | str = "auto",
+        pump_s: float | None = None,
+        max_age_s: float = 180.0,
+        behind_s: float | None = None,
+    ):
         if behind_s is None:
             behind_s = hall.dispatch.display_behind_s
         self.hall, self.display, self.screen, self.clock = hall, display, screen, clock
@@ -77,13 +89,26 @@ class CallingScreen:
         self.painter = BoardPainter()
         size = screen.size
         self.program = ScreenProgram(
-            hall, display, announce=speaker is not None,
+            hall,
+            display,
+            announce=speaker is not None,
             notice_scrolls=lambda notice: self.painter.notice_scrolls(notice, size),
-            notice_speed=size[1] * 0.08, scroll_step_s=scroll_step_s,  # type: ignore[arg-type]
-            started=clock())
-        self.announcer = (Announcer(speaker, clock, repeats=repeats, max_age_s=max_age_s, behind_s=behind_s,
-                                    on_done=lambda done: self.inbox.put(Spoken(done.seq, done)))
-                          if speaker is not None else None)
+            notice_speed=size[1] * 0.08,
+            scroll_step_s=scroll_step_s,  # type: ignore[arg-type]
+            started=clock(),
+        )
+        self.announcer = (
+            Announcer(
+                speaker,
+                clock,
+                repeats=repeats,
+                max_age_s=max_age_s,
+                behind_s=behind_s,
+                on_done=lambda done: self.inbox.put(Spoken(done.seq, done)),
+            )
+            if speaker is not None
+            else None
+        )
         self.link = DeviceLink(broker_url, hall.id, display.id, listen=LISTEN, inbox=self.inbox)
         self.frame = pygame.Surface(size)
         self.shown: BoardState | None = None
@@ -182,8 +207,12 @@ class CallingScreen:
         state = self.program.state(now)
         if state == self.shown:
             return
-        if (self.shown is not None and state.mode == "hall" and not self._dirty
-                and dataclasses.replace(self.shown, notice_offset=state.notice_offset) == state):
+        if (
+            self.shown is not None
+            and state.mode == "hall"
+            and not self._dirty
+            and dataclasses.replace(self.shown, notice_offset=state.notice_offset) == state
+        ):
             self.screen.show(self.frame, self.painter.paint_notice(state, self.frame))  # only the scroll moved
         else:
             self.painter.paint(state, self.frame)

@@ -20,8 +20,8 @@ import string
 import sys
 from pathlib import Path
 
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall.mqtt import ENV_VAR, BrokerUrlError, add_credentials_argument, device_broker_url, parse_broker_url
 
 log = logging.getLogger("hall.display")
@@ -43,12 +43,21 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--png-dir", type=Path, help="write frames as PNG files here instead of showing them")
     where.add_argument("--window", action="store_true", help="a window of the display's size from the hall file")
     where.add_argument("--fullscreen", action="store_true", help="fullscreen at the monitor's resolution (default)")
-    p.add_argument("--voice", help=f"{VOICES} (default: the display's `voice` in the hall file, else espeak, "
-                                   "else the chime, for a hall screen; none for a counter screen)")
-    p.add_argument("--repeats", type=int, choices=range(1, 6), metavar="N",
-                   help="how many times each call is said (1-5; default: the display's `repeats` in the hall file)")
-    p.add_argument("--voice-cache", type=Path, help="where synthesised sentences are kept "
-                                                    "(default: ~/.cache/hall/voice)")
+    p.add_argument(
+        "--voice",
+        help=f"{VOICES} (default: the display's `voice` in the hall file, else espeak, "
+        "else the chime, for a hall screen; none for a counter screen)",
+    )
+    p.add_argument(
+        "--repeats",
+        type=int,
+        choices=range(1, 6),
+        metavar="N",
+        help="how many times each call is said (1-5; default: the display's `repeats` in the hall file)",
+    )
+    p.add_argument(
+        "--voice-cache", type=Path, help="where synthesised sentences are kept (default: ~/.cache/hall/voice)"
+    )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     hall_clock.add_argument(p)
     return p
@@ -56,8 +65,14 @@ def parser() -> argparse.ArgumentParser:
 
 def make_speaker(choice: str | None, hall: config.Hall, display: config.Display, cache_dir: Path | None):
     """The speaker `--voice` asks for (None: a silent screen). Raises VoiceChoiceError, VoiceError."""
-    from drivers.voice import (ChimeOnlySpeaker, ClipSpeaker, EspeakSpeaker, MixerPlayer, VoiceNotInstalled,
-                               choose_speaker)
+    from drivers.voice import (
+        ChimeOnlySpeaker,
+        ClipSpeaker,
+        EspeakSpeaker,
+        MixerPlayer,
+        VoiceNotInstalled,
+        choose_speaker,
+    )
 
     choice = choice or ("none" if display.mode == "counter" else "auto")
     if choice == "none":
@@ -81,7 +96,7 @@ def make_speaker(choice: str | None, hall: config.Hall, display: config.Display,
             return EspeakSpeaker(cache_dir, player)
         if choice == "chime":
             return ChimeOnlySpeaker(player, "--voice chime was chosen")
-        return ClipSpeaker(Path(choice[len("clips:"):]), player, letters=letters, max_counter=max_counter)
+        return ClipSpeaker(Path(choice[len("clips:") :]), player, letters=letters, max_counter=max_counter)
     except BaseException:
         player.close()
         raise
@@ -106,8 +121,9 @@ def main(argv: list[str]) -> int:
         hall = config.load(args.config)
         display = hall.displays.get(args.id)
         if display is None:
-            raise config.ConfigError(f"there is no display {args.id!r} in {args.config} "
-                                     f"(displays: {', '.join(hall.displays) or 'none'})")
+            raise config.ConfigError(
+                f"there is no display {args.id!r} in {args.config} (displays: {', '.join(hall.displays) or 'none'})"
+            )
         url = device_broker_url(args.broker, credentials=args.credentials)
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall display: {e}", file=sys.stderr)
@@ -123,11 +139,20 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         screen = make_screen(args, display)
-        with screen, CallingScreen(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device:
+        with (
+            screen,
+            CallingScreen(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device,
+        ):
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: device.stop())
-            log.info("display %s (%s mode, %dx%d, %s) on %s", display.id, display.mode, *screen.size,
-                     type(speaker).__name__ if speaker else "no voice", parse_broker_url(url))
+            log.info(
+                "display %s (%s mode, %dx%d, %s) on %s",
+                display.id,
+                display.mode,
+                *screen.size,
+                type(speaker).__name__ if speaker else "no voice",
+                parse_broker_url(url),
+            )
             device.run()
     except ScreenError as e:
         print(f"hall display: {e}", file=sys.stderr)

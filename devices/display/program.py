@@ -36,12 +36,21 @@ import dataclasses
 import datetime as dt
 import logging
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from devices.display.announcer import Announced, BadCall, CallEvent
-from devices.display.board import (MAX_RECENT, BoardError, BoardState, CounterView, CurrentCall, Incident,
-                                   RecentCall, ServiceWaiting)
+from devices.display.board import (
+    MAX_RECENT,
+    BoardError,
+    BoardState,
+    CounterView,
+    CurrentCall,
+    Incident,
+    RecentCall,
+    ServiceWaiting,
+)
 from hall.config import Display, Hall, Names
 from protocol import messages
 from protocol.envelope import Message, ProtocolError, format_epoch, parse_ts
@@ -50,7 +59,7 @@ from protocol.topics import Kind
 
 log = logging.getLogger(__name__)
 
-KEEP_CALLS = 2 * (MAX_RECENT + 1)   # calls remembered for the screen (and to check a board against)
+KEEP_CALLS = 2 * (MAX_RECENT + 1)  # calls remembered for the screen (and to check a board against)
 EXPECTED = {Kind.CALLS: "call.made", Kind.BOARD: "board.snapshot", Kind.CONTROLLER_STATE: "controller.state"}
 
 
@@ -62,10 +71,11 @@ class BadMessage(ValueError):
 class KnownCall:
     """A call as the screen keeps it. `seen` is when this screen learned of it (its own clock), or
     None for a call that was already old then (the start-up board): old calls never blink."""
+
     seq: int
     label: str
     counter: int
-    at: float                   # when the controller made it (epoch seconds)
+    at: float  # when the controller made it (epoch seconds)
     recall: bool
     seen: float | None
 
@@ -76,6 +86,7 @@ class KnownCall:
 @dataclass(frozen=True)
 class CounterSeen:
     """One counter as the board tells it."""
+
     number: int
     state: str
     reason: str | None
@@ -87,13 +98,14 @@ class CounterSeen:
 @dataclass(frozen=True)
 class Snapshot:
     """A board snapshot, checked through: every ticket number, count and name is one the screen may show."""
+
     call_seq: int
-    calls: tuple[KnownCall, ...]          # oldest first
+    calls: tuple[KnownCall, ...]  # oldest first
     waiting: tuple[ServiceWaiting, ...]
     counters: Mapping[int, CounterSeen]
     notice: Names
     incident: Incident | None
-    sent: float                           # the message's own time (epoch seconds)
+    sent: float  # the message's own time (epoch seconds)
 
 
 class ScreenProgram:
@@ -102,11 +114,21 @@ class ScreenProgram:
     the band (the renderer knows); `notice_speed` is in pixels a second, advanced in steps of
     `scroll_step_s` (None: the notice never moves)."""
 
-    def __init__(self, hall: Hall, display: Display, *, announce: bool = True,
-                 blink_s: float = 6.0, blink_period_s: float = 1.0,
-                 notice_scrolls: Callable[[Names], bool] = lambda notice: False,
-                 notice_speed: float = 80.0, scroll_step_s: float | None = 1 / 30,
-                 broker_grace_s: float = 20.0, gap_wait_s: float = 5.0, started: float = 0.0):
+    def __init__(
+        self,
+        hall: Hall,
+        display: Display,
+        *,
+        announce: bool = True,
+        blink_s: float = 6.0,
+        blink_period_s: float = 1.0,
+        notice_scrolls: Callable[[Names], bool] = lambda notice: False,
+        notice_speed: float = 80.0,
+        scroll_step_s: float | None = 1 / 30,
+        broker_grace_s: float = 20.0,
+        gap_wait_s: float = 5.0,
+        started: float = 0.0,
+    ):
         self.hall = hall
         self.display = display
         self.counter_mode = display.mode == "counter"
@@ -119,16 +141,19 @@ class ScreenProgram:
         self.broker_grace_s = broker_grace_s
         self.gap_wait_s = gap_wait_s
 
-        self.last_seq: int | None = None          # every call up to here is known (None: no baseline yet)
-        self.calls: dict[int, KnownCall] = {}     # the newest KEEP_CALLS
-        self.held: dict[int, KnownCall] = {}      # calls that came ahead of a gap
+        self.last_seq: int | None = None  # every call up to here is known (None: no baseline yet)
+        self.calls: dict[int, KnownCall] = {}  # the newest KEEP_CALLS
+        self.held: dict[int, KnownCall] = {}  # calls that came ahead of a gap
         self.gap_since: float | None = None
-        self.voice_pending: set[int] = set()      # handed to the announcer, not yet done
+        self.voice_pending: set[int] = set()  # handed to the announcer, not yet done
         self.acked = 0
-        self.reports: list[dict] = []             # what was done with each call, for the next ack
+        self.reports: list[dict] = []  # what was done with each call, for the next ack
         # zones: a counter whose own counter-mode screen has a voice hears its calls from there
-        self.zoned = frozenset(d.counter for d in hall.displays.values()
-                               if d.mode == "counter" and d.voice not in (None, "none") and d.id != display.id)
+        self.zoned = frozenset(
+            d.counter
+            for d in hall.displays.values()
+            if d.mode == "counter" and d.voice not in (None, "none") and d.id != display.id
+        )
         self.board: Snapshot | None = None
         self.notice = hall.notice
         self.notice_since = started
@@ -145,7 +170,7 @@ class ScreenProgram:
         kind = Kind(kind)
         expected = EXPECTED.get(kind)
         if expected is None:
-            return []                            # the down topic: nothing is asked of a screen
+            return []  # the down topic: nothing is asked of a screen
         if message.type != expected:
             raise BadMessage(f"a {message.type} on the {kind.value} topic; expected {expected}")
         try:
@@ -178,8 +203,9 @@ class ScreenProgram:
         out, self.reports = self.reports[:CALLS_PER_ACK], self.reports[CALLS_PER_ACK:]
         return out
 
-    def _report(self, seq: int, outcome: str, started: float | None, ended: float | None,
-                reason: str | None = None) -> None:
+    def _report(
+        self, seq: int, outcome: str, started: float | None, ended: float | None, reason: str | None = None
+    ) -> None:
         entry: dict = {"seq": seq, "outcome": outcome}
         if started is not None:
             entry["started"] = format_epoch(started)
@@ -193,8 +219,9 @@ class ScreenProgram:
         """Let time pass: a gap no board has filled within `gap_wait_s` is given up."""
         if self.held and self.gap_since is not None and now - self.gap_since >= self.gap_wait_s:
             first = min(self.held)
-            log.warning("calls %d to %d never arrived; going on from call %d", (self.last_seq or 0) + 1, first - 1,
-                        first)
+            log.warning(
+                "calls %d to %d never arrived; going on from call %d", (self.last_seq or 0) + 1, first - 1, first
+            )
             self.last_seq = first - 1
             return self._drain_held(now)
         return []
@@ -213,10 +240,10 @@ class ScreenProgram:
     # --- calls -----------------------------------------------------------------------------------
 
     def _call_made(self, call: KnownCall, now: float) -> list[CallEvent]:
-        if self.last_seq is None:                 # a live call before any board: it is the baseline
+        if self.last_seq is None:  # a live call before any board: it is the baseline
             self.last_seq = call.seq - 1
         if call.seq <= self.last_seq or call.seq in self.held:
-            return []                             # a duplicate (QoS 1 redelivery, or refilled already)
+            return []  # a duplicate (QoS 1 redelivery, or refilled already)
         if call.seq > self.last_seq + 1:
             self.held[call.seq] = call
             if self.gap_since is None:
@@ -237,8 +264,13 @@ class ScreenProgram:
         # shown now (the controller starts the clocks from here if no screen says it in time);
         # what the voice did follows when the announcer is done with it
         zoned = not self.counter_mode and call.counter in self.zoned
-        self._report(call.seq, "shown", call.seen, call.seen,
-                     "announced at its counter by that counter's own screen" if self.announce and zoned else None)
+        self._report(
+            call.seq,
+            "shown",
+            call.seen,
+            call.seen,
+            "announced at its counter by that counter's own screen" if self.announce and zoned else None,
+        )
         if not self.announce or zoned:
             return []
         self.voice_pending.add(call.seq)
@@ -260,7 +292,7 @@ class ScreenProgram:
         board = self.board
         assert self.last_seq is not None
         if board is None or board.call_seq <= self.last_seq:
-            return []                             # the board does not know more yet: wait for the next
+            return []  # the board does not know more yet: wait for the next
         by_seq = {c.seq: c for c in board.calls}
         out: list[CallEvent] = []
         upto = max([board.call_seq, *self.held])
@@ -268,15 +300,23 @@ class ScreenProgram:
             seq = self.last_seq + 1
             known = self.held.pop(seq, None) or by_seq.get(seq)
             if known is not None:
-                out += self._accept(KnownCall(known.seq, known.label, known.counter, known.at, known.recall,
-                                              known.seen if known.seen is not None else now))
-            elif seq <= board.call_seq:           # older than anything the board still lists: lost
+                out += self._accept(
+                    KnownCall(
+                        known.seq,
+                        known.label,
+                        known.counter,
+                        known.at,
+                        known.recall,
+                        known.seen if known.seen is not None else now,
+                    )
+                )
+            elif seq <= board.call_seq:  # older than anything the board still lists: lost
                 found = [n for n in (*by_seq, *self.held) if n > seq]
                 last_lost = min(board.call_seq, min(found) - 1) if found else board.call_seq
                 log.warning("calls %d to %d were missed and the board no longer lists them", seq, last_lost)
                 self.last_seq = last_lost
             else:
-                break                             # a later board may bring it
+                break  # a later board may bring it
         if not self.held:
             self.gap_since = None
         return out
@@ -292,8 +332,12 @@ class ScreenProgram:
         out: list[CallEvent] = []
         if self.last_seq is None or self._is_new_baseline(board):
             if self.last_seq is not None:
-                log.warning("the board says call %d, this screen has seen call %d: the controller started "
-                            "afresh; showing its calls without announcing them", board.call_seq, self.last_seq)
+                log.warning(
+                    "the board says call %d, this screen has seen call %d: the controller started "
+                    "afresh; showing its calls without announcing them",
+                    board.call_seq,
+                    self.last_seq,
+                )
             self.calls = {c.seq: dataclasses.replace(c, seen=None) for c in board.calls}  # old: no blink
             self.held.clear()
             self.gap_since = None
@@ -305,9 +349,12 @@ class ScreenProgram:
             self.board = board
         else:
             self.board = board
-            for c in board.calls:                 # older calls this screen never saw: history, not news
-                if c.seq <= self.last_seq and c.seq not in self.calls and (
-                        len(self.calls) < KEEP_CALLS or c.seq > min(self.calls)):
+            for c in board.calls:  # older calls this screen never saw: history, not news
+                if (
+                    c.seq <= self.last_seq
+                    and c.seq not in self.calls
+                    and (len(self.calls) < KEEP_CALLS or c.seq > min(self.calls))
+                ):
                     self._remember(dataclasses.replace(c, seen=None))
             if board.call_seq > self.last_seq:
                 out = self._refill(now)
@@ -335,7 +382,7 @@ class ScreenProgram:
             self.controller_down_since = None
             return []
         if self.controller_online is False:
-            return []                             # still down: keep the time it went down
+            return []  # still down: keep the time it went down
         if self.controller_online is None:
             # Down before this screen started: its own `since` is the best we know (a last will
             # carries the time it was set), or the last board it published, if that is later.
@@ -367,24 +414,43 @@ class ScreenProgram:
         clock = dt.datetime.fromtimestamp(math.floor(now / 60) * 60, tz)
         incident = self.incident(now)
         if self.counter_mode:
-            return BoardState(hall_name=self.hall.names, now=clock, mode="counter", counter=self._counter_view(),
-                              incident=incident, blink_on=incident is None and self._blink(self.counter_ticket[1], now))
+            return BoardState(
+                hall_name=self.hall.names,
+                now=clock,
+                mode="counter",
+                counter=self._counter_view(),
+                incident=incident,
+                blink_on=incident is None and self._blink(self.counter_ticket[1], now),
+            )
         ordered = sorted(self.calls.values(), key=lambda c: c.seq, reverse=True)
         current = None
         recent: list[RecentCall] = []
         if ordered:
             newest = ordered[0]
-            current = CurrentCall(newest.label, newest.counter, self._counter_name(newest.counter),
-                                  dt.datetime.fromtimestamp(newest.at, tz), newest.recall)
+            current = CurrentCall(
+                newest.label,
+                newest.counter,
+                self._counter_name(newest.counter),
+                dt.datetime.fromtimestamp(newest.at, tz),
+                newest.recall,
+            )
             shown = {newest.label}
             for c in ordered[1:]:
                 if c.label not in shown and len(recent) < MAX_RECENT:
                     shown.add(c.label)
                     recent.append(RecentCall(c.label, c.counter))
-        return BoardState(hall_name=self.hall.names, now=clock, mode="hall", current=current, recent=tuple(recent),
-                          waiting=self.board.waiting if self.board is not None else (), notice=self.notice,
-                          notice_offset=self._notice_offset(now), incident=incident,
-                          blink_on=incident is None and bool(ordered) and self._blink(ordered[0].seen, now))
+        return BoardState(
+            hall_name=self.hall.names,
+            now=clock,
+            mode="hall",
+            current=current,
+            recent=tuple(recent),
+            waiting=self.board.waiting if self.board is not None else (),
+            notice=self.notice,
+            notice_offset=self._notice_offset(now),
+            incident=incident,
+            blink_on=incident is None and bool(ordered) and self._blink(ordered[0].seen, now),
+        )
 
     def next_change(self, now: float) -> float:
         """The next moment `state` may change by itself (with no message coming)."""
@@ -449,8 +515,15 @@ class ScreenProgram:
         ticket = self.counter_ticket[0] if state == "open" else None
         # serving only once the board says so for this very ticket: a newer call is only called
         serving = ticket is not None and seen is not None and seen.ticket == ticket and seen.serving
-        return CounterView(number, self._counter_name(number), state=state, ticket=ticket, pause_reason=reason,
-                           clerk=clerk, serving=serving)
+        return CounterView(
+            number,
+            self._counter_name(number),
+            state=state,
+            ticket=ticket,
+            pause_reason=reason,
+            clerk=clerk,
+            serving=serving,
+        )
 
 
 # --- reading the controller's messages -----------------------------------------------------------
@@ -501,8 +574,9 @@ def _optional_time(raw: Mapping, key: str, where: str) -> float | None:
 def _snapshot(body: Mapping[str, Any], message: Message, now: float, tz: dt.tzinfo) -> Snapshot:
     where = f"board.snapshot {message.id}"
     try:
-        calls = tuple(sorted((_call(c, now, f"{where} calls[{i}]") for i, c in enumerate(body["calls"])),
-                             key=lambda c: c.seq))
+        calls = tuple(
+            sorted((_call(c, now, f"{where} calls[{i}]") for i, c in enumerate(body["calls"])), key=lambda c: c.seq)
+        )
         if calls and calls[-1].seq > body["call_seq"]:
             raise BadMessage(f"{where}: a call numbered {calls[-1].seq}, beyond call_seq {body['call_seq']}")
         waiting = tuple(_service(s, f"{where} services[{i}]") for i, s in enumerate(body["services"]))
@@ -510,10 +584,18 @@ def _snapshot(body: Mapping[str, Any], message: Message, now: float, tz: dt.tzin
         for i, c in enumerate(body["counters"]):
             if not isinstance(c, Mapping):
                 raise BadMessage(f"{where} counters[{i}] is not an object")
-            view = CounterView(c.get("number"), Names("", ""), state=c.get("state"), ticket=c.get("ticket"),
-                               pause_reason=c.get("reason"), clerk=c.get("clerk"), serving=c.get("serving", False))
-            counters[view.number] = CounterSeen(view.number, view.state, view.pause_reason, view.ticket, view.clerk,
-                                                view.serving)
+            view = CounterView(
+                c.get("number"),
+                Names("", ""),
+                state=c.get("state"),
+                ticket=c.get("ticket"),
+                pause_reason=c.get("reason"),
+                clerk=c.get("clerk"),
+                serving=c.get("serving", False),
+            )
+            counters[view.number] = CounterSeen(
+                view.number, view.state, view.pause_reason, view.ticket, view.clerk, view.serving
+            )
     except (BoardError, TypeError) as e:
         raise BadMessage(f"{where}: {e}") from None
     sent = _epoch(message.time)
@@ -522,19 +604,28 @@ def _snapshot(body: Mapping[str, Any], message: Message, now: float, tz: dt.tzin
     if raw is not None:
         since = _optional_time(raw, "since", f"{where} incident")
         back = _optional_time(raw, "expected_back", f"{where} incident")
-        incident = Incident(since=dt.datetime.fromtimestamp(sent if since is None else since, tz),
-                            message=_names(raw.get("message", {}), f"{where} incident.message"),
-                            expected_back=None if back is None else dt.datetime.fromtimestamp(back, tz))
-    return Snapshot(body["call_seq"], calls, waiting, counters, _names(body["notice"], f"{where} notice"),
-                    incident, sent)
+        incident = Incident(
+            since=dt.datetime.fromtimestamp(sent if since is None else since, tz),
+            message=_names(raw.get("message", {}), f"{where} incident.message"),
+            expected_back=None if back is None else dt.datetime.fromtimestamp(back, tz),
+        )
+    return Snapshot(
+        body["call_seq"], calls, waiting, counters, _names(body["notice"], f"{where} notice"), incident, sent
+    )
 
 
 def _service(raw: Any, where: str) -> ServiceWaiting:
     if not isinstance(raw, Mapping):
         raise BadMessage(f"{where} is not an object")
     wait_s = raw.get("estimated_wait_s")
-    if wait_s is not None and (isinstance(wait_s, bool) or not isinstance(wait_s, (int, float))
-                               or not math.isfinite(wait_s) or wait_s < 0):
+    if wait_s is not None and (
+        isinstance(wait_s, bool) or not isinstance(wait_s, (int, float)) or not math.isfinite(wait_s) or wait_s < 0
+    ):
         raise BadMessage(f"{where}: estimated wait {wait_s!r} is not seconds")
-    return ServiceWaiting(_names(raw.get("name"), f"{where}.name"), raw.get("prefix"), raw.get("waiting"), wait_s,
-                          no_counter_open=wait_s is None and raw.get("no_counter_open") is True)
+    return ServiceWaiting(
+        _names(raw.get("name"), f"{where}.name"),
+        raw.get("prefix"),
+        raw.get("waiting"),
+        wait_s,
+        no_counter_open=wait_s is None and raw.get("no_counter_open") is True,
+    )

@@ -36,8 +36,8 @@ PANEL: Color = (14, 38, 72)
 PANEL_EDGE: Color = (36, 74, 126)
 TEXT: Color = (242, 246, 252)
 MUTED: Color = (158, 178, 206)
-NUMBER: Color = (255, 208, 64)        # ticket numbers: amber on dark blue
-COUNTER: Color = (96, 226, 186)       # counters: green
+NUMBER: Color = (255, 208, 64)  # ticket numbers: amber on dark blue
+COUNTER: Color = (96, 226, 186)  # counters: green
 ALERT: Color = (255, 128, 96)
 NOTICE_BG: Color = (4, 14, 30)
 
@@ -47,9 +47,12 @@ COUNTER_CAPTION = {False: "请到窗口  Please come to the counter", True: "正
 EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PAUSE_TEXT = {
-    "break": Names("休息", "Short break"), "meal": Names("用餐", "Meal break"),
-    "meeting": Names("开会", "Meeting"), "consultation": Names("业务咨询", "Consultation"),
-    "training": Names("培训", "Training"), "system": Names("系统维护", "System maintenance"),
+    "break": Names("休息", "Short break"),
+    "meal": Names("用餐", "Meal break"),
+    "meeting": Names("开会", "Meeting"),
+    "consultation": Names("业务咨询", "Consultation"),
+    "training": Names("培训", "Training"),
+    "system": Names("系统维护", "System maintenance"),
     "other": Names("其他事务", "Other duties"),
 }
 
@@ -77,8 +80,11 @@ def _shared_painter() -> BoardPainter:
 
 
 def _check_size(size: tuple[int, int]) -> tuple[int, int]:
-    if (not isinstance(size, tuple) or len(size) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and 320 <= v <= 8192 for v in size)):
+    if (
+        not isinstance(size, tuple)
+        or len(size) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 320 <= v <= 8192 for v in size)
+    ):
         raise BoardError(f"screen size {size!r} is not (width, height) in pixels, each 320-8192")
     return size
 
@@ -89,8 +95,8 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
 @dataclass(frozen=True)
 class _Ink:
     surface: pygame.Surface
-    dx: int          # from the pen position to the ink's left edge
-    ascent: int      # from the baseline up to the ink's top
+    dx: int  # from the pen position to the ink's left edge
+    ascent: int  # from the baseline up to the ink's top
     width: int
 
 
@@ -103,8 +109,10 @@ class _Text:
 
     def __init__(self, cache_size: int = 600):
         pygame.freetype.init()
-        self.fonts = {"regular": pygame.freetype.Font(str(fonts.REGULAR), 16),
-                      "bold": pygame.freetype.Font(str(fonts.BOLD), 16)}
+        self.fonts = {
+            "regular": pygame.freetype.Font(str(fonts.REGULAR), 16),
+            "bold": pygame.freetype.Font(str(fonts.BOLD), 16),
+        }
         for f in self.fonts.values():
             f.pad = False
             f.kerning = False
@@ -166,8 +174,7 @@ class _Pen:
     def __init__(self, text: _Text, target: pygame.Surface, bg: Color):
         self.text, self.target, self.bg = text, target, bg
 
-    def draw(self, text: str, weight: str, size: int, color: Color, x: int, baseline: int,
-             align: str = "left") -> int:
+    def draw(self, text: str, weight: str, size: int, color: Color, x: int, baseline: int, align: str = "left") -> int:
         """Blit `text` with its baseline at `baseline`; returns the ink width."""
         if not text:
             return 0
@@ -181,8 +188,16 @@ class _Pen:
         self.target.blit(ink.surface, (left, baseline - ink.ascent))
         return ink.width
 
-    def line(self, text: str, box: pygame.Rect, weight: str, color: Color, align: str = "left",
-             size: int | None = None, min_size: int = 10) -> int:
+    def line(
+        self,
+        text: str,
+        box: pygame.Rect,
+        weight: str,
+        color: Color,
+        align: str = "left",
+        size: int | None = None,
+        min_size: int = 10,
+    ) -> int:
         """Fit one line of text into `box` (its height sets the size unless `size` is smaller),
         centred vertically by the font's ink extents. Returns the size used."""
         want = int(box.height / (INK_TOP + INK_BOTTOM))
@@ -234,10 +249,10 @@ class _HallLayout:
     recent: pygame.Rect
     waiting: pygame.Rect
     notice: pygame.Rect
-    body: pygame.Rect      # everything between header and notice (incident mode uses it whole)
+    body: pygame.Rect  # everything between header and notice (incident mode uses it whole)
     margin: int
     pad: int
-    head_h: int            # height of a panel heading ("最近叫号 Recent calls")
+    head_h: int  # height of a panel heading ("最近叫号 Recent calls")
     portrait: bool
 
 
@@ -376,8 +391,7 @@ class BoardPainter:
         target.blit(self._layer(("hall", size, state.hall_name, incident), size, draw_static), (0, 0))
         self._clock(target, lay.header, lay.margin, state.now, lay.portrait)
         if state.incident is not None:
-            self._incident(self.text.pen(target, PANEL), lay.body.inflate(-2 * lay.pad, -2 * lay.pad),
-                           state.incident)
+            self._incident(self.text.pen(target, PANEL), lay.body.inflate(-2 * lay.pad, -2 * lay.pad), state.incident)
         else:
             self._current(target, lay.current, lay.pad, state.current, state.blink_on)
             self._recent(target, self._heading_area(lay.recent, lay.pad, lay.head_h), lay.pad, state)
@@ -400,7 +414,7 @@ class BoardPainter:
         en = f"{EN_WEEKDAYS[now.weekday()]} {now.day} {EN_MONTHS[now.month - 1]} {now.year}"
         if portrait:  # a narrow header: the time above the date
             clock_box, zh_box, en_box = _rows(inner, [0.5, 0.28, 0.22])
-        else:         # a wide one: the date beside the time
+        else:  # a wide one: the date beside the time
             clock_w = round(inner.width * 0.34)
             clock_box = pygame.Rect(inner.right - clock_w, inner.top, clock_w, inner.height)
             date_box = pygame.Rect(inner.left, inner.top, inner.width - clock_w - m, inner.height)
@@ -410,8 +424,9 @@ class BoardPainter:
         pen.line(zh, zh_box, "regular", TEXT, align="right")
         pen.line(en, en_box, "regular", MUTED, align="right")
 
-    def _current(self, target: pygame.Surface, rect: pygame.Rect, pad: int, call: CurrentCall | None,
-                 blink: bool) -> None:
+    def _current(
+        self, target: pygame.Surface, rect: pygame.Rect, pad: int, call: CurrentCall | None, blink: bool
+    ) -> None:
         if blink and call is not None:  # the highlighted half of the blink: dark on amber
             pygame.draw.rect(target, NUMBER, rect.inflate(-pad // 2, -pad // 2), border_radius=max(4, pad // 2))
             pen = self.text.pen(target, NUMBER)
@@ -440,15 +455,20 @@ class BoardPainter:
             pen.line(f"→ {call.counter_name.zh}", zh_box, "bold", counter, align="center")
             pen.line(call.counter_name.en, en_box, "bold", counter, align="center")
         pen.line(f"请 {call.label} 号到 {call.counter} 号窗口办理", zh_row, "regular", text, align="center")
-        pen.line(f"Ticket {call.label}, please go to counter {call.counter}", en_row, "regular", muted,
-                 align="center")
+        pen.line(f"Ticket {call.label}, please go to counter {call.counter}", en_row, "regular", muted, align="center")
 
     def _recent(self, target: pygame.Surface, area: pygame.Rect, pad: int, state: BoardState) -> None:
         pen = self.text.pen(target, PANEL)
         cells = [c for row in _rows(area, [1] * 4, pad // 3) for c in _cols(row, [1, 1], 3 * pad)]
         if not state.recent:
-            pen.line("暂无叫号  No calls yet", cells[0].union(cells[1]), "regular", MUTED, align="center",
-                     size=round(cells[0].height * 0.5))
+            pen.line(
+                "暂无叫号  No calls yet",
+                cells[0].union(cells[1]),
+                "regular",
+                MUTED,
+                align="center",
+                size=round(cells[0].height * 0.5),
+            )
             return
         x = (cells[0].right + cells[1].left) // 2
         pygame.draw.line(target, PANEL_EDGE, (x, area.top), (x, area.bottom), max(1, pad // 6))
@@ -477,7 +497,9 @@ class BoardPainter:
             pen.line(f"{svc.waiting} 人", top, "bold", TEXT, align="right")
             pen.line("waiting", bottom, "regular", MUTED, align="right")
             top, bottom = _rows(wait, [0.58, 0.42])
-            words = wait_words(svc.waiting, svc.wait_s, no_counter_open=svc.no_counter_open).wait  # for a ticket taken now: as it would print
+            words = wait_words(
+                svc.waiting, svc.wait_s, no_counter_open=svc.no_counter_open
+            ).wait  # for a ticket taken now: as it would print
             color = MUTED if svc.wait_s is None else COUNTER if svc.wait_s < 1 else TEXT
             pen.line(words.zh, top, "bold", color, align="right")
             pen.line(words.en, bottom, "regular", MUTED, align="right")
@@ -542,8 +564,10 @@ class BoardPainter:
             lines.append((incident.message.zh, "regular", TEXT, 0.8))
         if incident.message.en:
             lines.append((incident.message.en, "regular", MUTED, 0.65))
-        lines += [("给您带来不便,敬请谅解。", "regular", MUTED, 0.7),
-                  ("We apologise for the inconvenience.", "regular", MUTED, 0.6)]
+        lines += [
+            ("给您带来不便,敬请谅解。", "regular", MUTED, 0.7),
+            ("We apologise for the inconvenience.", "regular", MUTED, 0.6),
+        ]
         inner = area.inflate(-area.width // 16, -area.height // 10)
         gap = max(2, round(inner.height * 0.028))
         boxes = _rows(inner, [s for *_, s in lines], gap)
@@ -573,10 +597,12 @@ class BoardPainter:
             side = inner.height
             badge = pygame.Rect(inner.left, inner.top, round(side * 1.3), side)
             pygame.draw.rect(surf, COUNTER, badge, border_radius=max(4, side // 8))
-            self.text.pen(surf, COUNTER).line(str(view.number), badge.inflate(-side // 5, -side // 4), "bold", BG,
-                                              align="center")
-            names = pygame.Rect(badge.right + lay.margin, inner.top,
-                                round(inner.width * 0.68) - badge.width - lay.margin, inner.height)
+            self.text.pen(surf, COUNTER).line(
+                str(view.number), badge.inflate(-side // 5, -side // 4), "bold", BG, align="center"
+            )
+            names = pygame.Rect(
+                badge.right + lay.margin, inner.top, round(inner.width * 0.68) - badge.width - lay.margin, inner.height
+            )
             zh_box, en_box = _rows(names, [0.6, 0.4])
             pen = self.text.pen(surf, PANEL)
             pen.line(view.name.zh, zh_box, "bold", TEXT)
@@ -587,17 +613,24 @@ class BoardPainter:
         time_box, date_box = _rows(clock, [0.62, 0.38])
         pen = self.text.pen(target, PANEL)
         pen.line(f"{state.now:%H:%M}", time_box, "bold", TEXT, align="right")
-        pen.line(f"{state.now.month}月{state.now.day}日 星期{ZH_WEEKDAYS[state.now.weekday()]}", date_box,
-                 "regular", MUTED, align="right")
+        pen.line(
+            f"{state.now.month}月{state.now.day}日 星期{ZH_WEEKDAYS[state.now.weekday()]}",
+            date_box,
+            "regular",
+            MUTED,
+            align="right",
+        )
         if state.incident is not None:
             self._incident(self.text.pen(target, BG), lay.body, state.incident)
         else:
             self._counter_body(target, lay.body, lay.pad, view, state.blink_on)
-        self._counter_footer(pen, lay.footer.inflate(-2 * lay.margin, -round(lay.footer.height * 0.25)), view,
-                             state.incident is None)
+        self._counter_footer(
+            pen, lay.footer.inflate(-2 * lay.margin, -round(lay.footer.height * 0.25)), view, state.incident is None
+        )
 
-    def _counter_body(self, target: pygame.Surface, body: pygame.Rect, pad: int, view: CounterView,
-                      blink: bool) -> None:
+    def _counter_body(
+        self, target: pygame.Surface, body: pygame.Rect, pad: int, view: CounterView, blink: bool
+    ) -> None:
         pen = self.text.pen(target, BG)
         caption, main = _rows(body, [0.14, 0.86], pad // 2)
         if view.state != "open" or view.ticket is None:
@@ -624,8 +657,11 @@ class BoardPainter:
     def _counter_footer(pen: _Pen, footer: pygame.Rect, view: CounterView, state_known: bool) -> None:
         left, right = _cols(footer, [0.65, 0.35])
         if state_known:  # during an incident nobody can tell this counter's state
-            text, color = {"open": ("服务中  Open", COUNTER), "paused": ("暂停服务  Paused", NUMBER),
-                           "closed": ("停止服务  Closed", ALERT)}[view.state]
+            text, color = {
+                "open": ("服务中  Open", COUNTER),
+                "paused": ("暂停服务  Paused", NUMBER),
+                "closed": ("停止服务  Closed", ALERT),
+            }[view.state]
             pen.line(text, left, "bold", color)
         if view.clerk:
             pen.line(f"工号 Staff No. {view.clerk}", right, "regular", MUTED, align="right")

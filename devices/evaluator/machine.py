@@ -24,14 +24,18 @@ from dataclasses import dataclass
 from hall.config import Names
 
 LEVELS = (4, 3, 2, 1)  # the buttons, left to right
-LEVEL_NAMES = {4: Names("非常满意", "Very satisfied"), 3: Names("满意", "Satisfied"),
-               2: Names("一般", "Average"), 1: Names("不满意", "Unsatisfied")}
+LEVEL_NAMES = {
+    4: Names("非常满意", "Very satisfied"),
+    3: Names("满意", "Satisfied"),
+    2: Names("一般", "Average"),
+    1: Names("不满意", "Unsatisfied"),
+}
 THANKS_S = 2.0
 
 
 class Phase(enum.Enum):
-    IDLE = "idle"          #: no prompt: presses count for nothing
-    ASKING = "asking"      #: LEDs blink, the first press is the rating
+    IDLE = "idle"  #: no prompt: presses count for nothing
+    ASKING = "asking"  #: LEDs blink, the first press is the rating
     THANKING = "thanking"  #: the chosen level's LED is lit for a moment
 
 
@@ -41,8 +45,8 @@ class Prompt:
 
     id: str
     ticket: str
-    sent_at: float      # the controller's time when it sent the prompt (epoch seconds)
-    deadline: float     # the controller's time the prompt ends by itself (epoch seconds)
+    sent_at: float  # the controller's time when it sent the prompt (epoch seconds)
+    deadline: float  # the controller's time the prompt ends by itself (epoch seconds)
     received_at: float  # the device's monotonic time it arrived
 
     @property
@@ -61,12 +65,14 @@ class Prompt:
 @dataclass(frozen=True)
 class Ask:
     """Start asking: play the spoken prompt."""
+
     prompt: Prompt
 
 
 @dataclass(frozen=True)
 class Submit:
     """Send the rating (durably): `pressed_at` is on the controller's clock (epoch seconds)."""
+
     prompt: str
     level: int
     pressed_at: float
@@ -75,12 +81,14 @@ class Submit:
 @dataclass(frozen=True)
 class Thank:
     """Confirm the press with a beep."""
+
     level: int
 
 
 @dataclass(frozen=True)
 class Ended:
     """The prompt ended without a rating: `reason` is timeout, next_call, counter_closed, replaced."""
+
     prompt: str
     reason: str
 
@@ -88,6 +96,7 @@ class Ended:
 @dataclass(frozen=True)
 class Ignored:
     """A press that counted for nothing, and why (for the log and the simulator)."""
+
     level: int
     reason: str
 
@@ -95,6 +104,7 @@ class Ignored:
 @dataclass(frozen=True)
 class Lights:
     """What the LEDs show: levels lit steadily and levels blinking."""
+
     on: tuple[int, ...] = ()
     blinking: tuple[int, ...] = ()
 

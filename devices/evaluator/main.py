@@ -16,9 +16,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from gpiozero.pins import Factory
 
@@ -31,8 +31,8 @@ from devices.outbox import OutboxError
 from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
 from drivers.sounds import CHIME
 from drivers.voice import MixerPlayer, Player, VoiceNotInstalled
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall.mqtt import BrokerUrlError, add_credentials_argument, device_broker_url
 
 log = logging.getLogger("hall.evaluator")
@@ -55,10 +55,20 @@ class RunningEvaluator:
         self.panel.close()
 
 
-def assemble(hall: config.Hall, device_id: str, broker: str, *, outbox: Path, factory: Factory,
-             player: Player, request_wav: bytes | None = None, cache_dir: Path | None = None,
-             clock: Callable[[], float] = time.monotonic, simulated: bool = False,
-             thanks_s: float | None = None) -> RunningEvaluator:
+def assemble(
+    hall: config.Hall,
+    device_id: str,
+    broker: str,
+    *,
+    outbox: Path,
+    factory: Factory,
+    player: Player,
+    request_wav: bytes | None = None,
+    cache_dir: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    simulated: bool = False,
+    thanks_s: float | None = None,
+) -> RunningEvaluator:
     """An evaluator program with its panel, voice and started link. Raises SetupError."""
     evaluator = hall.evaluators.get(device_id)
     if evaluator is None:
@@ -71,8 +81,11 @@ def assemble(hall: config.Hall, device_id: str, broker: str, *, outbox: Path, fa
         raise SetupError(str(e)) from None
     try:
         if request_wav is None:
-            request_wav = (CHIME.read_bytes() if isinstance(player, SilentPlayer)  # nothing to synthesise for
-                           else request_sound(evaluator.counter, cache_dir or Path("var/voice-cache"), player))
+            request_wav = (
+                CHIME.read_bytes()
+                if isinstance(player, SilentPlayer)  # nothing to synthesise for
+                else request_sound(evaluator.counter, cache_dir or Path("var/voice-cache"), player)
+            )
         Path(outbox).parent.mkdir(parents=True, exist_ok=True)
         link = DeviceLink(broker, hall.id, device_id, outbox=outbox, listen=(), inbox=StampedInbox(inbox, clock))
     except (OutboxError, BrokerUrlError, OSError) as e:
@@ -86,7 +99,6 @@ def assemble(hall: config.Hall, device_id: str, broker: str, *, outbox: Path, fa
     program = EvaluatorProgram(evaluator, link, panel, voice, inbox, clock=clock, machine=machine)
     link.start()
     return RunningEvaluator(program, link, panel, voice)
-
 
 
 def open_player(sound: str) -> Player:
@@ -113,11 +125,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL)")
     add_credentials_argument(p)
-    p.add_argument("--pins", choices=FACTORIES, default=None,
-                   help="GPIO driver (default: GPIOZERO_PIN_FACTORY, else lgpio); mock: no hardware")
+    p.add_argument(
+        "--pins",
+        choices=FACTORIES,
+        default=None,
+        help="GPIO driver (default: GPIOZERO_PIN_FACTORY, else lgpio); mock: no hardware",
+    )
     p.add_argument("--outbox", type=Path, help="ratings not yet delivered (default: var/outbox-ID.db)")
-    p.add_argument("--sound", choices=("card", "none"), default="card",
-                   help="card: spoken request and beep through the sound card; none: LEDs and buzzer only")
+    p.add_argument(
+        "--sound",
+        choices=("card", "none"),
+        default="card",
+        help="card: spoken request and beep through the sound card; none: LEDs and buzzer only",
+    )
     p.add_argument("--voice-cache", type=Path, default=Path("var/voice-cache"), help="espeak-ng phrase cache")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     hall_clock.add_argument(p)
@@ -136,8 +156,15 @@ def main(argv: list[str] | None = None) -> int:
         broker = device_broker_url(args.broker, credentials=args.credentials)
         factory = pin_factory(args.pins)
         player = open_player(args.sound)
-        running = assemble(hall, args.id, broker, outbox=args.outbox or Path(f"var/outbox-{args.id}.db"),
-                           factory=factory, player=player, cache_dir=args.voice_cache)
+        running = assemble(
+            hall,
+            args.id,
+            broker,
+            outbox=args.outbox or Path(f"var/outbox-{args.id}.db"),
+            factory=factory,
+            player=player,
+            cache_dir=args.voice_cache,
+        )
     except (config.ConfigError, BrokerUrlError, GpioUnavailable, SetupError) as e:
         print(f"hall evaluator: {e}", file=sys.stderr)
         if player is not None:

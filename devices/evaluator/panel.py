@@ -15,7 +15,7 @@ no pins).
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from gpiozero.pins import Factory
 
@@ -32,13 +32,22 @@ class NoPins(ValueError):
 
 
 class EvaluatorPanel:
-    def __init__(self, evaluator: Evaluator, inbox: Inbox, *, factory: Factory,
-                 clock: Callable[[], float] = time.monotonic, simulated: bool = False) -> None:
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        inbox: Inbox,
+        *,
+        factory: Factory,
+        clock: Callable[[], float] = time.monotonic,
+        simulated: bool = False,
+    ) -> None:
         buttons, leds, buzzer = evaluator.button_pins, evaluator.led_pins, evaluator.buzzer_pin
         if not buttons:
             if not simulated:
-                raise NoPins(f"evaluator {evaluator.id} has no `buttons` pins in the hall file "
-                             "(four BCM pin numbers: 非常满意, 满意, 一般, 不满意)")
+                raise NoPins(
+                    f"evaluator {evaluator.id} has no `buttons` pins in the hall file "
+                    "(four BCM pin numbers: 非常满意, 满意, 一般, 不满意)"
+                )
             buttons, leds, buzzer = SIMULATED_PINS["buttons"], SIMULATED_PINS["leds"], SIMULATED_PINS["buzzer"]
         keys = [str(level) for level in LEVELS]
         self.button_pins = dict(zip(keys, buttons))
@@ -56,8 +65,10 @@ class EvaluatorPanel:
 
     def show(self, lights: Lights) -> None:
         """Show the machine's lights (levels without an LED are left out: LEDs are optional)."""
-        self.leds.show(on=[str(n) for n in lights.on if str(n) in self.led_pins],
-                       blinking=[str(n) for n in lights.blinking if str(n) in self.led_pins])
+        self.leds.show(
+            on=[str(n) for n in lights.on if str(n) in self.led_pins],
+            blinking=[str(n) for n in lights.blinking if str(n) in self.led_pins],
+        )
 
     def close(self) -> None:
         self.buttons.close()

@@ -16,8 +16,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from devices.evaluator.machine import LEVEL_NAMES, Ask, Ended, EvaluatorMachine, Ignored, Lights, Prompt, Submit, Thank
 from devices.evaluator.panel import EvaluatorPanel
@@ -38,6 +39,7 @@ DOUBLE_PRESS_S = 0.5  # the same button again within this time is the same press
 @dataclass(frozen=True)
 class Arrival:
     """A message from the link and the device time it arrived."""
+
     at: float
     received: Received
 
@@ -53,14 +55,23 @@ class StampedInbox:
 
 
 class EvaluatorProgram:
-    def __init__(self, evaluator: Evaluator, link: DeviceLink, panel: EvaluatorPanel, voice: EvaluatorVoice,
-                 inbox: queue.Queue, *, clock: Callable[[], float] = time.monotonic,
-                 machine: EvaluatorMachine | None = None, double_press_s: float = DOUBLE_PRESS_S) -> None:
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        link: DeviceLink,
+        panel: EvaluatorPanel,
+        voice: EvaluatorVoice,
+        inbox: queue.Queue,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        machine: EvaluatorMachine | None = None,
+        double_press_s: float = DOUBLE_PRESS_S,
+    ) -> None:
         self.evaluator = evaluator
         self.link, self.panel, self.voice, self.inbox, self.clock = link, panel, voice, inbox, clock
         self.machine = machine or EvaluatorMachine()
         self.debouncer = Debouncer(double_press_s)
-        self.log: list[str] = []          # what happened, in words (the simulator shows the last lines)
+        self.log: list[str] = []  # what happened, in words (the simulator shows the last lines)
         self._shown: Lights | None = None
         self._stuck: set[str] = set()
         self._show()
@@ -129,12 +140,21 @@ class EvaluatorProgram:
             return
         if message.type == "rating.prompt":
             if body["counter"] != self.evaluator.counter:
-                log.warning("%s: a prompt for counter %s, but this evaluator is at counter %s; ignored",
-                            self.evaluator.id, body["counter"], self.evaluator.counter)
+                log.warning(
+                    "%s: a prompt for counter %s, but this evaluator is at counter %s; ignored",
+                    self.evaluator.id,
+                    body["counter"],
+                    self.evaluator.counter,
+                )
                 return
             try:
-                prompt = Prompt(body["prompt"], body["ticket"], parse_ts(message.ts).timestamp(),
-                                parse_ts(body["deadline"]).timestamp(), at)
+                prompt = Prompt(
+                    body["prompt"],
+                    body["ticket"],
+                    parse_ts(message.ts).timestamp(),
+                    parse_ts(body["deadline"]).timestamp(),
+                    at,
+                )
             except (KeyError, ValueError) as e:
                 log.warning("%s: a rating.prompt it cannot read (%s); ignored", self.evaluator.id, e)
                 return
@@ -160,8 +180,10 @@ class EvaluatorProgram:
                 self._say(f"asking for a rating of {effect.prompt.ticket}")
                 self.voice.ask()
             elif isinstance(effect, Submit):
-                self.link.send_durable("rating.submit", {"prompt": effect.prompt, "level": effect.level,
-                                                         "pressed_at": format_epoch(effect.pressed_at)})
+                self.link.send_durable(
+                    "rating.submit",
+                    {"prompt": effect.prompt, "level": effect.level, "pressed_at": format_epoch(effect.pressed_at)},
+                )
                 names = LEVEL_NAMES[effect.level]
                 self._say(f"rated {effect.level} {names.zh} {names.en}")
             elif isinstance(effect, Thank):

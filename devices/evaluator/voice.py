@@ -29,10 +29,15 @@ SPEEDS = {"zh": 130, "en": 140}
 def request_announcement(counter: int) -> Announcement:
     """The spoken request as data: the Chinese sentence, then the English one. No chime: the
     blinking buttons draw the eye, and the chime means "a call" in the hall."""
-    return Announcement("rating", counter, (
-        Phrase("zh", (Word(REQUEST_ZH, ()),)), Pause(0.4),
-        Phrase("en", (Word(REQUEST_EN, ()),)),
-    ))
+    return Announcement(
+        "rating",
+        counter,
+        (
+            Phrase("zh", (Word(REQUEST_ZH, ()),)),
+            Pause(0.4),
+            Phrase("en", (Word(REQUEST_EN, ()),)),
+        ),
+    )
 
 
 def request_sound(counter: int, cache_dir: Path, player: Player) -> bytes:

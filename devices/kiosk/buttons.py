@@ -19,7 +19,7 @@ id, or "priority" (also "P").
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from gpiozero.pins import Factory
 
@@ -56,8 +56,9 @@ def button_pins(kiosk: Kiosk) -> dict[str, int]:
 class KioskButtons:
     """The kiosk's buttons on `factory`; close them when done (the pins stay claimed otherwise)."""
 
-    def __init__(self, kiosk: Kiosk, inbox: Inbox, *, factory: Factory,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, kiosk: Kiosk, inbox: Inbox, *, factory: Factory, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.kiosk = kiosk
         self.pins = button_pins(kiosk)
         self.factory = factory

@@ -9,7 +9,8 @@ controller's `issued_at` (or, offline, the kiosk's clock), shown in the hall's t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from PIL import Image
 
@@ -36,17 +37,25 @@ def online_face(hall: Hall, ticket: Mapping[str, Any]) -> TicketFace:
         if klass not in hall.ticket_classes:
             raise ValueError(f"class {klass!r}")
         return TicketFace(
-            hall_name=hall.names, service_name=service.names, label=ticket["label"], ahead=ticket["ahead"],
-            wait_s=None if wait is None else float(wait), taken_at=taken_at, qr_url=ticket.get("status_url", ""),
-            materials=service.materials, footer=hall.footer, ticket_class=klass, offline=False,
+            hall_name=hall.names,
+            service_name=service.names,
+            label=ticket["label"],
+            ahead=ticket["ahead"],
+            wait_s=None if wait is None else float(wait),
+            taken_at=taken_at,
+            qr_url=ticket.get("status_url", ""),
+            materials=service.materials,
+            footer=hall.footer,
+            ticket_class=klass,
+            offline=False,
             priority_asked=ticket.get("priority") == "asked",
-            no_counter_open=wait is None and ticket.get("no_counter_open") is True)
+            no_counter_open=wait is None and ticket.get("no_counter_open") is True,
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BadTicketReply(f"the controller's ticket {dict(ticket)!r} cannot be printed: {e}") from None
 
 
-def offline_face(hall: Hall, ticket: OfflineTicket, klass: str, ahead: int,
-                 kiosk: Kiosk | None = None) -> TicketFace:
+def offline_face(hall: Hall, ticket: OfflineTicket, klass: str, ahead: int, kiosk: Kiosk | None = None) -> TicketFace:
     """The face of a ticket issued from a leased block: marked offline, wait unknown, no QR code
     (the status page token is the controller's to make). Priority asked for at a kiosk where
     staff confirm it prints as such (the controller makes it wait as normal until they do)."""
@@ -54,9 +63,19 @@ def offline_face(hall: Hall, ticket: OfflineTicket, klass: str, ahead: int,
     asked = klass == "priority" and kiosk is not None and kiosk.priority == "staff"
     klass = "normal" if asked else klass
     return TicketFace(
-        hall_name=hall.names, service_name=service.names, label=service.display_number(ticket.number),
-        ahead=ahead, wait_s=None, taken_at=dt.datetime.fromtimestamp(ticket.issued_at, hall.tz), qr_url="",
-        materials=service.materials, footer=hall.footer, ticket_class=klass, offline=True, priority_asked=asked)
+        hall_name=hall.names,
+        service_name=service.names,
+        label=service.display_number(ticket.number),
+        ahead=ahead,
+        wait_s=None,
+        taken_at=dt.datetime.fromtimestamp(ticket.issued_at, hall.tz),
+        qr_url="",
+        materials=service.materials,
+        footer=hall.footer,
+        ticket_class=klass,
+        offline=True,
+        priority_asked=asked,
+    )
 
 
 def printable(face: TicketFace, kiosk: Kiosk, *, native_qr: bool = False) -> Image.Image | bytes:

@@ -40,14 +40,15 @@ MAX_CODE = 32
 
 
 class Phase(enum.Enum):
-    MENU = "menu"                      #: services to choose (with a notice, for a while, after a refusal)
-    CHECK_IN = "check_in"              #: typing a booking code (touch kiosks)
-    PRINTING = "printing"              #: a ticket is being issued and printed
-    TAKE = "take"                      #: "please take your ticket", for `take_s`
+    MENU = "menu"  #: services to choose (with a notice, for a while, after a refusal)
+    CHECK_IN = "check_in"  #: typing a booking code (touch kiosks)
+    PRINTING = "printing"  #: a ticket is being issued and printed
+    TAKE = "take"  #: "please take your ticket", for `take_s`
     OUT_OF_SERVICE = "out_of_service"  #: the printer cannot print; presses count for nothing
 
 
 # --- what the touch menu hands the machine (menu.hit returns these) -------------------------------
+
 
 @dataclass(frozen=True)
 class ChooseService:
@@ -94,9 +95,11 @@ Touch = ChooseService | TogglePriority | OpenCheckIn | TypeKey | DeleteKey | Clo
 
 # --- what the machine asks the program to do ------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Issue:
     """Issue a ticket: reserve through the controller (offline=False) or from the leased numbers."""
+
     service: str | None
     klass: str
     appointment: str | None = None
@@ -106,6 +109,7 @@ class Issue:
 @dataclass(frozen=True)
 class Ignored:
     """A press or touch that does nothing, and why (for the log and the simulator)."""
+
     key: str
     reason: str
 
@@ -113,6 +117,7 @@ class Ignored:
 @dataclass(frozen=True)
 class Report:
     """The kiosk's printer state for its retained `device.state` (None: leave the field out)."""
+
     paper: str
     cover_open: bool | None
     fault: str | None
@@ -125,6 +130,7 @@ class PollPrinter:
 
 # --- what the screen shows --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ServiceTile:
     id: str
@@ -136,6 +142,7 @@ class ServiceTile:
 @dataclass(frozen=True)
 class TakenTicket:
     """The ticket just printed, as the "please take your ticket" screen shows it."""
+
     label: str
     service: str
     service_names: Names
@@ -156,9 +163,9 @@ class KioskView:
     code: str = ""
     notice: Names | None = None
     ticket: TakenTicket | None = None
-    problem: str | None = None        # paper_out | cover_open | printer_offline
-    choosing: Names | None = None     # the service being printed
-    priority_mode: str = "staff"      # the kiosk's `priority`: staff confirm it, self, or off (no choice shown)
+    problem: str | None = None  # paper_out | cover_open | printer_offline
+    choosing: Names | None = None  # the service being printed
+    priority_mode: str = "staff"  # the kiosk's `priority`: staff confirm it, self, or off (no choice shown)
 
 
 FAULTS = {"cover_open": "printer cover open", "printer_offline": "printer not responding"}
@@ -176,9 +183,21 @@ def problem_of(status: PrinterStatus) -> str | None:
 
 
 class KioskMachine:
-    def __init__(self, hall: Hall, kiosk: Kiosk, *, touch: bool, now: float, take_s: float = 5.0,
-                 notice_s: float = 6.0, priority_s: float = 20.0, check_in_idle_s: float = 60.0,
-                 out_poll_s: float = 3.0, idle_poll_s: float = 30.0, offline_retry_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        hall: Hall,
+        kiosk: Kiosk,
+        *,
+        touch: bool,
+        now: float,
+        take_s: float = 5.0,
+        notice_s: float = 6.0,
+        priority_s: float = 20.0,
+        check_in_idle_s: float = 60.0,
+        out_poll_s: float = 3.0,
+        idle_poll_s: float = 30.0,
+        offline_retry_s: float = 30.0,
+    ) -> None:
         self.hall, self.kiosk, self.touch = hall, kiosk, touch
         self.take_s, self.notice_s, self.priority_s = take_s, notice_s, priority_s
         self.check_in_idle_s, self.out_poll_s, self.idle_poll_s = check_in_idle_s, out_poll_s, idle_poll_s
@@ -189,8 +208,8 @@ class KioskMachine:
         self.ticket: TakenTicket | None = None
         self.notice: Names | None = None
         self.choosing: str | None = None
-        self._until: dict[str, float] = {}   # "take", "notice", "priority", "check_in" -> when it ends
-        self._next_poll = now                 # look at the printer at once
+        self._until: dict[str, float] = {}  # "take", "notice", "priority", "check_in" -> when it ends
+        self._next_poll = now  # look at the printer at once
         self._ignore_before = -math.inf
         self._reported: Report | None = None
         self.connected = False
@@ -296,8 +315,14 @@ class KioskMachine:
 
     def _busy(self, key: str, at: float) -> list:
         if self.phase is Phase.OUT_OF_SERVICE:
-            return [Ignored(key, f"out of service: {words.PROBLEMS[self.problem].en.lower()}"
-                                 if self.problem in words.PROBLEMS else "out of service")]
+            return [
+                Ignored(
+                    key,
+                    f"out of service: {words.PROBLEMS[self.problem].en.lower()}"
+                    if self.problem in words.PROBLEMS
+                    else "out of service",
+                )
+            ]
         if self.phase is Phase.PRINTING or at <= self._ignore_before:
             return [Ignored(key, "pressed while a ticket was printing")]
         return []
@@ -408,11 +433,22 @@ class KioskMachine:
         return min([self._next_poll, *self._until.values()])
 
     def view(self, now: float) -> KioskView:
-        tiles = tuple(ServiceTile(s, self.hall.services[s].prefix, self.hall.services[s].names,
-                                  self.waiting.get(s)) for s in self.kiosk.services)
+        tiles = tuple(
+            ServiceTile(s, self.hall.services[s].prefix, self.hall.services[s].names, self.waiting.get(s))
+            for s in self.kiosk.services
+        )
         choosing = self.hall.services[self.choosing].names if self.choosing else None
-        return KioskView(page=self.phase, hall_name=self.hall.names, tiles=tiles, touch=self.touch,
-                         offline=not self.online(now), priority=self._priority(now), code=self.code,
-                         notice=self.notice, ticket=self.ticket,
-                         problem=self.problem if self.phase is Phase.OUT_OF_SERVICE else None,
-                         choosing=choosing, priority_mode=self.kiosk.priority)
+        return KioskView(
+            page=self.phase,
+            hall_name=self.hall.names,
+            tiles=tiles,
+            touch=self.touch,
+            offline=not self.online(now),
+            priority=self._priority(now),
+            code=self.code,
+            notice=self.notice,
+            ticket=self.ticket,
+            problem=self.problem if self.phase is Phase.OUT_OF_SERVICE else None,
+            choosing=choosing,
+            priority_mode=self.kiosk.priority,
+        )

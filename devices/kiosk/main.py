@@ -22,9 +22,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gpiozero.pins import Factory
 
@@ -37,8 +38,8 @@ from devices.outbox import OutboxError
 from drivers.gpio import FACTORIES, GpioUnavailable, pin_factory
 from drivers.printer import BadConnector, DriverMissing, PrinterSimulator, TicketPrinter, open_printer
 from drivers.screen import Screen, ScreenError
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall.mqtt import BrokerUrlError, add_credentials_argument, device_broker_url
 from protocol.topics import Kind
 
@@ -71,10 +72,22 @@ class RunningKiosk:
             thing.close()
 
 
-def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, factory: Factory | None,
-             printer: str | None = None, simulator: PrinterSimulator | None = None, screen: Screen | None = None,
-             clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = hall_clock.now,
-             simulated: bool = False, timings: dict[str, float] | None = None, **program: Any) -> RunningKiosk:
+def assemble(
+    hall: config.Hall,
+    kiosk_id: str,
+    broker: str,
+    *,
+    state_dir: Path,
+    factory: Factory | None,
+    printer: str | None = None,
+    simulator: PrinterSimulator | None = None,
+    screen: Screen | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = hall_clock.now,
+    simulated: bool = False,
+    timings: dict[str, float] | None = None,
+    **program: Any,
+) -> RunningKiosk:
     """A kiosk program with its buttons, printer, offline numbers and started link. Raises SetupError.
 
     `printer`: a connector overriding the hall file's; `simulator`: the SimulatedPrinter behind the
@@ -88,8 +101,10 @@ def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, 
     pins = button_pins(kiosk)
     touch = kiosk.touch and screen is not None
     if not pins and not touch and not simulated:
-        raise SetupError(f"kiosk {kiosk_id} has no `buttons` in the hall file and no touch screen to choose on; "
-                         "give it buttons, or touch = true and a screen")
+        raise SetupError(
+            f"kiosk {kiosk_id} has no `buttons` in the hall file and no touch screen to choose on; "
+            "give it buttons, or touch = true and a screen"
+        )
     try:
         ticket_printer = open_printer(printer or kiosk.printer, kiosk.paper_mm, simulator=simulator)
     except (BadConnector, DriverMissing) as e:
@@ -103,12 +118,31 @@ def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, 
         buttons = KioskButtons(kiosk, inbox, factory=factory, clock=clock) if pins and factory is not None else None
         if buttons is not None:
             opened.append(buttons)
-        link = DeviceLink(broker, hall.id, kiosk_id, outbox=state_dir / "outbox.db", listen=LISTEN, inbox=inbox,
-                          state={"paper": "unknown"})
+        link = DeviceLink(
+            broker,
+            hall.id,
+            kiosk_id,
+            outbox=state_dir / "outbox.db",
+            listen=LISTEN,
+            inbox=inbox,
+            state={"paper": "unknown"},
+        )
         opened.append(link)
         machine = KioskMachine(hall, kiosk, touch=touch, now=clock(), **(timings or {}))
-        kiosk_program = KioskProgram(hall, kiosk, link, ticket_printer, numbers, inbox, screen=screen, touch=touch,
-                                     clock=clock, wall=wall, machine=machine, **program)
+        kiosk_program = KioskProgram(
+            hall,
+            kiosk,
+            link,
+            ticket_printer,
+            numbers,
+            inbox,
+            screen=screen,
+            touch=touch,
+            clock=clock,
+            wall=wall,
+            machine=machine,
+            **program,
+        )
     except (OfflineStoreError, OutboxError, BrokerUrlError, GpioUnavailable, OSError) as e:
         for thing in reversed(opened):
             thing.close()
@@ -119,7 +153,6 @@ def assemble(hall: config.Hall, kiosk_id: str, broker: str, *, state_dir: Path, 
         raise
     link.start()
     return RunningKiosk(kiosk_program, link, ticket_printer, buttons, screen, inbox)
-
 
 
 def screen_size(text: str) -> tuple[int, int]:
@@ -149,17 +182,27 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, type=Path, help="the hall file")
     p.add_argument("--broker", help="mqtt://… or mqtts://… (default: HALL_MQTT_URL)")
     add_credentials_argument(p)
-    p.add_argument("--printer", help="printer connector, overriding the hall file: usb:VID:PID, "
-                                     "serial:/dev/…[@BAUD], tcp:HOST[:PORT], file:PATH or sim")
+    p.add_argument(
+        "--printer",
+        help="printer connector, overriding the hall file: usb:VID:PID, "
+        "serial:/dev/…[@BAUD], tcp:HOST[:PORT], file:PATH or sim",
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--png-dir", type=Path, help="write the screen as PNG frames here (no screen needed)")
     where.add_argument("--window", action="store_true", help="show the screen in a window (a desktop)")
-    where.add_argument("--fullscreen", action="store_true",
-                       help="fullscreen at the monitor's resolution (the default for a touch kiosk)")
+    where.add_argument(
+        "--fullscreen",
+        action="store_true",
+        help="fullscreen at the monitor's resolution (the default for a touch kiosk)",
+    )
     p.add_argument("--size", type=screen_size, help="screen size for --png-dir and --window (default 1280x800)")
     p.add_argument("--state-dir", type=Path, help="outbox and offline numbers (default: var/kiosk-ID)")
-    p.add_argument("--pins", choices=FACTORIES, default=None,
-                   help="GPIO driver (default: GPIOZERO_PIN_FACTORY, else lgpio); mock: no hardware")
+    p.add_argument(
+        "--pins",
+        choices=FACTORIES,
+        default=None,
+        help="GPIO driver (default: GPIOZERO_PIN_FACTORY, else lgpio); mock: no hardware",
+    )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     hall_clock.add_argument(p)
     return p
@@ -174,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         hall = config.load(args.config)
         kiosk = hall.kiosks.get(args.id)
         if kiosk is None:
-            raise SetupError(f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})")
+            raise SetupError(
+                f"there is no kiosk {args.id!r} in {args.config} (kiosks: {', '.join(hall.kiosks) or 'none'})"
+            )
         broker = device_broker_url(args.broker, credentials=args.credentials)
         factory = pin_factory(args.pins) if button_pins(kiosk) else None
         screen = make_screen(args, kiosk)
@@ -184,8 +229,16 @@ def main(argv: list[str] | None = None) -> int:
             from drivers.printer.twin import SimulatedPrinter
 
             simulator = SimulatedPrinter(kiosk.paper_mm, out_dir=state_dir / "printed")
-        running = assemble(hall, args.id, broker, state_dir=state_dir, factory=factory, printer=args.printer,
-                           simulator=simulator, screen=screen)
+        running = assemble(
+            hall,
+            args.id,
+            broker,
+            state_dir=state_dir,
+            factory=factory,
+            printer=args.printer,
+            simulator=simulator,
+            screen=screen,
+        )
     except (config.ConfigError, BrokerUrlError, GpioUnavailable, ScreenError, SetupError, OSError) as e:
         if screen is not None:
             screen.close()
@@ -194,8 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    log.info("kiosk %s: printer %s, %s", args.id, running.printer.name,
-             "touch screen" if running.program.has_touch else "buttons")
+    log.info(
+        "kiosk %s: printer %s, %s",
+        args.id,
+        running.printer.name,
+        "touch screen" if running.program.has_touch else "buttons",
+    )
     try:
         running.program.run(stop)
     finally:

@@ -25,8 +25,20 @@ import pygame
 import pygame.freetype
 
 from devices.kiosk import words
-from devices.kiosk.machine import (CODE_KEYS, ChooseService, CloseCheckIn, DeleteKey, Dismiss, KioskView,
-                                   OpenCheckIn, Phase, SubmitCheckIn, TogglePriority, Touch, TypeKey)
+from devices.kiosk.machine import (
+    CODE_KEYS,
+    ChooseService,
+    CloseCheckIn,
+    DeleteKey,
+    Dismiss,
+    KioskView,
+    OpenCheckIn,
+    Phase,
+    SubmitCheckIn,
+    TogglePriority,
+    Touch,
+    TypeKey,
+)
 from devices.kiosk.ticket import CLASS_MARKS, OFFLINE_MARK
 from drivers import fonts
 from hall.config import Names
@@ -63,8 +75,11 @@ class Hotspot:
 
 
 def _check_size(size: tuple[int, int]) -> tuple[int, int]:
-    if (not isinstance(size, tuple) or len(size) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and 320 <= v <= 8192 for v in size)):
+    if (
+        not isinstance(size, tuple)
+        or len(size) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 320 <= v <= 8192 for v in size)
+    ):
         raise MenuError(f"screen size {size!r} is not (width, height) in pixels, each 320-8192")
     return size
 
@@ -78,13 +93,16 @@ def _grid(area: Box, count: int, cols: int, gap: int) -> list[Box]:
     x, y, w, h = area
     rows = max(1, math.ceil(count / cols))
     cw, ch = (w - gap * (cols - 1)) / cols, (h - gap * (rows - 1)) / rows
-    return [(round(x + (i % cols) * (cw + gap)), round(y + (i // cols) * (ch + gap)), round(cw), round(ch))
-            for i in range(count)]
+    return [
+        (round(x + (i % cols) * (cw + gap)), round(y + (i // cols) * (ch + gap)), round(cw), round(ch))
+        for i in range(count)
+    ]
 
 
 @dataclass(frozen=True)
 class _Layout:
     """The bands of a page, top to bottom."""
+
     size: tuple[int, int]
     unit: int
     header: Box
@@ -148,8 +166,11 @@ def hotspots(view: KioskView, size: tuple[int, int]) -> list[Hotspot]:
         _, keys = _code_layout(lay)
         out += [Hotspot(box, TypeKey(ch), "key") for ch, box in zip(CODE_KEYS, keys)]
         delete, back, confirm = _grid(lay.bottom, 3, 3, 2 * lay.unit)
-        out += [Hotspot(delete, DeleteKey(), "delete"), Hotspot(back, CloseCheckIn(), "back"),
-                Hotspot(confirm, SubmitCheckIn(), "confirm")]
+        out += [
+            Hotspot(delete, DeleteKey(), "delete"),
+            Hotspot(back, CloseCheckIn(), "back"),
+            Hotspot(confirm, SubmitCheckIn(), "confirm"),
+        ]
     elif view.page is Phase.TAKE and view.touch:
         out.append(Hotspot((0, 0, *size), Dismiss(), "dismiss"))
     return out
@@ -174,11 +195,14 @@ def centre_of(view: KioskView, size: tuple[int, int], touch: Touch) -> tuple[int
 
 # --- painting ---------------------------------------------------------------------------------------
 
+
 class _Pen:
     def __init__(self) -> None:
         pygame.freetype.init()
-        self.fonts = {"regular": pygame.freetype.Font(str(fonts.REGULAR), 16),
-                      "bold": pygame.freetype.Font(str(fonts.BOLD), 16)}
+        self.fonts = {
+            "regular": pygame.freetype.Font(str(fonts.REGULAR), 16),
+            "bold": pygame.freetype.Font(str(fonts.BOLD), 16),
+        }
         for f in self.fonts.values():
             f.pad = True
             f.kerning = False
@@ -191,8 +215,18 @@ class _Pen:
             size = max(8, int(size * max_w / width))
         return size
 
-    def text(self, target: pygame.Surface, text: str, *, weight: str = "regular", size: float, color: Color,
-             at: tuple[float, float], anchor: str = "center", max_w: float | None = None) -> pygame.Rect:
+    def text(
+        self,
+        target: pygame.Surface,
+        text: str,
+        *,
+        weight: str = "regular",
+        size: float,
+        color: Color,
+        at: tuple[float, float],
+        anchor: str = "center",
+        max_w: float | None = None,
+    ) -> pygame.Rect:
         """Draw one line: `anchor` is "center" (at = the middle), "left" (at = left edge, vertical
         middle) or "right"."""
         if not text:
@@ -240,23 +274,55 @@ def render_view(view: KioskView, size: tuple[int, int]) -> pygame.Surface:
     return target
 
 
-def _two_lines(target, pen: _Pen, box: Box, names: Names, *, zh_size: float, en_size: float, color: Color,
-               anchor: str = "center", zh_weight: str = "bold") -> None:
+def _two_lines(
+    target,
+    pen: _Pen,
+    box: Box,
+    names: Names,
+    *,
+    zh_size: float,
+    en_size: float,
+    color: Color,
+    anchor: str = "center",
+    zh_weight: str = "bold",
+) -> None:
     x, y, w, h = box
     total = zh_size * 1.25 + en_size * 1.25
     top = y + (h - total) / 2
     ax = x + w / 2 if anchor == "center" else x
-    pen.text(target, names.zh, weight=zh_weight, size=zh_size, color=color, at=(ax, top + zh_size * 0.62),
-             anchor=anchor, max_w=w)
-    pen.text(target, names.en, size=en_size, color=color, at=(ax, top + zh_size * 1.25 + en_size * 0.62),
-             anchor=anchor, max_w=w)
+    pen.text(
+        target,
+        names.zh,
+        weight=zh_weight,
+        size=zh_size,
+        color=color,
+        at=(ax, top + zh_size * 0.62),
+        anchor=anchor,
+        max_w=w,
+    )
+    pen.text(
+        target,
+        names.en,
+        size=en_size,
+        color=color,
+        at=(ax, top + zh_size * 1.25 + en_size * 0.62),
+        anchor=anchor,
+        max_w=w,
+    )
 
 
 def _header(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     x, y, w, h = lay.header
     pygame.draw.rect(target, HEADER, lay.header)
-    _two_lines(target, pen, (x + 3 * lay.unit, y, w - 6 * lay.unit, h), view.hall_name,
-               zh_size=h * 0.36, en_size=h * 0.2, color=WHITE)
+    _two_lines(
+        target,
+        pen,
+        (x + 3 * lay.unit, y, w - 6 * lay.unit, h),
+        view.hall_name,
+        zh_size=h * 0.36,
+        en_size=h * 0.2,
+        color=WHITE,
+    )
 
 
 def _band(target, pen: _Pen, box: Box, names: Names, bg: Color, ink: Color, u: int) -> None:
@@ -265,15 +331,15 @@ def _band(target, pen: _Pen, box: Box, names: Names, bg: Color, ink: Color, u: i
     _two_lines(target, pen, (x + 2 * u, y, w - 4 * u, h), names, zh_size=h * 0.36, en_size=h * 0.26, color=ink)
 
 
-def _button(target, pen: _Pen, box: Box, names: Names, *, bg: Color, ink: Color, u: int,
-            sub: Names | None = None) -> None:
+def _button(
+    target, pen: _Pen, box: Box, names: Names, *, bg: Color, ink: Color, u: int, sub: Names | None = None
+) -> None:
     pygame.draw.rect(target, bg, box, border_radius=2 * u)
     x, y, w, h = box
     if sub is None:
         _two_lines(target, pen, (x + u, y, w - 2 * u, h), names, zh_size=h * 0.3, en_size=h * 0.19, color=ink)
     else:
-        _two_lines(target, pen, (x + u, y, w - 2 * u, h * 0.62), names, zh_size=h * 0.26, en_size=h * 0.16,
-                   color=ink)
+        _two_lines(target, pen, (x + u, y, w - 2 * u, h * 0.62), names, zh_size=h * 0.26, en_size=h * 0.16, color=ink)
         pen.text(target, f"{sub.zh}  {sub.en}", size=h * 0.14, color=ink, at=(x + w / 2, y + h * 0.78), max_w=w - 2 * u)
 
 
@@ -286,21 +352,29 @@ def _menu(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     else:
         prompt = words.CHOOSE_TOUCH if view.touch else words.CHOOSE_BUTTONS
         color = INK
-    _two_lines(target, pen, lay.prompt, prompt, zh_size=lay.prompt[3] * 0.38, en_size=lay.prompt[3] * 0.24,
-               color=color)
+    _two_lines(target, pen, lay.prompt, prompt, zh_size=lay.prompt[3] * 0.38, en_size=lay.prompt[3] * 0.24, color=color)
     for tile, box in zip(view.tiles, _tile_boxes(view, lay)):
         _tile(target, pen, tile, box, u)
     if lay.bottom is not None:
         if view.priority_mode == "off":
-            _button(target, pen, lay.bottom, words.CHECK_IN_BUTTON, bg=DISABLED if view.offline else TEAL,
-                    ink=WHITE, u=u)
+            _button(
+                target, pen, lay.bottom, words.CHECK_IN_BUTTON, bg=DISABLED if view.offline else TEAL, ink=WHITE, u=u
+            )
             return
         left, right = _grid(lay.bottom, 2, 2, 2 * u)
         who = words.PRIORITY_WHO
         if view.priority_mode == "staff":
             who = Names(f"{who.zh} · {words.PRIORITY_STAFF.zh}", f"{who.en} · {words.PRIORITY_STAFF.en}")
-        _button(target, pen, left, words.PRIORITY_BUTTON, sub=who,
-                bg=PRIORITY_ON if view.priority else WHITE, ink=WHITE if view.priority else PRIORITY_ON, u=u)
+        _button(
+            target,
+            pen,
+            left,
+            words.PRIORITY_BUTTON,
+            sub=who,
+            bg=PRIORITY_ON if view.priority else WHITE,
+            ink=WHITE if view.priority else PRIORITY_ON,
+            u=u,
+        )
         if not view.priority:
             pygame.draw.rect(target, PRIORITY_ON, left, width=max(2, u // 2), border_radius=2 * u)
         _button(target, pen, right, words.CHECK_IN_BUTTON, bg=DISABLED if view.offline else TEAL, ink=WHITE, u=u)
@@ -317,27 +391,52 @@ def _tile(target, pen: _Pen, tile, box: Box, u: int) -> None:
     left = x + 4 * u + d
     right_w = w * 0.22 if tile.waiting is not None else 0
     name_w = x + w - 2 * u - right_w - left
-    _two_lines(target, pen, (left, y, name_w, h), tile.names, zh_size=min(h * 0.3, 9 * u),
-               en_size=min(h * 0.17, 5 * u), color=INK, anchor="left")
+    _two_lines(
+        target,
+        pen,
+        (left, y, name_w, h),
+        tile.names,
+        zh_size=min(h * 0.3, 9 * u),
+        en_size=min(h * 0.17, 5 * u),
+        color=INK,
+        anchor="left",
+    )
     if tile.waiting is not None:
         rx = x + w - 2 * u - right_w
         line = Names(words.WAITING.zh.format(n=tile.waiting), words.WAITING.en.format(n=tile.waiting))
-        _two_lines(target, pen, (rx, y, right_w, h), line, zh_size=min(h * 0.2, 6 * u), en_size=min(h * 0.14, 4 * u),
-                   color=MUTED, zh_weight="regular")
+        _two_lines(
+            target,
+            pen,
+            (rx, y, right_w, h),
+            line,
+            zh_size=min(h * 0.2, 6 * u),
+            en_size=min(h * 0.14, 4 * u),
+            color=MUTED,
+            zh_weight="regular",
+        )
 
 
 def _check_in(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     u = lay.unit
-    title = Names(f"{words.CHECK_IN_TITLE.zh} · {words.CHECK_IN_PROMPT.zh}",
-                  f"{words.CHECK_IN_TITLE.en} · {words.CHECK_IN_PROMPT.en}")
+    title = Names(
+        f"{words.CHECK_IN_TITLE.zh} · {words.CHECK_IN_PROMPT.zh}",
+        f"{words.CHECK_IN_TITLE.en} · {words.CHECK_IN_PROMPT.en}",
+    )
     _two_lines(target, pen, lay.prompt, title, zh_size=lay.prompt[3] * 0.38, en_size=lay.prompt[3] * 0.24, color=INK)
     field, keys = _code_layout(lay)
     pygame.draw.rect(target, WHITE, field, border_radius=u)
     pygame.draw.rect(target, BADGE, field, width=max(2, u // 2), border_radius=u)
     fx, fy, fw, fh = field
     shown = view.code if view.code else "_"
-    pen.text(target, shown, weight="bold", size=fh * 0.6, color=INK if view.code else MUTED,
-             at=(fx + fw / 2, fy + fh / 2), max_w=fw - 4 * u)
+    pen.text(
+        target,
+        shown,
+        weight="bold",
+        size=fh * 0.6,
+        color=INK if view.code else MUTED,
+        at=(fx + fw / 2, fy + fh / 2),
+        max_w=fw - 4 * u,
+    )
     for ch, box in zip(CODE_KEYS, keys):
         pygame.draw.rect(target, KEY, box, border_radius=u)
         pen.text(target, ch, weight="bold", size=box[3] * 0.5, color=INK, at=(box[0] + box[2] / 2, box[1] + box[3] / 2))
@@ -351,15 +450,23 @@ def _printing(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     x, y, w, h = lay.body
     _two_lines(target, pen, (x, y, w, h * 0.45), words.PRINTING, zh_size=h * 0.13, en_size=h * 0.07, color=INK)
     if view.choosing is not None:
-        _two_lines(target, pen, (x, y + h * 0.5, w, h * 0.35), view.choosing, zh_size=h * 0.09, en_size=h * 0.055,
-                   color=MUTED)
+        _two_lines(
+            target, pen, (x, y + h * 0.5, w, h * 0.35), view.choosing, zh_size=h * 0.09, en_size=h * 0.055, color=MUTED
+        )
 
 
 def _take(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     ticket = view.ticket
     x, y, w, h = lay.body
-    _two_lines(target, pen, lay.prompt, words.TAKE_TICKET, zh_size=lay.prompt[3] * 0.42,
-               en_size=lay.prompt[3] * 0.26, color=INK)
+    _two_lines(
+        target,
+        pen,
+        lay.prompt,
+        words.TAKE_TICKET,
+        zh_size=lay.prompt[3] * 0.42,
+        en_size=lay.prompt[3] * 0.26,
+        color=INK,
+    )
     if ticket is None:
         return
     marks = []
@@ -368,27 +475,58 @@ def _take(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     if ticket.offline:
         marks.append(OFFLINE_MARK)
     _two_lines(target, pen, (x, y, w, h * 0.2), ticket.service_names, zh_size=h * 0.085, en_size=h * 0.05, color=INK)
-    pen.text(target, ticket.label, weight="bold", size=h * 0.34, color=BADGE, at=(x + w / 2, y + h * 0.41),
-             max_w=w * 0.9)
+    pen.text(
+        target, ticket.label, weight="bold", size=h * 0.34, color=BADGE, at=(x + w / 2, y + h * 0.41), max_w=w * 0.9
+    )
     if marks:
-        pen.text(target, " · ".join(marks), weight="bold", size=h * 0.05, color=PRIORITY_ON,
-                 at=(x + w / 2, y + h * 0.64), max_w=w)
-    _two_lines(target, pen, (x, y + h * 0.7, w, h * 0.28), ticket.wait_words, zh_size=h * 0.07, en_size=h * 0.05,
-               color=MUTED)
+        pen.text(
+            target,
+            " · ".join(marks),
+            weight="bold",
+            size=h * 0.05,
+            color=PRIORITY_ON,
+            at=(x + w / 2, y + h * 0.64),
+            max_w=w,
+        )
+    _two_lines(
+        target, pen, (x, y + h * 0.7, w, h * 0.28), ticket.wait_words, zh_size=h * 0.07, en_size=h * 0.05, color=MUTED
+    )
 
 
 def _out_of_service(target, pen: _Pen, view: KioskView, lay: _Layout) -> None:
     w, h = lay.size
     target.fill(STOP_BG)
-    _two_lines(target, pen, (0, 0, w, lay.header[3]), view.hall_name, zh_size=lay.header[3] * 0.32,
-               en_size=lay.header[3] * 0.18, color=STOP_INK)
+    _two_lines(
+        target,
+        pen,
+        (0, 0, w, lay.header[3]),
+        view.hall_name,
+        zh_size=lay.header[3] * 0.32,
+        en_size=lay.header[3] * 0.18,
+        color=STOP_INK,
+    )
     m = 4 * lay.unit
-    _two_lines(target, pen, (m, h * 0.16, w - 2 * m, h * 0.3), words.OUT_OF_SERVICE, zh_size=h * 0.14,
-               en_size=h * 0.07, color=WHITE)
+    _two_lines(
+        target,
+        pen,
+        (m, h * 0.16, w - 2 * m, h * 0.3),
+        words.OUT_OF_SERVICE,
+        zh_size=h * 0.14,
+        en_size=h * 0.07,
+        color=WHITE,
+    )
     problem = words.PROBLEMS.get(view.problem or "")
     if problem is not None:
-        _two_lines(target, pen, (m, h * 0.5, w - 2 * m, h * 0.18), problem, zh_size=h * 0.065, en_size=h * 0.045,
-                   color=STOP_INK, zh_weight="regular")
+        _two_lines(
+            target,
+            pen,
+            (m, h * 0.5, w - 2 * m, h * 0.18),
+            problem,
+            zh_size=h * 0.065,
+            en_size=h * 0.045,
+            color=STOP_INK,
+            zh_weight="regular",
+        )
     box = (m, round(h * 0.72), w - 2 * m, round(h * 0.2))
     pygame.draw.rect(target, WHITE, box, border_radius=2 * lay.unit)
     _two_lines(target, pen, box, words.GO_ELSEWHERE, zh_size=box[3] * 0.3, en_size=box[3] * 0.2, color=STOP_BG)
@@ -399,5 +537,12 @@ def _notice(target, pen: _Pen, notice: Names, lay: _Layout) -> None:
     box = (x + w // 12, y + h - round(h * 0.3), w - w // 6, round(h * 0.28))
     pygame.draw.rect(target, NOTICE_BG, box, border_radius=2 * lay.unit)
     bx, by, bw, bh = box
-    _two_lines(target, pen, (bx + 2 * lay.unit, by, bw - 4 * lay.unit, bh), notice, zh_size=bh * 0.26,
-               en_size=bh * 0.17, color=WHITE)
+    _two_lines(
+        target,
+        pen,
+        (bx + 2 * lay.unit, by, bw - 4 * lay.unit, bh),
+        notice,
+        zh_size=bh * 0.26,
+        en_size=bh * 0.17,
+        color=WHITE,
+    )

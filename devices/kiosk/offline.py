@@ -111,13 +111,19 @@ class OfflineNumbers:
                 if not b.first <= b.next <= b.last + 1:
                     raise ValueError(f"block {b.first}-{b.last} of {b.service} has next number {b.next}")
         except (ValueError, TypeError, KeyError, AttributeError, BadLease) as e:
-            raise OfflineStoreError(f"the offline number file {self.path} is damaged ({e}); move it away "
-                                    "to start with no leased numbers (the controller lends new ones)") from None
+            raise OfflineStoreError(
+                f"the offline number file {self.path} is damaged ({e}); move it away "
+                "to start with no leased numbers (the controller lends new ones)"
+            ) from None
         self.blocks, self._last_ms = blocks, last_ms
 
     def _save(self) -> None:
-        data = {"version": FORMAT_VERSION, "kiosk": self.kiosk.id, "last_issued_ms": self._last_ms,
-                "blocks": [asdict(b) for b in self.blocks]}
+        data = {
+            "version": FORMAT_VERSION,
+            "kiosk": self.kiosk.id,
+            "last_issued_ms": self._last_ms,
+            "blocks": [asdict(b) for b in self.blocks],
+        }
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

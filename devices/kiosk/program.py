@@ -28,8 +28,9 @@ import math
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pygame
 
@@ -43,21 +44,22 @@ from devices.stepping import step_until
 from drivers.gpio import Debouncer, Held, Press, Released
 from drivers.printer import PrinterError, TicketPrinter
 from drivers.screen import Screen
+from hall import clock as hall_clock
 from hall.config import Hall, Kiosk
 from protocol.envelope import Message, format_epoch
 from protocol.topics import Kind
-from hall import clock as hall_clock
 
 log = logging.getLogger("hall.kiosk")
 
-DOUBLE_PRESS_S = 0.5     # the same button again within this time is the same press
+DOUBLE_PRESS_S = 0.5  # the same button again within this time is the same press
 REQUEST_TIMEOUT_S = 2.5  # a citizen waits this long for the controller before the kiosk issues offline
-LEASE_RETRY_S = 60.0     # after a failed lease, ask again this much later
+LEASE_RETRY_S = 60.0  # after a failed lease, ask again this much later
 
 
 @dataclass(frozen=True)
 class Tap:
     """A touch on the screen at `pos` (pixels), at `at` on the program's clock."""
+
     pos: tuple[float, float]
     at: float
 
@@ -65,6 +67,7 @@ class Tap:
 @dataclass(frozen=True)
 class CheckIn:
     """A whole booking code typed at once (the simulator's `checkin CODE`)."""
+
     code: str
     at: float
 
@@ -72,6 +75,7 @@ class CheckIn:
 @dataclass(frozen=True)
 class Issued:
     """A ticket this kiosk printed, in print order."""
+
     label: str
     service: str
     klass: str
@@ -84,19 +88,32 @@ class Issued:
 @dataclass(frozen=True)
 class Outcome:
     """What one press or touch came to, in words (the simulator answers with it), and as data."""
+
     key: str
     text: str
-    ticket: Issued | None = None    # the ticket it printed
-    ignored: bool = False           # it did not count (pressed again at once, the kiosk busy)
+    ticket: Issued | None = None  # the ticket it printed
+    ignored: bool = False  # it did not count (pressed again at once, the kiosk busy)
 
 
 class KioskProgram:
-    def __init__(self, hall: Hall, kiosk: Kiosk, link: DeviceLink, printer: TicketPrinter,
-                 numbers: OfflineNumbers, inbox: queue.Queue, *, screen: Screen | None = None,
-                 touch: bool = False, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = hall_clock.now, machine: KioskMachine | None = None,
-                 request_timeout: float = REQUEST_TIMEOUT_S, double_press_s: float = DOUBLE_PRESS_S,
-                 native_qr: bool = False) -> None:
+    def __init__(
+        self,
+        hall: Hall,
+        kiosk: Kiosk,
+        link: DeviceLink,
+        printer: TicketPrinter,
+        numbers: OfflineNumbers,
+        inbox: queue.Queue,
+        *,
+        screen: Screen | None = None,
+        touch: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = hall_clock.now,
+        machine: KioskMachine | None = None,
+        request_timeout: float = REQUEST_TIMEOUT_S,
+        double_press_s: float = DOUBLE_PRESS_S,
+        native_qr: bool = False,
+    ) -> None:
         self.hall, self.kiosk, self.link, self.printer = hall, kiosk, link, printer
         self.numbers, self.inbox, self.screen = numbers, inbox, screen
         self.has_touch = touch and screen is not None
@@ -105,9 +122,9 @@ class KioskProgram:
         self.native_qr = native_qr
         self.machine = machine or KioskMachine(hall, kiosk, touch=self.has_touch, now=clock())
         self.debouncer = Debouncer(double_press_s)
-        self.printed: list[Issued] = []       # every ticket printed, in order
-        self.outcomes: list[Outcome] = []     # what each press came to
-        self.log: list[str] = []              # what happened, in words (last 200)
+        self.printed: list[Issued] = []  # every ticket printed, in order
+        self.outcomes: list[Outcome] = []  # what each press came to
+        self.log: list[str] = []  # what happened, in words (last 200)
         self.frames = 0
         self.changed = threading.Condition()
         self._shown = None
@@ -172,7 +189,9 @@ class KioskProgram:
             if not self.debouncer.accept(item):
                 self._say(f"button {item.key}: pressed again at once, counted once")
                 with self.changed:
-                    self.outcomes.append(Outcome(item.key, "ignored: pressed again at once, counted once", ignored=True))
+                    self.outcomes.append(
+                        Outcome(item.key, "ignored: pressed again at once, counted once", ignored=True)
+                    )
                 return
             self._answer(item.key, self.machine.pressed(item.key, item.at))
         elif isinstance(item, Tap):
@@ -239,8 +258,10 @@ class KioskProgram:
         """Replies nobody waits for: durable messages' answers, and requests that timed out."""
         if not reply.ok:
             error = reply.error
-            self._say(f"the controller refused a {reply.type}: {error.message if error else ''} "
-                      f"({error.code if error else 'refused'})")
+            self._say(
+                f"the controller refused a {reply.type}: {error.message if error else ''} "
+                f"({error.code if error else 'refused'})"
+            )
             return
         if reply.type == "ticket.request":  # reserved after the kiosk had given up: never printed
             ticket = reply.body["ticket"]
@@ -267,8 +288,11 @@ class KioskProgram:
                 self._report(effect)
 
     def _report(self, report: Report) -> None:
-        self._say(f"printer: paper {report.paper}" + (", cover open" if report.cover_open else "")
-                  + (f", {report.fault}" if report.fault else ""))
+        self._say(
+            f"printer: paper {report.paper}"
+            + (", cover open" if report.cover_open else "")
+            + (f", {report.fault}" if report.fault else "")
+        )
         try:
             self.link.update_state(paper=report.paper, cover_open=report.cover_open, fault=self._fault(report.fault))
         except LinkClosed:
@@ -288,8 +312,11 @@ class KioskProgram:
             return
         self._carry_out(self.machine.printer_seen(status, self.clock()))
         if not issue.offline:
-            body: dict[str, Any] = ({"appointment": issue.appointment} if issue.appointment
-                                    else {"service": issue.service, "class": issue.klass})
+            body: dict[str, Any] = (
+                {"appointment": issue.appointment}
+                if issue.appointment
+                else {"service": issue.service, "class": issue.klass}
+            )
             try:
                 reply = self.link.request("ticket.request", body, timeout=self.request_timeout)
             except ReplyTimeout:
@@ -318,7 +345,9 @@ class KioskProgram:
         except (faces.BadTicketReply, TicketFaceError, ValueError) as e:
             log.error("%s: cannot make ticket %s: %s", self.kiosk.id, ticket.get("label"), e)
             if isinstance(ticket.get("id"), str) and ticket["id"]:
-                self._durable("ticket.print_failed", {"ticket": ticket["id"], "reason": _short(f"cannot make the ticket: {e}")})
+                self._durable(
+                    "ticket.print_failed", {"ticket": ticket["id"], "reason": _short(f"cannot make the ticket: {e}")}
+                )
             self.machine.refused(words.PRINT_FAILED, self.clock())
             return
         try:
@@ -329,8 +358,17 @@ class KioskProgram:
             self._print_failed(e)
             return
         self._durable("ticket.printed", {"ticket": ticket["id"]})
-        self._printed(Issued(face.label, ticket["service"], face.ticket_class, False, ticket["id"],
-                             int(ticket.get("number", 0)), face))
+        self._printed(
+            Issued(
+                face.label,
+                ticket["service"],
+                face.ticket_class,
+                False,
+                ticket["id"],
+                int(ticket.get("number", 0)),
+                face,
+            )
+        )
 
     def _print_offline(self, issue: Issue) -> None:
         service = issue.service
@@ -352,17 +390,39 @@ class KioskProgram:
             self._say(f"offline ticket {face.label} did not print ({e}); its number is not used again")
             self._print_failed(e)
             return
-        self._durable("offline.backfill", {"tickets": [{
-            "service": service, "number": number.number, "class": issue.klass,
-            "issued_at": format_epoch(number.issued_at)}]})
+        self._durable(
+            "offline.backfill",
+            {
+                "tickets": [
+                    {
+                        "service": service,
+                        "number": number.number,
+                        "class": issue.klass,
+                        "issued_at": format_epoch(number.issued_at),
+                    }
+                ]
+            },
+        )
         self._printed(Issued(face.label, service, issue.klass, True, None, number.number, face))
 
     def _printed(self, issued: Issued) -> None:
         face = issued.face
         self.printed.append(issued)
-        self._say(f"printed {issued.label} ({issued.service}, {issued.klass}" + (", offline)" if issued.offline else ")"))
-        self.machine.issued(TakenTicket(face.label, issued.service, face.service_name, face.ahead, wait_words(face),
-                                        face.ticket_class, face.offline), self.clock())
+        self._say(
+            f"printed {issued.label} ({issued.service}, {issued.klass}" + (", offline)" if issued.offline else ")")
+        )
+        self.machine.issued(
+            TakenTicket(
+                face.label,
+                issued.service,
+                face.service_name,
+                face.ahead,
+                wait_words(face),
+                face.ticket_class,
+                face.offline,
+            ),
+            self.clock(),
+        )
 
     def _print_failed(self, error: PrinterError) -> None:
         self._say(f"printer: {error}")

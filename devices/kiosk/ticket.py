@@ -18,9 +18,9 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
@@ -60,14 +60,19 @@ class TicketFace:
             raise TicketFaceError(f"ticket label {self.label!r} must be 1 to 12 characters, like 'A023'")
         if isinstance(self.ahead, bool) or not isinstance(self.ahead, int) or self.ahead < 0:
             raise TicketFaceError(f"people ahead must be a whole number 0 or more, not {self.ahead!r}")
-        if self.wait_s is not None and (isinstance(self.wait_s, bool) or not isinstance(self.wait_s, (int, float))
-                                        or not math.isfinite(self.wait_s) or self.wait_s < 0):
+        if self.wait_s is not None and (
+            isinstance(self.wait_s, bool)
+            or not isinstance(self.wait_s, (int, float))
+            or not math.isfinite(self.wait_s)
+            or self.wait_s < 0
+        ):
             raise TicketFaceError(f"estimated wait must be seconds 0 or more, or None, not {self.wait_s!r}")
         if not isinstance(self.taken_at, dt.datetime) or self.taken_at.utcoffset() is None:
             raise TicketFaceError("the time taken must be a datetime with its time zone")
         if not isinstance(self.ticket_class, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", self.ticket_class):
-            raise TicketFaceError(f"ticket class {self.ticket_class!r} is not a class name such as "
-                                  f"{', '.join(TICKET_CLASSES)}")
+            raise TicketFaceError(
+                f"ticket class {self.ticket_class!r} is not a class name such as {', '.join(TICKET_CLASSES)}"
+            )
         if not isinstance(self.materials, tuple) or not all(isinstance(m, str) and m.strip() for m in self.materials):
             raise TicketFaceError("materials must be a tuple of non-empty strings")
         if not isinstance(self.qr_url, str) or any(c.isspace() for c in self.qr_url):
@@ -89,6 +94,8 @@ def class_mark(face: TicketFace) -> str | None:
     if face.ticket_class == "normal":
         return None
     return CLASS_MARKS.get(face.ticket_class, CLASS_MARKS["priority"])
+
+
 OFFLINE_MARK = "离线出号 ISSUED OFFLINE"
 OFFLINE_NOTE = Names("系统恢复后自动登记，排队顺序不变", "Recorded when the system is back; your place is kept")
 MATERIALS_HEADING = "请带齐以下材料 Please bring"
@@ -97,7 +104,7 @@ TAKEN = "取号时间 Taken"
 
 
 def wait_words(face: TicketFace) -> Names:
-    """"前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min": hall.waiting's words,
+    """ "前面还有 12 人 · 预计等候约 25 分钟" / "12 ahead · about 25 min": hall.waiting's words,
     the same the calling screen and the ticket's live page say for the same numbers."""
     return waiting.wait_words(face.ahead, face.wait_s, no_counter_open=face.no_counter_open).line
 
@@ -109,9 +116,13 @@ def taken_words(face: TicketFace) -> str:
 def face_texts(face: TicketFace) -> dict[str, str]:
     """Every text printed for this face, by field name (what the font must be able to draw)."""
     texts = {
-        "hall name (zh)": face.hall_name.zh, "hall name (en)": face.hall_name.en,
-        "service name (zh)": face.service_name.zh, "service name (en)": face.service_name.en,
-        "label": face.label, "footer (zh)": face.footer.zh, "footer (en)": face.footer.en,
+        "hall name (zh)": face.hall_name.zh,
+        "hall name (en)": face.hall_name.en,
+        "service name (zh)": face.service_name.zh,
+        "service name (en)": face.service_name.en,
+        "label": face.label,
+        "footer (zh)": face.footer.zh,
+        "footer (en)": face.footer.en,
     }
     texts.update({f"materials[{i}]": m for i, m in enumerate(face.materials)})
     return texts
@@ -188,7 +199,7 @@ def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
             line = ""
         while measure(tok.rstrip()) > width:  # one word wider than the paper: cut it
             cut = 1
-            while cut < len(tok) and measure(tok[:cut + 1]) <= width:
+            while cut < len(tok) and measure(tok[: cut + 1]) <= width:
                 cut += 1
             lines.append(tok[:cut].rstrip())
             tok = tok[cut:].lstrip()
@@ -201,13 +212,17 @@ def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
 def zh_en_split(item: str) -> tuple[str, ...]:
     """'身份证原件 ID card (original)' -> ('身份证原件', 'ID card (original)'); else (item,)."""
     for i, ch in enumerate(item):
-        if ch == " " and any(unicodedata.east_asian_width(c) in "WF" for c in item[:i]) \
-                and not any(unicodedata.east_asian_width(c) in "WF" for c in item[i:]):
+        if (
+            ch == " "
+            and any(unicodedata.east_asian_width(c) in "WF" for c in item[:i])
+            and not any(unicodedata.east_asian_width(c) in "WF" for c in item[i:])
+        ):
             return item[:i].strip(), item[i:].strip()
     return (item,)
 
 
 # --- image mode -----------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=64)
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -289,8 +304,13 @@ class _Sheet:
         top = self.reserve(height)
         self.draw.rectangle((m, top, self.look.width - m - 1, top + height - 1), fill=0)
         for i, line in enumerate(lines):
-            self.put((self.look.width / 2, top + round(size * 0.18) + i * line_h + round(size * 0.96)), line,
-                     font, fill=255, anchor="ms")
+            self.put(
+                (self.look.width / 2, top + round(size * 0.18) + i * line_h + round(size * 0.96)),
+                line,
+                font,
+                fill=255,
+                anchor="ms",
+            )
 
     def boxed(self, title: str, note: Names) -> None:
         """A heavy frame around a bold title and a note (the offline mark)."""
@@ -328,7 +348,9 @@ class _Sheet:
         for item in items:
             lines = wrap(item, self.look.inner - indent, font.getlength)
             if self.look.large:  # fewer things a line: Chinese and English on lines of their own
-                lines = [ln for part in zh_en_split(item) for ln in wrap(part, self.look.inner - indent, font.getlength)]
+                lines = [
+                    ln for part in zh_en_split(item) for ln in wrap(part, self.look.inner - indent, font.getlength)
+                ]
             first = True
             for line in lines:
                 top = self.reserve(round(size * 1.24))
@@ -405,8 +427,7 @@ def _lay_out(face: TicketFace, paper_mm: int, large_print: bool) -> _Sheet:
         raise TicketFaceError(f"paper width {paper_mm!r} mm is not one of {sorted(ROLLS)}")
     check_drawable(face)
     width = ROLLS[paper_mm].dots
-    look = _Look(width=width, margin=MARGIN_DOTS[paper_mm], large=large_print,
-                 scale=1.4 if large_print else 1.0)
+    look = _Look(width=width, margin=MARGIN_DOTS[paper_mm], large=large_print, scale=1.4 if large_print else 1.0)
     beside = paper_mm == 80 and not large_print
     sheet = _Sheet(look)
 
@@ -479,13 +500,15 @@ def native_qr_bytes(url: str, module: int = 6) -> bytes:
     """GS ( k: QR model 2, module size, error correction M, store the data, print it."""
     data = url.encode("utf-8")
     n = len(data) + 3
-    return b"".join([
-        GS + b"(k" + bytes((4, 0, 49, 65, 50, 0)),
-        GS + b"(k" + bytes((3, 0, 49, 67, module)),
-        GS + b"(k" + bytes((3, 0, 49, 69, 49)),
-        GS + b"(k" + bytes((n & 0xFF, n >> 8, 49, 80, 48)) + data,
-        GS + b"(k" + bytes((3, 0, 49, 81, 48)),
-    ])
+    return b"".join(
+        [
+            GS + b"(k" + bytes((4, 0, 49, 65, 50, 0)),
+            GS + b"(k" + bytes((3, 0, 49, 67, module)),
+            GS + b"(k" + bytes((3, 0, 49, 69, 49)),
+            GS + b"(k" + bytes((n & 0xFF, n >> 8, 49, 80, 48)) + data,
+            GS + b"(k" + bytes((3, 0, 49, 81, 48)),
+        ]
+    )
 
 
 def ticket_text(face: TicketFace, columns: int, native_qr: bool = False) -> bytes:
@@ -519,8 +542,9 @@ def ticket_text(face: TicketFace, columns: int, native_qr: bool = False) -> byte
         mark = class_mark(face)
         parts = [mark] if text_width(f" {mark} ") <= columns else mark.split(" ", 1)  # zh over en
         for part in parts:
-            out.extend(GS + b"B\x01" + ESC + b"E\x01" + f" {part} ".encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00"
-                       + LF)
+            out.extend(
+                GS + b"B\x01" + ESC + b"E\x01" + f" {part} ".encode("gb18030") + GS + b"B\x00" + ESC + b"E\x00" + LF
+            )
     lines(face.service_name.zh, width=columns // 2, bold=True, size=0x11)
     lines(face.service_name.en)
     mult = next((m for m in (4, 3, 2) if text_width(face.label) * m <= columns), 1)

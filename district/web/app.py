@@ -1,6 +1,6 @@
 """The district web as one Starlette app, with the hall web's headers, static files and font.
 
-    app = create_app(Site(dsn, Accounts(dsn), LiveFeed(broker_url)))
+app = create_app(Site(dsn, Accounts(dsn), LiveFeed(broker_url)))
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 
 import psycopg
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -38,30 +37,52 @@ def create_app(site: Site) -> Starlette:
             site.feed.close()
 
     async def not_found(request: Request, exc) -> Response:
-        html = site.pages.render("error.html", title="未找到 Not found", status=404,
-                                 sentence="没有这个页面。There is no such page.")
+        html = site.pages.render(
+            "error.html", title="未找到 Not found", status=404, sentence="没有这个页面。There is no such page."
+        )
         return HTMLResponse(html, status_code=404)
 
     async def no_such_hall(request: Request, exc: pages.NoSuchHall) -> Response:
-        html = site.pages.render("error.html", title="未找到 Not found", status=404,
-                                 sentence="没有这个大厅，或您无权查看。There is no such hall, or it is not yours to see.")
+        html = site.pages.render(
+            "error.html",
+            title="未找到 Not found",
+            status=404,
+            sentence="没有这个大厅，或您无权查看。There is no such hall, or it is not yours to see.",
+        )
         return HTMLResponse(html, status_code=404)
 
     async def database_down(request: Request, exc: Exception) -> Response:
         log.warning("district web: the database did not answer: %s", pg.first_line(exc))
-        html = site.pages.render("error.html", title="数据库不可用 Database unavailable", status=503,
-                                 sentence="区域数据库暂时无法访问，请稍后再试。The district database does not answer; "
-                                          "try again in a moment.")
+        html = site.pages.render(
+            "error.html",
+            title="数据库不可用 Database unavailable",
+            status=503,
+            sentence="区域数据库暂时无法访问，请稍后再试。The district database does not answer; "
+            "try again in a moment.",
+        )
         return HTMLResponse(html, status_code=503, headers={"Retry-After": "10"})
 
-    routes = [*pages.routes, *login.routes, *reports_page.routes, *users_page.routes,
-              Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
-              Mount("/district-static", app=StaticFiles(directory=DISTRICT_STATIC), name="district-static"),
-              Route("/fonts/{name}", font, methods=["GET"])]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={**guard.handlers(lambda request: site.pages), 404: not_found,
-                                        pages.NoSuchHall: no_such_hall, pg.DistrictError: database_down,
-                                        psycopg.Error: database_down, AccountsUnavailable: database_down})
+    routes = [
+        *pages.routes,
+        *login.routes,
+        *reports_page.routes,
+        *users_page.routes,
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        Mount("/district-static", app=StaticFiles(directory=DISTRICT_STATIC), name="district-static"),
+        Route("/fonts/{name}", font, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            **guard.handlers(lambda request: site.pages),
+            404: not_found,
+            pages.NoSuchHall: no_such_hall,
+            pg.DistrictError: database_down,
+            psycopg.Error: database_down,
+            AccountsUnavailable: database_down,
+        },
+    )
     app.state.site = site
     app.add_middleware(SecurityHeaders)
     return app

@@ -42,12 +42,18 @@ def satisfaction_current(dsn: str) -> dict[str, dict[str, Any]]:
             "FROM district.rollups_daily r JOIN district.shipped s ON s.hall_id = r.hall_id "
             "JOIN district.halls h ON h.hall_id = r.hall_id "
             "WHERE s.last_at IS NOT NULL AND r.day = (to_timestamp(s.last_at) AT TIME ZONE h.timezone)::date "
-            "GROUP BY r.hall_id, r.day").fetchall()
+            "GROUP BY r.hall_id, r.day"
+        ).fetchall()
     out = {}
     for hall, day, rated, satisfied, served in rows:
         rated, satisfied = int(rated or 0), int(satisfied or 0)
-        out[hall] = {"day": day, "rated": rated, "satisfied": satisfied, "served": int(served or 0),
-                     "rate": satisfied / rated if rated else None}
+        out[hall] = {
+            "day": day,
+            "rated": rated,
+            "satisfied": satisfied,
+            "served": int(served or 0),
+            "rate": satisfied / rated if rated else None,
+        }
     return out
 
 
@@ -55,9 +61,14 @@ def close_followup(dsn: str, hall: str, ticket: str, by: str, note: str, now: fl
     """Close an open follow-up from the district (False: no such open follow-up). The hall's own
     closing, shipped from its journal, fills the same columns; the first one to close wins."""
     with pg.connect(dsn, autocommit=True) as conn:
-        return conn.execute(
-            "UPDATE district.followups SET closed_at = to_timestamp(%s), closed_by = %s, close_note = %s "
-            "WHERE hall_id = %s AND ticket = %s AND closed_at IS NULL", (now, by, note, hall, ticket)).rowcount == 1
+        return (
+            conn.execute(
+                "UPDATE district.followups SET closed_at = to_timestamp(%s), closed_by = %s, close_note = %s "
+                "WHERE hall_id = %s AND ticket = %s AND closed_at IS NULL",
+                (now, by, note, hall, ticket),
+            ).rowcount
+            == 1
+        )
 
 
 __all__ = ["HallInfo", "close_followup", "registry", "satisfaction_current"]

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import paho.mqtt.client as paho
 
@@ -26,7 +26,9 @@ log = logging.getLogger("district.follow")
 class LiveFeed:
     """The live state of every hall, and a broadcast of its changes to asyncio waiters."""
 
-    def __init__(self, broker_url: str | None, *, clock: Callable[[], float] = hall_clock.now, client_id: str | None = None):
+    def __init__(
+        self, broker_url: str | None, *, clock: Callable[[], float] = hall_clock.now, client_id: str | None = None
+    ):
         self.broker_url = broker_url
         self.clock = clock
         self.live = DistrictLive()
@@ -116,7 +118,7 @@ class LiveFeed:
         try:
             loop.call_soon_threadsafe(wake)
         except RuntimeError:
-            pass   # the loop is stopping
+            pass  # the loop is stopping
 
 
 __all__ = ["LiveFeed"]

@@ -16,9 +16,14 @@ from typing import Any
 from protocol.envelope import MAX_BYTES, ProtocolError, decode, parse_ts
 
 log = logging.getLogger("district.live")
-SUBSCRIPTIONS = ("hall/+/board", "hall/+/controller/state", "hall/+/dev/+/state", "hall/+/alerts",
-                 "hall/+/bridge/state")
-MAX_ALERTS = 200   # per hall: the newest open alerts kept (a flood cannot grow memory)
+SUBSCRIPTIONS = (
+    "hall/+/board",
+    "hall/+/controller/state",
+    "hall/+/dev/+/state",
+    "hall/+/alerts",
+    "hall/+/bridge/state",
+)
+MAX_ALERTS = 200  # per hall: the newest open alerts kept (a flood cannot grow memory)
 
 
 @dataclass
@@ -29,8 +34,8 @@ class Device:
     cover_open: bool = False
     fault: str | None = None
     version: str | None = None
-    since: float | None = None       # the device's own time of this state
-    seen_at: float | None = None     # when the district got it
+    since: float | None = None  # the device's own time of this state
+    seen_at: float | None = None  # when the district got it
 
 
 @dataclass
@@ -38,10 +43,10 @@ class Hall:
     id: str
     board: dict[str, Any] | None = None
     board_at: float | None = None
-    board_ts: float | None = None      # the hall's own clock when it published the board
+    board_ts: float | None = None  # the hall's own clock when it published the board
     controller_online: bool | None = None
     controller_since: float | None = None
-    linked: bool | None = None       # the bridge's presence: True linked, False the link dropped
+    linked: bool | None = None  # the bridge's presence: True linked, False the link dropped
     linked_at: float | None = None
     devices: dict[str, Device] = field(default_factory=dict)
     alerts: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -76,7 +81,7 @@ class DistrictLive:
             hall = self._hall(hall_id)
             hall.linked, hall.linked_at = payload == b"1", now
             return self._changed(hall_id)
-        if not payload:      # a retained message cleared
+        if not payload:  # a retained message cleared
             return None
         try:
             message = decode(payload)
@@ -100,10 +105,14 @@ class DistrictLive:
             device.version = str(version)[:40] if version else device.version
             device.since, device.seen_at = _epoch(message.ts), now
         elif rest == ["alerts"] and message.type == "alert.raised" and isinstance(body.get("alert"), int):
-            hall.alerts[body["alert"]] = {"alert": body["alert"], "kind": str(body.get("kind", "")),
-                                          "subject": str(body.get("subject", "")),
-                                          "message": str(body.get("message", "")), "at": _epoch(body.get("at")),
-                                          "by": None}
+            hall.alerts[body["alert"]] = {
+                "alert": body["alert"],
+                "kind": str(body.get("kind", "")),
+                "subject": str(body.get("subject", "")),
+                "message": str(body.get("message", "")),
+                "at": _epoch(body.get("at")),
+                "by": None,
+            }
             while len(hall.alerts) > MAX_ALERTS:
                 del hall.alerts[min(hall.alerts)]
         elif rest == ["alerts"] and message.type == "alert.cleared":
@@ -147,17 +156,32 @@ def summary(hall: Hall, targets: dict[str, float], now: float) -> dict[str, Any]
         target = targets.get(service.get("id"))
         estimated = service.get("estimated_wait_s")
         longest = _waited(service.get("longest_wait_since"), hall_now)
-        services.append({"id": service.get("id"), "prefix": service.get("prefix", ""),
-                         "name": service.get("name") or {}, "waiting": int(service.get("waiting") or 0),
-                         "estimated_wait_s": estimated, "longest_wait_s": longest, "target_s": target,
-                         "over": bool(target and longest is not None and longest > target)})
+        services.append(
+            {
+                "id": service.get("id"),
+                "prefix": service.get("prefix", ""),
+                "name": service.get("name") or {},
+                "waiting": int(service.get("waiting") or 0),
+                "estimated_wait_s": estimated,
+                "longest_wait_s": longest,
+                "target_s": target,
+                "over": bool(target and longest is not None and longest > target),
+            }
+        )
     counters = [c for c in board.get("counters", []) or [] if isinstance(c, dict)]
     # the service whose longest wait is furthest along its target, among those with someone waiting
     # (a board from an older controller says no longest wait: its estimate stands in)
-    worst = max((s for s in services if s["target_s"] and s["waiting"] > 0
-                 and (s["longest_wait_s"] or s["estimated_wait_s"]) is not None),
-                key=lambda s: (s["longest_wait_s"] if s["longest_wait_s"] is not None else s["estimated_wait_s"])
-                / s["target_s"], default=None)
+    worst = max(
+        (
+            s
+            for s in services
+            if s["target_s"] and s["waiting"] > 0 and (s["longest_wait_s"] or s["estimated_wait_s"]) is not None
+        ),
+        key=lambda s: (
+            (s["longest_wait_s"] if s["longest_wait_s"] is not None else s["estimated_wait_s"]) / s["target_s"]
+        ),
+        default=None,
+    )
     devices = sorted(hall.devices.values(), key=lambda d: d.id)
     return {
         "id": hall.id,

@@ -24,8 +24,8 @@ import secrets
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from district import pg
 from district.web.accounts import Accounts, UserError
@@ -64,8 +64,10 @@ def database(dsn: str | None, data_dir: Path, say) -> Iterator[str]:
         with psycopg.connect(cluster.dsn("postgres"), autocommit=True) as admin:
             if not admin.execute("SELECT 1 FROM pg_database WHERE datname = 'district'").fetchone():
                 admin.execute("CREATE DATABASE district")
-        say(f"hall district: no --dsn given: started a private PostgreSQL under {data_dir / 'pg'} "
-            f"on 127.0.0.1:{cluster.port} (database district)")
+        say(
+            f"hall district: no --dsn given: started a private PostgreSQL under {data_dir / 'pg'} "
+            f"on 127.0.0.1:{cluster.port} (database district)"
+        )
         yield cluster.dsn("district")
     finally:
         cluster.stop()
@@ -173,13 +175,20 @@ def users(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hall district", description=__doc__.split("\n\n")[0],
-                                epilog="The database's own commands: hall district [--dsn DSN] migrate | "
-                                       "add-hall ID --config hall.toml (see docs/district.md).")
+    p = argparse.ArgumentParser(
+        prog="hall district",
+        description=__doc__.split("\n\n")[0],
+        epilog="The database's own commands: hall district [--dsn DSN] migrate | "
+        "add-hall ID --config hall.toml (see docs/district.md).",
+    )
     p.add_argument("--dsn", help=f"the district's PostgreSQL (default: {DSN_ENV}, else a private cluster)")
-    p.add_argument("--broker", help=f"the district broker: URL or credentials file (default: {BROKER_ENV}, else spawn one)")
+    p.add_argument(
+        "--broker", help=f"the district broker: URL or credentials file (default: {BROKER_ENV}, else spawn one)"
+    )
     p.add_argument("--listen", default="127.0.0.1:8090", help="address of the web (default: %(default)s)")
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="where a private PostgreSQL lives (default: %(default)s)")
+    p.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="where a private PostgreSQL lives (default: %(default)s)"
+    )
     p.add_argument("--first-admin", metavar="NAME", help="with no user at all: make NAME admin, password shown once")
     sub = p.add_subparsers(dest="command")
     user = sub.add_parser("user", help="the district web's users")
@@ -207,7 +216,8 @@ ADMIN_COMMANDS = ("migrate", "add-hall")
 def main(argv: list[str]) -> int:
     words = [a for a in argv if not a.startswith("-")]
     if words and words[0] in ADMIN_COMMANDS or (len(words) > 1 and words[1] in ADMIN_COMMANDS and argv[0] == "--dsn"):
-        from district import admin_cli   # the database's own commands, from the data side
+        from district import admin_cli  # the database's own commands, from the data side
+
         return admin_cli.main(argv)
     try:
         args = parser().parse_args(argv)

@@ -58,8 +58,11 @@ def _shared(site, key: tuple, render) -> str:
 
 
 def district_fragment(site, staff: Staff) -> str:
-    return _shared(site, ("district", staff.user.hall), lambda: site.pages.render(
-        "_district.html", halls=visible_summaries(site, staff), now=site.clock()))
+    return _shared(
+        site,
+        ("district", staff.user.hall),
+        lambda: site.pages.render("_district.html", halls=visible_summaries(site, staff), now=site.clock()),
+    )
 
 
 def hall_fragment(site, staff: Staff, hall_id: str) -> str:
@@ -74,13 +77,17 @@ def hall_fragment(site, staff: Staff, hall_id: str) -> str:
 
 
 def fleet_fragment(site, staff: Staff) -> str:
-    return _shared(site, ("fleet", staff.user.hall), lambda: site.pages.render(
-        "_fleet.html", halls=visible_summaries(site, staff), now=site.clock()))
+    return _shared(
+        site,
+        ("fleet", staff.user.hall),
+        lambda: site.pages.render("_fleet.html", halls=visible_summaries(site, staff), now=site.clock()),
+    )
 
 
 def _page(site, staff: Staff, page: str, template: str, **context) -> HTMLResponse:
-    return HTMLResponse(site.pages.render(template, page=page, site=site, staff=staff,
-                                          flash=staff.session.take_flash(), **context))
+    return HTMLResponse(
+        site.pages.render(template, page=page, site=site, staff=staff, flash=staff.session.take_flash(), **context)
+    )
 
 
 async def district_page(request: Request) -> Response:
@@ -119,7 +126,7 @@ def _stream(request: Request, staff: Staff, event: str, render) -> Response:
             version = current
             try:
                 html = render(Staff(session, user))
-            except NoSuchHall:        # the user's scope changed under the stream
+            except NoSuchHall:  # the user's scope changed under the stream
                 yield {"event": "expired", "data": "/login"}
                 return
             yield {"event": event, "id": str(version), "data": html}
@@ -139,7 +146,7 @@ async def hall_events(request: Request) -> Response:
     staff = await guard.viewer(request, touch=False)
     site = site_of(request)
     hall_id = request.path_params["hall"]
-    hall_fragment(site, staff, hall_id)      # refused before the stream opens
+    hall_fragment(site, staff, hall_id)  # refused before the stream opens
     return _stream(request, staff, "hall", lambda s: hall_fragment(site, s, hall_id))
 
 

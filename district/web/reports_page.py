@@ -24,8 +24,19 @@ from hall_controller.web import charts, guard
 from hall_controller.web.guard import site_of
 from hall_controller.web.render import pct
 
-COLUMNS = ("tickets", "served", "no_shows", "transfers", "rated", "satisfaction_rate", "mean_score_5",
-           "participation", "wait_p50_s", "wait_p95_s", "within_target")
+COLUMNS = (
+    "tickets",
+    "served",
+    "no_shows",
+    "transfers",
+    "rated",
+    "satisfaction_rate",
+    "mean_score_5",
+    "participation",
+    "wait_p50_s",
+    "wait_p95_s",
+    "within_target",
+)
 
 
 def _day(text: str | None, default: dt.date) -> dt.date:
@@ -68,22 +79,47 @@ async def reports_page(request: Request) -> Response:
     try:
         start = _day(q.get("start"), today.replace(day=1))
         end = _day(q.get("end"), today)
-        rows = await run_in_threadpool(_query, site, reports.report, start, end + dt.timedelta(days=1),
-                                       _scope(staff), by=by)
+        rows = await run_in_threadpool(
+            _query, site, reports.report, start, end + dt.timedelta(days=1), _scope(staff), by=by
+        )
     except reports.PeriodError as e:
         error, start, end = str(e), today.replace(day=1), today
     registry = site.registry()
     if q.get("format") == "csv" and error is None:
         return _csv(rows, by, f"district-{by}-{start}-{end}.csv")
     labels = [_label(r, by, registry) for r in rows]
-    chart = charts.horizontal_bars(
-        labels, [charts.Series("满意率 satisfied", "bar-a", [r["satisfaction_rate"] for r in rows], fmt=pct),
-                 charts.Series("目标内 within target", "bar-b", [r["within_target"] for r in rows], fmt=pct)],
-        scale_max=1.0, fmt=pct, title="satisfaction and waits within target") if rows else ""
-    return HTMLResponse(site.pages.render(
-        "district_reports.html", page="reports", site=site, staff=staff, flash=staff.session.take_flash(),
-        rows=list(zip(labels, rows)), by=by, bys=reports.BY, start=start, end=end, error=error, chart=chart,
-        print_view=q.get("print") is not None, query=request.url.query))
+    chart = (
+        charts.horizontal_bars(
+            labels,
+            [
+                charts.Series("满意率 satisfied", "bar-a", [r["satisfaction_rate"] for r in rows], fmt=pct),
+                charts.Series("目标内 within target", "bar-b", [r["within_target"] for r in rows], fmt=pct),
+            ],
+            scale_max=1.0,
+            fmt=pct,
+            title="satisfaction and waits within target",
+        )
+        if rows
+        else ""
+    )
+    return HTMLResponse(
+        site.pages.render(
+            "district_reports.html",
+            page="reports",
+            site=site,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            rows=list(zip(labels, rows)),
+            by=by,
+            bys=reports.BY,
+            start=start,
+            end=end,
+            error=error,
+            chart=chart,
+            print_view=q.get("print") is not None,
+            query=request.url.query,
+        )
+    )
 
 
 def _csv(rows: list[dict[str, Any]], by: str, name: str) -> Response:
@@ -94,8 +130,11 @@ def _csv(rows: list[dict[str, Any]], by: str, name: str) -> Response:
     writer.writerow([*keys, *COLUMNS])
     for r in rows:
         writer.writerow([*(r.get(k) for k in keys), *("" if r[c] is None else r[c] for c in COLUMNS)])
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def ranking_page(request: Request) -> Response:
@@ -110,10 +149,20 @@ async def ranking_page(request: Request) -> Response:
     except reports.PeriodError as e:
         error = str(e)
     registry = site.registry()
-    return HTMLResponse(site.pages.render(
-        "district_ranking.html", page="ranking", site=site, staff=staff, flash=staff.session.take_flash(),
-        rows=[(_label(r, level, registry), r) for r in rows], month=month, level=level,
-        levels=reports.RANK_LEVELS, error=error))
+    return HTMLResponse(
+        site.pages.render(
+            "district_ranking.html",
+            page="ranking",
+            site=site,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            rows=[(_label(r, level, registry), r) for r in rows],
+            month=month,
+            level=level,
+            levels=reports.RANK_LEVELS,
+            error=error,
+        )
+    )
 
 
 async def followups_page(request: Request) -> Response:
@@ -126,13 +175,25 @@ async def followups_page(request: Request) -> Response:
     try:
         start = _day(q.get("start"), today - dt.timedelta(days=30))
         end = _day(q.get("end"), today)
-        rows = await run_in_threadpool(_query, site, reports.followups, start, end + dt.timedelta(days=1),
-                                       _scope(staff), status)
+        rows = await run_in_threadpool(
+            _query, site, reports.followups, start, end + dt.timedelta(days=1), _scope(staff), status
+        )
     except reports.PeriodError as e:
         error, start, end = str(e), today - dt.timedelta(days=30), today
-    return HTMLResponse(site.pages.render(
-        "district_followups.html", page="followups", site=site, staff=staff, flash=staff.session.take_flash(),
-        rows=list(reversed(rows)), start=start, end=end, status=status or "", error=error))
+    return HTMLResponse(
+        site.pages.render(
+            "district_followups.html",
+            page="followups",
+            site=site,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            rows=list(reversed(rows)),
+            start=start,
+            end=end,
+            status=status or "",
+            error=error,
+        )
+    )
 
 
 async def close_followup(request: Request) -> Response:
@@ -142,8 +203,9 @@ async def close_followup(request: Request) -> Response:
     if not staff.user.sees(hall):
         raise guard.Forbidden("this follow-up belongs to a hall that is not yours")
     note = form.get("note", "").strip()[:500]
-    closed = await run_in_threadpool(data.close_followup, site.dsn, hall, ticket, f"district:{staff.user.name}",
-                                     note, site.clock())
+    closed = await run_in_threadpool(
+        data.close_followup, site.dsn, hall, ticket, f"district:{staff.user.name}", note, site.clock()
+    )
     if closed:
         staff.session.say("ok", f"回访已关闭。Follow-up {ticket} closed.")
     else:

@@ -8,17 +8,17 @@ reads them; the district's users are `DistrictUser`s, which add a scope (`sees(h
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import jinja2
 
 from district.web import data
 from district.web.accounts import Accounts
 from district.web.follow import LiveFeed
+from hall import clock as hall_clock
 from hall_controller.web.access import LoginThrottle, Sessions
 from hall_controller.web.render import Pages
-from hall import clock as hall_clock
 
 REGISTRY_TTL_S = 30.0
 
@@ -28,9 +28,13 @@ class DistrictPages(Pages):
 
     def __init__(self, timezone: str, brand: tuple[str, str]):
         super().__init__(timezone, brand)
-        self.env.globals["layout"] = "district_base.html"   # the pages the two webs share (users.html)
-        self.env.loader = jinja2.ChoiceLoader([jinja2.PackageLoader("district.web", "templates"),
-                                               jinja2.PackageLoader("hall_controller.web", "templates")])
+        self.env.globals["layout"] = "district_base.html"  # the pages the two webs share (users.html)
+        self.env.loader = jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("district.web", "templates"),
+                jinja2.PackageLoader("hall_controller.web", "templates"),
+            ]
+        )
 
 
 @dataclass
@@ -44,7 +48,7 @@ class Site:
     sessions: Sessions | None = None
     throttle: LoginThrottle | None = None
     stream_check_s: float = 20.0
-    stream_min_interval_s: float = 1.0   # a live page gets at most one update this often
+    stream_min_interval_s: float = 1.0  # a live page gets at most one update this often
     pages: DistrictPages = field(init=False)
     _registry: dict[str, data.HallInfo] = field(init=False, default_factory=dict)
     _registry_at: float = field(init=False, default=float("-inf"))

@@ -18,9 +18,19 @@ from hall_controller.web.users import ROLES
 async def users_page(request: Request) -> Response:
     staff = await guard.viewer(request, "admin")
     site = site_of(request)
-    return HTMLResponse(site.pages.render(
-        "district_users.html", page="users", site=site, staff=staff, flash=staff.session.take_flash(),
-        users=site.users.users(), audit=site.users.audit_rows(), roles=ROLES, halls=site.registry()))
+    return HTMLResponse(
+        site.pages.render(
+            "district_users.html",
+            page="users",
+            site=site,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            users=site.users.users(),
+            audit=site.users.audit_rows(),
+            roles=ROLES,
+            halls=site.registry(),
+        )
+    )
 
 
 async def add_user(request: Request) -> Response:
@@ -30,8 +40,15 @@ async def add_user(request: Request) -> Response:
     try:
         if form.get("password", "") != form.get("password2", ""):
             raise UserError("the two passwords differ")
-        user = await run_in_threadpool(site.users.add, name, form.get("role", ""), form.get("password", ""),
-                                       hall=hall, by=staff.user.name, address=client_address(request))
+        user = await run_in_threadpool(
+            site.users.add,
+            name,
+            form.get("role", ""),
+            form.get("password", ""),
+            hall=hall,
+            by=staff.user.name,
+            address=client_address(request),
+        )
         staff.session.say("ok", f"已添加用户 {user.name}。User {user.name} added ({user.role} of {user.scope}).")
     except UserError as e:
         staff.session.say("error", str(e))
@@ -45,8 +62,9 @@ async def set_password(request: Request) -> Response:
     try:
         if form.get("password", "") != form.get("password2", ""):
             raise UserError("the two passwords differ")
-        await run_in_threadpool(site.users.set_password, name, form.get("password", ""), by=staff.user.name,
-                                address=client_address(request))
+        await run_in_threadpool(
+            site.users.set_password, name, form.get("password", ""), by=staff.user.name, address=client_address(request)
+        )
         site.sessions.close_user(name)
         staff.session.say("ok", f"已为 {name} 设置新密码。New password set for {name}.")
     except UserError as e:

@@ -17,5 +17,17 @@ from drivers.gpio.lights import Beeper, LedPanel
 from drivers.gpio.pins import FACTORIES, GpioUnavailable, pin_factory
 from drivers.gpio.twin import PanelTwin
 
-__all__ = ["Beeper", "ButtonPanel", "Checkpoint", "Debouncer", "FACTORIES", "GpioUnavailable", "Held", "LedPanel",
-           "PanelTwin", "Press", "Released", "pin_factory"]
+__all__ = [
+    "Beeper",
+    "ButtonPanel",
+    "Checkpoint",
+    "Debouncer",
+    "FACTORIES",
+    "GpioUnavailable",
+    "Held",
+    "LedPanel",
+    "PanelTwin",
+    "Press",
+    "Released",
+    "pin_factory",
+]

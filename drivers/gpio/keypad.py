@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 from gpiozero import Button
 from gpiozero.exc import GPIOZeroError
@@ -96,9 +97,16 @@ class ButtonPanel:
     """One gpiozero `Button` per key (BCM pin numbers), reporting to `inbox`. Close it when done
     (`close()` or `with`), or the pins stay claimed (gpiozero raises GPIOPinInUse for a second claim)."""
 
-    def __init__(self, pins: Mapping[str, int], inbox: Inbox, *, factory: Factory,
-                 clock: Callable[[], float] = time.monotonic, bounce_s: float | None = 0.05,
-                 hold_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        pins: Mapping[str, int],
+        inbox: Inbox,
+        *,
+        factory: Factory,
+        clock: Callable[[], float] = time.monotonic,
+        bounce_s: float | None = 0.05,
+        hold_s: float = 3.0,
+    ) -> None:
         if len(set(pins.values())) != len(pins):
             raise ValueError("two keys share one GPIO pin")
         self.pins = dict(pins)

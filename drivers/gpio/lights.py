@@ -10,7 +10,7 @@ buzzer needs no special case.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from gpiozero import LED, Buzzer
 from gpiozero.exc import GPIOZeroError

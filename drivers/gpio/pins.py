@@ -33,5 +33,7 @@ def pin_factory(name: str | None = None) -> Factory:
     try:
         return found[0].load()()
     except Exception as e:  # noqa: BLE001 - ImportError, PinUnknownPi, OSError...: all say "not here"
-        raise GpioUnavailable(f"the {name} pin factory cannot be used on this machine ({type(e).__name__}: {e}); "
-                              "without GPIO hardware run the simulator (hall sim evaluator) or --pins mock") from None
+        raise GpioUnavailable(
+            f"the {name} pin factory cannot be used on this machine ({type(e).__name__}: {e}); "
+            "without GPIO hardware run the simulator (hall sim evaluator) or --pins mock"
+        ) from None

@@ -18,7 +18,22 @@ from .roll import ROLLS, Roll, roll_for
 from .status import Paper, PrinterStatus
 
 __all__ = [
-    "BadConnector", "Connector", "CoverOpen", "DriverMissing", "Link", "PaperOut", "Paper", "PrinterError",
-    "PrinterOffline", "PrinterSimulator", "PrinterStatus", "ROLLS", "Roll", "TicketPrinter", "open_printer",
-    "parse_connector", "roll_for", "ticket_bytes",
+    "BadConnector",
+    "Connector",
+    "CoverOpen",
+    "DriverMissing",
+    "Link",
+    "PaperOut",
+    "Paper",
+    "PrinterError",
+    "PrinterOffline",
+    "PrinterSimulator",
+    "PrinterStatus",
+    "ROLLS",
+    "Roll",
+    "TicketPrinter",
+    "open_printer",
+    "parse_connector",
+    "roll_for",
+    "ticket_bytes",
 ]

@@ -28,7 +28,9 @@ def ticket_bytes(ticket: Image.Image | bytes, roll: Roll, *, impl: str = "bitIma
     out = Dummy(profile=roll.profile)
     if isinstance(ticket, Image.Image):
         if ticket.width != roll.dots:
-            raise ValueError(f"the ticket image is {ticket.width} dots wide; the {roll.mm} mm roll takes exactly {roll.dots}")
+            raise ValueError(
+                f"the ticket image is {ticket.width} dots wide; the {roll.mm} mm roll takes exactly {roll.dots}"
+            )
         out.hw("INIT")
         out.image(ticket, impl=impl, fragment_height=_fragment_height(ticket.width, impl))
     elif isinstance(ticket, (bytes, bytearray)):

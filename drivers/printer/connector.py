@@ -70,7 +70,9 @@ class SimConnector:
 Connector = UsbConnector | SerialConnector | TcpConnector | FileConnector | SimConnector
 
 _HEX_ID = re.compile(r"(?:0x)?([0-9a-fA-F]{1,4})")
-_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 
 
 def parse_connector(text: str) -> Connector:

@@ -220,8 +220,9 @@ class SerialLink(_EscposLink):
 
     def _make(self):
         c = self.connector
-        return _escpos.Serial(c.device, baudrate=c.baudrate, timeout=self.timeout,
-                              xonxoff=c.flow == "xonxoff", dsrdtr=c.flow == "dsrdtr")
+        return _escpos.Serial(
+            c.device, baudrate=c.baudrate, timeout=self.timeout, xonxoff=c.flow == "xonxoff", dsrdtr=c.flow == "dsrdtr"
+        )
 
     def _configure(self, printer) -> None:
         printer.device.rtscts = self.connector.flow == "rtscts"
@@ -266,8 +267,10 @@ class SerialLink(_EscposLink):
         self.close()
 
 
-LIBUSB_MISSING = ("the printer {name} is on USB, but this machine lacks the libusb library that USB needs; "
-                  "install it with `sudo apt-get install libusb-1.0-0`")
+LIBUSB_MISSING = (
+    "the printer {name} is on USB, but this machine lacks the libusb library that USB needs; "
+    "install it with `sudo apt-get install libusb-1.0-0`"
+)
 
 
 class UsbLink(_EscposLink):
@@ -319,8 +322,9 @@ def usb_backend_available() -> bool:
     import usb.backend.libusb1
     import usb.backend.openusb
 
-    return any(backend.get_backend() is not None for backend in (usb.backend.libusb1, usb.backend.openusb,
-                                                                  usb.backend.libusb0))
+    return any(
+        backend.get_backend() is not None for backend in (usb.backend.libusb1, usb.backend.openusb, usb.backend.libusb0)
+    )
 
 
 def bulk_endpoints(interface) -> tuple[int, int] | None:
@@ -389,8 +393,9 @@ class SimLink:
         self.is_open = False
 
 
-def link_for(connector: Connector, *, status_timeout: float, simulator: PrinterSimulator | None = None,
-             paper_mm: int = 80) -> Link:
+def link_for(
+    connector: Connector, *, status_timeout: float, simulator: PrinterSimulator | None = None, paper_mm: int = 80
+) -> Link:
     """The link for a parsed connector; `sim` uses `simulator`, or a fresh one if none is given."""
     if isinstance(connector, TcpConnector):
         return TcpLink(connector)

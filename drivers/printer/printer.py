@@ -22,8 +22,7 @@ from .status import ASK_OFFLINE_CAUSE, ASK_PAPER, ASK_PRINTER, CANNOT_ASK, SILEN
 
 
 class TicketPrinter:
-    def __init__(self, link: Link, roll: Roll, *, status_timeout: float = 0.3,
-                 image_impl: str = "bitImageRaster"):
+    def __init__(self, link: Link, roll: Roll, *, status_timeout: float = 0.3, image_impl: str = "bitImageRaster"):
         self.link = link
         self.roll = roll
         self.status_timeout = status_timeout
@@ -100,8 +99,9 @@ class TicketPrinter:
         return len(data)
 
 
-def open_printer(connector: str, paper_mm: int = 80, *, simulator: PrinterSimulator | None = None,
-                 status_timeout: float = 0.3) -> TicketPrinter:
+def open_printer(
+    connector: str, paper_mm: int = 80, *, simulator: PrinterSimulator | None = None, status_timeout: float = 0.3
+) -> TicketPrinter:
     """The printer a connector string names (BadConnector if it does not parse, DriverMissing if
     this machine lacks the library its link needs).
 

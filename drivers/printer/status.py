@@ -72,10 +72,14 @@ def decode(printer: int | None, offline_cause: int | None, paper: int | None) ->
 def status_back(*, online: bool, paper: Paper, cover_open: bool) -> bytes:
     """The four Automatic Status Back bytes a printer in this state sends (for the simulator)."""
     offline = not online or cover_open or paper == "out"
-    return bytes([0x10 | (0x08 if offline else 0) | (0x20 if cover_open else 0),
-                  0x00,
-                  {"ok": 0, "low": 0x03, "out": 0x0F, "unknown": 0}[paper],
-                  0x00])
+    return bytes(
+        [
+            0x10 | (0x08 if offline else 0) | (0x20 if cover_open else 0),
+            0x00,
+            {"ok": 0, "low": 0x03, "out": 0x0F, "unknown": 0}[paper],
+            0x00,
+        ]
+    )
 
 
 def encode(*, online: bool, paper: Paper, cover_open: bool) -> dict[int, int]:

@@ -11,6 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).parent
-CHIME = HERE / "chime.wav"   # ding-dong, about 1.6 s: played before every call
-BEEP = HERE / "beep.wav"     # about 0.15 s: a press was taken (evaluator, keypads)
+CHIME = HERE / "chime.wav"  # ding-dong, about 1.6 s: played before every call
+BEEP = HERE / "beep.wav"  # about 0.15 s: a press was taken (evaluator, keypads)
 RATE = 22050

@@ -25,8 +25,9 @@ def _bell(freq: float, start_s: float, length_s: float, total: list[float], loud
     for i in range(int(length_s * RATE)):
         t = i / RATE
         env_attack = min(1.0, t / attack_s)
-        value = sum(level * math.exp(-t / decay) * math.sin(2 * math.pi * freq * ratio * t)
-                    for ratio, level, decay in partials)
+        value = sum(
+            level * math.exp(-t / decay) * math.sin(2 * math.pi * freq * ratio * t) for ratio, level, decay in partials
+        )
         if first + i < len(total):
             total[first + i] += loudness * env_attack * value
 

@@ -22,20 +22,55 @@ from drivers.voice.fallback import ChimeOnlySpeaker
 from drivers.voice.pcm import BadWav
 from drivers.voice.player import MixerPlayer, Player, RecordingPlayer
 from drivers.voice.recording import Heard, RecordingSpeaker
-from drivers.voice.sentence import (CLIP_TEXT, Announcement, Chime, Pause, Phrase, SentenceError, Word,
-                                    build_announcement)
+from drivers.voice.sentence import (
+    CLIP_TEXT,
+    Announcement,
+    Chime,
+    Pause,
+    Phrase,
+    SentenceError,
+    Word,
+    build_announcement,
+)
 from drivers.voice.speaker import Speaker, WavSpeaker
 
 __all__ = [
-    "Announcement", "BadWav", "CLIP_TEXT", "Chime", "ChimeOnlySpeaker", "ClipMissing", "ClipSpeaker",
-    "EspeakSpeaker", "Heard", "MixerPlayer", "Pause", "Phrase", "PlaybackError", "Player",
-    "RecordingPlayer", "RecordingSpeaker", "SentenceError", "Speaker", "VoiceError", "VoiceNotInstalled",
-    "WavSpeaker", "Word", "build_announcement", "choose_speaker", "required_clips",
+    "Announcement",
+    "BadWav",
+    "CLIP_TEXT",
+    "Chime",
+    "ChimeOnlySpeaker",
+    "ClipMissing",
+    "ClipSpeaker",
+    "EspeakSpeaker",
+    "Heard",
+    "MixerPlayer",
+    "Pause",
+    "Phrase",
+    "PlaybackError",
+    "Player",
+    "RecordingPlayer",
+    "RecordingSpeaker",
+    "SentenceError",
+    "Speaker",
+    "VoiceError",
+    "VoiceNotInstalled",
+    "WavSpeaker",
+    "Word",
+    "build_announcement",
+    "choose_speaker",
+    "required_clips",
 ]
 
 
-def choose_speaker(player: Player, *, cache_dir: Path, clip_dir: Path | None = None,
-                   letters: str = string.ascii_uppercase, max_counter: int = 999) -> Speaker:
+def choose_speaker(
+    player: Player,
+    *,
+    cache_dir: Path,
+    clip_dir: Path | None = None,
+    letters: str = string.ascii_uppercase,
+    max_counter: int = 999,
+) -> Speaker:
     """Recorded clips if `clip_dir` is given (a bad folder is an error, not a fallback), else
     espeak-ng, else the chime alone. `letters` and `max_counter` say which clips the hall needs
     (the letters of its ticket prefixes, its highest counter number)."""

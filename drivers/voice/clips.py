@@ -34,8 +34,15 @@ def required_clips(letters: str = string.ascii_uppercase, max_counter: int = MAX
 
 
 class ClipSpeaker(WavSpeaker):
-    def __init__(self, folder: Path, player: Player, *, letters: str = string.ascii_uppercase,
-                 max_counter: int = MAX_COUNTER, gap_s: float = 0.03):
+    def __init__(
+        self,
+        folder: Path,
+        player: Player,
+        *,
+        letters: str = string.ascii_uppercase,
+        max_counter: int = MAX_COUNTER,
+        gap_s: float = 0.03,
+    ):
         super().__init__(player)
         folder = Path(folder)
         if not folder.is_dir():

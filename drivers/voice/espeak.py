@@ -35,9 +35,16 @@ SPEEDS = {"zh": 95, "en": 115}
 
 
 class EspeakSpeaker(WavSpeaker):
-    def __init__(self, cache_dir: Path, player: Player, *, program: str = "espeak-ng",
-                 speeds: dict[str, int] | None = None, max_cache_bytes: int = 256 * 2**20,
-                 timeout_s: float = 20.0):
+    def __init__(
+        self,
+        cache_dir: Path,
+        player: Player,
+        *,
+        program: str = "espeak-ng",
+        speeds: dict[str, int] | None = None,
+        max_cache_bytes: int = 256 * 2**20,
+        timeout_s: float = 20.0,
+    ):
         super().__init__(player)
         found = shutil.which(program)
         if found is None:

@@ -23,9 +23,11 @@ class ChimeOnlySpeaker(Speaker):
         self.player = player
         self.reason = reason
         self._chime = CHIME.read_bytes()
-        log.warning("No voice installed (%s): calls are announced with the chime only; "
-                    "the screen still shows every call. Install espeak-ng or record clips (docs/display.md).",
-                    reason)
+        log.warning(
+            "No voice installed (%s): calls are announced with the chime only; "
+            "the screen still shows every call. Install espeak-ng or record clips (docs/display.md).",
+            reason,
+        )
 
     def say(self, announcement: Announcement) -> None:
         self.player.play(self._chime)

@@ -27,6 +27,7 @@ class BadWav(VoiceError):
 @dataclass(frozen=True)
 class Pcm:
     """Mono 16-bit samples at RATE."""
+
     samples: array.array
 
     @property
@@ -71,8 +72,9 @@ def read(source: Path | bytes, name: str = "") -> Pcm:
         raise BadWav(f"{name}: holds no sound")
     samples = _little_endian(array.array("h", raw[: len(raw) - len(raw) % 2]))
     if channels > 1:
-        samples = array.array("h", (sum(samples[i:i + channels]) // channels
-                                    for i in range(0, len(samples) - channels + 1, channels)))
+        samples = array.array(
+            "h", (sum(samples[i : i + channels]) // channels for i in range(0, len(samples) - channels + 1, channels))
+        )
     if rate != RATE:
         samples = _resample(samples, rate)
     return Pcm(samples)
@@ -112,4 +114,4 @@ def trim(p: Pcm, *, threshold: int = 200, margin_s: float = 0.05) -> Pcm:
         return p
     last = next(i for i in range(len(s) - 1, -1, -1) if abs(s[i]) > threshold)
     margin = round(margin_s * RATE)
-    return Pcm(s[max(0, first - margin): min(len(s), last + 1 + margin)])
+    return Pcm(s[max(0, first - margin) : min(len(s), last + 1 + margin)])

@@ -22,7 +22,7 @@ class Player(abc.ABC):
     def play(self, wav: bytes) -> None:
         """Play one WAV (bytes of a whole file) to its end."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: a player that holds no device has nothing to release
         """Release the sound device; a sound still playing is cut off."""
 
 
@@ -61,7 +61,9 @@ class MixerPlayer(Player):
                 raise PlaybackError("the player was closed while speaking")
             if time.monotonic() > deadline:
                 channel.stop()
-                raise PlaybackError(f"a {sound.get_length():.1f} s sound did not finish playing; is the sound device stuck?")
+                raise PlaybackError(
+                    f"a {sound.get_length():.1f} s sound did not finish playing; is the sound device stuck?"
+                )
 
     def close(self) -> None:
         self._closing.set()

@@ -8,8 +8,8 @@ announcements in progress at once are counted in `overlaps`, so a test can prove
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from drivers.voice.sentence import Announcement
 from drivers.voice.speaker import Speaker
@@ -23,8 +23,9 @@ class Heard:
 
 
 class RecordingSpeaker(Speaker):
-    def __init__(self, clock: Callable[[], float],
-                 while_speaking: Callable[[Announcement], None] = lambda announcement: None):
+    def __init__(
+        self, clock: Callable[[], float], while_speaking: Callable[[Announcement], None] = lambda announcement: None
+    ):
         self.clock = clock
         self.while_speaking = while_speaking
         self.heard: list[Heard] = []

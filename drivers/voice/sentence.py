@@ -14,16 +14,25 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 from xml.sax.saxutils import escape
 
 LABEL = re.compile(r"[A-Z]{1,3}[0-9]{1,6}")
 ZH_DIGITS = "零一二三四五六七八九"
 EN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-EN_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-            "eighteen", "nineteen")
-EN_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
-           80: "eighty", 90: "ninety"}
+EN_TEENS = (
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+EN_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety"}
 MAX_COUNTER = 999
 
 #: How each letter is said in Mandarin (and recorded for the clip speaker): none may sound like a
@@ -32,11 +41,31 @@ MAX_COUNTER = 999
 #: alphabet every Chinese school teaches: E 鹅 é, R 日 rì. tests/display check every letter through
 #: espeak-ng's own phonemes.
 ZH_LETTERS = {
-    "A": "诶 ēi", "B": "必 bì", "C": "西 xī", "D": "迪 dì", "E": "鹅 é (not 伊 yī, which is 一)",
-    "F": "艾弗 ài-f", "G": "吉 jí", "H": "艾尺 ài-chǐ", "I": "艾 ài", "J": "杰 jié", "K": "开 kāi",
-    "L": "艾勒 ài-l", "M": "艾姆 ài-m", "N": "恩 ēn", "O": "欧 ōu", "P": "批 pī", "Q": "丘 qiū",
-    "R": "日 rì (not 阿尔 ā'ěr, which ends in 二)", "S": "艾丝 ài-s (a short s, not 四 sì)", "T": "替 tì",
-    "U": "优 yōu", "V": "维 wēi", "W": "达布溜 dá-bu-liu (one word)", "X": "艾克丝 ài-k-s", "Y": "歪 wāi",
+    "A": "诶 ēi",
+    "B": "必 bì",
+    "C": "西 xī",
+    "D": "迪 dì",
+    "E": "鹅 é (not 伊 yī, which is 一)",
+    "F": "艾弗 ài-f",
+    "G": "吉 jí",
+    "H": "艾尺 ài-chǐ",
+    "I": "艾 ài",
+    "J": "杰 jié",
+    "K": "开 kāi",
+    "L": "艾勒 ài-l",
+    "M": "艾姆 ài-m",
+    "N": "恩 ēn",
+    "O": "欧 ōu",
+    "P": "批 pī",
+    "Q": "丘 qiū",
+    "R": "日 rì (not 阿尔 ā'ěr, which ends in 二)",
+    "S": "艾丝 ài-s (a short s, not 四 sì)",
+    "T": "替 tì",
+    "U": "优 yōu",
+    "V": "维 wēi",
+    "W": "达布溜 dá-bu-liu (one word)",
+    "X": "艾克丝 ài-k-s",
+    "Y": "歪 wāi",
     "Z": "贼 zéi",
 }
 #: what espeak-ng's Mandarin (pinyin) voice reads instead of its own spelling of these letters
@@ -54,10 +83,11 @@ class Word:
     `spelled` words are read character by character (ticket numbers). A word with no clips is
     punctuation: a breath for the synthesiser, a short silence for clips.
     """
+
     text: str
     clips: tuple[str, ...]
     spelled: bool = False
-    say: str | None = None      # what the synthesiser reads instead of `text` (pinyin for a letter)
+    say: str | None = None  # what the synthesiser reads instead of `text` (pinyin for a letter)
 
 
 @dataclass(frozen=True)
@@ -113,12 +143,13 @@ class Pause:
     seconds: float
 
 
-Part = Union[Chime, Pause, Phrase]
+Part = Chime | Pause | Phrase
 
 
 @dataclass(frozen=True)
 class Announcement:
     """Everything said for one call, in order. `label` and `counter` are kept for logs and tests."""
+
     label: str
     counter: int
     parts: tuple[Part, ...]
@@ -128,8 +159,16 @@ class Announcement:
         return tuple(p for p in self.parts if isinstance(p, Phrase))
 
 
-def build_announcement(label: str, counter: int, *, repeats: int = 2, gap_s: float = 0.6,
-                       repeat_pause_s: float = 1.2, with_english: bool = True, with_chime: bool = True) -> Announcement:
+def build_announcement(
+    label: str,
+    counter: int,
+    *,
+    repeats: int = 2,
+    gap_s: float = 0.6,
+    repeat_pause_s: float = 1.2,
+    with_english: bool = True,
+    with_chime: bool = True,
+) -> Announcement:
     """Chime, then the Chinese and the English sentence, `repeats` times, with pauses between.
     A shortened announcement (a backlog of calls) may leave out the English sentence or the chime.
 
@@ -153,26 +192,32 @@ def build_announcement(label: str, counter: int, *, repeats: int = 2, gap_s: flo
 
 def chinese(label: str, counter: int) -> Phrase:
     """请 A023 号到 5 号窗口办理"""
-    return Phrase("zh", (
-        Word("请", ("zh-qing",)),
-        *spell(label, "zh"),
-        Word("号", ("zh-hao",)),
-        Word("到", ("zh-dao",)),
-        Word(str(counter), zh_number_clips(counter)),
-        Word("号窗口办理", ("zh-hao-chuangkou-banli",)),
-    ))
+    return Phrase(
+        "zh",
+        (
+            Word("请", ("zh-qing",)),
+            *spell(label, "zh"),
+            Word("号", ("zh-hao",)),
+            Word("到", ("zh-dao",)),
+            Word(str(counter), zh_number_clips(counter)),
+            Word("号窗口办理", ("zh-hao-chuangkou-banli",)),
+        ),
+    )
 
 
 def english(label: str, counter: int) -> Phrase:
     """Ticket A023, please go to counter 5."""
-    return Phrase("en", (
-        Word("Ticket", ("en-ticket",)),
-        *spell(label, "en"),
-        Word(",", ()),
-        Word("please go to counter", ("en-please-go-to-counter",)),
-        Word(str(counter), en_number_clips(counter)),
-        Word(".", ()),
-    ))
+    return Phrase(
+        "en",
+        (
+            Word("Ticket", ("en-ticket",)),
+            *spell(label, "en"),
+            Word(",", ()),
+            Word("please go to counter", ("en-please-go-to-counter",)),
+            Word(str(counter), en_number_clips(counter)),
+            Word(".", ()),
+        ),
+    )
 
 
 def spell(label: str, language: str) -> tuple[Word, ...]:
@@ -220,10 +265,18 @@ def en_number_clips(n: int) -> tuple[str, ...]:
 
 
 def _clip_text() -> dict[str, str]:
-    text = {"chime": "(the chime; optional, the shipped ding-dong is used without it)",
-            "zh-qing": "请", "zh-hao": "号", "zh-dao": "到", "zh-hao-chuangkou-banli": "号窗口办理",
-            "zh-shi": "十", "zh-bai": "百",
-            "en-ticket": "Ticket", "en-please-go-to-counter": "please go to counter", "en-hundred": "hundred"}
+    text = {
+        "chime": "(the chime; optional, the shipped ding-dong is used without it)",
+        "zh-qing": "请",
+        "zh-hao": "号",
+        "zh-dao": "到",
+        "zh-hao-chuangkou-banli": "号窗口办理",
+        "zh-shi": "十",
+        "zh-bai": "百",
+        "en-ticket": "Ticket",
+        "en-please-go-to-counter": "please go to counter",
+        "en-hundred": "hundred",
+    }
     for d in range(10):
         text[f"zh-{d}"] = ZH_DIGITS[d]
         text[f"en-{d}"] = EN_DIGITS[d]

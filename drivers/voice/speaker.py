@@ -8,16 +8,15 @@ hand it to a Player: the real one plays it through the sound card, the recording
 from __future__ import annotations
 
 import abc
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from drivers.sounds import CHIME
 from drivers.voice import pcm
 from drivers.voice.player import Player
 from drivers.voice.sentence import Announcement, Chime, Pause, Phrase
 
-
 #: asked before each later phrase of an announcement: play it (True), leave it out (False), stop (None)
-GoOn = Callable[[Phrase, int], Optional[bool]]
+GoOn = Callable[[Phrase, int], bool | None]
 
 
 class Speaker(abc.ABC):

@@ -30,6 +30,7 @@ def load():
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".imghdr. is deprecated", category=DeprecationWarning)
                 import apprise
+
                 apprise.Apprise().add("json://localhost")  # loads every plugin now, under this filter
             # apprise's lines are caught per send (LogCapture) and go into our own log line, once
             logging.getLogger("apprise").propagate = False

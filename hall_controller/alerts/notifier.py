@@ -25,8 +25,8 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from hall import clock as hall_clock
 from hall.config import Hall
@@ -37,31 +37,41 @@ from hall_controller.engine import events as ev
 log = logging.getLogger("hall.alerts")
 
 POLL_S = 0.5
-STOP_WAIT_S = 2.0            # how long a stopping controller waits for a message being sent
-ERROR_EVERY_S = 60.0         # the same error of the notifier's round is logged at most this often
-READ_LIMIT = 5_000           # journal rows read per step at most
-RETRY_S = (30.0, 1800.0)     # backoff between attempts on a failing channel: 30 s doubling to 30 min
-GIVE_UP_S = 12 * 3600        # a message not delivered within 12 hours of its time is given up
-STALE_S = 12 * 3600          # alerts older than this when first read (a long outage) are not sent
-SAVE_MARK_S = 30.0           # the high-water mark is saved at least this often when nothing else changes
-WEB_ALERTS = 30              # the web shows the delivery states of this many newest alerts
+STOP_WAIT_S = 2.0  # how long a stopping controller waits for a message being sent
+ERROR_EVERY_S = 60.0  # the same error of the notifier's round is logged at most this often
+READ_LIMIT = 5_000  # journal rows read per step at most
+RETRY_S = (30.0, 1800.0)  # backoff between attempts on a failing channel: 30 s doubling to 30 min
+GIVE_UP_S = 12 * 3600  # a message not delivered within 12 hours of its time is given up
+STALE_S = 12 * 3600  # alerts older than this when first read (a long outage) are not sent
+SAVE_MARK_S = 30.0  # the high-water mark is saved at least this often when nothing else changes
+WEB_ALERTS = 30  # the web shows the delivery states of this many newest alerts
 ALERT_EVENTS = ("AlertRaised", "AlertAcknowledged", "AlertCleared")
 
 Send = Callable[[str, str, str], "str | None"]
 
 
 class Notifier:
-    def __init__(self, hall: Hall, journal_path: str | Path, outbox_path: str | Path, urls: dict[str, str], *,
-                 send: Send | None = None, clock: Callable[[], float] = hall_clock.now,
-                 on_change: Callable[[], None] | None = None, link_secret: bytes | None = None):
+    def __init__(
+        self,
+        hall: Hall,
+        journal_path: str | Path,
+        outbox_path: str | Path,
+        urls: dict[str, str],
+        *,
+        send: Send | None = None,
+        clock: Callable[[], float] = hall_clock.now,
+        on_change: Callable[[], None] | None = None,
+        link_secret: bytes | None = None,
+    ):
         if send is None:
             from hall_controller.alerts import channels
+
             channels.load()  # now, before the controller serves (see channels.load)
             send = channels.send
         self.hall, self.alerts, self.urls = hall, hall.alerts, urls
         self.rules = {rule.name: rule for rule in self.alerts.rules}
         self.send, self.clock, self.on_change = send, clock, on_change
-        self.link_secret = link_secret   # signs the messages' reply links (links.py); None: plain links
+        self.link_secret = link_secret  # signs the messages' reply links (links.py); None: plain links
         self.journal_path = Path(journal_path)
         self.outbox = Outbox(outbox_path)
         self._journal: sqlite3.Connection | None = None
@@ -71,13 +81,16 @@ class Notifier:
             self.seq = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0] if db else 0
             self.outbox.set_journal_seq(self.seq)
         self._saved_seq, self._saved_at = self.seq, 0.0
-        self.states: dict[int, list[dict]] = {}   # what the web shows; replaced whole, never changed
+        self.states: dict[int, list[dict]] = {}  # what the web shows; replaced whole, never changed
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         n = self.outbox.interrupted(clock())
         if n:
-            log.warning("%d alert message(s) were being sent when the controller stopped; "
-                        "they are not sent again (see their state on the web)", n)
+            log.warning(
+                "%d alert message(s) were being sent when the controller stopped; "
+                "they are not sent again (see their state on the web)",
+                n,
+            )
         self._refresh_states()
 
     # --- running ----------------------------------------------------------------------------
@@ -93,8 +106,10 @@ class Notifier:
         if self._thread is not None:
             self._thread.join(STOP_WAIT_S)
             if self._thread.is_alive():
-                log.warning("an alert message is still being sent as the controller stops; "
-                            "it will be shown as unknown, and not sent again")
+                log.warning(
+                    "an alert message is still being sent as the controller stops; "
+                    "it will be shown as unknown, and not sent again"
+                )
                 return
         self.close()
 
@@ -129,8 +144,12 @@ class Notifier:
         if self._journal is None:
             if not self.journal_path.exists():
                 return None
-            self._journal = sqlite3.connect(self.journal_path.resolve().as_uri() + "?mode=ro", uri=True,
-                                            isolation_level=None, check_same_thread=False)
+            self._journal = sqlite3.connect(
+                self.journal_path.resolve().as_uri() + "?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             self._journal.execute("PRAGMA busy_timeout=5000")
         return self._journal
 
@@ -142,8 +161,11 @@ class Notifier:
         try:
             last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
             marks = ",".join("?" * len(ALERT_EVENTS))
-            rows = db.execute(f"SELECT seq, type, body FROM events WHERE seq > ? AND seq <= ? AND type IN ({marks}) "
-                              f"ORDER BY seq LIMIT ?", (self.seq, last, *ALERT_EVENTS, READ_LIMIT)).fetchall()
+            rows = db.execute(
+                f"SELECT seq, type, body FROM events WHERE seq > ? AND seq <= ? AND type IN ({marks}) "
+                f"ORDER BY seq LIMIT ?",
+                (self.seq, last, *ALERT_EVENTS, READ_LIMIT),
+            ).fetchall()
         finally:
             db.execute("COMMIT")
         upto = last if len(rows) < READ_LIMIT else rows[-1][0]
@@ -199,10 +221,14 @@ class Notifier:
             return
         title, body = texts.compose(
             [texts.AlertText(d.alert, d.kind, d.message, d.raised_at, d.level) for d in group],
-            hall_name=f"{self.hall.names.zh} {self.hall.names.en}", web_url=self.alerts.web_url,
-            tz=self.hall.tz, digest=digest,
-            ack_link=None if digest or self.link_secret is None else
-            links.ack_url(self.alerts.web_url, self.link_secret, group[0].alert, channel))
+            hall_name=f"{self.hall.names.zh} {self.hall.names.en}",
+            web_url=self.alerts.web_url,
+            tz=self.hall.tz,
+            digest=digest,
+            ack_link=None
+            if digest or self.link_secret is None
+            else links.ack_url(self.alerts.web_url, self.link_secret, group[0].alert, channel),
+        )
         self.outbox.sending(group, now)
         try:
             why = self.send(url, title, body)
@@ -216,8 +242,12 @@ class Notifier:
         retry = min(RETRY_S[0] * 2 ** (attempts - 1), RETRY_S[1])
         give_up = now + retry > min(d.due for d in group) + GIVE_UP_S
         self.outbox.failed(group, why, now, None if give_up else now + retry)
-        log.warning("alert message to %s failed (%s); %s", channel, why,
-                    "given up" if give_up else f"trying again in {retry:.0f} s")
+        log.warning(
+            "alert message to %s failed (%s); %s",
+            channel,
+            why,
+            "given up" if give_up else f"trying again in {retry:.0f} s",
+        )
 
     # --- the web ----------------------------------------------------------------------------
 

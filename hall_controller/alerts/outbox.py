@@ -50,7 +50,7 @@ class Delivery:
     state: str
     attempts: int
     next_try: float | None
-    message: str          # the alert's text
+    message: str  # the alert's text
     raised_at: float
 
 
@@ -82,15 +82,21 @@ class Outbox:
 
     def add_alert(self, alert: int, kind: str, subject: str, message: str, severity: str, raised_at: float) -> bool:
         """False if the alert was already here (read again after a restart)."""
-        cur = self.db.execute("INSERT OR IGNORE INTO alerts (alert, kind, subject, message, severity, raised_at) "
-                              "VALUES (?, ?, ?, ?, ?, ?)", (alert, kind, subject, message, severity, raised_at))
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO alerts (alert, kind, subject, message, severity, raised_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (alert, kind, subject, message, severity, raised_at),
+        )
         return cur.rowcount == 1
 
-    def add_delivery(self, alert: int, channel: str, rule: str, kind: str, level: int, digest: bool,
-                     due: float, now: float) -> None:
-        self.db.execute("INSERT OR IGNORE INTO deliveries (alert, channel, rule, kind, level, digest, due, state, "
-                        "updated) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)",
-                        (alert, channel, rule, kind, level, int(digest), due, now))
+    def add_delivery(
+        self, alert: int, channel: str, rule: str, kind: str, level: int, digest: bool, due: float, now: float
+    ) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (alert, channel, rule, kind, level, digest, due, state, "
+            "updated) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)",
+            (alert, channel, rule, kind, level, int(digest), due, now),
+        )
 
     def acknowledged(self, alert: int, by: str, at: float) -> None:
         self.db.execute("UPDATE alerts SET acked_by = ?, acked_at = ? WHERE alert = ?", (by, at, alert))
@@ -102,59 +108,79 @@ class Outbox:
 
     def _stop(self, alert: int, why: str, at: float) -> None:
         """Nobody needs to hear any more of it (a digest still lists it)."""
-        self.db.execute("UPDATE deliveries SET state = 'stopped', error = ?, next_try = NULL, updated = ? "
-                        "WHERE alert = ? AND state IN ('waiting', 'failed') AND NOT digest", (why, at, alert))
+        self.db.execute(
+            "UPDATE deliveries SET state = 'stopped', error = ?, next_try = NULL, updated = ? "
+            "WHERE alert = ? AND state IN ('waiting', 'failed') AND NOT digest",
+            (why, at, alert),
+        )
 
     # --- sending -----------------------------------------------------------------------------
 
     def interrupted(self, now: float) -> int:
         """Rows left `sending` by a controller that stopped mid-send: `unknown`, never sent again."""
-        return self.db.execute("UPDATE deliveries SET state = 'unknown', updated = ?, error = "
-                               "'the controller stopped while sending; not sent again, so nobody hears it twice' "
-                               "WHERE state = 'sending'", (now,)).rowcount
+        return self.db.execute(
+            "UPDATE deliveries SET state = 'unknown', updated = ?, error = "
+            "'the controller stopped while sending; not sent again, so nobody hears it twice' "
+            "WHERE state = 'sending'",
+            (now,),
+        ).rowcount
 
     def ready(self, now: float) -> list[Delivery]:
         rows = self.db.execute(
             "SELECT d.alert, d.channel, d.rule, d.kind, d.level, d.digest, d.due, d.state, d.attempts, d.next_try, "
             "a.message, a.raised_at FROM deliveries d JOIN alerts a USING (alert) "
             "WHERE (d.state = 'waiting' AND d.due <= ?) OR (d.state = 'failed' AND d.next_try <= ?) "
-            "ORDER BY d.alert", (now, now))
+            "ORDER BY d.alert",
+            (now, now),
+        )
         return [Delivery(*row[:5], bool(row[5]), *row[6:]) for row in rows]
 
     def next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(CASE state WHEN 'waiting' THEN due ELSE next_try END) FROM deliveries "
-                              "WHERE state IN ('waiting', 'failed')").fetchone()
+        row = self.db.execute(
+            "SELECT min(CASE state WHEN 'waiting' THEN due ELSE next_try END) FROM deliveries "
+            "WHERE state IN ('waiting', 'failed')"
+        ).fetchone()
         return row[0]
 
     def last_sent(self, channel: str, rule: str, kind: str) -> float | None:
-        row = self.db.execute("SELECT max(updated) FROM deliveries WHERE channel = ? AND rule = ? AND kind = ? "
-                              "AND NOT digest AND state IN ('sent', 'sending', 'unknown')",
-                              (channel, rule, kind)).fetchone()
+        row = self.db.execute(
+            "SELECT max(updated) FROM deliveries WHERE channel = ? AND rule = ? AND kind = ? "
+            "AND NOT digest AND state IN ('sent', 'sending', 'unknown')",
+            (channel, rule, kind),
+        ).fetchone()
         return row[0]
 
     def postpone(self, group: list[Delivery], until: float, now: float) -> None:
-        self.db.executemany("UPDATE deliveries SET state = 'waiting', due = ?, next_try = NULL, updated = ? "
-                            "WHERE alert = ? AND channel = ? AND digest = ?",
-                            [(until, now, d.alert, d.channel, d.digest) for d in group])
+        self.db.executemany(
+            "UPDATE deliveries SET state = 'waiting', due = ?, next_try = NULL, updated = ? "
+            "WHERE alert = ? AND channel = ? AND digest = ?",
+            [(until, now, d.alert, d.channel, d.digest) for d in group],
+        )
 
     def sending(self, group: list[Delivery], now: float) -> int:
         """Mark the group `sending` (committed: on the disk before the send); the message's number."""
         with self.transaction():
             number = self.db.execute("SELECT coalesce(max(message), 0) + 1 FROM deliveries").fetchone()[0]
-            self.db.executemany("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated = ?, "
-                                "message = ? WHERE alert = ? AND channel = ? AND digest = ?",
-                                [(now, number, d.alert, d.channel, d.digest) for d in group])
+            self.db.executemany(
+                "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated = ?, "
+                "message = ? WHERE alert = ? AND channel = ? AND digest = ?",
+                [(now, number, d.alert, d.channel, d.digest) for d in group],
+            )
         return number
 
     def sent(self, group: list[Delivery], now: float) -> None:
-        self.db.executemany("UPDATE deliveries SET state = 'sent', error = NULL, next_try = NULL, updated = ? "
-                            "WHERE alert = ? AND channel = ? AND digest = ?",
-                            [(now, d.alert, d.channel, d.digest) for d in group])
+        self.db.executemany(
+            "UPDATE deliveries SET state = 'sent', error = NULL, next_try = NULL, updated = ? "
+            "WHERE alert = ? AND channel = ? AND digest = ?",
+            [(now, d.alert, d.channel, d.digest) for d in group],
+        )
 
     def failed(self, group: list[Delivery], why: str, now: float, next_try: float | None) -> None:
-        self.db.executemany("UPDATE deliveries SET state = 'failed', error = ?, next_try = ?, updated = ? "
-                            "WHERE alert = ? AND channel = ? AND digest = ?",
-                            [(why, next_try, now, d.alert, d.channel, d.digest) for d in group])
+        self.db.executemany(
+            "UPDATE deliveries SET state = 'failed', error = ?, next_try = ?, updated = ? "
+            "WHERE alert = ? AND channel = ? AND digest = ?",
+            [(why, next_try, now, d.alert, d.channel, d.digest) for d in group],
+        )
 
     # --- what the web shows ------------------------------------------------------------------
 
@@ -162,13 +188,23 @@ class Outbox:
         """{alert: [{channel, state, level, error, at, due, next_try}]} for the newest alerts."""
         out: dict[int, list[dict]] = {}
         for alert, channel, level, digest, state, error, updated, due, next_try in self.db.execute(
-                "SELECT alert, channel, level, digest, state, error, updated, due, next_try FROM deliveries "
-                "WHERE alert >= (SELECT coalesce(min(alert), 0) FROM "
-                "(SELECT alert FROM alerts ORDER BY alert DESC LIMIT ?)) ORDER BY alert, digest, level, channel",
-                (last_alerts,)):
-            out.setdefault(alert, []).append({"channel": channel, "level": level, "digest": bool(digest),
-                                              "state": state, "error": error,
-                                              "at": updated, "due": due, "next_try": next_try})
+            "SELECT alert, channel, level, digest, state, error, updated, due, next_try FROM deliveries "
+            "WHERE alert >= (SELECT coalesce(min(alert), 0) FROM "
+            "(SELECT alert FROM alerts ORDER BY alert DESC LIMIT ?)) ORDER BY alert, digest, level, channel",
+            (last_alerts,),
+        ):
+            out.setdefault(alert, []).append(
+                {
+                    "channel": channel,
+                    "level": level,
+                    "digest": bool(digest),
+                    "state": state,
+                    "error": error,
+                    "at": updated,
+                    "due": due,
+                    "next_try": next_try,
+                }
+            )
         return out
 
     def close(self) -> None:

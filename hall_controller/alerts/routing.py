@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hall.alerting import Alerts, Rule
 
-CRITICAL_KINDS = frozenset({"device_offline", "calls_not_announced"})   # citizens cannot be called
+CRITICAL_KINDS = frozenset({"device_offline", "calls_not_announced"})  # citizens cannot be called
 LOW_KINDS = frozenset({"long_service"})
 
 
@@ -42,7 +42,7 @@ def severity(kind: str, message: str) -> str:
 class Planned:
     channel: str
     rule: str
-    level: int           # 0: the rule's own channels; 1, 2, …: escalation levels
+    level: int  # 0: the rule's own channels; 1, 2, …: escalation levels
     due: float
     digest: bool = False
 
@@ -74,8 +74,9 @@ def next_time_of_day(at: dt.time, after: float, tz: zoneinfo.ZoneInfo) -> float:
     local = dt.datetime.fromtimestamp(after, tz)
     candidate = local.replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
     if candidate.timestamp() < after:
-        candidate = (local + dt.timedelta(days=1)).replace(hour=at.hour, minute=at.minute, second=at.second,
-                                                           microsecond=0)
+        candidate = (local + dt.timedelta(days=1)).replace(
+            hour=at.hour, minute=at.minute, second=at.second, microsecond=0
+        )
     return candidate.timestamp()
 
 

@@ -11,24 +11,29 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-KIND_NAMES = {"wait_over_target": ("等候超时", "wait past target"),
-              "understaffed": ("窗口不足", "queue long, counters closed"),
-              "negative_rating": ("差评", "negative rating"), "long_service": ("办理超时", "long service"),
-              "device_offline": ("设备离线", "device offline"), "printer_paper": ("打印纸", "printer paper"),
-              "device_fault": ("设备故障", "device fault"),
-              "calls_not_announced": ("叫号未播报", "calls not being announced"),
-              "display_behind": ("播报滞后", "display behind")}
+KIND_NAMES = {
+    "wait_over_target": ("等候超时", "wait past target"),
+    "understaffed": ("窗口不足", "queue long, counters closed"),
+    "negative_rating": ("差评", "negative rating"),
+    "long_service": ("办理超时", "long service"),
+    "device_offline": ("设备离线", "device offline"),
+    "printer_paper": ("打印纸", "printer paper"),
+    "device_fault": ("设备故障", "device fault"),
+    "calls_not_announced": ("叫号未播报", "calls not being announced"),
+    "display_behind": ("播报滞后", "display behind"),
+}
 DIGEST_LINES = 20
 
 
 @dataclass(frozen=True)
 class AlertText:
     """What a message says about one alert."""
+
     alert: int
     kind: str
     message: str
     raised_at: float
-    level: int = 0            # escalation level of this delivery (0: first notice)
+    level: int = 0  # escalation level of this delivery (0: first notice)
 
 
 def kind_name(kind: str) -> tuple[str, str]:
@@ -39,8 +44,15 @@ def link(web_url: str, alert: int) -> str:
     return f"{web_url}#alert-{alert}"
 
 
-def compose(alerts: list[AlertText], *, hall_name: str, web_url: str, tz: zoneinfo.ZoneInfo,
-            digest: bool = False, ack_link: str | None = None) -> tuple[str, str]:
+def compose(
+    alerts: list[AlertText],
+    *,
+    hall_name: str,
+    web_url: str,
+    tz: zoneinfo.ZoneInfo,
+    digest: bool = False,
+    ack_link: str | None = None,
+) -> tuple[str, str]:
     """(title, body) of one message about `alerts` (at least one), oldest first; `ack_link` (a
     signed reply link, links.py) replaces the link to the live page for the first alert."""
     first = alerts[0]

@@ -5,5 +5,14 @@ from hall_controller.engine.engine import Engine, EngineBug, EngineNotStarted, R
 from hall_controller.engine.model import CounterState, IllegalTransition, Ticket, TicketState
 from hall_controller.engine.state import HallState
 
-__all__ = ["Engine", "EngineBug", "EngineNotStarted", "Refused", "HallState", "Ticket", "TicketState", "CounterState",
-           "IllegalTransition"]
+__all__ = [
+    "Engine",
+    "EngineBug",
+    "EngineNotStarted",
+    "Refused",
+    "HallState",
+    "Ticket",
+    "TicketState",
+    "CounterState",
+    "IllegalTransition",
+]

@@ -9,16 +9,17 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class RequestTicket:
     """A kiosk reserves a number; the ticket waits only once its printout is confirmed."""
+
     service: str | None = None
     klass: str = "normal"
     kiosk: str | None = None
-    appointment: str | None = None   # check-in code; the service comes from the booking
+    appointment: str | None = None  # check-in code; the service comes from the booking
 
 
 @dataclass(frozen=True, slots=True)
 class ConfirmPrinted:
     ticket: str
-    kiosk: str | None = None         # when given, the ticket must be this kiosk's
+    kiosk: str | None = None  # when given, the ticket must be this kiosk's
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class DecidePriority:
     """Staff confirm or refuse the priority a citizen asked for at a kiosk where staff confirm it
     (`priority = "staff"`): a clerk from the caller keypad (`counter`: its clerk is who decided) or
     a supervisor on the web (`by`: the user name)."""
+
     ticket: str
     confirm: bool
     by: str = ""
@@ -42,6 +44,7 @@ class DecidePriority:
 @dataclass(frozen=True, slots=True)
 class LeaseOfflineBlock:
     """A kiosk asks for numbers it may issue on its own while the controller is unreachable."""
+
     kiosk: str
     service: str
 
@@ -49,6 +52,7 @@ class LeaseOfflineBlock:
 @dataclass(frozen=True, slots=True)
 class BackfillOffline:
     """A ticket a kiosk issued offline, reported when the controller is back."""
+
     kiosk: str
     service: str
     number: int
@@ -59,6 +63,7 @@ class BackfillOffline:
 @dataclass(frozen=True, slots=True)
 class BookAppointment:
     """A citizen's booked slot; at the kiosk, its code checks them in as an appointment ticket."""
+
     code: str
     service: str
     slot_start: float
@@ -112,6 +117,7 @@ class MarkNoShow:
 @dataclass(frozen=True, slots=True)
 class StartService:
     """The called citizen has arrived at the counter."""
+
     counter: int
 
 
@@ -123,7 +129,7 @@ class Hold:
 @dataclass(frozen=True, slots=True)
 class ResumeHeld:
     counter: int
-    ticket: str | None = None        # None: the ticket held longest
+    ticket: str | None = None  # None: the ticket held longest
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +148,16 @@ class Finish:
 @dataclass(frozen=True, slots=True)
 class Reinstate:
     """Put a no-show back in the queue at its original place."""
+
     ticket: str
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitRating:
     prompt: str
-    level: int                       # 4 非常满意, 3 满意, 2 一般, 1 不满意
+    level: int  # 4 非常满意, 3 满意, 2 一般, 1 不满意
     pressed_at: float
-    counter: int | None = None       # the evaluator's counter, checked against the prompt
+    counter: int | None = None  # the evaluator's counter, checked against the prompt
 
 
 CALL_OUTCOMES = ("spoken", "shown", "skipped")
@@ -160,8 +167,9 @@ CALL_OUTCOMES = ("spoken", "shown", "skipped")
 class CallOutcome:
     """What one display did with one call: spoken (from `started` to `ended`, the display's own
     clock), shown only (no voice, or a voice that only chimes), or skipped (`reason` says why)."""
+
     seq: int
-    outcome: str                     # spoken | shown | skipped
+    outcome: str  # spoken | shown | skipped
     started: float | None = None
     ended: float | None = None
     reason: str | None = None
@@ -171,6 +179,7 @@ class CallOutcome:
 class ReportCalls:
     """A display's acknowledgement of calls. `upto`: an older display's plain ack ("every call up to
     here has left me"), taken as shown, never as heard, for calls it names no outcome for."""
+
     device: str
     calls: tuple[CallOutcome, ...] = ()
     upto: int | None = None
@@ -179,9 +188,10 @@ class ReportCalls:
 @dataclass(frozen=True, slots=True)
 class ReportDevice:
     """A device's presence or printer state changed (from its retained `state` topic)."""
+
     device: str
     online: bool = True
-    paper: str = "ok"                # ok | low | out | unknown
+    paper: str = "ok"  # ok | low | out | unknown
     fault: str | None = None
 
 
@@ -194,6 +204,7 @@ class AcknowledgeAlert:
 @dataclass(frozen=True, slots=True)
 class SetNotice:
     """The scrolling notice of the calling screens, from the management web."""
+
     zh: str
     en: str
     by: str = ""
@@ -202,6 +213,7 @@ class SetNotice:
 @dataclass(frozen=True, slots=True)
 class SetIncident:
     """Staff switch the screens' incident notice on (with a message) or off."""
+
     on: bool
     zh: str = ""
     en: str = ""
@@ -212,6 +224,7 @@ class SetIncident:
 @dataclass(frozen=True, slots=True)
 class NoteFollowUp:
     """A supervisor notes what was done about a 一般 or 不满意 rating."""
+
     ticket: str
     note: str
     by: str
@@ -224,8 +237,33 @@ class CloseFollowUp:
     by: str
 
 
-Command = (RequestTicket | ConfirmPrinted | ReportPrintFailed | LeaseOfflineBlock | BackfillOffline
-           | BookAppointment | CancelAppointment | OpenCounter | CloseCounter | PauseCounter | ResumeCounter | CallNext
-           | Recall | MarkNoShow | StartService | Hold | ResumeHeld | Transfer | Finish | Reinstate
-           | SubmitRating | ReportCalls | ReportDevice | AcknowledgeAlert | SetNotice | SetIncident | NoteFollowUp
-           | CloseFollowUp)
+Command = (
+    RequestTicket
+    | ConfirmPrinted
+    | ReportPrintFailed
+    | LeaseOfflineBlock
+    | BackfillOffline
+    | BookAppointment
+    | CancelAppointment
+    | OpenCounter
+    | CloseCounter
+    | PauseCounter
+    | ResumeCounter
+    | CallNext
+    | Recall
+    | MarkNoShow
+    | StartService
+    | Hold
+    | ResumeHeld
+    | Transfer
+    | Finish
+    | Reinstate
+    | SubmitRating
+    | ReportCalls
+    | ReportDevice
+    | AcknowledgeAlert
+    | SetNotice
+    | SetIncident
+    | NoteFollowUp
+    | CloseFollowUp
+)

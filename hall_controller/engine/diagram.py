@@ -14,11 +14,11 @@ CAUSES = {
     "reservation_timeout": "no confirmation within `reservation_s`",
     "call": "a counter calls it (`counter.call_next`)",
     "recall": "the clerk recalls it (`counter.recall`) once the hall has heard the call; past `recall_limit` "
-              "it becomes a no-show instead",
+    "it becomes a no-show instead",
     "start": "the citizen arrives at the counter (`counter.start`)",
     "no_show": "the clerk marks it (`counter.no_show`) or the recall limit is reached, never before "
-               "`no_show_wait_s` after a display announced the call (or, if none did within "
-               "`announce_within_s`, after a screen showed it)",
+    "`no_show_wait_s` after a display announced the call (or, if none did within "
+    "`announce_within_s`, after a screen showed it)",
     "finish": "the clerk finishes with an outcome (`counter.finish`); a rating prompt follows",
     "hold": "the clerk parks it at the counter (`counter.hold`)",
     "resume": "the clerk takes it back (`counter.resume_held`)",
@@ -30,11 +30,17 @@ CAUSES = {
 
 
 def markdown() -> str:
-    lines = ["# Ticket life cycle", "",
-             "Generated from `hall_controller/engine/model.py` (`TRANSITIONS`) by",
-             "`python -m hall_controller.engine.diagram`; do not edit by hand.", "",
-             "```mermaid", "stateDiagram-v2", "    [*] --> reserved: the kiosk asks for a number",
-             "    [*] --> waiting: a ticket issued offline is backfilled"]
+    lines = [
+        "# Ticket life cycle",
+        "",
+        "Generated from `hall_controller/engine/model.py` (`TRANSITIONS`) by",
+        "`python -m hall_controller.engine.diagram`; do not edit by hand.",
+        "",
+        "```mermaid",
+        "stateDiagram-v2",
+        "    [*] --> reserved: the kiosk asks for a number",
+        "    [*] --> waiting: a ticket issued offline is backfilled",
+    ]
     for state, moves in TRANSITIONS.items():
         for action, target in moves.items():
             lines.append(f"    {state.value} --> {target.value}: {action}")
@@ -44,8 +50,12 @@ def markdown() -> str:
     for state, moves in TRANSITIONS.items():
         for action, target in moves.items():
             lines.append(f"| {state.value} | {action} | {target.value} | {CAUSES[action]} |")
-    lines += ["", "Final states: " + ", ".join(s.value for s, m in TRANSITIONS.items() if not m) + ".",
-              "Any action not in the table is refused with a reason and changes nothing.", ""]
+    lines += [
+        "",
+        "Final states: " + ", ".join(s.value for s, m in TRANSITIONS.items() if not m) + ".",
+        "Any action not in the table is refused with a reason and changes nothing.",
+        "",
+    ]
     assert set(CAUSES) == {a for m in TRANSITIONS.values() for a in m}, "every action needs its cause"
     assert set(TRANSITIONS) == set(TicketState)
     return "\n".join(lines)

@@ -28,9 +28,9 @@ from hall_controller.engine.lookahead import Lookahead, called_at
 from hall_controller.engine.model import CARRY_OVER_S, CounterDesk, CounterState, FollowUp, Ticket, TicketState
 from hall_controller.engine.state import HallState, LongService, service_day
 
-CLOCK_SKEW_S = 120        # a rating pressed "in the future" by this much is refused
-BACKUP_FLOOR = 0.1        # the least share of a backup counter's calls the estimated wait counts on
-BLEND = 0.8               # the counted estimated wait: this much from the queue ahead, the rest from the last wait
+CLOCK_SKEW_S = 120  # a rating pressed "in the future" by this much is refused
+BACKUP_FLOOR = 0.1  # the least share of a backup counter's calls the estimated wait counts on
+BLEND = 0.8  # the counted estimated wait: this much from the queue ahead, the rest from the last wait
 #: the estimated wait plays the line forward with at most this many ahead, and at most this many
 #: calls: a play costs some 5 µs a call on every ticket issued, and a longer line is counted as
 #: well (the last wait it blends in knows of breaks the play cannot see). The bias over the
@@ -38,10 +38,17 @@ BLEND = 0.8               # the counted estimated wait: this much from the queue
 #: lunch breaks taken after a ticket was printed, which no live state shows.
 LOOKAHEAD_AHEAD = 12
 LOOKAHEAD_CALLS = 60
-MIN_LEFT = 0.3            # a citizen at a counter past the usual turn is counted on for 30 % of it more
+MIN_LEFT = 0.3  # a citizen at a counter past the usual turn is counted on for 30 % of it more
 #: how long a pause usually lasts, by its reason: the estimated wait counts on the clerk's return
-PAUSE_S = {"break": 10 * 60, "meal": 45 * 60, "meeting": 30 * 60, "consultation": 10 * 60,
-           "training": 60 * 60, "system": 10 * 60, "other": 15 * 60}
+PAUSE_S = {
+    "break": 10 * 60,
+    "meal": 45 * 60,
+    "meeting": 30 * 60,
+    "consultation": 10 * 60,
+    "training": 60 * 60,
+    "system": 10 * 60,
+    "other": 15 * 60,
+}
 NOTICE_MAX = 500
 
 
@@ -81,29 +88,62 @@ class Engine:
         self._capable = {s: [c.number for c in hall.counters.values() if c.level(s)] for s in hall.services}
         # per service, what the estimated wait needs of each counter that may serve it: number, level,
         # the least share counted on, the other primary services it calls by arrival, the classes it is limited to
-        self._estimating = {s: [(c.number, c.level(s), BACKUP_FLOOR / len(c.backup) if c.level(s) == 2 else 0.0,
-                                 tuple(p for p in c.primary if p != s),
-                                 c.classes if c.classes and c.class_mode == "only" else None, c.classes)
-                                for c in hall.counters.values() if c.level(s)] for s in hall.services}
+        self._estimating = {
+            s: [
+                (
+                    c.number,
+                    c.level(s),
+                    BACKUP_FLOOR / len(c.backup) if c.level(s) == 2 else 0.0,
+                    tuple(p for p in c.primary if p != s),
+                    c.classes if c.classes and c.class_mode == "only" else None,
+                    c.classes,
+                )
+                for c in hall.counters.values()
+                if c.level(s)
+            ]
+            for s in hall.services
+        }
         self._handlers: dict[type, Callable[[Any], None]] = {
-            cmd.RequestTicket: self._request_ticket, cmd.ConfirmPrinted: self._confirm_printed,
-            cmd.ReportPrintFailed: self._print_failed, cmd.LeaseOfflineBlock: self._lease,
-            cmd.BackfillOffline: self._backfill, cmd.BookAppointment: self._book,
+            cmd.RequestTicket: self._request_ticket,
+            cmd.ConfirmPrinted: self._confirm_printed,
+            cmd.ReportPrintFailed: self._print_failed,
+            cmd.LeaseOfflineBlock: self._lease,
+            cmd.BackfillOffline: self._backfill,
+            cmd.BookAppointment: self._book,
             cmd.CancelAppointment: self._cancel_booking,
-            cmd.OpenCounter: self._open, cmd.CloseCounter: self._close, cmd.PauseCounter: self._pause,
-            cmd.ResumeCounter: self._resume, cmd.CallNext: self._call_next, cmd.Recall: self._recall,
-            cmd.MarkNoShow: self._no_show, cmd.StartService: self._start, cmd.Hold: self._hold,
-            cmd.ResumeHeld: self._resume_held, cmd.Transfer: self._transfer, cmd.Finish: self._finish,
-            cmd.Reinstate: self._reinstate, cmd.SubmitRating: self._rating, cmd.ReportCalls: self._report_calls,
-            cmd.ReportDevice: self._device, cmd.AcknowledgeAlert: self._ack, cmd.SetNotice: self._notice,
-            cmd.SetIncident: self._incident, cmd.NoteFollowUp: self._note_follow_up,
-            cmd.CloseFollowUp: self._close_follow_up, cmd.DecidePriority: self._decide_priority,
+            cmd.OpenCounter: self._open,
+            cmd.CloseCounter: self._close,
+            cmd.PauseCounter: self._pause,
+            cmd.ResumeCounter: self._resume,
+            cmd.CallNext: self._call_next,
+            cmd.Recall: self._recall,
+            cmd.MarkNoShow: self._no_show,
+            cmd.StartService: self._start,
+            cmd.Hold: self._hold,
+            cmd.ResumeHeld: self._resume_held,
+            cmd.Transfer: self._transfer,
+            cmd.Finish: self._finish,
+            cmd.Reinstate: self._reinstate,
+            cmd.SubmitRating: self._rating,
+            cmd.ReportCalls: self._report_calls,
+            cmd.ReportDevice: self._device,
+            cmd.AcknowledgeAlert: self._ack,
+            cmd.SetNotice: self._notice,
+            cmd.SetIncident: self._incident,
+            cmd.NoteFollowUp: self._note_follow_up,
+            cmd.CloseFollowUp: self._close_follow_up,
+            cmd.DecidePriority: self._decide_priority,
         }
         self._timers: dict[str, Callable[[str, float], None]] = {
-            "reset": self._timer_reset, "reservation": self._timer_reservation, "prompt": self._timer_prompt}
+            "reset": self._timer_reset,
+            "reservation": self._timer_reservation,
+            "prompt": self._timer_prompt,
+        }
         # the displays that may announce a counter's calls: every hall display, and its own counter display
-        self._announcers = {n: frozenset(d.id for d in hall.displays.values()
-                                         if d.mode == "hall" or d.counter == n) for n in hall.counters}
+        self._announcers = {
+            n: frozenset(d.id for d in hall.displays.values() if d.mode == "hall" or d.counter == n)
+            for n in hall.counters
+        }
 
     # --- the two verbs ----------------------------------------------------------------------
 
@@ -146,9 +186,10 @@ class Engine:
             raise TypeError(f"not an engine command: {command!r}") from None
         try:
             handler(command)
-        except Refused:
+        except Refused as refusal:
             if self._out:
-                raise EngineBug(self._end(), RuntimeError(f"{type(command).__name__} refused after emitting"))
+                late = RuntimeError(f"{type(command).__name__} refused after emitting")
+                raise EngineBug(self._end(), late) from refusal
             raise
         except Exception as cause:
             raise EngineBug(self._end(), cause) from cause
@@ -173,8 +214,9 @@ class Engine:
 
     # --- questions (pure reads, used by the board, the kiosk reply and the tests) ------------
 
-    def estimate_wait(self, service: str, ahead: int, klass: str = "normal",
-                      key: tuple[float, int] | None = None) -> float | None:
+    def estimate_wait(
+        self, service: str, ahead: int, klass: str = "normal", key: tuple[float, int] | None = None
+    ) -> float | None:
         """Seconds until a ticket with `ahead` tickets before it is likely called, or None when
         no counter that may serve it is open now (the hall says so rather than guess). `key`:
         the ticket's place in line (waiting, or being issued); without it, a ticket taken now (a
@@ -202,8 +244,8 @@ class Engine:
         """
         s, flow = self.state, self.state.flow
         now, desks, count, free_at = self.now, s.desks, s.waiting.count, self._free_at
-        starts = []                    # (free at, first call's weight, calls per second after)
-        preferred = []                 # when a counter that calls this ticket's class first would call it
+        starts = []  # (free at, first call's weight, calls per second after)
+        preferred = []  # when a counter that calls this ticket's class first would call it
         for number, level, floor, others, only, prefers in self._estimating[service]:
             desk = desks[number]
             if desk.state is CLOSED or (only is not None and klass not in only):
@@ -271,10 +313,10 @@ class Engine:
                 return None
         room = Lookahead(s.waiting, key, service, klass)
         turn, gap = flow.turn, flow.gap
-        free = [(self._free_at(desk), n, counters[n], desk.run) for n, desk in s.desks.items()
-                if desk.state is not CLOSED]
-        return called_at(room, free,
-                         lambda served: turn[served] + gap, LOOKAHEAD_CALLS)
+        free = [
+            (self._free_at(desk), n, counters[n], desk.run) for n, desk in s.desks.items() if desk.state is not CLOSED
+        ]
+        return called_at(room, free, lambda served: turn[served] + gap, LOOKAHEAD_CALLS)
 
     def ticket(self, ticket_id: str) -> Ticket:
         try:
@@ -291,14 +333,19 @@ class Engine:
             if appt is None:
                 raise Refused("unknown_appointment", f"no booking has the code {c.appointment}")
             if appt.ticket is not None:
-                raise Refused("already_checked_in", f"booking {c.appointment} already has ticket "
-                              f"{s.tickets[appt.ticket].label if appt.ticket in s.tickets else appt.ticket}")
+                raise Refused(
+                    "already_checked_in",
+                    f"booking {c.appointment} already has ticket "
+                    f"{s.tickets[appt.ticket].label if appt.ticket in s.tickets else appt.ticket}",
+                )
             if now < appt.slot_start - self.hall.dispatch.appointment_early_s:
                 opens = appt.slot_start - self.hall.dispatch.appointment_early_s
                 raise Refused("too_early", f"check-in for this booking opens at {self._clock(opens)}")
             if now > appt.slot_end + self.hall.dispatch.appointment_late_s:
-                raise Refused("appointment_missed", f"the booked time ended at {self._clock(appt.slot_end)}; "
-                              "please take an ordinary ticket")
+                raise Refused(
+                    "appointment_missed",
+                    f"the booked time ended at {self._clock(appt.slot_end)}; please take an ordinary ticket",
+                )
             service, klass, since = appt.service, "appointment", max(now, appt.slot_start)
         else:
             service, klass, since = self._service(c.service), c.klass, now
@@ -306,20 +353,38 @@ class Engine:
             if kiosk is not None and service not in kiosk.services:
                 raise Refused("unknown_service", f"kiosk {c.kiosk} does not issue {service!r} tickets")
             if klass != "normal" and klass not in self.hall.dispatch.priority_classes:
-                raise Refused("bad_class", f"a kiosk can issue normal tickets or those of the classes "
-                              f"{', '.join(self.hall.dispatch.priority_classes)}, not {klass!r}")
+                raise Refused(
+                    "bad_class",
+                    f"a kiosk can issue normal tickets or those of the classes "
+                    f"{', '.join(self.hall.dispatch.priority_classes)}, not {klass!r}",
+                )
         klass, asked = self._priority_asked(c.kiosk, klass)
         number = s.next_number[service]
         if number > s.lease_top[service]:
-            raise Refused("numbers_exhausted", f"{self.hall.services[service].names.en} has issued all "
-                          "its numbers for today")
+            raise Refused(
+                "numbers_exhausted", f"{self.hall.services[service].names.en} has issued all its numbers for today"
+            )
         seq = s.seq + 1
         key = since - self.hall.dispatch.head_start_s[klass]
         ahead = s.waiting.ahead_of(service, (key, seq))
         label = self.hall.services[service].display_number(number)
-        self._emit(ev.TicketReserved(now, f"{s.days[service]}-{label}", label, service, number, klass, seq,
-                                     since, key, c.kiosk, c.appointment,
-                                     _rounded(self.estimate_wait(service, ahead, klass, (key, seq))), ahead))
+        self._emit(
+            ev.TicketReserved(
+                now,
+                f"{s.days[service]}-{label}",
+                label,
+                service,
+                number,
+                klass,
+                seq,
+                since,
+                key,
+                c.kiosk,
+                c.appointment,
+                _rounded(self.estimate_wait(service, ahead, klass, (key, seq))),
+                ahead,
+            )
+        )
         if asked:
             assert c.kiosk is not None  # only a kiosk's ticket waits for staff to confirm (_priority_asked)
             self._emit(ev.PriorityRequested(now, f"{s.days[service]}-{label}", c.kiosk))
@@ -386,8 +451,11 @@ class Engine:
         s = self.state
         service = self._kiosk_service(c.kiosk, c.service)
         if c.klass != "normal" and c.klass not in self.hall.dispatch.priority_classes:
-            raise Refused("bad_class", f"an offline ticket is normal or of the classes "
-                          f"{', '.join(self.hall.dispatch.priority_classes)}, not {c.klass!r}")
+            raise Refused(
+                "bad_class",
+                f"an offline ticket is normal or of the classes "
+                f"{', '.join(self.hall.dispatch.priority_classes)}, not {c.klass!r}",
+            )
         klass, asked = self._priority_asked(c.kiosk, c.klass)
         if c.issued_at > self.now + CLOCK_SKEW_S:
             raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
@@ -398,8 +466,11 @@ class Engine:
             # issued in the last minutes of the day just ended and reported after the reset: the
             # citizen holds it and is in the hall, as those who took a ticket online then are
             previous = s.previous_days.get(service)
-            if (previous is None or c.issued_at < previous.started_at
-                    or previous.ended_at - c.issued_at > previous.carry_over_s):
+            if (
+                previous is None
+                or c.issued_at < previous.started_at
+                or previous.ended_at - c.issued_at > previous.carry_over_s
+            ):
                 raise Refused("wrong_day", "this offline ticket was not issued during today's numbering")
             day, blocks, used = previous.day, previous.leases.get(c.kiosk, ()), c.number in previous.used
         if not any(a <= c.number <= b for a, b in blocks):
@@ -409,8 +480,11 @@ class Engine:
         label = self.hall.services[service].display_number(c.number)
         seq = s.seq + 1
         key = c.issued_at - self.hall.dispatch.head_start_s[klass]
-        self._emit(ev.TicketIssuedOffline(self.now, f"{day}-{label}", label, service, c.number,
-                                          klass, seq, c.issued_at, key, c.kiosk))
+        self._emit(
+            ev.TicketIssuedOffline(
+                self.now, f"{day}-{label}", label, service, c.number, klass, seq, c.issued_at, key, c.kiosk
+            )
+        )
         if asked:
             self._emit(ev.PriorityRequested(self.now, f"{day}-{label}", c.kiosk))
         self._review_service(service)
@@ -494,7 +568,9 @@ class Engine:
         self._emit(ev.CounterClosed(self.now, c.counter))
         self._review_counter(c.counter)
         # a held or returned ticket may belong to a service this counter does not serve
-        for service in dict.fromkeys([self.state.tickets[t].service for t in requeued] + [t.service for t in sent_here]):
+        for service in dict.fromkeys(
+            [self.state.tickets[t].service for t in requeued] + [t.service for t in sent_here]
+        ):
             self._review_service(service)
 
     def _refuse_if_busy(self, desk: CounterDesk) -> None:
@@ -537,8 +613,9 @@ class Engine:
             self._emit(ev.TicketNoShow(self.now, t.id, c.counter, True))
         else:
             self._refuse_unless_heard(t, c.counter, "recalled", wait=False)
-            self._emit(ev.TicketRecalled(self.now, t.id, t.label, t.service, c.counter,
-                                         self.state.call_seq + 1, t.recalls + 1))
+            self._emit(
+                ev.TicketRecalled(self.now, t.id, t.label, t.service, c.counter, self.state.call_seq + 1, t.recalls + 1)
+            )
 
     def _no_show(self, c: cmd.MarkNoShow) -> None:
         t = self._current(c.counter, TicketState.CALLED)
@@ -561,12 +638,17 @@ class Engine:
         """A citizen is never marked absent (nor recalled) for a call the hall has not heard yet."""
         since = self.heard_since(t, counter)
         if since is None:
-            raise Refused("not_announced_yet", f"ticket {t.label} has not been announced in the hall yet; "
-                          f"it can be {what} once the hall has heard it")
+            raise Refused(
+                "not_announced_yet",
+                f"ticket {t.label} has not been announced in the hall yet; it can be {what} once the hall has heard it",
+            )
         ready = since + self.hall.dispatch.no_show_wait_s
         if wait and self.now < ready:
-            raise Refused("too_soon", f"ticket {t.label} was announced at {self._clock(since, seconds=True)}; "
-                          f"it can be {what} from {self._clock(ready, seconds=True)}")
+            raise Refused(
+                "too_soon",
+                f"ticket {t.label} was announced at {self._clock(since, seconds=True)}; "
+                f"it can be {what} from {self._clock(ready, seconds=True)}",
+            )
 
     def _report_calls(self, c: cmd.ReportCalls) -> None:
         """A display says what it did with calls: journal it for the calls that still matter."""
@@ -579,8 +661,9 @@ class Engine:
                 raise Refused("bad_outcome", f"a call is {', '.join(cmd.CALL_OUTCOMES)}, not {o.outcome!r}")
         if c.upto is not None:
             named = {o.seq for o in outcomes}
-            outcomes += [cmd.CallOutcome(seq, "shown") for seq in self.state.open_calls
-                         if seq <= c.upto and seq not in named]
+            outcomes += [
+                cmd.CallOutcome(seq, "shown") for seq in self.state.open_calls if seq <= c.upto and seq not in named
+            ]
         for o in sorted(outcomes, key=lambda o: o.seq):
             self._call_outcome(c.device, o)
 
@@ -601,8 +684,12 @@ class Engine:
             return
         late = started - made
         if late > dispatch.display_behind_s:
-            self._raise("display_behind", device, f"display {device} is {late:.0f} s behind the calls "
-                        f"(it started {t.label} for counter {counter} {late:.0f} s after the call)")
+            self._raise(
+                "display_behind",
+                device,
+                f"display {device} is {late:.0f} s behind the calls "
+                f"(it started {t.label} for counter {counter} {late:.0f} s after the call)",
+            )
         else:
             self._clear(("display_behind", device))
         if first and late <= dispatch.announce_within_s:
@@ -655,10 +742,16 @@ class Engine:
         desk = self.state.desks[c.counter]
         assert t.started_at is not None and t.first_called_at is not None  # serving: called, then started
         served = t.served_s + (self.now - t.started_at)
-        self._emit(ev.TicketDone(self.now, t.id, c.counter, desk.clerk, t.service, c.outcome, served,
-                                 t.first_called_at - t.since))
-        self._emit(ev.RatingPrompted(self.now, t.id, t.id, c.counter, desk.clerk, t.service,
-                                     self.now + self.hall.dispatch.rating_timeout_s))
+        self._emit(
+            ev.TicketDone(
+                self.now, t.id, c.counter, desk.clerk, t.service, c.outcome, served, t.first_called_at - t.since
+            )
+        )
+        self._emit(
+            ev.RatingPrompted(
+                self.now, t.id, t.id, c.counter, desk.clerk, t.service, self.now + self.hall.dispatch.rating_timeout_s
+            )
+        )
         self._clear(("long_service", str(c.counter)))
 
     def _reinstate(self, c: cmd.Reinstate) -> None:
@@ -667,8 +760,11 @@ class Engine:
             raise Refused("bad_state", f"ticket {t.label} is {t.state.value}, not a no-show")
         assert t.closed_at is not None  # a no-show is closed when it is marked (HallState._finish)
         if self.now - t.closed_at > self.hall.dispatch.reinstate_window_s:
-            raise Refused("too_late", f"ticket {t.label} missed its call more than "
-                          f"{self.hall.dispatch.reinstate_window_s / 60:.0f} minutes ago")
+            raise Refused(
+                "too_late",
+                f"ticket {t.label} missed its call more than "
+                f"{self.hall.dispatch.reinstate_window_s / 60:.0f} minutes ago",
+            )
         self._emit(ev.TicketReinstated(self.now, t.id))
         self._review_service(t.service)
 
@@ -688,14 +784,14 @@ class Engine:
             raise Refused("bad_time", "the rating's press time is in the future")
         if not p.accepts(c.pressed_at):
             raise Refused("rating_closed", "the rating was pressed after the request had ended")
-        self._emit(ev.RatingRecorded(self.now, p.id, p.ticket, p.counter, p.clerk, p.service, c.level,
-                                     c.pressed_at))
+        self._emit(ev.RatingRecorded(self.now, p.id, p.ticket, p.counter, p.clerk, p.service, c.level, c.pressed_at))
         if c.level <= 2:
             label = p.ticket.rsplit("-", 1)[-1]
             word = "一般 (average)" if c.level == 2 else "不满意 (unsatisfied)"
             self._emit(ev.FollowUpOpened(self.now, p.ticket, label, p.counter, p.clerk, p.service, c.level))
-            self._raise("negative_rating", p.ticket,
-                        f"ticket {label} rated counter {p.counter} (clerk {p.clerk}) {word}")
+            self._raise(
+                "negative_rating", p.ticket, f"ticket {label} rated counter {p.counter} (clerk {p.clerk}) {word}"
+            )
 
     # --- devices, alerts, notice ------------------------------------------------------------
 
@@ -784,8 +880,12 @@ class Engine:
         idle = [n for n in self._capable[service] if s.desks[n].state is not CounterState.OPEN]
         waiting = s.waiting.count[service]
         if waiting >= self.hall.dispatch.long_queue and idle:
-            self._raise("understaffed", service, f"{self.hall.services[service].names.en}: {waiting} waiting "
-                        f"while counter(s) {', '.join(map(str, idle))} that could serve it are not open")
+            self._raise(
+                "understaffed",
+                service,
+                f"{self.hall.services[service].names.en}: {waiting} waiting "
+                f"while counter(s) {', '.join(map(str, idle))} that could serve it are not open",
+            )
         else:
             self._clear(("understaffed", service))
 
@@ -818,8 +918,11 @@ class Engine:
     def _check_wait(self, service_id: str) -> None:
         service = self.hall.services[service_id]
         if self.state.waiting.past_target(service_id, self.now):
-            self._raise("wait_over_target", service_id, f"{service.names.en}: the longest wait is past "
-                        f"the {service.target_wait_s / 60:.0f}-minute target")
+            self._raise(
+                "wait_over_target",
+                service_id,
+                f"{service.names.en}: the longest wait is past the {service.target_wait_s / 60:.0f}-minute target",
+            )
 
     def _timer_long_service(self, key: LongService, due: float) -> None:
         counter, ticket_id, started = key
@@ -827,8 +930,11 @@ class Engine:
         if t is None or t.state is not TicketState.SERVING or t.started_at != started or t.counter != counter:
             return  # no longer this session (moved on, even within the same second, to another counter)
         minutes = (self.now - started + t.served_s) / 60
-        self._raise("long_service", str(counter), f"counter {counter} has served ticket {t.label} "
-                    f"for {minutes:.0f} minutes, far longer than usual")
+        self._raise(
+            "long_service",
+            str(counter),
+            f"counter {counter} has served ticket {t.label} for {minutes:.0f} minutes, far longer than usual",
+        )
 
     def _timer_announce(self, call_seq: int, due: float) -> None:
         """A call made `announce_within_s` ago (or, with 0, every call, when a display's last spoken
@@ -841,8 +947,15 @@ class Engine:
         for seq in seqs:
             call = s.open_calls.get(seq)
             t = s.tickets.get(call[0]) if call is not None else None
-            if (call is None or t is None or t.call_seq != seq or t.state is not TicketState.CALLED
-                    or t.heard_at is not None or t.not_announced or self.now - call[2] < within):
+            if (
+                call is None
+                or t is None
+                or t.call_seq != seq
+                or t.state is not TicketState.CALLED
+                or t.heard_at is not None
+                or t.not_announced
+                or self.now - call[2] < within
+            ):
                 continue  # heard, moved on, said already (a rebuilt engine's timer), or not yet due
             announcers = self._announcers[call[1]]
             if not announcers:
@@ -850,8 +963,12 @@ class Engine:
             if any(self.now - s.last_spoken.get(d, -float("inf")) < within for d in announcers):
                 continue  # a display is speaking, behind: this call waits its turn
             self._emit(ev.CallNotAnnounced(self.now, seq, t.id))
-            self._raise("calls_not_announced", "hall", f"no display announced ticket {t.label} for counter "
-                        f"{call[1]} within {within:.0f} s: check the calling screens and their speakers")
+            self._raise(
+                "calls_not_announced",
+                "hall",
+                f"no display announced ticket {t.label} for counter "
+                f"{call[1]} within {within:.0f} s: check the calling screens and their speakers",
+            )
 
     def _timer_prompt(self, prompt_id: str, due: float) -> None:
         p = self.state.prompts.get(prompt_id)
@@ -869,8 +986,6 @@ class Engine:
         return dt.datetime.fromtimestamp(at, self.hall.tz).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
-
-
 def _rounded(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds, 1)
 
@@ -881,7 +996,7 @@ def nth_call(starts: list[tuple[float, float, float]], n: float) -> float:
     starts = sorted(starts)
     made = rate = 0.0
     at = starts[0][0]
-    for i, (free, first, r) in enumerate(starts):
+    for free, first, r in starts:
         if rate > 0 and made + rate * (free - at) >= n:
             break
         made += rate * (free - at)

@@ -17,9 +17,9 @@ from typing import Any
 class ServiceDayStarted:
     at: float
     service: str
-    day: str                     # "20261121": the local date the service's numbering started
-    carry_over_s: float = 0.0    # open tickets taken this shortly before stay open (model.carries_over);
-                                 # 0 in journals written before tickets carried over
+    day: str  # "20261121": the local date the service's numbering started
+    carry_over_s: float = 0.0  # open tickets taken this shortly before stay open (model.carries_over);
+    # 0 in journals written before tickets carried over
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class TicketReserved:
     klass: str
     seq: int
     since: float
-    priority_key: float          # effective arrival: since minus the class head start
+    priority_key: float  # effective arrival: since minus the class head start
     kiosk: str | None
     appointment: str | None
     promised_wait_s: float | None
@@ -55,6 +55,7 @@ class TicketVoided:
 @dataclass(frozen=True, slots=True)
 class PriorityRequested:
     """A citizen asked for priority at a kiosk where staff confirm it: the ticket waits as normal."""
+
     at: float
     ticket: str
     kiosk: str
@@ -63,12 +64,13 @@ class PriorityRequested:
 @dataclass(frozen=True, slots=True)
 class PriorityDecided:
     """Staff confirmed (the ticket takes the priority head start from now on) or refused it."""
+
     at: float
     ticket: str
     confirmed: bool
-    by: str                  # the clerk's staff number, or the supervisor's user name
-    counter: int | None      # the counter whose keypad decided; None: the web
-    priority_key: float      # the ticket's effective arrival from now on (unchanged when refused)
+    by: str  # the clerk's staff number, or the supervisor's user name
+    counter: int | None  # the counter whose keypad decided; None: the web
+    priority_key: float  # the ticket's effective arrival from now on (unchanged when refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,7 @@ class TicketCalled:
     label: str
     service: str
     counter: int
-    call_seq: int                # gap-free: displays detect a missed call by it
+    call_seq: int  # gap-free: displays detect a missed call by it
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +166,12 @@ class CallAnnounced:
     """A display reported what it did with a call: spoken (the hall heard it from `started` to
     `ended`), shown only, or skipped (`reason`). Times are the display's, kept within the call's
     time and the report's."""
+
     at: float
     call_seq: int
     ticket: str
     device: str
-    outcome: str                 # spoken | shown | skipped
+    outcome: str  # spoken | shown | skipped
     started: float
     ended: float
     reason: str | None
@@ -178,6 +181,7 @@ class CallAnnounced:
 class CallNotAnnounced:
     """No display announced this call within `announce_within_s`: its clocks start from the
     screen showing it instead."""
+
     at: float
     call_seq: int
     ticket: str
@@ -188,7 +192,7 @@ class TicketNoShow:
     at: float
     ticket: str
     counter: int
-    automatic: bool              # True: the recall limit was reached
+    automatic: bool  # True: the recall limit was reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +219,7 @@ class TicketResumed:
 @dataclass(frozen=True, slots=True)
 class TicketRequeued:
     """A held ticket went back to the queue (its counter closed), keeping its place."""
+
     at: float
     ticket: str
     counter: int
@@ -224,6 +229,7 @@ class TicketRequeued:
 class TicketReturned:
     """A ticket sent to a counter by name went back to its service's queue (that counter closed),
     keeping its place."""
+
     at: float
     ticket: str
     counter: int
@@ -248,7 +254,7 @@ class TicketDone:
     service: str
     outcome: str
     served_s: float
-    waited_s: float              # from taking the ticket to the first call
+    waited_s: float  # from taking the ticket to the first call
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +279,7 @@ class RatingClosed:
     at: float
     prompt: str
     counter: int
-    reason: str                  # timeout | next_call | counter_closed
+    reason: str  # timeout | next_call | counter_closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +298,9 @@ class RatingRecorded:
 class AlertRaised:
     at: float
     alert: int
-    kind: str                    # wait_over_target | understaffed | negative_rating | long_service
-                                 # | device_offline | printer_paper
-    subject: str                 # the service, counter, ticket or device concerned
+    kind: str  # wait_over_target | understaffed | negative_rating | long_service
+    # | device_offline | printer_paper
+    subject: str  # the service, counter, ticket or device concerned
     message: str
 
 
@@ -341,6 +347,7 @@ class IncidentSet:
 @dataclass(frozen=True, slots=True)
 class FollowUpOpened:
     """A rating of 一般 or 不满意: someone must follow it up (requirements E7)."""
+
     at: float
     ticket: str
     label: str
@@ -366,13 +373,47 @@ class FollowUpClosed:
     by: str
 
 
-Event = (ServiceDayStarted | TicketReserved | TicketPrinted | TicketVoided | OfflineBlockLeased
-         | TicketIssuedOffline | AppointmentBooked | AppointmentCancelled | CounterOpened | CounterClosed | CounterPaused
-         | CounterResumed | TicketCalled | TicketRecalled | CallAnnounced | CallNotAnnounced | TicketNoShow | ServiceStarted | TicketHeld
-         | TicketResumed | TicketRequeued | TicketReturned | TicketTransferred | TicketDone | TicketReinstated
-         | RatingPrompted | RatingClosed | RatingRecorded | AlertRaised | AlertCleared
-         | AlertAcknowledged | DeviceReported | NoticeSet | IncidentSet | FollowUpOpened | FollowUpNoted
-         | FollowUpClosed | PriorityRequested | PriorityDecided)
+Event = (
+    ServiceDayStarted
+    | TicketReserved
+    | TicketPrinted
+    | TicketVoided
+    | OfflineBlockLeased
+    | TicketIssuedOffline
+    | AppointmentBooked
+    | AppointmentCancelled
+    | CounterOpened
+    | CounterClosed
+    | CounterPaused
+    | CounterResumed
+    | TicketCalled
+    | TicketRecalled
+    | CallAnnounced
+    | CallNotAnnounced
+    | TicketNoShow
+    | ServiceStarted
+    | TicketHeld
+    | TicketResumed
+    | TicketRequeued
+    | TicketReturned
+    | TicketTransferred
+    | TicketDone
+    | TicketReinstated
+    | RatingPrompted
+    | RatingClosed
+    | RatingRecorded
+    | AlertRaised
+    | AlertCleared
+    | AlertAcknowledged
+    | DeviceReported
+    | NoticeSet
+    | IncidentSet
+    | FollowUpOpened
+    | FollowUpNoted
+    | FollowUpClosed
+    | PriorityRequested
+    | PriorityDecided
+)
 
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in Event.__args__}
 

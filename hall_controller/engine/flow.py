@@ -25,13 +25,13 @@ from __future__ import annotations
 from hall.config import Hall
 from hall_controller.engine import events as ev
 
-WEIGHT = 0.05              # newest observation's weight in each running mean
-GAP_PRIOR_S = 15.0         # between two citizens, before anything is learned
-WALK_PRIOR_S = 30.0        # from the call to the counter, before anything is learned
-BACKUP_PRIOR = 0.25        # a backup counter's share of calls for a service, before anything is learned
-BACKUP_FLOOR = 0.1         # ... and the least it is counted on (the A/B rule lets it help a queue past target)
-GAP_CAP_S = 150.0          # a longer pause between two citizens is not a breath but something else
-FORGET_S = 12 * 3600       # a call this old whose ticket never ended is forgotten at the daily reset
+WEIGHT = 0.05  # newest observation's weight in each running mean
+GAP_PRIOR_S = 15.0  # between two citizens, before anything is learned
+WALK_PRIOR_S = 30.0  # from the call to the counter, before anything is learned
+BACKUP_PRIOR = 0.25  # a backup counter's share of calls for a service, before anything is learned
+BACKUP_FLOOR = 0.1  # ... and the least it is counted on (the A/B rule lets it help a queue past target)
+GAP_CAP_S = 150.0  # a longer pause between two citizens is not a breath but something else
+FORGET_S = 12 * 3600  # a call this old whose ticket never ended is forgotten at the daily reset
 
 
 class ServiceFlow:
@@ -45,17 +45,16 @@ class ServiceFlow:
                 share[s] = BACKUP_PRIOR / len(c.backup)
             self.share[n] = share
         self._having = {s: [n for n, share in self.share.items() if s in share] for s in hall.services}
-        self.work = {n: self._work(n) for n in self.share}   # a turn at the counter, gap aside (seconds)
-        self.last_wait: dict[str, float] = {}     # service -> the wait of its last ticket called
-        self._called: dict[str, float] = {}      # ticket -> its first call, until it ends
-        self._freed: dict[int, float] = {}       # counter -> when it finished with work waiting
+        self.work = {n: self._work(n) for n in self.share}  # a turn at the counter, gap aside (seconds)
+        self.last_wait: dict[str, float] = {}  # service -> the wait of its last ticket called
+        self._called: dict[str, float] = {}  # ticket -> its first call, until it ends
+        self._freed: dict[int, float] = {}  # counter -> when it finished with work waiting
 
     def attach(self, hall: Hall, mean_service: dict[str, float]) -> None:
         """After a restart with an edited hall file: learn from here for counters and services new in it."""
         fresh = ServiceFlow(hall, mean_service)
         self.turn = {s: self.turn.get(s, fresh.turn[s]) for s in hall.services}
-        self.share = {n: {s: self.share.get(n, {}).get(s, w) for s, w in fresh.share[n].items()}
-                      for n in hall.counters}
+        self.share = {n: {s: self.share.get(n, {}).get(s, w) for s, w in fresh.share[n].items()} for n in hall.counters}
         self._having = fresh._having
         self.work = {n: self._work(n) for n in self.share}
 
@@ -114,5 +113,8 @@ class ServiceFlow:
         return share / (self.gap + self.work[counter]), share
 
     def snapshot(self) -> dict[str, object]:
-        return {"turn": {s: round(v, 6) for s, v in self.turn.items()}, "gap": round(self.gap, 6),
-                "share": {n: {s: round(v, 6) for s, v in d.items()} for n, d in self.share.items()}}
+        return {
+            "turn": {s: round(v, 6) for s, v in self.turn.items()},
+            "gap": round(self.gap, 6),
+            "share": {n: {s: round(v, 6) for s, v in d.items()} for n, d in self.share.items()},
+        }

@@ -20,7 +20,7 @@ Cost: O(calls played × lists a counter looks at); the engine plays only short l
 from __future__ import annotations
 
 import heapq
-from typing import Callable
+from collections.abc import Callable
 
 from sortedcontainers import SortedList
 
@@ -39,12 +39,12 @@ class Lookahead(WaitingRoom):
         self.priority_side, self.normal_side = room.priority_side, room.normal_side
         self._lists, self._direct, self._by_seq = room._lists, room._direct, room._by_seq
         self._room = room
-        self._taken: dict[int, int] = {}      # id of a list -> tickets taken off its head
-        self._fronts: dict[int, Key | None] = {}   # id of a list -> its head now (read once per call)
+        self._taken: dict[int, int] = {}  # id of a list -> tickets taken off its head
+        self._fronts: dict[int, Key | None] = {}  # id of a list -> its head now (read once per call)
         self.key = key
         # the ticket being issued is not in the room yet: it shows in its list without being there
         self._mine = None if key[1] in room._by_seq else room._lists[(service, klass)]
-        self._key_since = key[0] + room.hall.dispatch.head_start_s[klass]   # the key is since less the head start
+        self._key_since = key[0] + room.hall.dispatch.head_start_s[klass]  # the key is since less the head start
 
     def _front(self, lst: SortedList) -> Key | None:
         try:
@@ -70,8 +70,9 @@ class Lookahead(WaitingRoom):
         return ticket
 
 
-def called_at(room: Lookahead, free: list[tuple[float, int, Counter, int]],
-              turn: Callable[[str], float], steps: int) -> float | None:
+def called_at(
+    room: Lookahead, free: list[tuple[float, int, Counter, int]], turn: Callable[[str], float], steps: int
+) -> float | None:
     """When `room.key` is called: each counter (free at, number, counter, calls in a row) calls
     what the rule gives it whenever it is free, and is free again `turn(service)` later. None
     when it is not called within `steps` calls (the caller falls back to a cheaper count) or
@@ -84,7 +85,7 @@ def called_at(room: Lookahead, free: list[tuple[float, int, Counter, int]],
         at, number, counter, run = heapq.heappop(heap)
         key = room.next_key(counter, at, run)
         if key is None:
-            continue                          # nothing it may serve waits: it calls none of these
+            continue  # nothing it may serve waits: it calls none of these
         if key == room.key:
             return at
         ticket = room.take(key)

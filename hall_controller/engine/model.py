@@ -12,23 +12,27 @@ from dataclasses import dataclass, field
 
 
 class TicketState(str, enum.Enum):
-    RESERVED = "reserved"      #: number given by the controller, not yet printed
-    WAITING = "waiting"        #: printed (or issued offline); in the queue
-    CALLED = "called"          #: announced; the citizen is walking to the counter
-    SERVING = "serving"        #: at the counter
-    HELD = "held"              #: parked at its counter (the clerk serves someone else meanwhile)
-    DONE = "done"              #: served; an outcome is recorded
-    NO_SHOW = "no_show"        #: did not come after the recalls; can be reinstated for a while
-    VOIDED = "voided"          #: the printout failed or was never confirmed; never called
-    EXPIRED = "expired"        #: still open when its service's day ended
+    RESERVED = "reserved"  #: number given by the controller, not yet printed
+    WAITING = "waiting"  #: printed (or issued offline); in the queue
+    CALLED = "called"  #: announced; the citizen is walking to the counter
+    SERVING = "serving"  #: at the counter
+    HELD = "held"  #: parked at its counter (the clerk serves someone else meanwhile)
+    DONE = "done"  #: served; an outcome is recorded
+    NO_SHOW = "no_show"  #: did not come after the recalls; can be reinstated for a while
+    VOIDED = "voided"  #: the printout failed or was never confirmed; never called
+    EXPIRED = "expired"  #: still open when its service's day ended
 
 
 S = TicketState
 
 #: state -> {action: new state}. An action missing here is illegal in that state.
 TRANSITIONS: dict[TicketState, dict[str, TicketState]] = {
-    S.RESERVED: {"print": S.WAITING, "print_failed": S.VOIDED, "reservation_timeout": S.VOIDED,
-                 "day_closed": S.EXPIRED},
+    S.RESERVED: {
+        "print": S.WAITING,
+        "print_failed": S.VOIDED,
+        "reservation_timeout": S.VOIDED,
+        "day_closed": S.EXPIRED,
+    },
     S.WAITING: {"call": S.CALLED, "day_closed": S.EXPIRED},
     S.CALLED: {"recall": S.CALLED, "start": S.SERVING, "no_show": S.NO_SHOW, "day_closed": S.EXPIRED},
     S.SERVING: {"finish": S.DONE, "hold": S.HELD, "transfer": S.WAITING},
@@ -55,12 +59,13 @@ CARRIED_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.HELD)
 class PreviousDay:
     """What the engine keeps of a service day just ended, for the offline tickets a kiosk issued
     in its last minutes and reports after the reset: whose numbers were lent, which are in."""
+
     day: str
     started_at: float
     ended_at: float
     carry_over_s: float
-    leases: dict[str, list[tuple[int, int]]]   # kiosk -> blocks lent that day
-    used: set[int]                             # numbers already backfilled from those blocks
+    leases: dict[str, list[tuple[int, int]]]  # kiosk -> blocks lent that day
+    used: set[int]  # numbers already backfilled from those blocks
 
 
 def carries_over(state: TicketState, since: float, reset_at: float, carry_over_s: float = CARRY_OVER_S) -> bool:
@@ -74,15 +79,15 @@ class IllegalTransition(RuntimeError):
 
 @dataclass(slots=True, eq=False)
 class Ticket:
-    id: str                 # "20261121-A023": unique across days
-    label: str              # "A023": what is printed, shown and spoken
-    service: str            # the queue it is in now (changes on transfer)
-    origin: str             # the service it was issued for
+    id: str  # "20261121-A023": unique across days
+    label: str  # "A023": what is printed, shown and spoken
+    service: str  # the queue it is in now (changes on transfer)
+    origin: str  # the service it was issued for
     number: int
-    klass: str              # normal | priority | appointment
-    arrival: float          # when it was taken (its place in line, kept across transfers)
-    since: float            # when its wait started counting (the slot start for appointments)
-    seq: int                # issue order, the final tie-breaker
+    klass: str  # normal | priority | appointment
+    arrival: float  # when it was taken (its place in line, kept across transfers)
+    since: float  # when its wait started counting (the slot start for appointments)
+    seq: int  # issue order, the final tie-breaker
     key: tuple[float, int]  # (effective arrival, seq): smaller is called first
     state: TicketState = S.RESERVED
     kiosk: str | None = None
@@ -90,20 +95,20 @@ class Ticket:
     appointment: str | None = None
     promised_wait_s: float | None = None
     ahead_at_issue: int = 0
-    counter: int | None = None       # the counter calling, serving or holding it
-    to_counter: int | None = None    # waiting for one counter only (transferred there)
+    counter: int | None = None  # the counter calling, serving or holding it
+    to_counter: int | None = None  # waiting for one counter only (transferred there)
     called_at: float | None = None
     first_called_at: float | None = None
     recalls: int = 0
-    call_seq: int | None = None      # the current call (or recall): its clocks below
-    shown_at: float | None = None    # a display first showed the current call
-    heard_at: float | None = None    # the end of the first announcement of the current call
+    call_seq: int | None = None  # the current call (or recall): its clocks below
+    shown_at: float | None = None  # a display first showed the current call
+    heard_at: float | None = None  # the end of the first announcement of the current call
     first_heard_at: float | None = None  # the end of the first announcement of its first call
-    not_announced: bool = False      # nobody announced the current call in time: clocks run from shown_at
+    not_announced: bool = False  # nobody announced the current call in time: clocks run from shown_at
     started_at: float | None = None  # start of the current serving interval
-    served_s: float = 0.0            # serving time so far (held time excluded)
+    served_s: float = 0.0  # serving time so far (held time excluded)
     transfers: int = 0
-    closed_at: float | None = None   # done, no-show, voided or expired
+    closed_at: float | None = None  # done, no-show, voided or expired
     priority_check: str | None = None  # asked for at a staff-confirmed kiosk: asked | confirmed | refused
 
     def move(self, action: str) -> None:
@@ -130,11 +135,11 @@ class CounterDesk:
     state: CounterState = CounterState.CLOSED
     clerk: str | None = None
     pause_reason: str | None = None
-    since: float | None = None           # when the current state began
-    current: str | None = None           # ticket id called or being served
+    since: float | None = None  # when the current state began
+    current: str | None = None  # ticket id called or being served
     held: list[str] = field(default_factory=list)
-    prompt: str | None = None            # the rating prompt still open at this counter
-    run: int = 0                         # calls in a row: > 0 normal tickets, < 0 priority ones (interleave)
+    prompt: str | None = None  # the rating prompt still open at this counter
+    run: int = 0  # calls in a row: > 0 normal tickets, < 0 priority ones (interleave)
 
 
 @dataclass(slots=True, eq=False)
@@ -148,7 +153,7 @@ class RatingPrompt:
     service: str
     opened_at: float
     deadline: float
-    closed_at: float | None = None       # ended by a rating, a timeout or the next call
+    closed_at: float | None = None  # ended by a rating, a timeout or the next call
     level: int | None = None
 
     def accepts(self, pressed_at: float) -> bool:
@@ -191,6 +196,7 @@ class DeviceStatus:
 @dataclass(slots=True, eq=False)
 class FollowUp:
     """A 一般 or 不满意 rating to follow up: who served, what was noted, who closed it."""
+
     ticket: str
     label: str
     counter: int
@@ -198,7 +204,7 @@ class FollowUp:
     service: str
     level: int
     opened_at: float
-    notes: list[tuple[float, str, str]] = field(default_factory=list)   # (at, by, note)
+    notes: list[tuple[float, str, str]] = field(default_factory=list)  # (at, by, note)
     closed_at: float | None = None
     closed_by: str | None = None
 
@@ -206,6 +212,7 @@ class FollowUp:
 @dataclass(slots=True, eq=False)
 class Incident:
     """The screens' incident notice, switched on by staff."""
+
     zh: str
     en: str
     since: float

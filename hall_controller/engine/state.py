@@ -22,31 +22,43 @@ from typing import Any, Literal, overload
 from hall.config import Hall
 from hall_controller.engine import events as ev
 from hall_controller.engine.flow import ServiceFlow
-from hall_controller.engine.model import (Alert, Appointment, CounterDesk, CounterState, DeviceStatus, FollowUp,
-                                          Incident, PreviousDay, RatingPrompt, Ticket, TicketState,
-                                          carries_over)
+from hall_controller.engine.model import (
+    Alert,
+    Appointment,
+    CounterDesk,
+    CounterState,
+    DeviceStatus,
+    FollowUp,
+    Incident,
+    PreviousDay,
+    RatingPrompt,
+    Ticket,
+    TicketState,
+    carries_over,
+)
 from hall_controller.engine.waiting import SavedWaitingRoom, WaitingRoom
 
 RECENT_CALLS = 12
-OPEN_CALLS = 1_000         # calls remembered for displays' acknowledgements
-MEAN_WEIGHT = 0.1          # weight of the newest service time in the running mean
+OPEN_CALLS = 1_000  # calls remembered for displays' acknowledgements
+MEAN_WEIGHT = 0.1  # weight of the newest service time in the running mean
 PROMPT_KEEP_S = 24 * 3600  # a late rating (delivered after an outage) is accepted this long
-OPEN_STATES = (TicketState.RESERVED, TicketState.WAITING, TicketState.CALLED, TicketState.HELD,
-               TicketState.NO_SHOW)
+OPEN_STATES = (TicketState.RESERVED, TicketState.WAITING, TicketState.CALLED, TicketState.HELD, TicketState.NO_SHOW)
 FINISHED = (TicketState.DONE, TicketState.VOIDED, TicketState.EXPIRED, TicketState.NO_SHOW)
-RETAIN_S = 30 * 60         # a finished ticket or a rated prompt stays in memory this long (the journal
-                           # keeps everything for ever)
+RETAIN_S = 30 * 60  # a finished ticket or a rated prompt stays in memory this long (the journal
+# keeps everything for ever)
 UNRATED_KEEP_S = 2 * 3600  # a prompt that ended unrated waits this long for a press delivered late
-                           # (an outage of the controller or the broker of up to an hour, and more)
+# (an outage of the controller or the broker of up to an hour, and more)
 FOLLOW_UP_KEEP_S = 31 * 24 * 3600  # a closed follow-up stays in memory for a month
 
 #: a long-service timer's key: the serving session it watches (counter, ticket id, started at)
 LongService = tuple[int | None, str, float]
 #: a timer: (due, order scheduled, kind, key); the kind says what the key is: a service (reset),
 #: a ticket id (reservation, sla), a prompt id, a call's seq (announce; 0: every open call), a session
-Timer = (tuple[float, int, Literal["reset", "reservation", "sla", "prompt"], str]
-         | tuple[float, int, Literal["announce"], int]
-         | tuple[float, int, Literal["long_service"], LongService])
+Timer = (
+    tuple[float, int, Literal["reset", "reservation", "sla", "prompt"], str]
+    | tuple[float, int, Literal["announce"], int]
+    | tuple[float, int, Literal["long_service"], LongService]
+)
 
 
 class HallState:
@@ -65,7 +77,7 @@ class HallState:
         self.lease_top: dict[str, int] = {}
         self.leases: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.used_offline: set[tuple[str, int]] = set()
-        self.previous_days: dict[str, PreviousDay] = {}   # service -> its day just ended (see PreviousDay)
+        self.previous_days: dict[str, PreviousDay] = {}  # service -> its day just ended (see PreviousDay)
         self.seq = 0
         self.call_seq = 0
         self.alert_seq = 0
@@ -73,19 +85,19 @@ class HallState:
         self.active_alerts: dict[tuple[str, str], int] = {}
         self.devices: dict[str, DeviceStatus] = {}
         self.mean_service = {s.id: s.mean_service_s for s in hall.services.values()}
-        self.flow = ServiceFlow(hall, self.mean_service)   # how fast each queue moves (estimated waits)
+        self.flow = ServiceFlow(hall, self.mean_service)  # how fast each queue moves (estimated waits)
         self.notice = (hall.notice.zh, hall.notice.en)
         self.recent_calls: deque[ev.TicketCalled | ev.TicketRecalled] = deque(maxlen=RECENT_CALLS)
         # calls whose announcement still matters: seq -> (ticket, counter, when made); a recall
         # replaces its ticket's earlier call, and only the newest OPEN_CALLS are kept
         self.open_calls: dict[int, tuple[str, int, float]] = {}
-        self.last_spoken: dict[str, float] = {}   # display -> when it last reported a call spoken
+        self.last_spoken: dict[str, float] = {}  # display -> when it last reported a call spoken
         self.incident: Incident | None = None
         self.followups: dict[str, FollowUp] = {}
         # What to forget, and when: (when it ended, id), oldest first; one queue per waiting time,
         # so that a long wait at the head never holds back the short ones behind it.
-        self.finished: deque[tuple[float, str]] = deque()       # served, voided, expired tickets
-        self.no_shows: deque[tuple[float, str]] = deque()       # no-shows (reinstate window first)
+        self.finished: deque[tuple[float, str]] = deque()  # served, voided, expired tickets
+        self.no_shows: deque[tuple[float, str]] = deque()  # no-shows (reinstate window first)
         self.rated_prompts: deque[tuple[float, str]] = deque()
         self.unrated_prompts: deque[tuple[float, str]] = deque()
         self.timers: list[Timer] = []
@@ -192,16 +204,21 @@ class HallState:
                 t.priority_check = None
 
     def attach(self, hall: Hall) -> None:
-        saved: SavedWaitingRoom = self.__dict__["waiting"]   # as __getstate__ left it, until replaced below
+        saved: SavedWaitingRoom = self.__dict__["waiting"]  # as __getstate__ left it, until replaced below
         lists, direct, by_seq, count = saved
         self.hall = hall
         self.waiting = WaitingRoom(hall)
-        for key, empty in self.waiting._lists.items():    # a class or service new in the hall file
+        for key, empty in self.waiting._lists.items():  # a class or service new in the hall file
             lists.setdefault(key, empty)
-        self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count = lists, direct, by_seq, count
-        if "flow" not in self.__dict__:             # a snapshot from before the flow was learned
+        self.waiting._lists, self.waiting._direct, self.waiting._by_seq, self.waiting.count = (
+            lists,
+            direct,
+            by_seq,
+            count,
+        )
+        if "flow" not in self.__dict__:  # a snapshot from before the flow was learned
             self.flow = ServiceFlow(hall, self.mean_service)
-        for desk in self.desks.values():             # ... or before counters kept their run of calls
+        for desk in self.desks.values():  # ... or before counters kept their run of calls
             if not hasattr(desk, "run"):
                 desk.run = 0
         self.flow.attach(hall, self.mean_service)
@@ -223,22 +240,31 @@ class HallState:
     def _service_day_started(self, e: ev.ServiceDayStarted) -> None:
         service = self.hall.services[e.service]
         for t in [t for t in self.tickets.values() if t.service == e.service or t.origin == e.service]:
-            if (t.state in OPEN_STATES and t.service == e.service
-                    and not carries_over(t.state, t.since, e.at, e.carry_over_s)):
+            if (
+                t.state in OPEN_STATES
+                and t.service == e.service
+                and not carries_over(t.state, t.since, e.at, e.carry_over_s)
+            ):
                 self._close_for_day(t, e.at)
             if t.state not in OPEN_STATES and t.state is not TicketState.SERVING:
                 del self.tickets[t.id]  # a closed ticket of a finished day: the journal keeps it
-        for pid in [p.id for p in self.prompts.values()
-                    if p.service == e.service and p.opened_at < e.at - PROMPT_KEEP_S]:
+        for pid in [
+            p.id for p in self.prompts.values() if p.service == e.service and p.opened_at < e.at - PROMPT_KEEP_S
+        ]:
             del self.prompts[pid]
-        for code in [a.code for a in self.appointments.values()
-                     if a.service == e.service and a.slot_end < e.at - PROMPT_KEEP_S]:
+        for code in [
+            a.code for a in self.appointments.values() if a.service == e.service and a.slot_end < e.at - PROMPT_KEEP_S
+        ]:
             del self.appointments[code]
         if e.carry_over_s and e.service in self.days:
             self.previous_days[e.service] = PreviousDay(
-                self.days[e.service], self.day_started_at[e.service], e.at, e.carry_over_s,
+                self.days[e.service],
+                self.day_started_at[e.service],
+                e.at,
+                e.carry_over_s,
                 {k[0]: blocks for k, blocks in self.leases.items() if k[1] == e.service},
-                {n for s, n in self.used_offline if s == e.service})
+                {n for s, n in self.used_offline if s == e.service},
+            )
         else:
             self.previous_days.pop(e.service, None)
         self.days[e.service] = e.day
@@ -279,10 +305,22 @@ class HallState:
     # --- issuing ----------------------------------------------------------------------------
 
     def _ticket_reserved(self, e: ev.TicketReserved) -> None:
-        t = Ticket(id=e.ticket, label=e.label, service=e.service, origin=e.service, number=e.number,
-                   klass=e.klass, arrival=e.at, since=e.since, seq=e.seq, key=(e.priority_key, e.seq),
-                   kiosk=e.kiosk, appointment=e.appointment, promised_wait_s=e.promised_wait_s,
-                   ahead_at_issue=e.ahead)
+        t = Ticket(
+            id=e.ticket,
+            label=e.label,
+            service=e.service,
+            origin=e.service,
+            number=e.number,
+            klass=e.klass,
+            arrival=e.at,
+            since=e.since,
+            seq=e.seq,
+            key=(e.priority_key, e.seq),
+            kiosk=e.kiosk,
+            appointment=e.appointment,
+            promised_wait_s=e.promised_wait_s,
+            ahead_at_issue=e.ahead,
+        )
         self.tickets[t.id] = t
         self.seq = e.seq
         self.next_number[e.service] = e.number + 1
@@ -303,14 +341,26 @@ class HallState:
             self.appointments[t.appointment].ticket = None  # the citizen may check in again
 
     def _ticket_issued_offline(self, e: ev.TicketIssuedOffline) -> None:
-        t = Ticket(id=e.ticket, label=e.label, service=e.service, origin=e.service, number=e.number,
-                   klass=e.klass, arrival=e.since, since=e.since, seq=e.seq, key=(e.priority_key, e.seq),
-                   state=TicketState.WAITING, kiosk=e.kiosk, offline=True)
+        t = Ticket(
+            id=e.ticket,
+            label=e.label,
+            service=e.service,
+            origin=e.service,
+            number=e.number,
+            klass=e.klass,
+            arrival=e.since,
+            since=e.since,
+            seq=e.seq,
+            key=(e.priority_key, e.seq),
+            state=TicketState.WAITING,
+            kiosk=e.kiosk,
+            offline=True,
+        )
         self.tickets[t.id] = t
         self.seq = max(self.seq, e.seq)
         previous = self.previous_days.get(e.service)
         if previous is not None and e.since < self.day_started_at[e.service]:
-            previous.used.add(e.number)             # a ticket of the day just ended, reported after it
+            previous.used.add(e.number)  # a ticket of the day just ended, reported after it
         else:
             self.used_offline.add((e.service, e.number))
         self._enqueue(t)
@@ -498,8 +548,11 @@ class HallState:
         self.flow.ended(t.id, t.service, at)
         counter = self.hall.counters[number]
         count = self.waiting.count
-        busy = (any(count[s] for s in counter.primary) or any(count[s] for s in counter.backup)
-                or self.waiting.direct_count(number) > 0)
+        busy = (
+            any(count[s] for s in counter.primary)
+            or any(count[s] for s in counter.backup)
+            or self.waiting.direct_count(number) > 0
+        )
         self.flow.freed(number, at, busy)
 
     def _learn_service_time(self, service: str, seconds: float) -> None:
@@ -561,8 +614,9 @@ class HallState:
 
     def _follow_up_opened(self, e: ev.FollowUpOpened) -> None:
         self.followups[e.ticket] = FollowUp(e.ticket, e.label, e.counter, e.clerk, e.service, e.level, e.at)
-        for ticket in [k for k, f in self.followups.items()
-                       if f.closed_at is not None and f.closed_at < e.at - FOLLOW_UP_KEEP_S]:
+        for ticket in [
+            k for k, f in self.followups.items() if f.closed_at is not None and f.closed_at < e.at - FOLLOW_UP_KEEP_S
+        ]:
             del self.followups[ticket]
 
     def _follow_up_noted(self, e: ev.FollowUpNoted) -> None:
@@ -577,28 +631,46 @@ class HallState:
 
     def snapshot(self) -> dict[str, Any]:
         """Everything that matters, as plain data: a rebuilt state must produce the same."""
+
         def rows(d: dict[Any, Any]) -> dict[Any, tuple[Any, ...]]:
             return {k: dataclasses.astuple(v) for k, v in d.items()}
+
         return {
-            "tickets": rows(self.tickets), "desks": rows(self.desks), "prompts": rows(self.prompts),
-            "appointments": rows(self.appointments), "alerts": rows(self.alerts),
-            "devices": rows(self.devices), "active_alerts": dict(self.active_alerts),
+            "tickets": rows(self.tickets),
+            "desks": rows(self.desks),
+            "prompts": rows(self.prompts),
+            "appointments": rows(self.appointments),
+            "alerts": rows(self.alerts),
+            "devices": rows(self.devices),
+            "active_alerts": dict(self.active_alerts),
             "waiting": sorted(t.key for t in self.waiting.tickets()),
             "waiting_count": dict(self.waiting.count),
-            "days": dict(self.days), "day_started_at": dict(self.day_started_at),
-            "next_reset": dict(self.next_reset), "next_number": dict(self.next_number),
-            "lease_top": dict(self.lease_top), "leases": dict(self.leases),
-            "used_offline": sorted(self.used_offline), "seq": self.seq,
-            "previous_days": {k: (v.day, v.started_at, v.ended_at, v.carry_over_s, v.leases, sorted(v.used))
-                              for k, v in self.previous_days.items()}, "call_seq": self.call_seq,
-            "alert_seq": self.alert_seq, "notice": self.notice,
+            "days": dict(self.days),
+            "day_started_at": dict(self.day_started_at),
+            "next_reset": dict(self.next_reset),
+            "next_number": dict(self.next_number),
+            "lease_top": dict(self.lease_top),
+            "leases": dict(self.leases),
+            "used_offline": sorted(self.used_offline),
+            "seq": self.seq,
+            "previous_days": {
+                k: (v.day, v.started_at, v.ended_at, v.carry_over_s, v.leases, sorted(v.used))
+                for k, v in self.previous_days.items()
+            },
+            "call_seq": self.call_seq,
+            "alert_seq": self.alert_seq,
+            "notice": self.notice,
             "mean_service": {k: round(v, 6) for k, v in self.mean_service.items()},
             "flow": self.flow.snapshot(),
-            "recent_calls": list(self.recent_calls), "open_calls": dict(self.open_calls),
+            "recent_calls": list(self.recent_calls),
+            "open_calls": dict(self.open_calls),
             "last_spoken": dict(self.last_spoken),
             "incident": None if self.incident is None else dataclasses.astuple(self.incident),
-            "followups": rows(self.followups), "finished": list(self.finished), "no_shows": list(self.no_shows),
-            "rated_prompts": list(self.rated_prompts), "unrated_prompts": list(self.unrated_prompts),
+            "followups": rows(self.followups),
+            "finished": list(self.finished),
+            "no_shows": list(self.no_shows),
+            "rated_prompts": list(self.rated_prompts),
+            "unrated_prompts": list(self.unrated_prompts),
         }
 
 

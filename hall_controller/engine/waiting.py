@@ -31,8 +31,8 @@ from hall_controller.engine.model import Ticket
 
 #: a waiting room as pickled in a journal snapshot (HallState.__getstate__): its lists by (service,
 #: class), its lists by counter, its tickets by seq, its count per service
-SavedWaitingRoom = tuple[dict[tuple[str, str], SortedList], dict[int, SortedList], dict[int, Ticket],
-                         dict[str, int]]
+SavedWaitingRoom = tuple[dict[tuple[str, str], SortedList], dict[int, SortedList], dict[int, Ticket], dict[str, int]]
+
 
 class WaitingRoom:
     def __init__(self, hall: Hall):
@@ -41,7 +41,8 @@ class WaitingRoom:
         self.priority_side = tuple(k for k in self.classes if k in hall.dispatch.priority_classes)
         self.normal_side = tuple(k for k in self.classes if k not in hall.dispatch.priority_classes)
         self._lists: dict[tuple[str, str], SortedList] = {
-            (s, k): SortedList() for s in hall.services for k in hall.ticket_classes}
+            (s, k): SortedList() for s in hall.services for k in hall.ticket_classes
+        }
         self._direct: dict[int, SortedList] = {}
         self._by_seq: dict[int, Ticket] = {}
         self.count: dict[str, int] = {s: 0 for s in hall.services}  # per service, direct ones included
@@ -109,7 +110,9 @@ class WaitingRoom:
             return priority
         return normal
 
-    def _best(self, counter: Counter, classes: tuple[str, ...], now: float, own_waiting: bool | None) -> tuple[float, int] | None:
+    def _best(
+        self, counter: Counter, classes: tuple[str, ...], now: float, own_waiting: bool | None
+    ) -> tuple[float, int] | None:
         best = self._own(counter, classes)
         if own_waiting is None:
             own_waiting = best is not None

@@ -13,12 +13,38 @@ figure.
 """
 
 from hall_controller.reports.export import TABLES, to_csv, to_json, to_text
-from hall_controller.reports.figures import (LEVEL_NAMES, SCORE_5, Figures, FollowUpRow, Report, figures,
-                                             from_tally, report)
+from hall_controller.reports.figures import (
+    LEVEL_NAMES,
+    SCORE_5,
+    Figures,
+    FollowUpRow,
+    Report,
+    figures,
+    from_tally,
+    report,
+)
 from hall_controller.reports.ranking import MIN_RATED, RankRow, ranking
 from hall_controller.reports.reading import ReadOnlyJournal, report_from_journal
 from hall_controller.reports.tally import Counts, Tally
 
-__all__ = ["Counts", "Figures", "FollowUpRow", "LEVEL_NAMES", "MIN_RATED", "RankRow", "ReadOnlyJournal", "Report",
-           "SCORE_5", "TABLES", "Tally", "figures", "from_tally", "ranking", "report", "report_from_journal",
-           "to_csv", "to_json", "to_text"]
+__all__ = [
+    "Counts",
+    "Figures",
+    "FollowUpRow",
+    "LEVEL_NAMES",
+    "MIN_RATED",
+    "RankRow",
+    "ReadOnlyJournal",
+    "Report",
+    "SCORE_5",
+    "TABLES",
+    "Tally",
+    "figures",
+    "from_tally",
+    "ranking",
+    "report",
+    "report_from_journal",
+    "to_csv",
+    "to_json",
+    "to_text",
+]

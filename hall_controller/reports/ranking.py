@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 from hall_controller.reports.figures import Figures, Report
 
-MIN_RATED = 30        # ratings needed to be ranked: about two weeks of one clerk at a quiet counter
+MIN_RATED = 30  # ratings needed to be ranked: about two weeks of one clerk at a quiet counter
 DIMENSIONS = ("clerk", "counter")
 
 
 @dataclass(frozen=True)
 class RankRow:
-    rank: int | None          # None: fewer than the minimum of rated services
-    key: str | int            # the clerk's staff number or the counter's number
+    rank: int | None  # None: fewer than the minimum of rated services
+    key: str | int  # the clerk's staff number or the counter's number
     served: int
     rated: int
     satisfaction_rate: float | None

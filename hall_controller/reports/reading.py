@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
@@ -33,10 +33,26 @@ CLOCK_SLACK_S = 3600
 #: printouts, alerts, devices, notices) count for nothing in it, and decoding is most of its time
 # TicketPrinted puts a reserved ticket in the queue: without it, a ticket still waiting at the daily
 # reset looked merely reserved, was forgotten there, and its call after midnight counted no wait
-REPORT_EVENTS = ("ServiceDayStarted", "TicketReserved", "TicketPrinted", "TicketIssuedOffline", "TicketVoided",
-                 "TicketCalled", "TicketNoShow", "TicketReinstated", "TicketRequeued", "TicketTransferred", "TicketDone",
-                 "RatingRecorded", "CounterOpened", "CounterClosed", "CounterPaused", "CounterResumed",
-                 "PriorityRequested", "PriorityDecided")
+REPORT_EVENTS = (
+    "ServiceDayStarted",
+    "TicketReserved",
+    "TicketPrinted",
+    "TicketIssuedOffline",
+    "TicketVoided",
+    "TicketCalled",
+    "TicketNoShow",
+    "TicketReinstated",
+    "TicketRequeued",
+    "TicketTransferred",
+    "TicketDone",
+    "RatingRecorded",
+    "CounterOpened",
+    "CounterClosed",
+    "CounterPaused",
+    "CounterResumed",
+    "PriorityRequested",
+    "PriorityDecided",
+)
 BATCH = 2000
 assert set(REPORT_EVENTS) <= set(ev.EVENT_TYPES)
 
@@ -51,8 +67,9 @@ def report_from_journal(path: str | Path, hall: Hall, start: float, end: float, 
         first = journal.first_seq_at(start - LOOK_BACK_S - CLOCK_SLACK_S)
         last = journal.first_seq_at(end + CLOCK_SLACK_S)
         tally.take_all(journal.events(first, last))
-        tally.take_all(journal.events(last, journal.first_seq_at(end + OFFLINE_GRACE_S + CLOCK_SLACK_S),
-                                      ("TicketIssuedOffline",)))
+        tally.take_all(
+            journal.events(last, journal.first_seq_at(end + OFFLINE_GRACE_S + CLOCK_SLACK_S), ("TicketIssuedOffline",))
+        )
     return from_tally(tally, hall, now)
 
 
@@ -112,10 +129,12 @@ class ReadOnlyJournal:
     def events(self, first: int, last: int, types: tuple[str, ...] = REPORT_EVENTS) -> Iterator:
         """Decoded events of these types with `first <= seq < last`, in journal order."""
         marks = ",".join("?" * len(types))
-        rows = self.db.execute(f"SELECT type, body FROM events WHERE seq >= ? AND seq < ? AND type IN ({marks}) "
-                               "ORDER BY seq", (first, last, *types))
+        rows = self.db.execute(
+            f"SELECT type, body FROM events WHERE seq >= ? AND seq < ? AND type IN ({marks}) ORDER BY seq",
+            (first, last, *types),
+        )
         kinds = ev.EVENT_TYPES
-        while batch := rows.fetchmany(BATCH):   # one JSON array per batch: a third faster than row by row
+        while batch := rows.fetchmany(BATCH):  # one JSON array per batch: a third faster than row by row
             bodies = json.loads(f"[{','.join(body for _, body in batch)}]")
             for (name, _), fields in zip(batch, bodies):
                 yield kinds[name](*fields)

@@ -22,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 from hall.config import Hall
 from hall_controller.engine import events as ev
 
-DONE_KEEP_S = 24 * 3600    # a rating may arrive this long after its ticket was done (the engine's limit)
+DONE_KEEP_S = 24 * 3600  # a rating may arrive this long after its ticket was done (the engine's limit)
 
 # what the tally knows of a ticket's state (enough to forget the right tickets when a day ends)
 RESERVED, WAITING, CALLED, SERVING, HELD, NO_SHOW = range(6)
@@ -41,36 +41,57 @@ FORGET_AT_RESET = (RESERVED, WAITING, NO_SHOW)
 #: "staff" kiosk, and confirmed or refused by staff (a clerk's keypad or a supervisor on the web)
 PRIORITY_COUNTS = ("self", "asked", "confirmed", "refused")
 
+
 class Counts:
     """The running sums of one report row (one service, counter, clerk, day or class)."""
 
-    __slots__ = ("issued", "served", "no_shows", "transfers", "voided", "levels", "waits", "within",
-                 "timed", "service_s", "promised", "promise_abs", "promise_err", "promised_waits")
+    __slots__ = (
+        "issued",
+        "served",
+        "no_shows",
+        "transfers",
+        "voided",
+        "levels",
+        "waits",
+        "within",
+        "timed",
+        "service_s",
+        "promised",
+        "promise_abs",
+        "promise_err",
+        "promised_waits",
+    )
 
     def __init__(self) -> None:
         self.issued = self.served = self.no_shows = self.transfers = self.voided = 0
-        self.levels = [0, 0, 0, 0, 0]    # index = level (1 不满意 … 4 非常满意); index 0 unused
-        self.waits: list[float] = []     # seconds from taking the ticket to its first call
-        self.within = 0                  # of `timed`, called within the service's target
-        self.timed = 0                   # waits whose service has a target (every service in the hall file)
-        self.service_s = 0.0             # serving time of the served tickets, summed
+        self.levels = [0, 0, 0, 0, 0]  # index = level (1 不满意 … 4 非常满意); index 0 unused
+        self.waits: list[float] = []  # seconds from taking the ticket to its first call
+        self.within = 0  # of `timed`, called within the service's target
+        self.timed = 0  # waits whose service has a target (every service in the hall file)
+        self.service_s = 0.0  # serving time of the served tickets, summed
         # the wait printed on tickets against the wait they had (tickets printed with a figure)
-        self.promised = 0                # how many
-        self.promise_abs = 0.0           # sum of |printed - actual|
-        self.promise_err = 0.0           # sum of (printed - actual): above 0, the hall promised too long
-        self.promised_waits = 0.0        # sum of their actual waits
+        self.promised = 0  # how many
+        self.promise_abs = 0.0  # sum of |printed - actual|
+        self.promise_err = 0.0  # sum of (printed - actual): above 0, the hall promised too long
+        self.promised_waits = 0.0  # sum of their actual waits
 
 
 def ewt_figures(rows: dict[str, Counts] | None, overall: Counts) -> dict:
     """How well the wait printed on tickets held: mean absolute error, the mean actual wait of
     the same tickets, their ratio, and the bias (above 0: waits were shorter than printed)."""
+
     def one(c: Counts) -> dict:
         n = c.promised
         if not n:
             return {"tickets": 0, "mae_s": None, "mean_wait_s": None, "relative_mae": None, "bias_s": None}
-        return {"tickets": n, "mae_s": round(c.promise_abs / n, 1), "mean_wait_s": round(c.promised_waits / n, 1),
-                "relative_mae": round(c.promise_abs / c.promised_waits, 4) if c.promised_waits else None,
-                "bias_s": round(c.promise_err / n, 1)}
+        return {
+            "tickets": n,
+            "mae_s": round(c.promise_abs / n, 1),
+            "mean_wait_s": round(c.promised_waits / n, 1),
+            "relative_mae": round(c.promise_abs / c.promised_waits, 4) if c.promised_waits else None,
+            "bias_s": round(c.promise_err / n, 1),
+        }
+
     out = one(overall)
     if rows is not None:
         out["by_service"] = {k: one(c) for k, c in rows.items() if c.promised}
@@ -87,7 +108,7 @@ class _Ticket:
         self.promised = promised
         self.called = False
         self.state = state
-        self.counted: set[tuple[str, int]] | None = None   # ("transfer"|"no_show", id(row)) already counted
+        self.counted: set[tuple[str, int]] | None = None  # ("transfer"|"no_show", id(row)) already counted
 
 
 class _LocalHour:
@@ -136,7 +157,7 @@ class Tally:
         self.by_day: dict[str, Counts] = {}
         self.by_counter: dict[int, Counts] = {}
         self.by_clerk: dict[str, Counts] = {}
-        self.by_hour: dict[int, Counts] = {}      # local hour of day (0-23), over every day of the period
+        self.by_hour: dict[int, Counts] = {}  # local hour of day (0-23), over every day of the period
         self._row_lists: dict[tuple, list[Counts]] = {}
         self.follow_ups: list[tuple[str, int, str | None, str, int, float]] = []
         self.priority = dict.fromkeys(PRIORITY_COUNTS, 0)
@@ -151,26 +172,37 @@ class Tally:
         self.busy_s = dict.fromkeys(hall.counters, 0.0)
         self.open_since: dict[int, float] = {}
         self.busy_since: dict[int, float] = {}
-        self.clerk_at: dict[int, str] = {}                   # counter -> the clerk signed in now
-        self.clerks: dict[int, list[str]] = {n: [] for n in hall.counters}   # sign-ins, in order
+        self.clerk_at: dict[int, str] = {}  # counter -> the clerk signed in now
+        self.clerks: dict[int, list[str]] = {n: [] for n in hall.counters}  # sign-ins, in order
         # the queue over time (the mean number waiting; the simulated clerks read `waiting`)
         self.waiting = dict.fromkeys(hall.services, 0)
         self.queue_area, self.queue_n, self.queue_at = 0.0, 0, start
         # tickets still open, and tickets done whose rating may yet come (oldest first)
         self.tickets: dict[str, _Ticket] = {}
-        self._done: dict[str, str | None] = {}                     # ticket -> its class
-        self._done_order: deque[tuple[float, str]] = deque()      # (done at, ticket), oldest first
+        self._done: dict[str, str | None] = {}  # ticket -> its class
+        self._done_order: deque[tuple[float, str]] = deque()  # (done at, ticket), oldest first
         self._on = {
-            ev.ServiceDayStarted: self._day_started, ev.TicketReserved: self._reserved,
-            ev.TicketPrinted: self._printed, ev.TicketIssuedOffline: self._issued_offline,
-            ev.TicketVoided: self._voided, ev.TicketCalled: self._called,
-            ev.TicketRequeued: self._back_in_queue, ev.TicketReinstated: self._back_in_queue,
-            ev.TicketTransferred: self._transferred, ev.TicketNoShow: self._no_show,
-            ev.ServiceStarted: self._serving, ev.TicketResumed: self._serving, ev.TicketHeld: self._held,
-            ev.TicketDone: self._done_event, ev.RatingPrompted: self._prompted,
-            ev.RatingRecorded: self._rated, ev.CounterOpened: self._opened,
-            ev.CounterResumed: self._opened, ev.CounterPaused: self._stopped,
-            ev.CounterClosed: self._stopped, ev.PriorityRequested: self._priority_asked,
+            ev.ServiceDayStarted: self._day_started,
+            ev.TicketReserved: self._reserved,
+            ev.TicketPrinted: self._printed,
+            ev.TicketIssuedOffline: self._issued_offline,
+            ev.TicketVoided: self._voided,
+            ev.TicketCalled: self._called,
+            ev.TicketRequeued: self._back_in_queue,
+            ev.TicketReinstated: self._back_in_queue,
+            ev.TicketTransferred: self._transferred,
+            ev.TicketNoShow: self._no_show,
+            ev.ServiceStarted: self._serving,
+            ev.TicketResumed: self._serving,
+            ev.TicketHeld: self._held,
+            ev.TicketDone: self._done_event,
+            ev.RatingPrompted: self._prompted,
+            ev.RatingRecorded: self._rated,
+            ev.CounterOpened: self._opened,
+            ev.CounterResumed: self._opened,
+            ev.CounterPaused: self._stopped,
+            ev.CounterClosed: self._stopped,
+            ev.PriorityRequested: self._priority_asked,
             ev.PriorityDecided: self._priority_decided,
         }
 
@@ -189,8 +221,9 @@ class Tally:
 
     # --- rows -------------------------------------------------------------------------------
 
-    def _rows(self, at: float, service: str | None, klass: str | None, counter: int | None,
-              clerk: str | None) -> list[Counts]:
+    def _rows(
+        self, at: float, service: str | None, klass: str | None, counter: int | None, clerk: str | None
+    ) -> list[Counts]:
         """The rows a thing that happened at `at` counts in (remembered per combination: this
         runs for nearly every event, and a day has few combinations)."""
         clock = self.clock
@@ -199,8 +232,14 @@ class Tally:
         rows = self._row_lists.get(key)
         if rows is None:
             rows = self._row_lists[key] = [self.overall]
-            for table, k in ((self.by_service, service), (self.by_class, klass), (self.by_counter, counter),
-                             (self.by_clerk, clerk), (self.by_day, day), (self.by_hour, hour)):
+            for table, k in (
+                (self.by_service, service),
+                (self.by_class, klass),
+                (self.by_counter, counter),
+                (self.by_clerk, clerk),
+                (self.by_day, day),
+                (self.by_hour, hour),
+            ):
                 if k is not None:
                     rows.append(table.setdefault(k, Counts()))
         return rows
@@ -226,10 +265,16 @@ class Tally:
     def _day_started(self, e: ev.ServiceDayStarted) -> None:
         # the reset expired whoever still waited, except those who took their ticket shortly before
         # (the engine's rule, engine/model.py `carries_over`)
-        gone = [tid for tid, t in self.tickets.items() if t.service == e.service and t.state in FORGET_AT_RESET
-                and not (t.state == WAITING and e.at - t.since <= e.carry_over_s)]
-        carried = sum(1 for t in self.tickets.values() if t.service == e.service and t.state == WAITING) \
-            - sum(1 for tid in gone if self.tickets[tid].state == WAITING)
+        gone = [
+            tid
+            for tid, t in self.tickets.items()
+            if t.service == e.service
+            and t.state in FORGET_AT_RESET
+            and not (t.state == WAITING and e.at - t.since <= e.carry_over_s)
+        ]
+        carried = sum(1 for t in self.tickets.values() if t.service == e.service and t.state == WAITING) - sum(
+            1 for tid in gone if self.tickets[tid].state == WAITING
+        )
         if self.waiting.get(e.service, 0) > carried:
             self._queue(e.at, e.service, carried - self.waiting[e.service])
         for tid in gone:
@@ -261,7 +306,7 @@ class Tally:
 
     def _issued_offline(self, e: ev.TicketIssuedOffline) -> None:
         t = self.tickets[e.ticket] = _Ticket(e.service, e.klass, e.since, None, WAITING)
-        self._taken(t, e.since)                      # taken at the kiosk then, reported later
+        self._taken(t, e.since)  # taken at the kiosk then, reported later
         if e.klass == "priority" and self.start <= e.since < self.end:
             self.priority["self"] += 1
         self._queue(e.at, e.service, 1)
@@ -288,14 +333,14 @@ class Tally:
         self._queue(e.at, e.service, -1)
         t = self.tickets.get(e.ticket)
         if t is None:
-            return                                   # taken before the tally's look-back
+            return  # taken before the tally's look-back
         t.state = CALLED
         if t.called:
-            return                                   # called again after a transfer or reinstatement
+            return  # called again after a transfer or reinstatement
         t.called = True
         if not self.start <= e.at < self.end:
             return
-        wait = max(0.0, e.at - t.since)              # an appointment called before its slot waited 0
+        wait = max(0.0, e.at - t.since)  # an appointment called before its slot waited 0
         target = self.target.get(e.service)
         within = target is not None and wait <= target
         promised = t.promised
@@ -353,7 +398,7 @@ class Tally:
         t = self.tickets.pop(e.ticket, None)
         klass = t and t.klass
         done, order = self._done, self._done_order
-        while order and order[0][0] < e.at - DONE_KEEP_S:   # their rating can no longer come
+        while order and order[0][0] < e.at - DONE_KEEP_S:  # their rating can no longer come
             done.pop(order.popleft()[1], None)
         done[e.ticket] = klass
         order.append((e.at, e.ticket))
@@ -399,14 +444,13 @@ class Tally:
         if type(e) is ev.CounterClosed:
             self.clerk_at.pop(e.counter, None)
 
-    def _open_interval(self, counter: int, since: float, until: float, open_s: dict, by_hour: list,
-                       days: set) -> None:
+    def _open_interval(self, counter: int, since: float, until: float, open_s: dict, by_hour: list, days: set) -> None:
         """Add a counter's open interval, cut to the period, to its open time and to the hours."""
         lo, hi = max(since, self.start), min(until, self.end)
         if hi <= lo:
             return
         open_s[counter] = open_s.get(counter, 0.0) + hi - lo
-        clock = _LocalHour(self.hall.tz)     # its own: the shared one follows the events
+        clock = _LocalHour(self.hall.tz)  # its own: the shared one follows the events
         while lo < hi:
             day, hour = clock.at(lo)
             piece = min(clock.hi, hi) - lo

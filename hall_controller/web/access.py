@@ -22,6 +22,7 @@ import hmac
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
+
 from hall import clock as hall_clock
 
 IDLE_S = 30 * 60
@@ -38,7 +39,7 @@ class Session:
     csrf: str
     created_at: float
     seen_at: float
-    flash: list[tuple[str, str]] = field(default_factory=list)   # (kind "ok"|"error", sentence)
+    flash: list[tuple[str, str]] = field(default_factory=list)  # (kind "ok"|"error", sentence)
 
     def say(self, kind: str, sentence: str) -> None:
         """A message for the next page this user sees (after a form's redirect)."""
@@ -105,11 +106,17 @@ class Sessions:
 class LoginThrottle:
     """Failed logins per address and per address-and-name in the last `window_s`; past a limit, wait."""
 
-    def __init__(self, *, clock=hall_clock.now, window_s: float = FAILED_WINDOW_S,
-                 per_name: int = FAILED_PER_NAME, per_address: int = FAILED_PER_ADDRESS):
+    def __init__(
+        self,
+        *,
+        clock=hall_clock.now,
+        window_s: float = FAILED_WINDOW_S,
+        per_name: int = FAILED_PER_NAME,
+        per_address: int = FAILED_PER_ADDRESS,
+    ):
         self.clock = clock
         self.window_s = window_s
-        self.limits = {"pair": per_name, "address": per_address}   # per_name: tries of one name from one address
+        self.limits = {"pair": per_name, "address": per_address}  # per_name: tries of one name from one address
         self._failures: dict[tuple[str, str], deque[float]] = {}
 
     @staticmethod

@@ -21,12 +21,21 @@ NAME_MAX = 40
 
 def alert_view(alert: int):
     """A query: what the page shows of one alert (None if there is no such alert)."""
+
     def read(engine) -> dict | None:
         a = engine.state.alerts.get(alert)
         if a is None:
             return None
-        return {"id": a.id, "kind": a.kind, "message": a.message, "raised_at": a.raised_at,
-                "cleared_at": a.cleared_at, "acked_by": a.acked_by, "acked_at": a.acked_at}
+        return {
+            "id": a.id,
+            "kind": a.kind,
+            "message": a.message,
+            "raised_at": a.raised_at,
+            "cleared_at": a.cleared_at,
+            "acked_by": a.acked_by,
+            "acked_at": a.acked_at,
+        }
+
     return read
 
 
@@ -34,23 +43,37 @@ async def _alert(request: Request) -> tuple[dict | None, str]:
     site = site_of(request)
     address = client_address(request)
     if not site.ticket_budget.take(address):
-        raise TooMany("请求过于频繁，请稍后再试。Too many requests; please try again in a minute.",
-                      site.ticket_budget.retry_after_s(address))
+        raise TooMany(
+            "请求过于频繁，请稍后再试。Too many requests; please try again in a minute.",
+            site.ticket_budget.retry_after_s(address),
+        )
     alert, channel = request.path_params["alert"], request.path_params["channel"]
     if not links.token_ok(site.port.secret, alert, channel, request.path_params["token"]):
         return None, channel
     return await ask(site.port, alert_view(alert)), channel
 
 
-def _page(request: Request, alert: dict | None, channel: str, *, error: str | None = None,
-          done: str | None = None, status: int = 200) -> Response:
+def _page(
+    request: Request,
+    alert: dict | None,
+    channel: str,
+    *,
+    error: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> Response:
     site = site_of(request)
     if alert is None:
-        html = site.pages.render("error.html", title="未找到 Not found", status=404,
-                                 sentence="没有这个页面。There is no such page.")
+        html = site.pages.render(
+            "error.html", title="未找到 Not found", status=404, sentence="没有这个页面。There is no such page."
+        )
         return HTMLResponse(html, status_code=404)
-    return HTMLResponse(site.pages.render("alert_link.html", hall=site.hall, a=alert, channel=channel,
-                                          error=error, done=done, name_max=NAME_MAX), status_code=status)
+    return HTMLResponse(
+        site.pages.render(
+            "alert_link.html", hall=site.hall, a=alert, channel=channel, error=error, done=done, name_max=NAME_MAX
+        ),
+        status_code=status,
+    )
 
 
 async def show(request: Request) -> Response:
@@ -68,8 +91,13 @@ async def acknowledge(request: Request) -> Response:
         form = {}
     name = form.get("name", "").strip()
     if not name or len(name) > NAME_MAX:
-        return _page(request, alert, channel, status=400,
-                     error=f"请写下您的姓名（1 至 {NAME_MAX} 个字）。Write your name (1 to {NAME_MAX} characters).")
+        return _page(
+            request,
+            alert,
+            channel,
+            status=400,
+            error=f"请写下您的姓名（1 至 {NAME_MAX} 个字）。Write your name (1 to {NAME_MAX} characters).",
+        )
     result = await carry_out(site_of(request).port, c.AcknowledgeAlert(alert["id"], by=f"{name} ({channel})"))
     alert = await ask(site_of(request).port, alert_view(alert["id"]))
     if not result.ok:

@@ -19,8 +19,18 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hall_controller.web import (alert_link, appointments, guard, live, login, office, plan_page, priority,
-                                 reports_page, ticket_page)
+from hall_controller.web import (
+    alert_link,
+    appointments,
+    guard,
+    live,
+    login,
+    office,
+    plan_page,
+    priority,
+    reports_page,
+    ticket_page,
+)
 from hall_controller.web.feed import ControllerBusy
 from hall_controller.web.headers import STATIC, SecurityHeaders, font
 from hall_controller.web.site import Site
@@ -38,24 +48,39 @@ def create_app(site: Site) -> Starlette:
             await site.watch.close()
 
     async def busy(request: Request, exc: ControllerBusy) -> Response:
-        html = site.pages.render("error.html", title="控制器忙 Controller busy", status=503,
-                                 sentence=f"请稍后再试。{exc}; try again in a moment.")
+        html = site.pages.render(
+            "error.html",
+            title="控制器忙 Controller busy",
+            status=503,
+            sentence=f"请稍后再试。{exc}; try again in a moment.",
+        )
         return HTMLResponse(html, status_code=503, headers={"Retry-After": "5"})
 
     async def not_found(request: Request, exc) -> Response:
-        html = site.pages.render("error.html", title="未找到 Not found", status=404,
-                                 sentence="没有这个页面。There is no such page.")
+        html = site.pages.render(
+            "error.html", title="未找到 Not found", status=404, sentence="没有这个页面。There is no such page."
+        )
         return HTMLResponse(html, status_code=404)
 
-    routes = [*live.routes, *login.routes, *reports_page.routes, *plan_page.routes, *office.routes, *appointments.routes,
-              *priority.routes, *alert_link.routes,
-              Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
-              Route("/fonts/{name}", font, methods=["GET"])]
+    routes = [
+        *live.routes,
+        *login.routes,
+        *reports_page.routes,
+        *plan_page.routes,
+        *office.routes,
+        *appointments.routes,
+        *priority.routes,
+        *alert_link.routes,
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        Route("/fonts/{name}", font, methods=["GET"]),
+    ]
     # the ticket links come last: straight under "/" they must not shadow a page
     routes += ticket_page.routes(site.ticket_prefix)
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={**guard.handlers(lambda request: site.pages), ControllerBusy: busy,
-                                        404: not_found})
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={**guard.handlers(lambda request: site.pages), ControllerBusy: busy, 404: not_found},
+    )
     app.state.site = site
     app.add_middleware(SecurityHeaders)
     return app
@@ -68,19 +93,29 @@ def create_public_app(site: Site) -> Starlette:
     feed, the ticket index, the budgets) with the staff app, whose lifespan starts them."""
 
     async def not_found(request: Request, exc) -> Response:
-        html = site.pages.render("error.html", title="未找到 Not found", status=404,
-                                 sentence="没有这个页面。There is no such page.")
+        html = site.pages.render(
+            "error.html", title="未找到 Not found", status=404, sentence="没有这个页面。There is no such page."
+        )
         return HTMLResponse(html, status_code=404)
 
     async def busy(request: Request, exc: ControllerBusy) -> Response:
-        html = site.pages.render("error.html", title="控制器忙 Controller busy", status=503,
-                                 sentence=f"请稍后再试。{exc}; try again in a moment.")
+        html = site.pages.render(
+            "error.html",
+            title="控制器忙 Controller busy",
+            status=503,
+            sentence=f"请稍后再试。{exc}; try again in a moment.",
+        )
         return HTMLResponse(html, status_code=503, headers={"Retry-After": "5"})
 
-    routes = [Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
-              Route("/fonts/{name}", font, methods=["GET"]), *ticket_page.routes(site.ticket_prefix)]
-    app = Starlette(routes=routes, exception_handlers={**guard.handlers(lambda request: site.pages),
-                                                      ControllerBusy: busy, 404: not_found})
+    routes = [
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        Route("/fonts/{name}", font, methods=["GET"]),
+        *ticket_page.routes(site.ticket_prefix),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={**guard.handlers(lambda request: site.pages), ControllerBusy: busy, 404: not_found},
+    )
     app.state.site = site
     app.add_middleware(SecurityHeaders)
     return app

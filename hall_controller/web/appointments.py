@@ -23,7 +23,7 @@ from hall_controller.web import guard, snapshots
 from hall_controller.web.feed import ask, carry_out
 from hall_controller.web.guard import site_of
 
-CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O or 1/I to misread
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 MAX_IMPORT = 500
 
 
@@ -74,8 +74,11 @@ def parse_import(text: str, hall, taken: set[str]) -> list[tuple[str, str, float
             raise BadBooking(f"line {n}: there is no service {service!r}")
         code = code.upper() or new_code()
         if not 1 <= len(code) <= 32 or code in seen:
-            raise BadBooking(f"line {n}: the code {code!r} is already used" if code in seen
-                             else f"line {n}: a code is 1 to 32 characters")
+            raise BadBooking(
+                f"line {n}: the code {code!r} is already used"
+                if code in seen
+                else f"line {n}: a code is 1 to 32 characters"
+            )
         seen.add(code)
         try:
             begin, finish = slot(hall.tz, day, start, end)
@@ -90,9 +93,18 @@ async def appointments_page(request: Request) -> Response:
     site = site_of(request)
     items = await ask(site.port, snapshots.appointments)
     today = dt.datetime.fromtimestamp(site.clock(), site.pages.tz).date().isoformat()
-    return HTMLResponse(site.pages.render("appointments.html", page="appointments", hall=site.hall, staff=staff,
-                                          flash=staff.session.take_flash(), items=items, today=today,
-                                          services=site.hall.services.values()))
+    return HTMLResponse(
+        site.pages.render(
+            "appointments.html",
+            page="appointments",
+            hall=site.hall,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            items=items,
+            today=today,
+            services=site.hall.services.values(),
+        )
+    )
 
 
 async def book(request: Request) -> Response:
@@ -104,8 +116,9 @@ async def book(request: Request) -> Response:
     except BadBooking as e:
         staff.session.say("error", str(e))
         return guard.back_to("/appointments")
-    result = await carry_out(site.port, c.BookAppointment(code, form.get("service", ""), begin, finish,
-                                                          by=staff.user.name))
+    result = await carry_out(
+        site.port, c.BookAppointment(code, form.get("service", ""), begin, finish, by=staff.user.name)
+    )
     guard.tell(staff, result, f"已预约，预约码 {code}。Booked: the citizen's code is {code}.")
     return guard.back_to("/appointments")
 
@@ -125,8 +138,10 @@ async def import_bookings(request: Request) -> Response:
         if result.refused is not None:
             refused.append(f"{code}: {result.refused.message}")
     booked = len(bookings) - len(refused)
-    staff.session.say("ok" if not refused else "error",
-                      f"已导入 {booked} 个预约。{booked} booked." + (" Refused: " + "; ".join(refused) if refused else ""))
+    staff.session.say(
+        "ok" if not refused else "error",
+        f"已导入 {booked} 个预约。{booked} booked." + (" Refused: " + "; ".join(refused) if refused else ""),
+    )
     return guard.back_to("/appointments")
 
 

@@ -12,9 +12,9 @@ and the page needs no inline style. Every text is escaped (clerk ids come from t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Sequence
 
 ROW_H = 18
 LABEL_W = 150
@@ -24,10 +24,10 @@ WIDTH = 720
 
 @dataclass(frozen=True)
 class Series:
-    name: str                      # shown in the legend
-    css: str                       # class of its bars: "bar-a", "bar-b", "bar-c"
+    name: str  # shown in the legend
+    css: str  # class of its bars: "bar-a", "bar-b", "bar-c"
     values: Sequence[float | None]  # one per row (None: nothing to show)
-    fmt: Callable[[float], str] | None = None   # its value labels, if not the chart's
+    fmt: Callable[[float], str] | None = None  # its value labels, if not the chart's
 
 
 def _fmt_default(v: float) -> str:
@@ -53,9 +53,16 @@ def nice_max(value: float) -> float:
     return 10 * power
 
 
-def horizontal_bars(labels: Sequence[str], series: Sequence[Series], *, scale_max: float | None = None,
-                    fmt: Callable[[float], str] = _fmt_default, marker: float | None = None,
-                    marker_label: str = "", title: str = "") -> str:
+def horizontal_bars(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    scale_max: float | None = None,
+    fmt: Callable[[float], str] = _fmt_default,
+    marker: float | None = None,
+    marker_label: str = "",
+    title: str = "",
+) -> str:
     """Bars across the page: a row per label, one thin bar per series in each row."""
     values = [v for s in series for v in s.values if v is not None]
     top = scale_max if scale_max is not None else nice_max(max(values, default=0) or 1)
@@ -67,8 +74,10 @@ def horizontal_bars(labels: Sequence[str], series: Sequence[Series], *, scale_ma
     out.append(_legend(series, title, y=14) if legend_h else "")
     y = legend_h
     for i, label in enumerate(labels):
-        out.append(f'<text class="chart-label" x="{LABEL_W - 8}" y="{y + per_row / 2 + 4:.1f}" '
-                   f'text-anchor="end">{escape(_clip(label))}</text>')
+        out.append(
+            f'<text class="chart-label" x="{LABEL_W - 8}" y="{y + per_row / 2 + 4:.1f}" '
+            f'text-anchor="end">{escape(_clip(label))}</text>'
+        )
         for k, s in enumerate(series):
             v = s.values[i]
             by = y + 4 + k * ROW_H
@@ -77,25 +86,41 @@ def horizontal_bars(labels: Sequence[str], series: Sequence[Series], *, scale_ma
                 continue
             w = max(0.0, min(1.0, v / top)) * plot_w
             text = escape((s.fmt or fmt)(v))
-            out.append(f'<rect class="{s.css}" x="{LABEL_W}" y="{by + 2}" width="{w:.1f}" height="{ROW_H - 5}">'
-                       f'<title>{escape(label)} · {escape(s.name)}: {text}</title></rect>')
-            out.append(f'<text class="chart-value" x="{LABEL_W + w + 4:.1f}" y="{by + ROW_H / 2 + 4:.1f}">{text}</text>')
+            out.append(
+                f'<rect class="{s.css}" x="{LABEL_W}" y="{by + 2}" width="{w:.1f}" height="{ROW_H - 5}">'
+                f"<title>{escape(label)} · {escape(s.name)}: {text}</title></rect>"
+            )
+            out.append(
+                f'<text class="chart-value" x="{LABEL_W + w + 4:.1f}" y="{by + ROW_H / 2 + 4:.1f}">{text}</text>'
+            )
         y += per_row
     out.append(f'<line class="chart-axis" x1="{LABEL_W}" y1="{legend_h}" x2="{LABEL_W}" y2="{y}"/>')
     for frac in (0, 0.5, 1):
         x = LABEL_W + frac * plot_w
-        out.append(f'<text class="chart-tick" x="{x:.1f}" y="{y + 16}" text-anchor="middle">{escape(fmt(top * frac))}</text>')
+        out.append(
+            f'<text class="chart-tick" x="{x:.1f}" y="{y + 16}" text-anchor="middle">{escape(fmt(top * frac))}</text>'
+        )
     if marker is not None and 0 <= marker <= top:
         x = LABEL_W + marker / top * plot_w
         out.append(f'<line class="chart-marker" x1="{x:.1f}" y1="{legend_h}" x2="{x:.1f}" y2="{y}"/>')
-        out.append(f'<text class="chart-marker-label" x="{x + 3:.1f}" y="{legend_h + 10}">{escape(marker_label)}</text>')
+        out.append(
+            f'<text class="chart-marker-label" x="{x + 3:.1f}" y="{legend_h + 10}">{escape(marker_label)}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
 
-def columns(labels: Sequence[str], bars: Series, *, line: Series | None = None,
-            fmt: Callable[[float], str] = _fmt_default, line_fmt: Callable[[float], str] = _fmt_default,
-            scale_max: float | None = None, title: str = "", height: int = 240) -> str:
+def columns(
+    labels: Sequence[str],
+    bars: Series,
+    *,
+    line: Series | None = None,
+    fmt: Callable[[float], str] = _fmt_default,
+    line_fmt: Callable[[float], str] = _fmt_default,
+    scale_max: float | None = None,
+    title: str = "",
+    height: int = 240,
+) -> str:
     """Columns along the page (days, hours), and optionally a line on its own scale at the right."""
     n = max(1, len(labels))
     left, right, top_pad, bottom = 48, 48 if line else 12, 28, 34
@@ -108,7 +133,9 @@ def columns(labels: Sequence[str], bars: Series, *, line: Series | None = None,
     for frac in (0, 0.5, 1):
         y = base - frac * plot_h
         out.append(f'<line class="chart-grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>')
-        out.append(f'<text class="chart-tick" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt(top * frac))}</text>')
+        out.append(
+            f'<text class="chart-tick" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt(top * frac))}</text>'
+        )
     every = max(1, math.ceil(n / 24))
     for i, label in enumerate(labels):
         x = left + i * step
@@ -116,26 +143,37 @@ def columns(labels: Sequence[str], bars: Series, *, line: Series | None = None,
         if v is not None:
             h = max(0.0, min(1.0, v / top)) * plot_h
             w = min(step * 0.7, 56.0)
-            out.append(f'<rect class="{bars.css}" x="{x + (step - w) / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" '
-                       f'height="{h:.1f}"><title>{escape(label)} · {escape(bars.name)}: {escape(fmt(v))}</title></rect>')
+            out.append(
+                f'<rect class="{bars.css}" x="{x + (step - w) / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" '
+                f'height="{h:.1f}"><title>{escape(label)} · {escape(bars.name)}: {escape(fmt(v))}</title></rect>'
+            )
         if i % every == 0:
-            out.append(f'<text class="chart-tick" x="{x + step / 2:.1f}" y="{base + 14}" text-anchor="middle">'
-                       f'{escape(_clip(label, 10))}</text>')
+            out.append(
+                f'<text class="chart-tick" x="{x + step / 2:.1f}" y="{base + 14}" text-anchor="middle">'
+                f"{escape(_clip(label, 10))}</text>"
+            )
     if line is not None:
         line_values = [v for v in line.values if v is not None]
         line_top = nice_max(max(line_values, default=0) or 1)
-        points = [(left + (i + 0.5) * step, base - max(0.0, min(1.0, v / line_top)) * plot_h)
-                  for i, v in enumerate(line.values) if v is not None]
+        points = [
+            (left + (i + 0.5) * step, base - max(0.0, min(1.0, v / line_top)) * plot_h)
+            for i, v in enumerate(line.values)
+            if v is not None
+        ]
         if points:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             out.append(f'<polyline class="{line.css}" points="{path}"/>')
             for (x, y), v in zip(points, [v for v in line.values if v is not None]):
-                out.append(f'<circle class="{line.css}-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5">'
-                           f'<title>{escape(line.name)}: {escape(line_fmt(v))}</title></circle>')
+                out.append(
+                    f'<circle class="{line.css}-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5">'
+                    f"<title>{escape(line.name)}: {escape(line_fmt(v))}</title></circle>"
+                )
         for frac in (0, 0.5, 1):
             y = base - frac * plot_h
-            out.append(f'<text class="chart-tick {line.css}-tick" x="{left + plot_w + 4}" y="{y + 4:.1f}">'
-                       f'{escape(line_fmt(line_top * frac))}</text>')
+            out.append(
+                f'<text class="chart-tick {line.css}-tick" x="{left + plot_w + 4}" y="{y + 4:.1f}">'
+                f"{escape(line_fmt(line_top * frac))}</text>"
+            )
     out.append(f'<line class="chart-axis" x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}"/>')
     out.append("</svg>")
     return "".join(out)
@@ -143,8 +181,10 @@ def columns(labels: Sequence[str], bars: Series, *, line: Series | None = None,
 
 def _open(width: int, height: int, title: str) -> str:
     label = f' aria-label="{escape(title)}"' if title else ""
-    return (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="100%" role="img"{label}>')
+    return (
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img"{label}>'
+    )
 
 
 def text_width(text: str, size: float = 12) -> float:

@@ -24,6 +24,7 @@ QUERY_TIMEOUT_S = 10.0
 
 class HallPort(Protocol):
     """What the web needs of the controller (the `Gateway` provides it)."""
+
     live: Live
     secret: bytes
 
@@ -177,7 +178,7 @@ class TicketIndex:
     def __init__(self, port: HallPort):
         self.port = port
         self._ids: dict[str, str] = {}
-        self._seq = -1     # the highest issue number indexed so far
+        self._seq = -1  # the highest issue number indexed so far
 
     async def ticket_for(self, token: str) -> str | None:
         ticket_id = self._ids.get(token)
@@ -208,8 +209,13 @@ class StreamRefused(Exception):
     def response(self):
         """Plain text with Retry-After (an EventSource shows nothing of it; a person reading it does)."""
         from starlette.responses import Response
-        return Response(f"实时页面过多。Too many live pages: {self}.\n", status_code=self.status,
-                        media_type="text/plain", headers={"Retry-After": "60"})
+
+        return Response(
+            f"实时页面过多。Too many live pages: {self}.\n",
+            status_code=self.status,
+            media_type="text/plain",
+            headers={"Retry-After": "60"},
+        )
 
 
 class StreamLimits:
@@ -231,8 +237,9 @@ class StreamLimits:
 
     def open(self, key: str):
         if self._count >= self.total:
-            raise StreamRefused(f"the hall's web already carries {self.total} live pages, as many as it can; "
-                                f"reload in a minute", 503)
+            raise StreamRefused(
+                f"the hall's web already carries {self.total} live pages, as many as it can; reload in a minute", 503
+            )
         if self._open.get(key, 0) >= self.per_viewer:
             raise StreamRefused(f"you have {self.per_viewer} live pages open already; close one and reload", 429)
         self._open[key] = self._open.get(key, 0) + 1

@@ -22,7 +22,7 @@ from hall_controller.web.access import Session
 from hall_controller.web.users import User
 
 COOKIE = "hall_session"
-LOGIN_COOKIE = "hall_login"          # carries the login form's CSRF token before there is a session
+LOGIN_COOKIE = "hall_login"  # carries the login form's CSRF token before there is a session
 FORM_LIMIT = 64 * 1024
 
 
@@ -141,8 +141,13 @@ def handlers(pages_of):
         if request.method == "GET" and not request.url.path.endswith("/events"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-        return _page(request, pages_of, 403, "请重新登录 Please log in again",
-                     "您的登录已过期。Your session has ended; log in again.")
+        return _page(
+            request,
+            pages_of,
+            403,
+            "请重新登录 Please log in again",
+            "您的登录已过期。Your session has ended; log in again.",
+        )
 
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return _page(request, pages_of, 403, "不允许 Not allowed", str(exc))
@@ -163,5 +168,21 @@ def _page(request: Request, pages_of, status: int, title: str, sentence: str) ->
     return HTMLResponse(html, status_code=status)
 
 
-__all__ = ["COOKIE", "LOGIN_COOKIE", "LoginNeeded", "Forbidden", "TooMany", "BadForm", "Staff",
-           "viewer", "posted", "read_form", "tell", "back_to", "safe_next", "handlers", "client_address", "new_token"]
+__all__ = [
+    "COOKIE",
+    "LOGIN_COOKIE",
+    "LoginNeeded",
+    "Forbidden",
+    "TooMany",
+    "BadForm",
+    "Staff",
+    "viewer",
+    "posted",
+    "read_form",
+    "tell",
+    "back_to",
+    "safe_next",
+    "handlers",
+    "client_address",
+    "new_token",
+]

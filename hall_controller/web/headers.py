@@ -16,9 +16,12 @@ from drivers import fonts
 STATIC = Path(__file__).parent / "static"
 FONTS = {"NotoSansSC-Regular.otf": fonts.REGULAR, "NotoSansSC-Bold.otf": fonts.BOLD}
 HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                 b"font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-                                 b"base-uri 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+        b"base-uri 'none'",
+    ),
     (b"referrer-policy", b"no-referrer"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),

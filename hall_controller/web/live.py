@@ -25,16 +25,31 @@ PING_S = 15
 
 def fragment(site, staff: Staff, live) -> str:
     now = site.clock()
-    return site.pages.render("_hall.html", view=live.view, broker=live.broker, staff=staff, now=now,
-                             hall=site.hall, district=site.district_copy.read(now))
+    return site.pages.render(
+        "_hall.html",
+        view=live.view,
+        broker=live.broker,
+        staff=staff,
+        now=now,
+        hall=site.hall,
+        district=site.district_copy.read(now),
+    )
 
 
 async def hall_page(request: Request) -> Response:
     staff = await guard.viewer(request)
     site = site_of(request)
     live = site.feed.current
-    return HTMLResponse(site.pages.render("hall.html", page="hall", hall=site.hall, staff=staff,
-                                          flash=staff.session.take_flash(), body=fragment(site, staff, live)))
+    return HTMLResponse(
+        site.pages.render(
+            "hall.html",
+            page="hall",
+            hall=site.hall,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            body=fragment(site, staff, live),
+        )
+    )
 
 
 async def hall_events(request: Request) -> Response:
@@ -59,8 +74,9 @@ async def hall_events(request: Request) -> Response:
             version = live.version
             yield {"event": "hall", "id": str(version), "data": fragment(site, Staff(session, user), live)}
 
-    return Counted(EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30),
-                   release)
+    return Counted(
+        EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30), release
+    )
 
 
 async def acknowledge(request: Request) -> Response:

@@ -29,8 +29,14 @@ def _cookie_args(request: Request) -> dict:
 def _login_page(request: Request, status: int = 200, error: str | None = None, name: str = "") -> Response:
     site = site_of(request)
     token = guard.new_token()
-    html = site.pages.render(site.login_template, csrf=token, error=error, name=name,
-                             next=guard.safe_next(request.query_params.get("next")), no_users=site.users.count() == 0)
+    html = site.pages.render(
+        site.login_template,
+        csrf=token,
+        error=error,
+        name=name,
+        next=guard.safe_next(request.query_params.get("next")),
+        no_users=site.users.count() == 0,
+    )
     response = HTMLResponse(html, status_code=status)
     response.set_cookie(LOGIN_COOKIE, token, max_age=3600, **_cookie_args(request))
     return response
@@ -54,7 +60,9 @@ async def login(request: Request) -> Response:
     wait = site.throttle.wait_s(name, address)
     if wait > 0:
         site.users.audit(name, "login_blocked", name, address)
-        raise guard.TooMany(f"登录失败次数过多。Too many failed logins; try again in {max(1, round(wait / 60))} min.", wait)
+        raise guard.TooMany(
+            f"登录失败次数过多。Too many failed logins; try again in {max(1, round(wait / 60))} min.", wait
+        )
     user = await run_in_threadpool(site.users.verify, name, password) if name and password else None
     if user is None:
         site.throttle.failed(name, address)

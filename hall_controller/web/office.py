@@ -26,6 +26,7 @@ FOLLOW_UP_FILTERS = ("open", "closed", "all")
 
 # --- follow-ups -------------------------------------------------------------------------------
 
+
 async def follow_ups_page(request: Request) -> Response:
     staff = await guard.viewer(request)
     site = site_of(request)
@@ -33,13 +34,26 @@ async def follow_ups_page(request: Request) -> Response:
     if shown not in FOLLOW_UP_FILTERS:
         shown = "open"
     items = await ask(site.port, snapshots.follow_ups)
-    counts = {"open": sum(1 for f in items if f["closed_at"] is None),
-              "closed": sum(1 for f in items if f["closed_at"] is not None), "all": len(items)}
+    counts = {
+        "open": sum(1 for f in items if f["closed_at"] is None),
+        "closed": sum(1 for f in items if f["closed_at"] is not None),
+        "all": len(items),
+    }
     if shown != "all":
         items = [f for f in items if (f["closed_at"] is None) == (shown == "open")]
     items.sort(key=lambda f: f["opened_at"], reverse=shown != "open")  # open: oldest first
-    return HTMLResponse(site.pages.render("followups.html", page="followups", hall=site.hall, staff=staff,
-                                          flash=staff.session.take_flash(), items=items, shown=shown, counts=counts))
+    return HTMLResponse(
+        site.pages.render(
+            "followups.html",
+            page="followups",
+            hall=site.hall,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            items=items,
+            shown=shown,
+            counts=counts,
+        )
+    )
 
 
 async def note_follow_up(request: Request) -> Response:
@@ -61,20 +75,31 @@ async def _follow_up(request: Request, command, done: str) -> Response:
 
 # --- notice and incident ----------------------------------------------------------------------
 
+
 async def notices_page(request: Request) -> Response:
     staff = await guard.viewer(request)
     site = site_of(request)
     view = await ask(site.port, snapshots.notices)
-    return HTMLResponse(site.pages.render("notices.html", page="notices", hall=site.hall, staff=staff,
-                                          flash=staff.session.take_flash(), notice=view["notice"],
-                                          incident=view["incident"], now=site.clock()))
+    return HTMLResponse(
+        site.pages.render(
+            "notices.html",
+            page="notices",
+            hall=site.hall,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            notice=view["notice"],
+            incident=view["incident"],
+            now=site.clock(),
+        )
+    )
 
 
 async def set_notice(request: Request) -> Response:
     staff, form = await guard.posted(request, "supervisor")
     site = site_of(request)
-    result = await carry_out(site.port, c.SetNotice(form.get("zh", "").strip(), form.get("en", "").strip(),
-                                                    by=staff.user.name))
+    result = await carry_out(
+        site.port, c.SetNotice(form.get("zh", "").strip(), form.get("en", "").strip(), by=staff.user.name)
+    )
     guard.tell(staff, result, "公告已更新，叫号屏随即显示。Notice saved; the screens show it now.")
     return guard.back_to("/notices")
 
@@ -91,22 +116,40 @@ async def set_incident(request: Request) -> Response:
             staff.session.say("error", "预计恢复时间格式错误。Write the expected time as YYYY-MM-DD HH:MM.")
             return guard.back_to("/notices")
         expected_back = (local.replace(tzinfo=site.pages.tz) if local.tzinfo is None else local).timestamp()
-    command = c.SetIncident(on, form.get("zh", "").strip() if on else "", form.get("en", "").strip() if on else "",
-                            expected_back, by=staff.user.name)
+    command = c.SetIncident(
+        on,
+        form.get("zh", "").strip() if on else "",
+        form.get("en", "").strip() if on else "",
+        expected_back,
+        by=staff.user.name,
+    )
     result = await carry_out(site.port, command)
-    guard.tell(staff, result, "故障公告已开启。Incident notice is on the screens." if on else
-         "故障公告已关闭。Incident notice is off.")
+    guard.tell(
+        staff,
+        result,
+        "故障公告已开启。Incident notice is on the screens." if on else "故障公告已关闭。Incident notice is off.",
+    )
     return guard.back_to("/notices")
 
 
 # --- users (admin) ----------------------------------------------------------------------------
 
+
 async def users_page(request: Request) -> Response:
     staff = await guard.viewer(request, "admin")
     site = site_of(request)
-    return HTMLResponse(site.pages.render("users.html", page="users", hall=site.hall, staff=staff,
-                                          flash=staff.session.take_flash(), users=site.users.users(),
-                                          audit=site.users.audit_rows(200), roles=ROLES))
+    return HTMLResponse(
+        site.pages.render(
+            "users.html",
+            page="users",
+            hall=site.hall,
+            staff=staff,
+            flash=staff.session.take_flash(),
+            users=site.users.users(),
+            audit=site.users.audit_rows(200),
+            roles=ROLES,
+        )
+    )
 
 
 async def add_user(request: Request) -> Response:
@@ -117,8 +160,9 @@ async def add_user(request: Request) -> Response:
         staff.session.say("error", "两次输入的密码不一致。The two passwords differ.")
         return guard.back_to("/users")
     try:
-        await run_in_threadpool(site.users.add, name, role, form.get("password", ""), by=staff.user.name,
-                                address=client_address(request))
+        await run_in_threadpool(
+            site.users.add, name, role, form.get("password", ""), by=staff.user.name, address=client_address(request)
+        )
     except UserError as e:
         staff.session.say("error", str(e))
     else:
@@ -151,8 +195,9 @@ async def set_password(request: Request) -> Response:
         staff.session.say("error", "两次输入的密码不一致。The two passwords differ.")
         return guard.back_to("/users")
     try:
-        await run_in_threadpool(site.users.set_password, name, form.get("password", ""), by=staff.user.name,
-                                address=client_address(request))
+        await run_in_threadpool(
+            site.users.set_password, name, form.get("password", ""), by=staff.user.name, address=client_address(request)
+        )
     except UserError as e:
         staff.session.say("error", str(e))
     else:

@@ -22,7 +22,7 @@ class DamagedHash(Exception):
 @dataclass(frozen=True)
 class Checked:
     ok: bool
-    rehash: str | None = None          # the password hashed anew, when the stored hash is outdated
+    rehash: str | None = None  # the password hashed anew, when the stored hash is outdated
 
 
 class Passwords:
@@ -37,7 +37,7 @@ class Passwords:
     def check(self, stored: str | None, password: str) -> Checked:
         """`stored` is None for a name nobody has: it is refused after as much work as a real one."""
         if stored is None or len(password) > self.max_length:
-            self._waste_time(password[:self.max_length])
+            self._waste_time(password[: self.max_length])
             return Checked(False)
         try:
             self.hasher.verify(stored, password)

@@ -24,12 +24,18 @@ from starlette.routing import Route
 from hall_controller.web import guard
 from hall_controller.web.guard import site_of
 
-WEEKDAYS = (("mon", "周一", "Monday"), ("tue", "周二", "Tuesday"), ("wed", "周三", "Wednesday"),
-            ("thu", "周四", "Thursday"), ("fri", "周五", "Friday"), ("sat", "周六", "Saturday"),
-            ("sun", "周日", "Sunday"))
+WEEKDAYS = (
+    ("mon", "周一", "Monday"),
+    ("tue", "周二", "Tuesday"),
+    ("wed", "周三", "Wednesday"),
+    ("thu", "周四", "Thursday"),
+    ("fri", "周五", "Friday"),
+    ("sat", "周六", "Saturday"),
+    ("sun", "周日", "Sunday"),
+)
 CACHE_S = 600.0
-PLAN_TIMEOUT_S = 600.0     # a plan of the example hall takes seconds; a stuck one is given up
-SEEDS = (1,)               # one simulated day per staffing tried: seconds, not a minute (hall plan: --seeds)
+PLAN_TIMEOUT_S = 600.0  # a plan of the example hall takes seconds; a stuck one is given up
+SEEDS = (1,)  # one simulated day per staffing tried: seconds, not a minute (hall plan: --seeds)
 WITHIN = 0.8
 P95_MULTIPLE = 2.0
 
@@ -71,10 +77,31 @@ def _plan(site, weekday: str, weeks: int, now: float) -> tuple[dict, bytes]:
     clock = dt.datetime.fromtimestamp(now, site.hall.tz).isoformat()
     with tempfile.TemporaryDirectory(prefix="hall-plan-") as folder:
         chart = Path(folder) / "plan.png"
-        command = [sys.executable, "-m", "hall", "plan", "--config", str(site.hall_file),
-                   "--journal", str(site.journal_path), "--weekday", weekday, "--weeks", str(weeks),
-                   "--within", str(WITHIN), "--p95-multiple", str(P95_MULTIPLE), "--seeds", str(len(SEEDS)),
-                   "--json", "--chart", str(chart), "--clock", clock]
+        command = [
+            sys.executable,
+            "-m",
+            "hall",
+            "plan",
+            "--config",
+            str(site.hall_file),
+            "--journal",
+            str(site.journal_path),
+            "--weekday",
+            weekday,
+            "--weeks",
+            str(weeks),
+            "--within",
+            str(WITHIN),
+            "--p95-multiple",
+            str(P95_MULTIPLE),
+            "--seeds",
+            str(len(SEEDS)),
+            "--json",
+            "--chart",
+            str(chart),
+            "--clock",
+            clock,
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=PLAN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -89,14 +116,24 @@ async def plan_page(request: Request) -> Response:
     staff = await guard.viewer(request)
     site = site_of(request)
     today = site.pages.local(site.clock()).date()
-    context = {"page": "reports", "hall": site.hall, "staff": staff, "flash": staff.session.take_flash(),
-               "weekdays": WEEKDAYS, "plan": None, "error": None, "weekday": None, "weeks": 4,
-               "within": WITHIN, "p95_multiple": P95_MULTIPLE}
+    context = {
+        "page": "reports",
+        "hall": site.hall,
+        "staff": staff,
+        "flash": staff.session.take_flash(),
+        "weekdays": WEEKDAYS,
+        "plan": None,
+        "error": None,
+        "weekday": None,
+        "weeks": 4,
+        "within": WITHIN,
+        "p95_multiple": P95_MULTIPLE,
+    }
     status = 200
     try:
         weekday, weeks = choice(request.query_params, today)
         context.update(weekday=weekday, weeks=weeks)
-        if request.query_params.get("weekday"):          # the form asks; the bare page only offers it
+        if request.query_params.get("weekday"):  # the form asks; the bare page only offers it
             context["plan"] = (await plan_for(site, weekday, weeks))[0]
     except BadPlan as e:
         context["error"] = str(e)

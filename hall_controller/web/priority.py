@@ -22,8 +22,11 @@ async def priority_page(request: Request) -> Response:
     staff = await guard.viewer(request)
     site = site_of(request)
     items = await ask(site.port, snapshots.priority_requests)
-    return HTMLResponse(site.pages.render("priority.html", page="priority", hall=site.hall, staff=staff,
-                                          flash=staff.session.take_flash(), items=items))
+    return HTMLResponse(
+        site.pages.render(
+            "priority.html", page="priority", hall=site.hall, staff=staff, flash=staff.session.take_flash(), items=items
+        )
+    )
 
 
 async def decide(request: Request) -> Response:
@@ -36,8 +39,13 @@ async def decide(request: Request) -> Response:
         return guard.back_to("/priority")
     label = ticket.rsplit("-", 1)[-1]
     result = await carry_out(site.port, c.DecidePriority(ticket, confirm, by=staff.user.name))
-    guard.tell(staff, result, f"{label} 优先已确认。{label}: priority confirmed." if confirm
-               else f"{label} 不予优先，照常排队。{label}: priority refused; it waits as normal.")
+    guard.tell(
+        staff,
+        result,
+        f"{label} 优先已确认。{label}: priority confirmed."
+        if confirm
+        else f"{label} 不予优先，照常排队。{label}: priority refused; it waits as normal.",
+    )
     return guard.back_to("/priority")
 
 

@@ -24,7 +24,7 @@ class AddressBudget:
         self.burst = burst
         self.per_s = per_s
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}   # address -> (tokens, at)
+        self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, at)
 
     def take(self, address: str) -> bool:
         """Spend one request of `address`'s budget; False if there is none left."""

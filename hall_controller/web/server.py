@@ -18,7 +18,7 @@ import asyncio
 import logging
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger("hall.web")
 START_S = 10.0
@@ -30,7 +30,7 @@ class WebError(RuntimeError):
 
 
 def parse_listen(text: str, option: str = "--web") -> tuple[str, int] | None:
-    """"HOST:PORT" (or "[v6]:PORT") -> (host, port); "off" -> None. `option` names it in the error."""
+    """ "HOST:PORT" (or "[v6]:PORT") -> (host, port); "off" -> None. `option` names it in the error."""
     if text.strip().lower() == "off":
         return None
     host, sep, port = text.rpartition(":")
@@ -41,8 +41,16 @@ def parse_listen(text: str, option: str = "--web") -> tuple[str, int] | None:
 
 
 class WebServer:
-    def __init__(self, app, host: str, port: int, *, on_stop: Callable[[], None] | None = None,
-                 trusted_proxy: str | None = None, public: tuple[object, str, int] | None = None):
+    def __init__(
+        self,
+        app,
+        host: str,
+        port: int,
+        *,
+        on_stop: Callable[[], None] | None = None,
+        trusted_proxy: str | None = None,
+        public: tuple[object, str, int] | None = None,
+    ):
         """`public`: (app, host, port) of a second listener on the same loop (the citizens'
         pages, `create_public_app`), started once the first one is up."""
         self.app = app
@@ -99,18 +107,31 @@ class WebServer:
             self.public_port = self._public_sock.getsockname()[1]
         # Behind a reverse proxy (TLS), the client's address and scheme come from the proxy's
         # X-Forwarded-For/-Proto headers, believed only from the proxy's own address.
-        proxy = {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxy} if self.trusted_proxy \
+        proxy = (
+            {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxy}
+            if self.trusted_proxy
             else {"proxy_headers": False}
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=3, ws="none", **proxy)
+        )
+        config = uvicorn.Config(
+            self.app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3, ws="none", **proxy
+        )
         self._server = uvicorn.Server(config)
         if self.public is not None:
-            self._public_server = uvicorn.Server(uvicorn.Config(
-                self.public[0], log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=3,
-                ws="none", **proxy))
+            self._public_server = uvicorn.Server(
+                uvicorn.Config(
+                    self.public[0],
+                    log_config=None,
+                    access_log=False,
+                    lifespan="off",
+                    timeout_graceful_shutdown=3,
+                    ws="none",
+                    **proxy,
+                )
+            )
         self._thread = threading.Thread(target=self._run, name="hall-web", daemon=True)
         self._thread.start()
         deadline = threading.Event()
+
         def up() -> bool:
             return self._server.started and (self._public_server is None or self._public_server.started)
 

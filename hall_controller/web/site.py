@@ -6,33 +6,33 @@ timeouts or a tight budget, and the real controller gives its gateway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
+from hall import clock as hall_clock
 from hall.config import Hall
 from hall_controller.web.access import LoginThrottle, Sessions
+from hall_controller.web.district_copy import DistrictCopyReader
 from hall_controller.web.feed import HallPort, LiveFeed, StreamLimits, TicketIndex, TicketWatch
 from hall_controller.web.ratelimit import AddressBudget
 from hall_controller.web.render import Pages
 from hall_controller.web.users import UsersStore
-from hall import clock as hall_clock
-from hall_controller.web.district_copy import DistrictCopyReader
 
 
 @dataclass
 class Site:
     hall: Hall
-    port: HallPort                       # the controller's gateway
+    port: HallPort  # the controller's gateway
     users: UsersStore
-    journal_path: Path                   # read (read-only) by the reports
+    journal_path: Path  # read (read-only) by the reports
     clock: Callable[[], float] = hall_clock.now
-    hall_file: Path | None = None        # what `hall plan` reads for the staffing plan page
+    hall_file: Path | None = None  # what `hall plan` reads for the staffing plan page
     sessions: Sessions | None = None
     throttle: LoginThrottle | None = None
     ticket_budget: AddressBudget | None = None
-    stream_check_s: float = 20.0         # how often a live stream checks that its session still lives
+    stream_check_s: float = 20.0  # how often a live stream checks that its session still lives
     streams: StreamLimits | None = None  # caps on open live streams, per viewer and in total
     pages: Pages = field(init=False)
     feed: LiveFeed = field(init=False)

@@ -29,8 +29,10 @@ def _spend(request: Request) -> None:
     site = site_of(request)
     address = client_address(request)
     if not site.ticket_budget.take(address):
-        raise TooMany("请求过于频繁，请稍后再试。Too many requests; please try again in a minute.",
-                      site.ticket_budget.retry_after_s(address))
+        raise TooMany(
+            "请求过于频繁，请稍后再试。Too many requests; please try again in a minute.",
+            site.ticket_budget.retry_after_s(address),
+        )
 
 
 async def _ticket_id(request: Request) -> str | None:
@@ -49,8 +51,13 @@ async def ticket_page(request: Request) -> Response:
     site = site_of(request)
     ticket_id = await _ticket_id(request)
     status = await ask(site.port, lambda engine: snapshots.ticket_status(engine, ticket_id)) if ticket_id else None
-    html = site.pages.render("ticket.html", hall=site.hall, t=status, body=fragment(site, status),
-                             events=request.url.path + "/events" if status else None)
+    html = site.pages.render(
+        "ticket.html",
+        hall=site.hall,
+        t=status,
+        body=fragment(site, status),
+        events=request.url.path + "/events" if status else None,
+    )
     return HTMLResponse(html, status_code=200 if status else 404, headers={"Cache-Control": "no-store"})
 
 
@@ -85,10 +92,13 @@ async def ticket_events(request: Request) -> Response:
         finally:
             site.watch.unfollow(ticket_id)
 
-    return Counted(EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30),
-                   release)
+    return Counted(
+        EventSourceResponse(stream(), ping=PING_S, headers={"Cache-Control": "no-store"}, send_timeout=30), release
+    )
 
 
 def routes(prefix: str) -> list[Route]:
-    return [Route(prefix + "{token}", ticket_page, methods=["GET"]),
-            Route(prefix + "{token}/events", ticket_events, methods=["GET"])]
+    return [
+        Route(prefix + "{token}", ticket_page, methods=["GET"]),
+        Route(prefix + "{token}/events", ticket_events, methods=["GET"]),
+    ]

@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import argon2
+
 from hall import clock as hall_clock
 from hall_controller.web.passwords import DamagedHash, Passwords
 
@@ -52,10 +53,10 @@ class User:
 @dataclass(frozen=True)
 class AuditRow:
     at: float
-    who: str          # the user acting ("cli:<login>" for the command line), or the name tried
-    action: str       # user_added, user_removed, password_changed, login, login_failed, login_blocked, logout
-    subject: str      # the user acted upon ("" when none)
-    address: str      # the client address, "" for the command line
+    who: str  # the user acting ("cli:<login>" for the command line), or the name tried
+    action: str  # user_added, user_removed, password_changed, login, login_failed, login_blocked, logout
+    subject: str  # the user acted upon ("" when none)
+    address: str  # the client address, "" for the command line
 
 
 class UsersStore:
@@ -72,10 +73,14 @@ class UsersStore:
         try:
             with self._db() as db:
                 db.execute("PRAGMA journal_mode=WAL")
-                db.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
-                           "hash TEXT NOT NULL, created_at REAL NOT NULL, changed_at REAL NOT NULL)")
-                db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at REAL NOT NULL, "
-                           "who TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, address TEXT NOT NULL)")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
+                    "hash TEXT NOT NULL, created_at REAL NOT NULL, changed_at REAL NOT NULL)"
+                )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at REAL NOT NULL, "
+                    "who TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, address TEXT NOT NULL)"
+                )
         except sqlite3.DatabaseError as e:
             raise UserError(f"{self.path} is not a users file: {e}") from None
 
@@ -126,8 +131,12 @@ class UsersStore:
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                if db.execute("UPDATE users SET hash = ?, changed_at = ? WHERE name = ?",
-                              (digest, self.clock(), name)).rowcount == 0:
+                if (
+                    db.execute(
+                        "UPDATE users SET hash = ?, changed_at = ? WHERE name = ?", (digest, self.clock(), name)
+                    ).rowcount
+                    == 0
+                ):
                     raise UserError(f"there is no user {name!r}")
                 self._audit(db, by, "password_changed", name, address)
                 db.execute("COMMIT")
@@ -142,7 +151,9 @@ class UsersStore:
 
     def users(self) -> list[User]:
         with self._db() as db:
-            return [User(*row) for row in db.execute("SELECT name, role, created_at, changed_at FROM users ORDER BY name")]
+            return [
+                User(*row) for row in db.execute("SELECT name, role, created_at, changed_at FROM users ORDER BY name")
+            ]
 
     def count(self) -> int:
         with self._db() as db:
@@ -152,12 +163,15 @@ class UsersStore:
         """The user if `password` is theirs, else None. Takes as long for an unknown name as for a
         wrong password, so the answer's timing does not tell which names exist."""
         with self._db() as db:
-            row = db.execute("SELECT name, role, created_at, changed_at, hash FROM users WHERE name = ?",
-                             (name,)).fetchone()
+            row = db.execute(
+                "SELECT name, role, created_at, changed_at, hash FROM users WHERE name = ?", (name,)
+            ).fetchone()
         try:
             checked = self.passwords.check(None if row is None else row[4], password)
         except DamagedHash:
-            raise UserError(f"the stored password of {name!r} is damaged; set a new one with `hall user passwd`") from None
+            raise UserError(
+                f"the stored password of {name!r} is damaged; set a new one with `hall user passwd`"
+            ) from None
         if not checked.ok:
             return None
         if checked.rehash is not None:
@@ -172,14 +186,20 @@ class UsersStore:
             self._audit(db, who, action, subject, address)
 
     def _audit(self, db: sqlite3.Connection, who: str, action: str, subject: str, address: str) -> None:
-        db.execute("INSERT INTO audit (at, who, action, subject, address) VALUES (?, ?, ?, ?, ?)",
-                   (self.clock(), who, action, subject, address))
+        db.execute(
+            "INSERT INTO audit (at, who, action, subject, address) VALUES (?, ?, ?, ?, ?)",
+            (self.clock(), who, action, subject, address),
+        )
 
     def audit_rows(self, limit: int = 200) -> list[AuditRow]:
         """The newest rows first."""
         with self._db() as db:
-            return [AuditRow(*row) for row in db.execute(
-                "SELECT at, who, action, subject, address FROM audit ORDER BY seq DESC LIMIT ?", (limit,))]
+            return [
+                AuditRow(*row)
+                for row in db.execute(
+                    "SELECT at, who, action, subject, address FROM audit ORDER BY seq DESC LIMIT ?", (limit,)
+                )
+            ]
 
 
 def check_name(name: str) -> None:

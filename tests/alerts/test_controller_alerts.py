@@ -15,14 +15,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from controller.conftest import hall_device  # noqa: F401 - the fixture, used by name
+
+from hall import clock as hall_clock
 from protocol import topics
 from protocol.envelope import format_epoch
 from protocol.topics import Kind
 
 from .conftest import WAIT_S, wait_until
-from hall import clock as hall_clock
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "hall.toml"
 HALL = "xinhua"
@@ -61,10 +61,23 @@ class Controller:
 
     def __init__(self, tmp_path: Path, url: str, secrets: Path):
         self.hall_file = tmp_path / "hall.toml"
-        self.hall_file.write_text(EXAMPLE.read_text(encoding="utf-8").split("\n[alerts]")[0] + ALERTS,
-                                  encoding="utf-8")
-        self.args = [sys.executable, "-m", "hall", "controller", "--config", str(self.hall_file), "--broker", url,
-                     "--db", str(tmp_path / "journal.db"), "--web", "off", "--alert-secrets", str(secrets)]
+        self.hall_file.write_text(EXAMPLE.read_text(encoding="utf-8").split("\n[alerts]")[0] + ALERTS, encoding="utf-8")
+        self.args = [
+            sys.executable,
+            "-m",
+            "hall",
+            "controller",
+            "--config",
+            str(self.hall_file),
+            "--broker",
+            url,
+            "--db",
+            str(tmp_path / "journal.db"),
+            "--web",
+            "off",
+            "--alert-secrets",
+            str(secrets),
+        ]
         self.url, self.tmp, self.proc = url, tmp_path, None
 
     def start(self, watcher) -> None:
@@ -111,22 +124,28 @@ def serve_and_rate(url, devices, label: str, level: int) -> None:
     ticket = k1.request("ticket.request", {"service": "social"}).body["ticket"]
     assert ticket["label"] == label
     assert k1.request("ticket.printed", {"ticket": ticket["id"]}).ok
-    for step, body in (("counter.call_next", None), ("counter.start", None), ("counter.finish", {"outcome": "completed"})):
+    for step, body in (
+        ("counter.call_next", None),
+        ("counter.start", None),
+        ("counter.finish", {"outcome": "completed"}),
+    ):
         assert c1.request(step, body).ok, step
     prompt = e1.seen.expect("rating.prompt", kind=Kind.DOWN, where=lambda m: m.body["ticket"] == label)
-    e1.send_durable("rating.submit", {"prompt": prompt.body["prompt"], "level": level,
-                                      "pressed_at": format_epoch(hall_clock.now())})
+    e1.send_durable(
+        "rating.submit", {"prompt": prompt.body["prompt"], "level": level, "pressed_at": format_epoch(hall_clock.now())}
+    )
 
 
 def test_an_unsatisfied_rating_arrives_by_mail_and_robot_exactly_once_through_a_restart(
-        running, mosquitto_broker, hall_device, smtp_inbox, webhook, tmp_path):  # noqa: F811
+    running, mosquitto_broker, hall_device, smtp_inbox, webhook, tmp_path
+):  # noqa: F811
     url = mosquitto_broker.url
     ctl, watcher = running({"supervisors": webhook.url, "duty": smtp_inbox.url, "technicians": webhook.url})
     devices = hall_device(url, "K1", state={"paper": "ok"}), hall_device(url, "C1"), hall_device(url, "E1")
     assert devices[1].request("counter.open", {"clerk": "S001"}).ok
     serve_and_rate(url, devices, "A001", 1)
-    (subject, mail), = smtp_inbox.wait_for(1)
-    (title, robot), = webhook.wait_for(1)
+    ((subject, mail),) = smtp_inbox.wait_for(1)
+    ((title, robot),) = webhook.wait_for(1)
     assert subject == title and title.startswith("差评 negative rating · 新华区政务服务中心")
     assert "A001" in mail and "不满意" in mail and mail.splitlines()[:-1] == robot.splitlines()[:-1]
     assert re.search(r"http://hall\.test:8080/alerts/\d+/ack/duty/[a-z2-7]{24}$", mail)  # each its own reply link
@@ -170,12 +189,16 @@ class Blackhole:
             s.close()
 
 
-def test_a_channel_that_hangs_does_not_slow_the_hall(running, mosquitto_broker, hall_device,
-                                                     smtp_inbox, webhook):  # noqa: F811
+def test_a_channel_that_hangs_does_not_slow_the_hall(running, mosquitto_broker, hall_device, smtp_inbox, webhook):  # noqa: F811
     hole = Blackhole()
     try:
-        ctl, _ = running({"supervisors": webhook.url, "duty": smtp_inbox.url,
-                          "technicians": f"json://127.0.0.1:{hole.port}/robot?rto=60"})
+        ctl, _ = running(
+            {
+                "supervisors": webhook.url,
+                "duty": smtp_inbox.url,
+                "technicians": f"json://127.0.0.1:{hole.port}/robot?rto=60",
+            }
+        )
         hall_device(mosquitto_broker.url, "K2", state={"paper": "out"})  # the technicians' alert
         wait_until(lambda: hole.held, "the notifier is sending to the hanging channel")
         k1 = hall_device(mosquitto_broker.url, "K1", state={"paper": "ok"})
@@ -189,23 +212,48 @@ def test_a_channel_that_hangs_does_not_slow_the_hall(running, mosquitto_broker, 
         hole.close()
 
 
-@pytest.mark.parametrize("mode, hall_alerts, duty, message", [
-    (0o644, True, "mailto://h:pa55@x.org", "can be read by others than its owner: chmod 600 "),
-    (0o600, False, "mailto://h:pa55@x.org", "--alert-secrets is given but the hall file has no [[alerts.rules]]"),
-    (0o600, True, "mailto://h:pa55@127.0.0.1:25?to=duty@example.org",  # no sender address to be had
-     "channels.duty is not a URL apprise can use (see docs/alerts.md)"),
-])
-def test_a_bad_secrets_file_stops_the_controller_with_one_sentence_and_no_secret(tmp_path, mode, hall_alerts,
-                                                                                 duty, message):
+@pytest.mark.parametrize(
+    "mode, hall_alerts, duty, message",
+    [
+        (0o644, True, "mailto://h:pa55@x.org", "can be read by others than its owner: chmod 600 "),
+        (0o600, False, "mailto://h:pa55@x.org", "--alert-secrets is given but the hall file has no [[alerts.rules]]"),
+        (
+            0o600,
+            True,
+            "mailto://h:pa55@127.0.0.1:25?to=duty@example.org",  # no sender address to be had
+            "channels.duty is not a URL apprise can use (see docs/alerts.md)",
+        ),
+    ],
+)
+def test_a_bad_secrets_file_stops_the_controller_with_one_sentence_and_no_secret(
+    tmp_path, mode, hall_alerts, duty, message
+):
     text = EXAMPLE.read_text(encoding="utf-8")
     hall_file = tmp_path / "hall.toml"
     hall_file.write_text(text.split("\n[alerts]")[0] + (ALERTS if hall_alerts else ""), encoding="utf-8")
-    secrets = write_secrets(tmp_path, {"supervisors": "json://127.0.0.1:9/s3cret", "duty": duty,
-                                       "technicians": "json://127.0.0.1:9/t"})
+    secrets = write_secrets(
+        tmp_path, {"supervisors": "json://127.0.0.1:9/s3cret", "duty": duty, "technicians": "json://127.0.0.1:9/t"}
+    )
     os.chmod(secrets, mode)
-    done = subprocess.run([sys.executable, "-m", "hall", "controller", "--config", str(hall_file), "--db",
-                           str(tmp_path / "journal.db"), "--web", "off", "--alert-secrets", str(secrets)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hall",
+            "controller",
+            "--config",
+            str(hall_file),
+            "--db",
+            str(tmp_path / "journal.db"),
+            "--web",
+            "off",
+            "--alert-secrets",
+            str(secrets),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert "s3cret" not in done.stderr and "pa55" not in done.stderr

@@ -63,7 +63,7 @@ class Hall:
         self.notifier = self.new_notifier()
 
     def do(self, command, now: float):
-        result, = self.durable.apply([(command, now)])
+        (result,) = self.durable.apply([(command, now)])
         assert result.ok, result.refused
         self.durable.commit()
         return result.events
@@ -95,14 +95,17 @@ def make_hall(tmp_path):
 
 
 def test_an_alert_reaches_its_channel_once_with_a_link_and_not_again_after_a_restart(make_hall, webhook):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
-""", {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?mode=insecure&to=x@example.org"})
+""",
+        {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?mode=insecure&to=x@example.org"},
+    )
     alert = h.offline("K1", at(10))
     h.notifier.step(at(10, 0))
-    (title, body), = webhook.wait_for(1)
+    ((title, body),) = webhook.wait_for(1)
     assert title.startswith("设备离线 device offline · 新华区政务服务中心")
     assert "device K1 is offline" in body and f"http://hall.test:8080/#alert-{alert}" in body
     assert h.states(alert) == {"tech": "sent"}
@@ -116,16 +119,20 @@ to = ["tech"]
     assert h.states(second) == {"tech": "sent"}
 
 
-def test_an_alert_nobody_acknowledges_escalates_on_time_and_an_acknowledged_one_does_not(make_hall, webhook,
-                                                                                       smtp_inbox):
-    h = make_hall("""
+def test_an_alert_nobody_acknowledges_escalates_on_time_and_an_acknowledged_one_does_not(
+    make_hall, webhook, smtp_inbox
+):
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
 [[alerts.rules.escalate]]
 after_min = 10
 to = ["manager"]
-""", {"tech": webhook.url, "manager": smtp_inbox.url})
+""",
+        {"tech": webhook.url, "manager": smtp_inbox.url},
+    )
     first = h.offline("K1", at(10))
     second = h.offline("K2", at(10))
     h.notifier.step(at(10))
@@ -135,7 +142,7 @@ to = ["manager"]
     h.notifier.step(at(10, 9))
     assert smtp_inbox.messages == []
     h.notifier.step(at(10, 10))
-    (subject, body), = smtp_inbox.wait_for(1)
+    ((subject, body),) = smtp_inbox.wait_for(1)
     assert subject.startswith("【升级 escalated】设备离线 device offline")
     assert "device K1 is offline" in body and "escalated" in body and f"#alert-{first}" in body
     assert h.states(first) == {"tech": "sent", "manager": "sent"}
@@ -146,14 +153,17 @@ to = ["manager"]
 
 
 def test_a_channel_that_is_down_is_shown_failed_with_why_and_retried_later(make_hall, webhook, dead_port):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
-""", {"tech": f"json://127.0.0.1:{dead_port}/robot", "manager": "mailto://127.0.0.1:9?to=x@example.org"})
+""",
+        {"tech": f"json://127.0.0.1:{dead_port}/robot", "manager": "mailto://127.0.0.1:9?to=x@example.org"},
+    )
     alert = h.offline("K1", at(10))
     h.notifier.step(at(10))
-    failed, = h.notifier.states[alert]
+    (failed,) = h.notifier.states[alert]
     assert failed["state"] == "failed" and failed["error"] and failed["next_try"] == at(10) + 30
     h.notifier.step(at(10) + 29)
     assert h.notifier.states[alert][0]["error"] == failed["error"]
@@ -172,11 +182,15 @@ def test_a_send_cut_short_by_a_crash_is_not_sent_again(make_hall):
         sent.append(title)
         raise SystemExit("power cut")
 
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
-""", {"tech": "json://127.0.0.1:9/", "manager": "mailto://127.0.0.1:9?to=x@example.org"}, send=crash)
+""",
+        {"tech": "json://127.0.0.1:9/", "manager": "mailto://127.0.0.1:9?to=x@example.org"},
+        send=crash,
+    )
     alert = h.offline("K1", at(10))
     with pytest.raises(SystemExit):
         h.notifier.step(at(10))
@@ -188,12 +202,15 @@ to = ["tech"]
 
 
 def test_a_rate_limit_bundles_what_it_held_into_one_message(make_hall, webhook):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
 every_min = 5
-""", {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"})
+""",
+        {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"},
+    )
     h.offline("K1", at(10))
     h.notifier.step(at(10))
     webhook.wait_for(1)
@@ -210,12 +227,15 @@ every_min = 5
 
 
 def test_quiet_hours_hold_messages_until_morning(make_hall, webhook):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
 quiet_hours = ["20:00", "07:30"]
-""", {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"})
+""",
+        {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"},
+    )
     alert = h.offline("K1", at(23))
     h.notifier.step(at(23))
     h.notifier.step(at(7, 29, day=24))
@@ -226,7 +246,8 @@ quiet_hours = ["20:00", "07:30"]
 
 
 def test_a_digest_rule_sends_one_summary_a_day_and_other_rules_still_send_at_once(make_hall, webhook, smtp_inbox):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
@@ -234,7 +255,9 @@ to = ["tech"]
 name = "daily"
 to = ["manager", "tech"]
 digest = "18:00"
-""", {"tech": webhook.url, "manager": smtp_inbox.url})
+""",
+        {"tech": webhook.url, "manager": smtp_inbox.url},
+    )
     alerts = []
     for device, hour in (("K1", 9), ("K2", 11), ("C1", 15)):
         alerts.append(h.offline(device, at(hour)))
@@ -244,7 +267,7 @@ digest = "18:00"
     h.notifier.step(at(17, 59))
     assert smtp_inbox.messages == []
     h.notifier.step(at(18))
-    (subject, body), = smtp_inbox.wait_for(1)
+    ((subject, body),) = smtp_inbox.wait_for(1)
     assert subject.startswith("告警汇总 Alert digest: 3")
     assert [line[:5] for line in body.splitlines()[:3]] == ["09:00", "11:00", "15:00"]
     messages = webhook.wait_for(4)
@@ -253,12 +276,15 @@ digest = "18:00"
 
 
 def test_severity_routes_an_unsatisfied_rating_but_not_an_average_one(make_hall, webhook):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["negative_rating"]
 severity = "critical"
 to = ["tech"]
-""", {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"})
+""",
+        {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"},
+    )
     t = at(10)
     for level, ticket_counter in ((2, 1), (1, 2)):
         h.do(c.OpenCounter(ticket_counter, clerk=f"S00{ticket_counter}"), t)
@@ -271,26 +297,29 @@ to = ["tech"]
         h.do(c.SubmitRating(prompt.prompt, level, pressed_at=t + 65, counter=ticket_counter), t + 65)
         t += 120
     h.notifier.step(t)
-    (title, body), = webhook.wait_for(1)
+    ((title, body),) = webhook.wait_for(1)
     assert title.startswith("差评 negative rating") and "不满意" in body
     h.notifier.step(t + 600)
     assert len(webhook.messages) == 1
 
 
 def test_a_rule_with_a_delay_sends_only_what_is_still_open_when_the_delay_ends(make_hall, webhook):
-    h = make_hall("""
+    h = make_hall(
+        """
 [[alerts.rules]]
 kinds = ["device_offline"]
 to = ["tech"]
 after_min = 10
-""", {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"})
+""",
+        {"tech": webhook.url, "manager": "mailto://127.0.0.1:9?to=x@example.org"},
+    )
     brief = h.offline("K1", at(10))
     lasting = h.offline("K2", at(10))
     h.notifier.step(at(10))
-    h.do(c.ReportDevice("K1", online=True), at(10, 3))   # back within the delay: nobody is bothered
+    h.do(c.ReportDevice("K1", online=True), at(10, 3))  # back within the delay: nobody is bothered
     h.notifier.step(at(10, 9))
     assert webhook.messages == [] and h.states(brief) == {"tech": "stopped"}
     assert h.notifier.states[brief][0]["error"] == "cleared before it was sent"
     h.notifier.step(at(10, 10))
-    (_, body), = webhook.wait_for(1)
+    ((_, body),) = webhook.wait_for(1)
     assert "device K2 is offline" in body and h.states(lasting) == {"tech": "sent"}

@@ -13,7 +13,10 @@ TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def test_severity_follows_the_kind_and_the_rating_or_paper_words():
-    assert routing.severity("negative_rating", "ticket A001 rated counter 1 (clerk S001) 不满意 (unsatisfied)") == "critical"
+    assert (
+        routing.severity("negative_rating", "ticket A001 rated counter 1 (clerk S001) 不满意 (unsatisfied)")
+        == "critical"
+    )
     assert routing.severity("negative_rating", "ticket A001 rated counter 1 (clerk S001) 一般 (average)") == "warning"
     assert routing.severity("printer_paper", "kiosk K1: paper out") == "critical"
     assert routing.severity("printer_paper", "kiosk K1: paper low") == "warning"
@@ -23,7 +26,9 @@ def test_severity_follows_the_kind_and_the_rating_or_paper_words():
 
 
 def test_a_channel_hears_of_an_alert_once_by_the_first_rule_or_level_and_once_more_in_a_digest():
-    alerts = hall_with(CHANNELS + """
+    alerts = hall_with(
+        CHANNELS
+        + """
 [[alerts.rules]]
 name = "first"
 kinds = ["device_offline"]
@@ -39,24 +44,33 @@ to = ["tech", "manager"]
 name = "daily"
 to = ["manager"]
 digest = "18:00"
-""").alerts
+"""
+    ).alerts
     planned = routing.plan(alerts, "device_offline", "critical", at(10), TZ)
-    assert planned == [routing.Planned("tech", "first", 0, at(10, 2)),
-                       routing.Planned("manager", "first", 1, at(10, 10)),
-                       routing.Planned("manager", "daily", 0, at(18), digest=True)]
+    assert planned == [
+        routing.Planned("tech", "first", 0, at(10, 2)),
+        routing.Planned("manager", "first", 1, at(10, 10)),
+        routing.Planned("manager", "daily", 0, at(18), digest=True),
+    ]
     late = routing.plan(alerts, "long_service", "info", at(19), TZ)
-    assert late == [routing.Planned("tech", "again", 0, at(19)), routing.Planned("manager", "again", 0, at(19)),
-                    routing.Planned("manager", "daily", 0, at(18, day=24), digest=True)]
+    assert late == [
+        routing.Planned("tech", "again", 0, at(19)),
+        routing.Planned("manager", "again", 0, at(19)),
+        routing.Planned("manager", "daily", 0, at(18, day=24), digest=True),
+    ]
 
 
 def test_quiet_hours_across_midnight_and_the_rate_limit_say_when_to_try_again():
-    rules = hall_with(CHANNELS + """
+    rules = hall_with(
+        CHANNELS
+        + """
 [[alerts.rules]]
 to = ["tech"]
 every_min = 10
 quiet_hours = ["22:00", "07:00"]
-""").alerts.rules
-    rule, = rules
+"""
+    ).alerts.rules
+    (rule,) = rules
     assert routing.hold_until(rule, at(21, 59), None, TZ) is None
     assert routing.hold_until(rule, at(22), None, TZ) == at(7, day=24)
     assert routing.hold_until(rule, at(3, day=24), None, TZ) == at(7, day=24)
@@ -87,5 +101,10 @@ def test_messages_are_short_bilingual_and_link_to_the_alert():
     lines = body.splitlines()
     assert lines[0] == "09:00 设备离线 / device offline: device K0 is offline"
     assert lines[20:] == ["另有 5 条 and 5 more", "查看 Open: http://h/"]
-    assert all("告警" in t + b for t, b in (texts.compose([one], hall_name="x", web_url="http://h/", tz=TZ),
-                                           texts.compose(digest, hall_name="x", web_url="http://h/", tz=TZ, digest=True)))
+    assert all(
+        "告警" in t + b
+        for t, b in (
+            texts.compose([one], hall_name="x", web_url="http://h/", tz=TZ),
+            texts.compose(digest, hall_name="x", web_url="http://h/", tz=TZ, digest=True),
+        )
+    )

@@ -18,5 +18,7 @@ def asyncapi_doc() -> dict:
 @pytest.fixture(scope="session")
 def committed_schemas() -> dict[str, dict]:
     """docs/schemas/<name>.json as committed, by name (`ticket.request`, `ticket.request.reply`)."""
-    return {p.name.removesuffix(".json"): json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted((DOCS / "schemas").glob("*.json"))}
+    return {
+        p.name.removesuffix(".json"): json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((DOCS / "schemas").glob("*.json"))
+    }

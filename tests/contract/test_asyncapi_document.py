@@ -29,12 +29,15 @@ def test_the_document_is_valid_asyncapi_3_0_0(spec_validator, asyncapi_doc):
     assert problems(spec_validator, asyncapi_doc) == []
 
 
-@pytest.mark.parametrize("spoil", [
-    lambda d: d["operations"]["receive.ticket.request"].update(action="publish"),   # AsyncAPI 2's word
-    lambda d: d["servers"]["hall"].pop("protocol"),
-    lambda d: d["channels"]["deviceUp"].update(subscribe={}),
-    lambda d: d["components"]["securitySchemes"]["userPassword"].update(type="password"),
-])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda d: d["operations"]["receive.ticket.request"].update(action="publish"),  # AsyncAPI 2's word
+        lambda d: d["servers"]["hall"].pop("protocol"),
+        lambda d: d["channels"]["deviceUp"].update(subscribe={}),
+        lambda d: d["components"]["securitySchemes"]["userPassword"].update(type="password"),
+    ],
+)
 def test_the_specification_schema_does_catch_a_spoilt_document(spec_validator, asyncapi_doc, spoil):
     doc = copy.deepcopy(asyncapi_doc)
     spoil(doc)

@@ -17,11 +17,27 @@ from protocol.envelope import ProtocolError
 
 SCHEMAS = contract.schemas()
 VALIDATORS = {name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
-TIMES = ["2026-11-23T01:30:00Z", "2026-11-23t01:30:00.5z", "2024-02-29T23:59:59.123456789+08:00",
-         "2000-02-29T00:00:00-23:59", "2026-11-23T01:30:00+05:75", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
-         "2026-04-31T00:00:00Z", "0000-01-01T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T01:60:00Z",
-         "2026-11-23T01:30:60Z", "2026-11-23T01:30:00+24:00", "2026-11-23T01:30:00.1234567890Z",
-         "2026-11-23 01:30:00Z", "2026-11-23T01:30:00", "2026-11-23T01:30:00Z\n", "yesterday", ""]
+TIMES = [
+    "2026-11-23T01:30:00Z",
+    "2026-11-23t01:30:00.5z",
+    "2024-02-29T23:59:59.123456789+08:00",
+    "2000-02-29T00:00:00-23:59",
+    "2026-11-23T01:30:00+05:75",
+    "2026-02-29T00:00:00Z",
+    "1900-02-29T00:00:00Z",
+    "2026-04-31T00:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "2026-11-23T24:00:00Z",
+    "2026-11-23T01:60:00Z",
+    "2026-11-23T01:30:60Z",
+    "2026-11-23T01:30:00+24:00",
+    "2026-11-23T01:30:00.1234567890Z",
+    "2026-11-23 01:30:00Z",
+    "2026-11-23T01:30:00",
+    "2026-11-23T01:30:00Z\n",
+    "yesterday",
+    "",
+]
 OTHER_KINDS = [None, True, 0, 7, -1, 1.5, "x", "", "   ", [], [{}], {}]
 
 
@@ -101,8 +117,17 @@ def spoil_reply(example: dict):
     yield "refused without an error", {**base, "ok": False}
     yield "refused", {**base, "ok": False, "error": error}
     yield "refused, error with more", {**base, "ok": False, "error": {**error, "hint": "later"}}
-    for spoilt in ({"code": ""}, {"code": "x"}, {"message": "m"}, {"code": 5, "message": "m"},
-                   {"code": "x", "message": None}, {"code": " ", "message": ""}, None, "nothing_waiting", []):
+    for spoilt in (
+        {"code": ""},
+        {"code": "x"},
+        {"message": "m"},
+        {"code": 5, "message": "m"},
+        {"code": "x", "message": None},
+        {"code": " ", "message": ""},
+        None,
+        "nothing_waiting",
+        [],
+    ):
         yield f"error={spoilt!r}", {**base, "ok": False, "error": spoilt}
     yield "a body field of its own", {**base, "anything": {"goes": [1, 2]}}
 
@@ -140,8 +165,10 @@ def test_the_schemas_and_the_protocol_agree_on_every_example_and_every_spoilt_on
         by_schema = VALIDATORS[name].is_valid(payload)
         verdicts[by_protocol] += 1
         if by_protocol != by_schema:
-            disagreements.append(f"{name} {label}: protocol {'accepts' if by_protocol else 'refuses'}, "
-                                 f"schema {'accepts' if by_schema else 'refuses'}")
+            disagreements.append(
+                f"{name} {label}: protocol {'accepts' if by_protocol else 'refuses'}, "
+                f"schema {'accepts' if by_schema else 'refuses'}"
+            )
     assert disagreements == []
     assert verdicts[True] > 800 and verdicts[False] > 3000, verdicts  # both verdicts well exercised
 

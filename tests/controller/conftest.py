@@ -14,19 +14,17 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
+from testkit import EXAMPLE_HALL, WAIT_S  # how long to wait for anything
 
 from devices.link import DeviceLink, Received
 from hall import clock as hall_clock
 from hall import config
-from protocol.envelope import format_epoch
-from protocol.envelope import Message
+from protocol.envelope import Message, format_epoch
 from protocol.topics import Kind
-
-from testkit import EXAMPLE_HALL, WAIT_S  # how long to wait for anything
 
 HALL = "xinhua"  # the id of examples/hall.toml
 
@@ -68,8 +66,14 @@ class Recorder:
             self.items.append(item)
             self._changed.notify_all()
 
-    def expect(self, type: str | None = None, *, kind: Kind | str | None = None,
-               where: Callable[[Message], bool] | None = None, timeout: float = WAIT_S) -> Message:
+    def expect(
+        self,
+        type: str | None = None,
+        *,
+        kind: Kind | str | None = None,
+        where: Callable[[Message], bool] | None = None,
+        timeout: float = WAIT_S,
+    ) -> Message:
         def find() -> int | None:
             for i, item in enumerate(self.items):
                 if i in self._taken or (kind is not None and item.kind != kind):
@@ -81,8 +85,9 @@ class Recorder:
         with self._changed:
             if not self._changed.wait_for(lambda: find() is not None, timeout):
                 seen = [(i.kind.value, i.message.type) for i in self.items]
-                raise AssertionError(f"no {type or 'message'} on {kind or 'any topic'} within {timeout:g} s; "
-                                     f"received {seen}")
+                raise AssertionError(
+                    f"no {type or 'message'} on {kind or 'any topic'} within {timeout:g} s; received {seen}"
+                )
             index = find()
             self._taken.add(index)
             return self.items[index].message
@@ -106,8 +111,7 @@ class Recorder:
 
     def all(self, type: str, kind: Kind | str | None = None) -> list[Message]:
         with self._changed:
-            return [i.message for i in self.items
-                    if i.message.type == type and (kind is None or i.kind == kind)]
+            return [i.message for i in self.items if i.message.type == type and (kind is None or i.kind == kind)]
 
 
 @pytest.fixture
@@ -115,11 +119,20 @@ def hall_device(tmp_path) -> Iterator[Callable[..., DeviceLink]]:
     """Factory of connected device links of the example hall; closed after the test."""
     links: list[DeviceLink] = []
 
-    def make(url: str, device: str, *, listen=(), state=None, hall: str = HALL,
-             outbox: Path | None = None) -> DeviceLink:
-        link = DeviceLink(url, hall, device, outbox=outbox or tmp_path / f"outbox-{device}-{len(links)}.db",
-                          listen=listen, state=state, inbox=Recorder(), reconnect_delay=(0.1, 0.5),
-                          resend_interval=1.0)
+    def make(
+        url: str, device: str, *, listen=(), state=None, hall: str = HALL, outbox: Path | None = None
+    ) -> DeviceLink:
+        link = DeviceLink(
+            url,
+            hall,
+            device,
+            outbox=outbox or tmp_path / f"outbox-{device}-{len(links)}.db",
+            listen=listen,
+            state=state,
+            inbox=Recorder(),
+            reconnect_delay=(0.1, 0.5),
+            resend_interval=1.0,
+        )
         link.seen = link.incoming  # the Recorder, under a name that says what it is
         links.append(link)
         link.start()

@@ -16,18 +16,19 @@ import threading
 from collections import defaultdict
 from contextlib import closing
 
+from hall import clock as hall_clock
 from hall_controller.engine import events as ev
 from protocol import topics
 from protocol.envelope import decode, format_epoch
 
 from .conftest import HALL, wait_until
-from hall import clock as hall_clock
 
 BLOCK = 50  # examples/hall.toml: offline_block
 
 
-def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(mosquitto_broker, controller, hall_device,
-                                                                        mqtt_peer, tmp_path):
+def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(
+    mosquitto_broker, controller, hall_device, mqtt_peer, tmp_path
+):
     url = mosquitto_broker.url
     ctl = controller(url)
     kiosk = hall_device(url, "K1", outbox=tmp_path / "kiosk.db")
@@ -66,9 +67,11 @@ def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(mosquitto
     wait_until(lambda: not kiosk.connected, "the kiosk notices the broker is gone")
     wait_until(lambda: not ctl.gateway.connected.is_set(), "the controller notices the broker is gone")
     wait_until(lambda: len(sent) >= 40, "the kiosk goes on issuing during the outage")
-    with closing(sqlite3.connect(tmp_path / "kiosk.db")) as disk, \
-            closing(sqlite3.connect(tmp_path / "kiosk-at-power-cut.db")) as copy:
-        disk.backup(copy)                              # the kiosk's outbox as a power cut would leave it
+    with (
+        closing(sqlite3.connect(tmp_path / "kiosk.db")) as disk,
+        closing(sqlite3.connect(tmp_path / "kiosk-at-power-cut.db")) as copy,
+    ):
+        disk.backup(copy)  # the kiosk's outbox as a power cut would leave it
     mosquitto_broker.start()
     restarted.set()
     sender.join()
@@ -78,7 +81,8 @@ def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(mosquitto
     for message, number in zip(sent, numbers):
         reply = replies[message.id]
         assert reply.ok and reply.body["results"] == [
-            {"ok": True, "service": "social", "number": number, "ticket": f"{block['day']}-A{number}"}]
+            {"ok": True, "service": "social", "number": number, "ticket": f"{block['day']}-A{number}"}
+        ]
 
     # The kiosk after its power cut: everything not answered at that moment goes out again.
     assert spy.wait_connected()
@@ -93,8 +97,10 @@ def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(mosquitto
     assert offline == numbers
     assert ctl.engine.state.waiting.count["social"] == BLOCK
     with closing(sqlite3.connect(ctl.db)) as db:
-        issued = [ev.decode(name, body).ticket for name, body in
-                  db.execute("SELECT type, body FROM events WHERE type = 'TicketIssuedOffline'")]
+        issued = [
+            ev.decode(name, body).ticket
+            for name, body in db.execute("SELECT type, body FROM events WHERE type = 'TicketIssuedOffline'")
+        ]
     assert len(issued) == len(set(issued)) == BLOCK
     with lock:
         assert sum(len(payloads) > 1 for payloads in copies.values()) >= resent

@@ -16,8 +16,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "hall.toml"
 SERVICES = ("social", "property", "fund", "tax", "business")
 BURST = 400
-WINDOW = 40      # requests in flight at most, so the kill lands in the middle of the burst
+WINDOW = 40  # requests in flight at most, so the kill lands in the middle of the burst
 KILL_AFTER = 150  # replies
 
 
@@ -46,9 +46,26 @@ def controller_process(tmp_path) -> Iterator[Callable[[str], subprocess.Popen]]:
     def start(url: str) -> subprocess.Popen:
         with open(tmp_path / f"controller-{len(started)}.log", "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "hall", "controller", "--config", str(EXAMPLE), "--broker", url,
-                 "--db", str(tmp_path / "journal.db"), "--log-level", "WARNING", "--web", "off"],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+                [
+                    sys.executable,
+                    "-m",
+                    "hall",
+                    "controller",
+                    "--config",
+                    str(EXAMPLE),
+                    "--broker",
+                    url,
+                    "--db",
+                    str(tmp_path / "journal.db"),
+                    "--log-level",
+                    "WARNING",
+                    "--web",
+                    "off",
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         started.append(process)
         return process
 
@@ -75,8 +92,9 @@ class Presence:
 
     def wait(self, online: bool, timeout: float = 20.0) -> None:
         with self._changed:
-            assert self._changed.wait_for(lambda: self.states and self.states[-1] is online, timeout), \
+            assert self._changed.wait_for(lambda: self.states and self.states[-1] is online, timeout), (
                 f"controller.state never said online={online} (it said {self.states})"
+            )
 
 
 def serving(caller) -> None:
@@ -99,8 +117,9 @@ def read_journal(db: Path):
         journal.close()
 
 
-def test_replied_tickets_survive_sigkill_and_numbers_go_on(broker_url, controller_process, hall_device, mqtt_peer,
-                                                           tmp_path, request):
+def test_replied_tickets_survive_sigkill_and_numbers_go_on(
+    broker_url, controller_process, hall_device, mqtt_peer, tmp_path, request
+):
     presence = Presence(mqtt_peer(broker_url, "web"))
     process = controller_process(broker_url)
     kiosk, caller = hall_device(broker_url, "K1"), hall_device(broker_url, "C1")
@@ -147,8 +166,10 @@ def test_replied_tickets_survive_sigkill_and_numbers_go_on(broker_url, controlle
     serving(caller)
     answering_s = time.perf_counter() - started
     broker = request.node.callspec.params["broker_url"]
-    print(f"\ncontroller restart after SIGKILL [{broker}]: online after {restart_s:.2f} s, first reply within "
-          f"{answering_s:.2f} s ({len(reserved)} tickets in the journal, {len(acknowledged)} of them acknowledged)")
+    print(
+        f"\ncontroller restart after SIGKILL [{broker}]: online after {restart_s:.2f} s, first reply within "
+        f"{answering_s:.2f} s ({len(reserved)} tickets in the journal, {len(acknowledged)} of them acknowledged)"
+    )
 
     after = {}
     for service in SERVICES:
@@ -172,13 +193,13 @@ def test_controller_state_is_offline_while_the_controller_is_dead(broker_url, co
     presence.wait(online=True)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
-    presence.wait(online=False)                       # its last will
+    presence.wait(online=False)  # its last will
     latecomer = Presence(mqtt_peer(broker_url, "screen"))
-    latecomer.wait(online=False)                      # retained for whoever looks later
+    latecomer.wait(online=False)  # retained for whoever looks later
 
     process = controller_process(broker_url)
     presence.wait(online=True)
     Presence(mqtt_peer(broker_url, "kiosk")).wait(online=True)
-    process.terminate()                               # a clean stop says goodbye the same way
+    process.terminate()  # a clean stop says goodbye the same way
     assert process.wait(10) == 0
     presence.wait(online=False)

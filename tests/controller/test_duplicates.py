@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+from hall import clock as hall_clock
 from hall_controller.engine import events as ev
 from protocol import topics
 from protocol.envelope import decode, format_epoch, make_message
 
 from .conftest import HALL
-from hall import clock as hall_clock
 
 
 class Device:
@@ -27,8 +27,10 @@ class Device:
     def send(self, message, times: int = 1) -> list[bytes]:
         for _ in range(times):
             self.peer.publish(self.up, message)
-        return [self.peer.expect(topic=self.down, where=lambda m: decode(m.payload).re == message.id).payload
-                for _ in range(times)]
+        return [
+            self.peer.expect(topic=self.down, where=lambda m: decode(m.payload).re == message.id).payload
+            for _ in range(times)
+        ]
 
 
 def journalled(ctl, kind) -> list:
@@ -43,14 +45,14 @@ def test_a_ticket_request_sent_twice_gives_one_ticket_and_the_same_reply(broker_
     kiosk = Device(mqtt_peer(broker_url, "K1"), "K1")
     request = make_message("ticket.request", {"service": "property"})
 
-    first, again = kiosk.send(request, times=2)       # back to back: most likely in one batch
+    first, again = kiosk.send(request, times=2)  # back to back: most likely in one batch
     assert first == again
     reply = decode(first)
     assert reply.ok and reply.body["ticket"]["label"] == "B001"
-    assert kiosk.send(request) == [first]             # later: answered from memory
+    assert kiosk.send(request) == [first]  # later: answered from memory
     assert [t.label for t in ctl.engine.state.tickets.values() if t.service == "property"] == ["B001"]
 
-    ctl.restart()                                     # the reply now comes from the journal
+    ctl.restart()  # the reply now comes from the journal
     assert kiosk.send(request) == [first]
     assert kiosk.send(request, times=2) == [first, first]
     assert [t.label for t in ctl.engine.state.tickets.values() if t.service == "property"] == ["B001"]
@@ -76,7 +78,7 @@ def test_a_call_next_sent_twice_calls_one_citizen(broker_url, controller, mqtt_p
     ctl.restart()
     assert caller.send(call_next) == [replies[0]]
     assert ctl.engine.state.call_seq == 1
-    assert ctl.engine.state.waiting.count["property"] == 1    # B002 still waits
+    assert ctl.engine.state.waiting.count["property"] == 1  # B002 still waits
     assert [e.label for e in journalled(ctl, ev.TicketCalled)] == ["B001"]
 
 
@@ -86,14 +88,20 @@ def test_a_rating_resent_by_the_evaluator_counts_once(broker_url, controller, mq
     kiosk, caller, evaluator = Device(peer, "K1"), Device(peer, "C5"), Device(peer, "E5")
     ticket = decode(kiosk.send(make_message("ticket.request", {"service": "property"}))[0]).body["ticket"]["id"]
     kiosk.send(make_message("ticket.printed", {"ticket": ticket}))
-    for step, body in (("counter.open", {"clerk": "S005"}), ("counter.call_next", {}), ("counter.start", {}),
-                       ("counter.finish", {"outcome": "completed"})):
+    for step, body in (
+        ("counter.open", {"clerk": "S005"}),
+        ("counter.call_next", {}),
+        ("counter.start", {}),
+        ("counter.finish", {"outcome": "completed"}),
+    ):
         assert decode(caller.send(make_message(step, body))[0]).ok
     prompt = peer.expect(topic=evaluator.down, where=lambda m: decode(m.payload).type == "rating.prompt")
     prompt_id = decode(prompt.payload).body["prompt"]
     assert prompt_id == ticket
 
-    rating = make_message("rating.submit", {"prompt": prompt_id, "level": 4, "pressed_at": format_epoch(hall_clock.now())})
+    rating = make_message(
+        "rating.submit", {"prompt": prompt_id, "level": 4, "pressed_at": format_epoch(hall_clock.now())}
+    )
     replies = evaluator.send(rating, times=2)
     ctl.restart()
     replies += evaluator.send(rating)

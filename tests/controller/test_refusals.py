@@ -33,8 +33,15 @@ class Wire:
         peer.on_message = self._on_message
         peer.subscribe("hall/+/dev/+/down")
 
-    def send(self, device: str, payload: bytes | Message | dict, *, hall: str = HALL, kind: str = "up",
-             topic: str | None = None) -> None:
+    def send(
+        self,
+        device: str,
+        payload: bytes | Message | dict,
+        *,
+        hall: str = HALL,
+        kind: str = "up",
+        topic: str | None = None,
+    ) -> None:
         if isinstance(payload, dict):
             payload = json.dumps(payload).encode()
         self.peer.publish(topic or f"hall/{hall}/dev/{device}/{kind}", payload)
@@ -43,9 +50,10 @@ class Wire:
         """The replies `device` got, waiting for the one to `marker` (which is left out)."""
         got = self.replies[(hall, device)]
         with self._heard:
-            assert self._heard.wait_for(lambda: any(r.re == marker.id for r in got), 10), \
+            assert self._heard.wait_for(lambda: any(r.re == marker.id for r in got), 10), (
                 f"{device} got no reply to {marker.type} {marker.id}"
-            return got[:[r.re for r in got].index(marker.id)]
+            )
+            return got[: [r.re for r in got].index(marker.id)]
 
     def _on_message(self, peer, mqtt_message) -> None:
         _, hall, _, device, _ = mqtt_message.topic.split("/")
@@ -88,8 +96,7 @@ def test_each_role_may_send_only_its_own_requests(broker_url, controller, mqtt_p
                 answered[device].append(message.id)
     wire.send("K99", make_message("ticket.request", {"service": "social"}))
     wire.send("K99", make_message("device.state", {"online": True}), kind="state")
-    markers = {device: make_message("counter.status" if device != "C1" else "ticket.request", {})
-               for device in ROLES}
+    markers = {device: make_message("counter.status" if device != "C1" else "ticket.request", {}) for device in ROLES}
     for device, marker in markers.items():
         wire.send(device, marker)
 
@@ -133,24 +140,34 @@ BAD_INPUT = [
     ("K1", envelope("ticket.request", "v2", v=2, service="social"), ("unsupported_version", "'v'")),
     ("K1", envelope("ticket.request", "v-text", v="1", service="social"), ("bad_field", "'v'")),
     ("K1", envelope("ticket.steal", "unknown-type", service="social"), ("unknown_type", "ticket.steal")),
-    ("K1", envelope("TICKET", "bad-type-name", service="social"), ("message.refused", "bad_field")),  # no reply can carry that type
+    (
+        "K1",
+        envelope("TICKET", "bad-type-name", service="social"),
+        ("message.refused", "bad_field"),
+    ),  # no reply can carry that type
     ("K1", envelope("ticket.request", "no-ts", ts="yesterday", service="social"), ("bad_field", "'ts'")),
     ("K1", envelope("ticket.request", "int-service", service=5), ("bad_field", "'service'")),
     ("K1", envelope("ticket.request", "typo", servcie="social"), ("bad_field", "'servcie'")),
     # a class name the wire cannot carry; one the hall file does not name ("vip") the engine refuses (bad_class)
     ("K1", envelope("ticket.request", "class", service="social", **{"class": "v" * 33}), ("bad_field", "'class'")),
     ("K1", envelope("ticket.printed", "missing"), ("bad_field", "'ticket'")),
-    ("K1", envelope("offline.backfill", "nested", tickets=[{"service": "social", "number": -1, "issued_at": NOW}]),
-     ("bad_field", "'tickets[0].number'")),
+    (
+        "K1",
+        envelope("offline.backfill", "nested", tickets=[{"service": "social", "number": -1, "issued_at": NOW}]),
+        ("bad_field", "'tickets[0].number'"),
+    ),
     ("K1", envelope("offline.backfill", "empty-list", tickets=[]), ("bad_field", "'tickets'")),
     ("C1", envelope("counter.pause", "nap", reason="nap"), ("bad_field", "'reason'")),
     ("C1", envelope("counter.transfer", "float-counter", counter=7.5), ("bad_field", "'counter'")),
     ("E1", envelope("rating.submit", "level-5", prompt="x", level=5, pressed_at=NOW), ("bad_field", "'level'")),
     ("E1", envelope("rating.submit", "bool-level", prompt="x", level=True, pressed_at=NOW), ("bad_field", "'level'")),
-    ("D1", envelope("calls.ack", "seq-0", seq=0), None),       # calls.ack is never answered, even refused
+    ("D1", envelope("calls.ack", "seq-0", seq=0), None),  # calls.ack is never answered, even refused
     ("K1", envelope("ticket.request", "a-reply", re="abc123", ok=True, service="social"), None),
-    ("K1", json.dumps(envelope("ticket.request", "too-large", service="social", note="x" * MAX_BYTES)).encode(),
-     ("too_large", "16384-byte limit")),
+    (
+        "K1",
+        json.dumps(envelope("ticket.request", "too-large", service="social", note="x" * MAX_BYTES)).encode(),
+        ("too_large", "16384-byte limit"),
+    ),
     ("K1", b"[" + b"1," * MAX_BYTES + b"1]", ("message.refused", "too_large")),
 ]
 
@@ -176,16 +193,23 @@ def test_bad_input_is_refused_and_changes_nothing(broker_url, controller, mqtt_p
     wire.send("K1", make_message("device.state", {"online": True, "paper": "wet"}), kind="state")
     wire.send("K1", make_message("ticket.request", {"service": "social"}), kind="state")
     wire.send("Z9", make_message("device.state", {"online": True}), kind="state")
-    markers = {device: make_message("counter.status" if device != "C1" else "ticket.request")
-               for device in ("K1", "C1", "E1", "D1")}
+    markers = {
+        device: make_message("counter.status" if device != "C1" else "ticket.request")
+        for device in ("K1", "C1", "E1", "D1")
+    }
     for device, marker in markers.items():
         wire.send(device, marker)
 
     for device, marker in markers.items():
-        expected = [(message_id(p), why) for d, p, why in BAD_INPUT if d == device and why is not None
-                    and why[0] != "message.refused"]
+        expected = [
+            (message_id(p), why)
+            for d, p, why in BAD_INPUT
+            if d == device and why is not None and why[0] != "message.refused"
+        ]
         replies = wire.replies_up_to(device, marker)
-        unreadable = [why[1] for d, _, why in BAD_INPUT if d == device and why is not None and why[0] == "message.refused"]
+        unreadable = [
+            why[1] for d, _, why in BAD_INPUT if d == device and why is not None and why[0] == "message.refused"
+        ]
         assert [m.body["code"] for m in wire.refused[(HALL, device)]] == unreadable
         assert [r.re for r in replies] == [id for id, _ in expected], f"replies to {device}"
         for reply, (_, (code, words)) in zip(replies, expected):

@@ -5,9 +5,7 @@ alerts."""
 
 from __future__ import annotations
 
-
-import pytest
-
+from hall import clock as hall_clock
 from hall_controller.engine import TicketState
 from protocol import topics
 from protocol.envelope import decode, format_epoch, parse_ts
@@ -15,19 +13,31 @@ from protocol.messages import CATALOGUE
 from protocol.topics import Kind
 
 from .conftest import HALL, hear, no_wait_hall, wait_until
-from hall import clock as hall_clock
 
 DEVICE_REQUESTS = {name for name, t in CATALOGUE.items() if t.topic == "up"}
 
 
 def view(counter, state="open", clerk=None, reason=None, ticket=None, held=(), waiting=0):
-    return {"counter": counter, "state": state, "clerk": clerk, "reason": reason, "ticket": ticket,
-            "held": list(held), "waiting": waiting}
+    return {
+        "counter": counter,
+        "state": state,
+        "clerk": clerk,
+        "reason": reason,
+        "ticket": ticket,
+        "held": list(held),
+        "waiting": waiting,
+    }
 
 
 def serving(ticket_id, label, state, service="social", recalls=0, announced=None):
-    return {"id": ticket_id, "label": label, "state": state, "service": service, "recalls": recalls,
-            "announced": announced}
+    return {
+        "id": ticket_id,
+        "label": label,
+        "state": state,
+        "service": service,
+        "recalls": recalls,
+        "announced": announced,
+    }
 
 
 def service_row(board, service):
@@ -48,8 +58,10 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     k2 = hall_device(broker_url, "K2", state={"paper": "ok"})
     c1, e1 = hall_device(broker_url, "C1"), hall_device(broker_url, "E1")
     c7, e7 = hall_device(broker_url, "C7"), hall_device(broker_url, "E7")
-    wait_until(lambda: all(d in ctl.engine.state.devices for d in ("D1", "K1", "K2", "C1", "E1", "C7", "E7")),
-               "the controller has every device's state")  # (membership only: the controller's thread writes it)
+    wait_until(
+        lambda: all(d in ctl.engine.state.devices for d in ("D1", "K1", "K2", "C1", "E1", "C7", "E7")),
+        "the controller has every device's state",
+    )  # (membership only: the controller's thread writes it)
     tickets = ctl.engine.state.tickets
     sent = set()
 
@@ -66,8 +78,13 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     ticket = ask(k1, "ticket.request", {"service": "social"})["ticket"]
     a001 = ticket["id"]
     assert a001.endswith("-A001")
-    assert {k: ticket[k] for k in ("label", "service", "class", "number", "ahead")} == \
-        {"label": "A001", "service": "social", "class": "normal", "number": 1, "ahead": 0}
+    assert {k: ticket[k] for k in ("label", "service", "class", "number", "ahead")} == {
+        "label": "A001",
+        "service": "social",
+        "class": "normal",
+        "number": 1,
+        "ahead": 0,
+    }
     assert ticket["estimated_wait_s"] == 0  # counter 1 serves social and is open and idle
     assert ticket["status_url"].startswith("http://hall.local:8080/t/") and len(ticket["status_url"]) > 30
     assert abs(parse_ts(ticket["issued_at"]).timestamp() - hall_clock.now()) < 60
@@ -80,11 +97,23 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     # Counter 1 calls it, recalls it; the citizen comes; the clerk holds the ticket and takes it back.
     assert ask(c1, "counter.call_next") == {"view": view(1, clerk="S001", ticket=serving(a001, "A001", "called"))}
     call = screen.seen.expect("call.made", kind=Kind.CALLS)
-    assert call.body == {"seq": 1, "ticket": a001, "label": "A001", "service": "social", "counter": 1,
-                         "recall": False, "at": call.body["at"]}
+    assert call.body == {
+        "seq": 1,
+        "ticket": a001,
+        "label": "A001",
+        "service": "social",
+        "counter": 1,
+        "recall": False,
+        "at": call.body["at"],
+    }
     board = screen.seen.expect("board.snapshot", where=lambda b: b.body["call_seq"] == 1)
-    assert board.body["calls"][0] | {"at": None} == {"seq": 1, "label": "A001", "counter": 1, "recall": False,
-                                                    "at": None}
+    assert board.body["calls"][0] | {"at": None} == {
+        "seq": 1,
+        "label": "A001",
+        "counter": 1,
+        "recall": False,
+        "at": None,
+    }
     assert counter_row(board, 1) == {"number": 1, "state": "open", "ticket": "A001", "serving": False, "clerk": "S001"}
     assert service_row(board, "social")["waiting"] == 0
     hear(ctl, screen, 1)
@@ -94,8 +123,9 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert ask(c1, "counter.start")["view"]["ticket"] == serving(a001, "A001", "serving", recalls=1)
     screen.seen.expect("board.snapshot", where=lambda b: counter_row(b, 1).get("serving") is True)
     assert ask(c1, "counter.hold") == {"view": view(1, clerk="S001", held=["A001"])}
-    assert ask(c1, "counter.resume_held", {"ticket": "A001"}) == \
-        {"view": view(1, clerk="S001", ticket=serving(a001, "A001", "serving", recalls=1))}
+    assert ask(c1, "counter.resume_held", {"ticket": "A001"}) == {
+        "view": view(1, clerk="S001", ticket=serving(a001, "A001", "serving", recalls=1))
+    }
 
     # The citizen also needs the tax office: transferred, keeping the place; counter 7 serves and finishes.
     assert ask(c1, "counter.transfer", {"service": "tax"}) == {"view": view(1, clerk="S001")}
@@ -114,7 +144,9 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert prompt.body | {"deadline": None} == {"prompt": a001, "ticket": "A001", "counter": 7, "deadline": None}
     assert parse_ts(prompt.body["deadline"]) > parse_ts(prompt.ts)
     sent.add("rating.submit")
-    rating = e7.send_durable("rating.submit", {"prompt": a001, "level": 1, "pressed_at": format_epoch(hall_clock.now())})
+    rating = e7.send_durable(
+        "rating.submit", {"prompt": a001, "level": 1, "pressed_at": format_epoch(hall_clock.now())}
+    )
     reply = e7.seen.reply_to(rating)
     assert reply.ok and reply.body == {}
     assert ctl.engine.state.prompts[a001].level == 1
@@ -156,8 +188,14 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     block = ask(k1, "offline.lease", {"service": "social"})["block"]
     assert block == {"service": "social", "day": a001.split("-")[0], "first": 950, "last": 999}
     sent.add("offline.backfill")
-    backfill = k1.send_durable("offline.backfill", {"tickets": [
-        {"service": "social", "number": 950, "class": "normal", "issued_at": format_epoch(hall_clock.now())}]})
+    backfill = k1.send_durable(
+        "offline.backfill",
+        {
+            "tickets": [
+                {"service": "social", "number": 950, "class": "normal", "issued_at": format_epoch(hall_clock.now())}
+            ]
+        },
+    )
     reply = k1.seen.reply_to(backfill)
     a950 = f"{block['day']}-A950"
     assert reply.ok and reply.body == {"results": [{"ok": True, "service": "social", "number": 950, "ticket": a950}]}
@@ -165,8 +203,9 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     screen.seen.expect("board.snapshot", where=lambda b: service_row(b, "social")["waiting"] == 1)
 
     # Counter 1 pauses for lunch, comes back, and closes.
-    assert ask(c1, "counter.pause", {"reason": "meal"}) == \
-        {"view": view(1, state="paused", clerk="S001", reason="meal", waiting=1)}
+    assert ask(c1, "counter.pause", {"reason": "meal"}) == {
+        "view": view(1, state="paused", clerk="S001", reason="meal", waiting=1)
+    }
     board = screen.seen.expect("board.snapshot", where=lambda b: counter_row(b, 1)["state"] == "paused")
     assert counter_row(board, 1) == {"number": 1, "state": "paused", "reason": "meal", "clerk": "S001"}
     assert ask(c1, "counter.resume") == {"view": view(1, clerk="S001", waiting=1)}
@@ -226,9 +265,11 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
 
 def _alert(web, type: str, **fields) -> dict:
     """The next alert of `type` with these fields on the alerts topic (others are passed over)."""
+
     def matches(mqtt_message) -> bool:
         message = decode(mqtt_message.payload)
         return message.type == type and all(message.body.get(k) == v for k, v in fields.items())
+
     return dict(decode(web.expect(topic=topics.alerts(HALL), where=matches).payload).body)
 
 
@@ -250,9 +291,18 @@ def test_a_transferred_ticket_is_called_afresh_at_its_new_counter(broker_url, co
 def test_the_board_always_fits_in_one_message_even_for_a_huge_hall():
     from hall_controller import views
     from protocol import envelope
-    board = {"call_seq": 0, "calls": [], "services": [], "notice": {"zh": "", "en": ""}, "incident": None,
-             "counters": [{"number": n, "state": "open", "clerk": f"S{n:05d}", **({"ticket": f"A{n:03d}"} if n % 2 else {})}
-                          for n in range(1, 900)]}
+
+    board = {
+        "call_seq": 0,
+        "calls": [],
+        "services": [],
+        "notice": {"zh": "", "en": ""},
+        "incident": None,
+        "counters": [
+            {"number": n, "state": "open", "clerk": f"S{n:05d}", **({"ticket": f"A{n:03d}"} if n % 2 else {})}
+            for n in range(1, 900)
+        ],
+    }
     fitted = views.fit_board(board, envelope.MAX_BYTES - 512)
     encoded = envelope.encode(envelope.make_message("board.snapshot", fitted))
     assert len(encoded) <= envelope.MAX_BYTES

@@ -5,8 +5,9 @@ from hall_controller import views
 from .conftest import wait_until
 
 
-def test_an_internal_error_is_logged_and_the_next_request_is_answered(broker_url, controller, hall_device,
-                                                                      monkeypatch, caplog):
+def test_an_internal_error_is_logged_and_the_next_request_is_answered(
+    broker_url, controller, hall_device, monkeypatch, caplog
+):
     ctl = controller(broker_url)
     kiosk = hall_device(broker_url, "K1")
     real_board = views.board

@@ -70,7 +70,10 @@ def test_each_citizen_uses_a_kiosk_of_their_service_and_the_shares_follow_the_sc
     crowd = c.plan_arrivals(hall, plan, seed=2)
     assert all(x.service in hall.kiosks[x.kiosk].services for x in crowd)
     n = len(crowd)
-    share = lambda pred: sum(1 for x in crowd if pred(x)) / n
+
+    def share(pred):
+        return sum(1 for x in crowd if pred(x)) / n
+
     assert abs(share(lambda x: x.klass == "priority") - plan.citizens.priority_share) < 0.05
     assert abs(share(lambda x: x.rating is not None) - plan.citizens.participation) < 0.08
     assert 0 < share(lambda x: x.no_show) < 0.12
@@ -91,8 +94,14 @@ def caller_state(view, notice=None) -> dict:
 
 
 def test_the_clerk_reads_the_callers_state(hall):
-    view = {"counter": 3, "state": "open", "clerk": "S103", "ticket": {"label": "A023", "state": "called",
-            "service": "social", "recalls": 1}, "held": ["B002"], "waiting": 7}
+    view = {
+        "counter": 3,
+        "state": "open",
+        "clerk": "S103",
+        "ticket": {"label": "A023", "state": "called", "service": "social", "recalls": 1},
+        "held": ["B002"],
+        "waiting": 7,
+    }
     assert c.read_caller(caller_state(view)) == Sees("open", "A023", "called", 7)
     serving = dict(view, ticket={"label": "C004", "state": "serving", "service": "fund", "recalls": 0}, waiting=0)
     assert c.read_caller(caller_state(serving)) == Sees("open", "C004", "serving", 0)
@@ -102,13 +111,16 @@ def test_the_clerk_reads_the_callers_state(hall):
     assert c.read_caller(state) == Sees("paused", None, None, 2)
     assert state["notice"]["tone"] == "refused" and state["notice"]["zh"].startswith("窗口暂停中")
     assert state["held"] == ["B002"] and state["reason"] == "meal"
-    assert c.read_caller(caller_state(None)) == Sees(None)   # still connecting
+    assert c.read_caller(caller_state(None)) == Sees(None)  # still connecting
 
 
 def test_the_citizen_reads_the_evaluators_state(hall):
     machine = EvaluatorMachine()
     program = SimpleNamespace(evaluator=hall.evaluators["E3"], machine=machine, log=[])
-    show = lambda: c.read_evaluator(over_the_socket(evaluator_sim.state_for_control(program, True)))
+
+    def show():
+        return c.read_evaluator(over_the_socket(evaluator_sim.state_for_control(program, True)))
+
     assert show() == c.EvaluatorScreen(None)
     machine.prompted(Prompt("p1", "A023", sent_at=1000.0, deadline=1030.0, received_at=5.0))
     assert show() == c.EvaluatorScreen("A023")
@@ -119,10 +131,16 @@ def test_the_citizen_reads_the_evaluators_state(hall):
 def test_the_kiosks_state_says_which_ticket_the_press_printed(hall):
     face = SimpleNamespace()
     printed = Issued("A023", "social", "priority", False, "t-1", 23, face)
-    program = SimpleNamespace(kiosk=hall.kiosks["K1"], machine=SimpleNamespace(
-        phase=SimpleNamespace(value="take"), online=lambda now: True, waiting={"social": 4}),
-        clock=lambda: 0.0, printed=[printed])
-    state = lambda answered: over_the_socket(kiosk_sim.state_for_control(program, answered))
+    program = SimpleNamespace(
+        kiosk=hall.kiosks["K1"],
+        machine=SimpleNamespace(phase=SimpleNamespace(value="take"), online=lambda now: True, waiting={"social": 4}),
+        clock=lambda: 0.0,
+        printed=[printed],
+    )
+
+    def state(answered):
+        return over_the_socket(kiosk_sim.state_for_control(program, answered))
+
     pressed = [Outcome("priority", "priority selected"), Outcome("social", "ticket A023 printed", printed)]
     assert c.read_kiosk(state(pressed)) == c.KioskAnswer("A023", "ticket A023 printed")
     assert state(pressed)["last_printed"]["id"] == "t-1" and state(pressed)["waiting"] == {"social": 4}
@@ -204,8 +222,17 @@ OPEN = dt.datetime(2026, 3, 17, 8, 30).timestamp()
 
 
 def citizen(**changes) -> Citizen:
-    base = Citizen(at=OPEN - 600, service="social", kiosk="K1", klass="normal", service_s=360.0, no_show=False,
-                     walk_s=20.0, rating=None, transfer=None)
+    base = Citizen(
+        at=OPEN - 600,
+        service="social",
+        kiosk="K1",
+        klass="normal",
+        service_s=360.0,
+        no_show=False,
+        walk_s=20.0,
+        rating=None,
+        transfer=None,
+    )
     return replace(base, **changes)
 
 
@@ -229,31 +256,31 @@ def test_a_clerk_signs_in_then_calls_starts_finishes_and_the_citizen_rates(hall,
     mix = replace(plan, citizens=replace(plan.citizens, mix=(0, 1.0, 0, 0)))
     who = citizen(rating=(0.5, 6.0))
     counter, seen = work(hall, mix, shift(plan), {"A001": who})
-    assert counter.keys()[:5] == [("open", "S", "1", "0", "1", "enter"), ("call",), ("start",), ("finish", "1"),
-                                  ("3",)]
+    assert counter.keys()[:5] == [("open", "S", "1", "0", "1", "enter"), ("call",), ("start",), ("finish", "1"), ("3",)]
     at: dict = {}
     for t, _, keys in counter.presses:
         at.setdefault(keys, t)  # the first time each was pressed
     assert at[("open", "S", "1", "0", "1", "enter")] == OPEN
     assert at[("start",)] - at[("call",)] == pytest.approx(who.walk_s)
     assert at[("finish", "1")] - at[("start",)] == pytest.approx(who.service_s)
-    assert at[("3",)] - at[("finish", "1")] == pytest.approx(6.0)     # the citizen's own moment to press
+    assert at[("3",)] - at[("finish", "1")] == pytest.approx(6.0)  # the citizen's own moment to press
     assert counter.ratings == [("A001", 3)]
-    assert ("E1", ("show",)) in [(d, k) for _, d, k in counter.presses]   # looked before pressing
+    assert ("E1", ("show",)) in [(d, k) for _, d, k in counter.presses]  # looked before pressing
     assert seen.snapshot()[0]["ratings"] == 1
-    assert counter.keys()[-1] == ("close", "enter")                       # the shift ended at 9:30
+    assert counter.keys()[-1] == ("close", "enter")  # the shift ended at 9:30
 
 
 def test_a_citizen_who_never_comes_is_recalled_until_the_hall_marks_a_no_show(hall, plan):
-    counter, seen = work(hall, plan, shift(plan), {"A001": citizen(no_show=True), "A002": citizen()},
-                         devices=RecallLimitHall)
+    counter, seen = work(
+        hall, plan, shift(plan), {"A001": citizen(no_show=True), "A002": citizen()}, devices=RecallLimitHall
+    )
     keys = counter.keys()
     limit = hall.dispatch.recall_limit
     assert limit == RecallLimitHall.limit
-    assert keys[1:3 + limit] == [("call",), *[("recall",)] * (limit + 1)]   # the last one marks the no-show
-    times = [t for t, _, k in counter.presses if k in (("call",), ("recall",))][:limit + 2]
+    assert keys[1 : 3 + limit] == [("call",), *[("recall",)] * (limit + 1)]  # the last one marks the no-show
+    times = [t for t, _, k in counter.presses if k in (("call",), ("recall",))][: limit + 2]
     assert all(b - a == pytest.approx(plan.clerks.recall_s) for a, b in zip(times, times[1:]))
-    assert keys[3 + limit] == ("call",) and counter.keys().count(("start",)) == 1   # then the next citizen
+    assert keys[3 + limit] == ("call",) and counter.keys().count(("start",)) == 1  # then the next citizen
     assert seen.snapshot()[0]["no_shows"] == 1
 
 
@@ -268,7 +295,7 @@ def test_a_break_comes_after_the_citizen_at_the_counter_and_ends_on_time(hall, p
     brk = (OPEN + 60, 45 * 60, "meal")
     counter, _ = work(hall, plan, shift(plan, breaks=[brk]), {"A001": citizen()})
     keys = counter.keys()
-    assert keys.index(("pause", "2")) > keys.index(("finish", "1"))        # 2 = 用餐 meal on the keypad
+    assert keys.index(("pause", "2")) > keys.index(("finish", "1"))  # 2 = 用餐 meal on the keypad
     paused = next(t for t, _, k in counter.presses if k == ("pause", "2"))
     resumed = next(t for t, _, k in counter.presses if k == ("pause",))
     assert resumed - paused == pytest.approx(45 * 60)
@@ -278,7 +305,7 @@ def test_a_shift_ending_during_a_break_ends_after_the_break(hall, plan):
     brk = (OPEN + 60, 45 * 60, "meal")
     counter, _ = work(hall, plan, shift(plan, counter=3, clerk="S103", end=OPEN + 600, breaks=[brk]), {})
     assert counter.keys() == [("open", "S", "1", "0", "3", "enter"), ("pause", "2"), ("pause",), ("close", "enter")]
-    assert counter.presses[-1][0] == OPEN + 60 + 45 * 60                 # back from lunch, then closes
+    assert counter.presses[-1][0] == OPEN + 60 + 45 * 60  # back from lunch, then closes
 
 
 def test_an_idle_clerk_waits_then_signs_out_at_the_end_of_the_shift(hall, plan):
@@ -287,7 +314,7 @@ def test_an_idle_clerk_waits_then_signs_out_at_the_end_of_the_shift(hall, plan):
     assert counter.keys() == [("open", "S", "1", "0", "3", "enter"), ("close", "enter")]  # nobody came: no call
     assert counter.presses[-1][0] == OPEN + 600
     shows = [t for t, _, k in counter.presses if k == ("show",)]
-    assert len(shows) >= 600 / IDLE_LOOK_S                               # looked at the caller now and then
+    assert len(shows) >= 600 / IDLE_LOOK_S  # looked at the caller now and then
 
 
 def test_an_idle_counter_with_backup_services_calls_now_and_then(hall, plan):
@@ -344,8 +371,12 @@ class SlowHall(FakeHall):
 def test_a_clerk_presses_again_what_did_not_get_through_and_finishes_who_was_left(hall, plan):
     counter, _ = work(hall, plan, shift(plan), {"A001": citizen()}, devices=SlowHall)
     keys = counter.keys()
-    assert keys[:4] == [("open", "S", "1", "0", "1", "enter"), ("open", "S", "1", "0", "1", "enter"),
-                        ("finish", "1"), ("call",)]
+    assert keys[:4] == [
+        ("open", "S", "1", "0", "1", "enter"),
+        ("open", "S", "1", "0", "1", "enter"),
+        ("finish", "1"),
+        ("call",),
+    ]
     assert keys.count(("finish", "1")) == 2
 
 

@@ -26,8 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # --- arguments and the var folder ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, seconds", [("90s", 90), ("2m", 120), ("1h30m", 5400), ("1m30s", 90), ("90", 90),
-                                           ("1.5s", 1.5), (" 3m ", 180)])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("90s", 90), ("2m", 120), ("1h30m", 5400), ("1m30s", 90), ("90", 90), ("1.5s", 1.5), (" 3m ", 180)],
+)
 def test_a_duration_is_read_in_hours_minutes_and_seconds(text, seconds):
     assert demo.duration(text) == seconds
 
@@ -61,18 +63,39 @@ def test_a_journal_the_demo_did_not_make_is_never_touched(tmp_path, capsys):
     (var / "journal.db").write_bytes(b"a real hall's day")
     with pytest.raises(demo.DemoError, match="was not made by hall demo"):
         demo.prepare(var)
-    assert demo.main(["--var", str(var), "--config", str(ROOT / "examples" / "hall.toml"),
-                      "--scenario", str(ROOT / "examples" / "scenario.toml")]) == 2
+    assert (
+        demo.main(
+            [
+                "--var",
+                str(var),
+                "--config",
+                str(ROOT / "examples" / "hall.toml"),
+                "--scenario",
+                str(ROOT / "examples" / "scenario.toml"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("hall demo: ") and err.count("\n") == 1 and "--var" in err
     assert (var / "journal.db").read_bytes() == b"a real hall's day" and not (var / demo.MARKER).exists()
 
 
-@pytest.mark.parametrize("flag, value, words", [("--config", "no-such-hall.toml", "no-such-hall.toml"),
-                                                ("--scenario", "no-such-day.toml", "no-such-day.toml")])
+@pytest.mark.parametrize(
+    "flag, value, words",
+    [("--config", "no-such-hall.toml", "no-such-hall.toml"), ("--scenario", "no-such-day.toml", "no-such-day.toml")],
+)
 def test_a_missing_file_stops_the_demo_before_anything_starts(tmp_path, capsys, flag, value, words):
-    args = ["--config", str(ROOT / "examples" / "hall.toml"), "--scenario", str(ROOT / "examples" / "scenario.toml"),
-            "--var", str(tmp_path / "var"), flag, str(tmp_path / value)]
+    args = [
+        "--config",
+        str(ROOT / "examples" / "hall.toml"),
+        "--scenario",
+        str(ROOT / "examples" / "scenario.toml"),
+        "--var",
+        str(tmp_path / "var"),
+        flag,
+        str(tmp_path / value),
+    ]
     assert demo.main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("hall demo: ") and words in err and err.count("\n") == 1
@@ -94,7 +117,7 @@ def _proc_stat(pid: int) -> tuple[int, int, str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), int(fields[19]), fields[0]
 
 
@@ -103,7 +126,7 @@ class Family:
 
     def __init__(self, root: subprocess.Popen) -> None:
         self.root = root
-        self.seen: dict[int, int] = {}           # pid -> start time (tells a reused pid apart)
+        self.seen: dict[int, int] = {}  # pid -> start time (tells a reused pid apart)
         self.names: dict[int, str] = {}
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -143,8 +166,14 @@ class Family:
 
 def start_demo(var: Path, *args: str) -> tuple[subprocess.Popen, Family]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "HALL_MQTT_URL")}
-    process = subprocess.Popen([sys.executable, "-m", "simulators.demo", "--var", str(var), *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulators.demo", "--var", str(var), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return process, Family(process)
 
 
@@ -175,7 +204,7 @@ def test_the_demo_runs_the_hall_for_its_duration_then_reports_and_leaves_nothing
     out, err = process.communicate(timeout=180)
     assert process.returncode == 0, err
     assert family.left_behind() == []
-    assert len(family.seen) >= 27                   # broker, controller, 2 kiosks, 10 + 10 keypads, 3 screens
+    assert len(family.seen) >= 27  # broker, controller, 2 kiosks, 10 + 10 keypads, 3 screens
     assert refuses(broker_port(out))
 
     # tickets came out of the printers as readable pictures
@@ -234,8 +263,9 @@ def test_the_demo_runs_the_hall_on_the_crowds_clock_so_its_alerts_agree_with_the
     process, family = start_demo(var, "--duration", "120s", "--seed", "1")
     out, err = process.communicate(timeout=400)
     assert process.returncode == 0, err
-    assert re.search(r"management web: http://127\.0\.0\.1:\d+ +\(user admin, password \S+: made for this run only\)",
-                     out)
+    assert re.search(
+        r"management web: http://127\.0\.0\.1:\d+ +\(user admin, password \S+: made for this run only\)", out
+    )
     db = sqlite3.connect(var / "journal.db")
     try:
         end = db.execute("SELECT max(at) FROM events WHERE type = 'TicketCalled'").fetchone()[0]
@@ -249,8 +279,9 @@ def test_the_demo_runs_the_hall_on_the_crowds_clock_so_its_alerts_agree_with_the
     assert end - plan.start > 3600, "the demo's hall clock ran at its speed: more than an hour of the day passed"
     events: list = []
     day.simulate(hall, plan, seed=1, on_event=events.append)
-    simulated_waits = collections.Counter(e.subject for e in events if isinstance(e, ev.AlertRaised)
-                                          and e.kind == "wait_over_target" and e.at <= end)
+    simulated_waits = collections.Counter(
+        e.subject for e in events if isinstance(e, ev.AlertRaised) and e.kind == "wait_over_target" and e.at <= end
+    )
     assert simulated_waits, "the example day's morning has waits past target"
     assert {s for s, n in simulated_waits.items() if n >= 2} <= set(demo_waits)
     total_demo, total_simulated = sum(demo_waits.values()), sum(simulated_waits.values())

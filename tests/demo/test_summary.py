@@ -42,7 +42,7 @@ def watch_until(hall, events, at: float) -> HallWatch:
 
 def test_the_summary_shows_queues_counters_ratings_and_progress(hall, played):
     plan, events = played
-    at = plan.start + 3 * 3600                       # 11:30, the end of the morning rush
+    at = plan.start + 3 * 3600  # 11:30, the end of the morning rush
     watch = watch_until(hall, events, at)
     moment = Moment(simulated=at, opens=plan.start, closes=plan.close, speed=1, running_s=600)
     crowd = CrowdView({"tickets": watch.issued, "ratings": 5}, ["11:29 counter 3 calls A101"], ["C9: not answering"])
@@ -52,10 +52,10 @@ def test_the_summary_shows_queues_counters_ratings_and_progress(hall, played):
     assert "simulated clock 11:30 (day 08:30-17:30)" in text
     for s in hall.services.values():
         row = next(line for line in lines if line.startswith(f"{s.prefix} "))
-        assert int(row[28:36]) == watch.state.waiting.count[s.id]          # the waiting column
-        assert int(row.split()[-3]) == watch.tally.by_service[s.id].served    # the served column
-    first = lines.index("", 4) + 1                                          # the counters, in two columns
-    block = lines[first:lines.index("", first)]
+        assert int(row[28:36]) == watch.state.waiting.count[s.id]  # the waiting column
+        assert int(row.split()[-3]) == watch.tally.by_service[s.id].served  # the served column
+    first = lines.index("", 4) + 1  # the counters, in two columns
+    block = lines[first : lines.index("", first)]
     cells = {int(cell.split()[0]): cell.strip() for line in block for cell in (line[:40], line[40:]) if cell.strip()}
     assert sorted(cells) == sorted(hall.counters)
     for n, desk in watch.state.desks.items():
@@ -80,22 +80,23 @@ def test_waits_are_shown_as_the_journal_has_them_on_the_halls_own_clock(hall, pl
     mean_s = reports.figures(watch.tally.by_service["social"]).wait_mean_s
     moment = Moment(at, plan.start, plan.close, speed=SPEED, running_s=120)
     row = next(line for line in summary_text(watch, moment).splitlines() if line.startswith("A "))
-    shown = row[45:55].strip()                                              # the mean wait column
+    shown = row[45:55].strip()  # the mean wait column
     assert shown == (f"{mean_s / 60:.0f} min" if mean_s >= 60 else f"{mean_s:.0f} s")
     waiting = list(watch.state.waiting.tickets())
     assert waiting, "someone waits two hours into the example day"
     service = hall.services[waiting[0].service]
     oldest = min(t.since for t in waiting if t.service == service.id)
     row = next(line for line in summary_text(watch, moment).splitlines() if line.startswith(f"{service.prefix} "))
-    longest = row[36:45].strip()                                            # the longest wait column
+    longest = row[36:45].strip()  # the longest wait column
     assert longest == (f"{(at - oldest) / 60:.0f} min" if at - oldest >= 60 else f"{at - oldest:.0f} s")
 
 
 def test_a_narrow_terminal_gets_lines_cut_to_its_width(hall, played):
     plan, events = played
     watch = watch_until(hall, events, plan.start + 3600)
-    text = summary_text(watch, Moment(plan.start + 3600, plan.start, plan.close, 1, 5),
-                        CrowdView(latest=["x" * 200]), width=60)
+    text = summary_text(
+        watch, Moment(plan.start + 3600, plan.start, plan.close, 1, 5), CrowdView(latest=["x" * 200]), width=60
+    )
     assert all(_columns(line) <= 80 for line in text.splitlines())
     assert any(line.endswith("…") for line in text.splitlines())
 

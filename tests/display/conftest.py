@@ -29,7 +29,7 @@ from PIL import Image, ImageChops, ImageStat  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 MAX_MEAN = 0.5
-MAX_STRONG = 0.00005   # about 100 pixels of a 1920x1080 frame
+MAX_STRONG = 0.00005  # about 100 pixels of a 1920x1080 frame
 
 
 class FakeClock:
@@ -88,4 +88,5 @@ def compare_to_golden():
             pytest.fail(f"no golden image {path.name}; run with HALL_REGEN_GOLDEN=1 and look at it")
         with Image.open(path) as golden:
             return difference(to_image(surface), golden)
+
     return compare

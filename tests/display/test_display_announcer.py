@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from devices.display.announcer import AnnouncerStopped, Announcer, BadCall, CallEvent, CallQueue
+from devices.display.announcer import Announcer, AnnouncerStopped, BadCall, CallEvent, CallQueue
 from drivers.voice import Chime, RecordingSpeaker, VoiceError
 
 WAIT_S = 10.0  # a bound for a thread to finish, never a timing assertion
@@ -37,7 +37,7 @@ def test_queue_sets_aside_calls_too_old_when_their_turn_comes():
     q.offer(call(1, at=0))
     q.offer(call(2, at=100))
     q.offer(call(3, at=300))
-    first = q.next_call(now=320)        # call 1 is 320 s old, call 2 220 s: both too old
+    first = q.next_call(now=320)  # call 1 is 320 s old, call 2 220 s: both too old
     assert first.seq == 3
     assert [c.seq for c in q.take_stale()] == [1, 2]
     assert q.take_stale() == []
@@ -58,12 +58,15 @@ def test_queue_remembers_a_bounded_number_of_sequence_numbers():
     assert q.offer(call(1)), "forgotten long ago: memory stays bounded"
 
 
-@pytest.mark.parametrize("fields,message", [
-    ((-1, "A001", 5, 0.0), "sequence"),
-    ((1, "王芳", 5, 0.0), "not a ticket number"),
-    ((1, "A001", 0, 0.0), "counter"),
-    ((1, "A001", 5, "now"), "time"),
-])
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ((-1, "A001", 5, 0.0), "sequence"),
+        ((1, "王芳", 5, 0.0), "not a ticket number"),
+        ((1, "A001", 0, 0.0), "counter"),
+        ((1, "A001", 5, "now"), "time"),
+    ],
+)
 def test_bad_call_events_are_refused(fields, message):
     with pytest.raises(BadCall, match=message):
         CallEvent(*fields)
@@ -74,9 +77,11 @@ def test_bad_call_events_are_refused(fields, message):
 
 def speaking_takes(clock, seconds: float):
     """What the recording speaker does while 'speaking': time passes, other threads get to run."""
+
     def speak(announcement):
         clock.advance(seconds)
         threading.Event().wait(0.001)
+
     return speak
 
 
@@ -142,6 +147,7 @@ def test_a_failed_announcement_does_not_silence_the_rest(clock, caplog):
     def speak(announcement):
         if announcement.label == "A002":
             raise VoiceError("the sound card went away")
+
     speaker = RecordingSpeaker(clock, while_speaking=speak)
     with Announcer(speaker, clock) as announcer:
         for seq in (1, 2, 3):
@@ -155,6 +161,7 @@ def test_a_failed_announcement_does_not_silence_the_rest(clock, caplog):
 def test_a_bug_in_the_speaker_stops_the_announcer_loudly(clock):
     def speak(announcement):
         raise ZeroDivisionError("a bug")
+
     announcer = Announcer(RecordingSpeaker(clock, while_speaking=speak), clock).start()
     announcer.offer(call(1, at=clock()))
     with pytest.raises(AnnouncerStopped) as stopped:
@@ -184,17 +191,24 @@ def test_close_stops_the_worker(clock):
 
 def test_a_backlog_shortens_the_repeat_then_the_english_then_the_chime_never_the_order(clock):
     from devices.display.announcer import Shortening
+
     speaker = RecordingSpeaker(clock, while_speaking=speaking_takes(clock, 3.0))
     reports = []
-    announcer = Announcer(speaker, clock, repeats=2, shortening=Shortening(repeat=1, english=3, chime=5),
-                          on_done=reports.append)
+    announcer = Announcer(
+        speaker, clock, repeats=2, shortening=Shortening(repeat=1, english=3, chime=5), on_done=reports.append
+    )
     for seq in range(1, 9):
         announcer.offer(call(seq, at=clock()))
     with announcer:
         assert announcer.wait_idle(WAIT_S)
-    shapes = [(sum(isinstance(p, Chime) for p in h.announcement.parts),
-               sum(p.language == "en" for p in h.announcement.phrases),
-               sum(p.language == "zh" for p in h.announcement.phrases)) for h in speaker.heard]
+    shapes = [
+        (
+            sum(isinstance(p, Chime) for p in h.announcement.parts),
+            sum(p.language == "en" for p in h.announcement.phrases),
+            sum(p.language == "zh" for p in h.announcement.phrases),
+        )
+        for h in speaker.heard
+    ]
     # waiting behind each: 7 6 5 4 3 2 1 0
     assert shapes == [(1, 0, 1), (0, 0, 1), (0, 0, 1), (1, 0, 1), (1, 0, 1), (1, 1, 1), (1, 1, 1), (1, 2, 2)]
     assert speaker.labels == [f"A{n:03d}" for n in range(1, 9)]
@@ -208,11 +222,13 @@ def test_every_call_leaves_with_a_report_and_every_skip_with_a_warning(clock, ca
     def speak(announcement):
         if announcement.label == "A003":
             raise VoiceError("the sound card went away")
+
     reports = []
     clock.advance(600)
-    with Announcer(RecordingSpeaker(clock, while_speaking=speak), clock, max_age_s=180,
-                   on_done=reports.append) as announcer:
-        announcer.offer(call(1, at=clock() - 300))       # from before an outage
+    with Announcer(
+        RecordingSpeaker(clock, while_speaking=speak), clock, max_age_s=180, on_done=reports.append
+    ) as announcer:
+        announcer.offer(call(1, at=clock() - 300))  # from before an outage
         announcer.offer(call(2, at=clock()))
         announcer.offer(call(3, at=clock()))
         assert announcer.wait_idle(WAIT_S)
@@ -224,9 +240,11 @@ def test_every_call_leaves_with_a_report_and_every_skip_with_a_warning(clock, ca
 
 def test_a_speaker_that_only_chimes_reports_calls_as_shown_not_heard(clock):
     from drivers.voice import ChimeOnlySpeaker, RecordingPlayer
+
     reports = []
-    with Announcer(ChimeOnlySpeaker(RecordingPlayer(), "no voice in this test"), clock,
-                   on_done=reports.append) as announcer:
+    with Announcer(
+        ChimeOnlySpeaker(RecordingPlayer(), "no voice in this test"), clock, on_done=reports.append
+    ) as announcer:
         announcer.offer(call(1, at=clock()))
         assert announcer.wait_idle(WAIT_S)
     assert [(r.outcome, r.reason) for r in reports] == [("shown", "the chime only: no voice is installed")]
@@ -241,6 +259,7 @@ def test_a_screen_far_behind_says_so_in_the_log(clock, caplog):
 
 def test_shortening_must_drop_the_repeat_first():
     from devices.display.announcer import Shortening
+
     with pytest.raises(ValueError, match="repeat first"):
         Shortening(repeat=3, english=1, chime=5)
 
@@ -254,7 +273,7 @@ def test_a_call_that_waited_behind_a_long_backlog_is_still_spoken(clock):
             announcer.offer(CallEvent(seq, f"A{seq:03d}", 5, clock(), received=clock()))
         assert announcer.wait_idle(WAIT_S)
     assert len(speaker.heard) == 10 and announcer.skipped == 0
-    assert speaker.heard[-1].start - speaker.heard[0].start >= 180   # the last one started long after
+    assert speaker.heard[-1].start - speaker.heard[0].start >= 180  # the last one started long after
 
 
 def test_a_backlog_that_forms_while_a_call_is_said_cuts_what_is_left_of_it(clock):
@@ -269,7 +288,7 @@ def test_a_backlog_that_forms_while_a_call_is_said_cuts_what_is_left_of_it(clock
     class Burst(RecordingPlayer):
         def play(self, wav):
             super().play(wav)
-            if len(self.played) == 1:               # while the first sentence plays, the burst arrives
+            if len(self.played) == 1:  # while the first sentence plays, the burst arrives
                 for seq in range(2, 8):
                     announcer.offer(call(seq, at=clock()))
 

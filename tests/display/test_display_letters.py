@@ -64,7 +64,7 @@ def test_no_letter_sounds_like_a_digit_or_another_letter(speaker):
 def test_e107_is_no_longer_heard_as_eleven_o_seven(speaker):
     said = syllables(speaker.phonemes(chinese("E107", 5)))
     one = spoken(speaker, "1")[0]
-    assert said[1] != one and said[2] == one          # 请 é 1 0 7 …: one "yī", the digit's own
+    assert said[1] != one and said[2] == one  # 请 é 1 0 7 …: one "yī", the digit's own
 
 
 def test_the_clip_speaker_covers_every_letter_with_a_mandarin_reading():

@@ -12,8 +12,7 @@ import pytest
 from PIL import ImageChops
 
 from devices.display import render
-from devices.display.board import (BoardError, BoardState, CounterView, CurrentCall, RecentCall,
-                                   ServiceWaiting, blink_on)
+from devices.display.board import BoardError, BoardState, CounterView, CurrentCall, RecentCall, ServiceWaiting, blink_on
 from devices.display.render import BoardPainter, render_board, save_png
 from drivers import fonts
 from hall.config import Names
@@ -112,17 +111,25 @@ def test_blink_highlights_the_current_call_and_nothing_else():
 
 
 def test_blink_phase():
-    assert blink_on(100.0, 100.2)          # first half of the first second: lit
-    assert not blink_on(100.0, 100.7)      # second half: steady
+    assert blink_on(100.0, 100.2)  # first half of the first second: lit
+    assert not blink_on(100.0, 100.7)  # second half: steady
     assert blink_on(100.0, 105.1)
-    assert not blink_on(100.0, 106.0)      # after six seconds it stops blinking
-    assert not blink_on(100.0, 99.0)       # a call from the future (clock skew) does not blink
+    assert not blink_on(100.0, 106.0)  # after six seconds it stops blinking
+    assert not blink_on(100.0, 99.0)  # a call from the future (clock skew) does not blink
 
 
 def test_long_names_shrink_but_stay_whole():
-    long = Names("某某市某某区人民政府政务服务中心综合受理大厅", "Some City Some District People's Government Service Centre")
-    state = hall(hall_name=long, waiting=(ServiceWaiting(Names("社会保险及医疗保险业务", "Social and Medical Insurance Services"),
-                                                       "ABC", 123, 145 * 60),))
+    long = Names(
+        "某某市某某区人民政府政务服务中心综合受理大厅", "Some City Some District People's Government Service Centre"
+    )
+    state = hall(
+        hall_name=long,
+        waiting=(
+            ServiceWaiting(
+                Names("社会保险及医疗保险业务", "Social and Medical Insurance Services"), "ABC", 123, 145 * 60
+            ),
+        ),
+    )
     painter = BoardPainter()
     painter.paint(state, pygame.Surface((1280, 720)))
     texts = [key[0] for key in painter.text._cache]
@@ -147,12 +154,15 @@ def test_a_name_is_never_shown_where_a_ticket_number_belongs():
         CounterView(5, Names("5号窗口", "Counter 5"), clerk="王 芳")
 
 
-@pytest.mark.parametrize("changes,message", [
-    (dict(mode="kiosk"), "mode"),
-    (dict(mode="counter"), "counter mode needs"),
-    (dict(recent=tuple(RecentCall(f"A{i:03d}", 1) for i in range(9))), "at most 8"),
-    (dict(notice_offset=-1), "offset"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        (dict(mode="kiosk"), "mode"),
+        (dict(mode="counter"), "counter mode needs"),
+        (dict(recent=tuple(RecentCall(f"A{i:03d}", 1) for i in range(9))), "at most 8"),
+        (dict(notice_offset=-1), "offset"),
+    ],
+)
 def test_bad_board_states_are_refused(changes, message):
     base = dict(hall_name=HALL, now=NOW)
     with pytest.raises(BoardError, match=message):
@@ -189,8 +199,12 @@ def test_a_service_with_no_counter_open_says_so():
     unknown = dataclasses.replace(state.waiting[-1], wait_s=None, no_counter_open=False)
     closed = dataclasses.replace(unknown, no_counter_open=True)
     assert unknown.waiting > 0
-    frames = [to_image(render_board(dataclasses.replace(state, waiting=state.waiting[:-1] + (w,)), size))
-              for w in (unknown, closed)]
+    frames = [
+        to_image(render_board(dataclasses.replace(state, waiting=state.waiting[:-1] + (w,)), size))
+        for w in (unknown, closed)
+    ]
     assert not difference(*frames).same
     if __import__("os").environ.get("HALL_SCREENSHOTS"):
-        frames[1].save(__import__("pathlib").Path(__import__("os").environ["HALL_SCREENSHOTS"]) / "board-no-counter.png")
+        frames[1].save(
+            __import__("pathlib").Path(__import__("os").environ["HALL_SCREENSHOTS"]) / "board-no-counter.png"
+        )

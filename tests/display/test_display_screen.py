@@ -22,8 +22,7 @@ def test_png_screen_writes_only_changed_frames(tmp_path):
     screen.show(frame((200, 20, 30)))
     screen.show(frame((200, 20, 30)))
     assert screen.frames_written == 2
-    assert sorted(p.name for p in (tmp_path / "frames").glob("frame-*.png")) == ["frame-000001.png",
-                                                                                  "frame-000002.png"]
+    assert sorted(p.name for p in (tmp_path / "frames").glob("frame-*.png")) == ["frame-000001.png", "frame-000002.png"]
     latest = pygame.image.load(str(screen.latest))
     assert latest.get_at((5, 5))[:3] == (200, 20, 30)
     assert not list((tmp_path / "frames").glob(".*")), "no temporary files left"

@@ -29,8 +29,11 @@ def _zh_value(clips: tuple[str, ...]) -> int:
 
 
 def _en_value(clips: tuple[str, ...]) -> int:
-    words = {**{w: i for i, w in enumerate(EN_DIGITS)}, **{w: 10 + i for i, w in enumerate(EN_TEENS)},
-             **{w: n for n, w in EN_TENS.items()}}
+    words = {
+        **{w: i for i, w in enumerate(EN_DIGITS)},
+        **{w: 10 + i for i, w in enumerate(EN_TEENS)},
+        **{w: n for n, w in EN_TENS.items()},
+    }
     total, part = 0, 0
     for clip in clips:
         word = CLIP_TEXT[clip]
@@ -42,13 +45,16 @@ def _en_value(clips: tuple[str, ...]) -> int:
     return total + part
 
 
-@pytest.mark.parametrize("label,counter,zh,en", [
-    ("A023", 5, "请 A023 号到 5 号窗口办理", "Ticket A023, please go to counter 5."),
-    ("A001", 1, "请 A001 号到 1 号窗口办理", "Ticket A001, please go to counter 1."),
-    ("B100", 12, "请 B100 号到 12 号窗口办理", "Ticket B100, please go to counter 12."),
-    ("AB007", 20, "请 AB007 号到 20 号窗口办理", "Ticket AB007, please go to counter 20."),
-    ("XYZ100", 99, "请 XYZ100 号到 99 号窗口办理", "Ticket XYZ100, please go to counter 99."),
-])
+@pytest.mark.parametrize(
+    "label,counter,zh,en",
+    [
+        ("A023", 5, "请 A023 号到 5 号窗口办理", "Ticket A023, please go to counter 5."),
+        ("A001", 1, "请 A001 号到 1 号窗口办理", "Ticket A001, please go to counter 1."),
+        ("B100", 12, "请 B100 号到 12 号窗口办理", "Ticket B100, please go to counter 12."),
+        ("AB007", 20, "请 AB007 号到 20 号窗口办理", "Ticket AB007, please go to counter 20."),
+        ("XYZ100", 99, "请 XYZ100 号到 99 号窗口办理", "Ticket XYZ100, please go to counter 99."),
+    ],
+)
 def test_the_sentence_reads_as_written(label, counter, zh, en):
     zh_phrase, en_phrase = build_announcement(label, counter).phrases[:2]
     assert (zh_phrase.language, zh_phrase.text) == ("zh", zh)
@@ -58,10 +64,12 @@ def test_the_sentence_reads_as_written(label, counter, zh, en):
 @pytest.mark.parametrize("label", ["A001", "B100", "AB007", "XYZ100", "C0", "D9"])
 def test_ticket_numbers_are_spelled_character_by_character(label):
     zh, en = build_announcement(label, 5).phrases[:2]
-    assert [c for c in zh.clips if c not in ("zh-qing", "zh-hao", "zh-dao", "zh-5", "zh-hao-chuangkou-banli")] == \
-        [f"zh-{ch}" for ch in label]
-    assert [c for c in en.clips if c not in ("en-ticket", "en-please-go-to-counter", "en-5")] == \
-        [f"en-{ch}" for ch in label]
+    assert [c for c in zh.clips if c not in ("zh-qing", "zh-hao", "zh-dao", "zh-5", "zh-hao-chuangkou-banli")] == [
+        f"zh-{ch}" for ch in label
+    ]
+    assert [c for c in en.clips if c not in ("en-ticket", "en-please-go-to-counter", "en-5")] == [
+        f"en-{ch}" for ch in label
+    ]
     spelled = f'<say-as interpret-as="characters">{label}</say-as>'
     assert spelled in zh.ssml() and spelled in en.ssml()
 
@@ -69,8 +77,9 @@ def test_ticket_numbers_are_spelled_character_by_character(label):
 def test_the_ssml_is_what_espeak_expects():
     zh, en = build_announcement("AB007", 15).phrases[:2]
     assert zh.ssml() == '<speak>请<say-as interpret-as="characters">AB007</say-as>号到15号窗口办理</speak>'
-    assert en.ssml() == ('<speak>Ticket <say-as interpret-as="characters">AB007</say-as>, '
-                         'please go to counter 15.</speak>')
+    assert en.ssml() == (
+        '<speak>Ticket <say-as interpret-as="characters">AB007</say-as>, please go to counter 15.</speak>'
+    )
 
 
 @pytest.mark.parametrize("counter", range(1, 100))
@@ -84,11 +93,19 @@ def test_counters_1_to_99_are_read_as_numbers(counter):
     assert all(c in CLIP_TEXT for c in zh.clips + en.clips)
 
 
-@pytest.mark.parametrize("counter,chinese,english_words", [
-    (10, "十", "ten"), (11, "十一", "eleven"), (20, "二十", "twenty"), (21, "二十一", "twenty one"),
-    (100, "一百", "one hundred"), (105, "一百零五", "one hundred five"), (110, "一百一十", "one hundred ten"),
-    (999, "九百九十九", "nine hundred ninety nine"),
-])
+@pytest.mark.parametrize(
+    "counter,chinese,english_words",
+    [
+        (10, "十", "ten"),
+        (11, "十一", "eleven"),
+        (20, "二十", "twenty"),
+        (21, "二十一", "twenty one"),
+        (100, "一百", "one hundred"),
+        (105, "一百零五", "one hundred five"),
+        (110, "一百一十", "one hundred ten"),
+        (999, "九百九十九", "nine hundred ninety nine"),
+    ],
+)
 def test_larger_counter_numbers(counter, chinese, english_words):
     zh, en = build_announcement("A1", counter).phrases[:2]
     assert "".join(ZH_CLIP_CHAR[c] for c in zh.words[-2].clips) == chinese
@@ -108,16 +125,19 @@ def test_chime_then_both_languages_repeated_with_pauses():
     assert len(build_announcement("A023", 5, repeats=3).phrases) == 6
 
 
-@pytest.mark.parametrize("label,counter,repeats,message", [
-    ("张三", 5, 2, "not a ticket number"),
-    ("a023", 5, 2, "not a ticket number"),
-    ("ABCD1", 5, 2, "not a ticket number"),
-    ("A", 5, 2, "not a ticket number"),
-    ("A023", 0, 2, "counter"),
-    ("A023", 1000, 2, "counter"),
-    ("A023", True, 2, "counter"),
-    ("A023", 5, 0, "repeats"),
-])
+@pytest.mark.parametrize(
+    "label,counter,repeats,message",
+    [
+        ("张三", 5, 2, "not a ticket number"),
+        ("a023", 5, 2, "not a ticket number"),
+        ("ABCD1", 5, 2, "not a ticket number"),
+        ("A", 5, 2, "not a ticket number"),
+        ("A023", 0, 2, "counter"),
+        ("A023", 1000, 2, "counter"),
+        ("A023", True, 2, "counter"),
+        ("A023", 5, 0, "repeats"),
+    ],
+)
 def test_calls_that_cannot_be_spoken_are_refused(label, counter, repeats, message):
     with pytest.raises(SentenceError, match=message):
         build_announcement(label, counter, repeats=repeats)
@@ -131,9 +151,15 @@ def test_the_english_phrase_needs_no_clip_for_punctuation():
 def test_the_technicians_guide_lists_every_clip():
     """docs/display.md tells a hall which files to record; it must not drift from the code."""
     guide = (Path(__file__).parents[2] / "docs" / "display.md").read_text(encoding="utf-8")
-    ranges = {"zh-": ("`zh-0.wav` … `zh-9.wav`", "`zh-A.wav` … `zh-Z.wav`"),
-              "en-": ("`en-0.wav` … `en-9.wav`", "`en-10.wav` … `en-19.wav`", "`en-20.wav`, `en-30.wav` … `en-90.wav`",
-                      "`en-A.wav` … `en-Z.wav`")}
+    ranges = {
+        "zh-": ("`zh-0.wav` … `zh-9.wav`", "`zh-A.wav` … `zh-Z.wav`"),
+        "en-": (
+            "`en-0.wav` … `en-9.wav`",
+            "`en-10.wav` … `en-19.wav`",
+            "`en-20.wav`, `en-30.wav` … `en-90.wav`",
+            "`en-A.wav` … `en-Z.wav`",
+        ),
+    }
     for spans in ranges.values():
         for span in spans:
             assert span in guide

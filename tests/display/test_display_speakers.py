@@ -16,10 +16,22 @@ from pathlib import Path
 import pytest
 
 from drivers.sounds import BEEP, CHIME
-from drivers.voice import (BadWav, ChimeOnlySpeaker, ClipMissing, ClipSpeaker, EspeakSpeaker, MixerPlayer,
-                           PlaybackError, RecordingPlayer, RecordingSpeaker, VoiceNotInstalled,
-                           build_announcement, choose_speaker, required_clips)
-from drivers.voice import pcm
+from drivers.voice import (
+    BadWav,
+    ChimeOnlySpeaker,
+    ClipMissing,
+    ClipSpeaker,
+    EspeakSpeaker,
+    MixerPlayer,
+    PlaybackError,
+    RecordingPlayer,
+    RecordingSpeaker,
+    VoiceNotInstalled,
+    build_announcement,
+    choose_speaker,
+    pcm,
+    required_clips,
+)
 from drivers.voice.clips import COMMA_S
 from drivers.voice.sentence import Chime, Pause
 
@@ -63,13 +75,13 @@ def test_espeak_spells_the_ticket_number_in_both_languages(tmp_path):
     zh, en = build_announcement("A023", 5).phrases[:2]
     zh_ph, en_ph = speaker.phonemes(zh), speaker.phonemes(en)
     assert "(en)" not in zh_ph
-    assert "l,i35N" in zh_ph or "l'i35N" in zh_ph      # 零
-    assert "@r51" in zh_ph and "s'a55n" in zh_ph       # 二 三
-    assert "s.i.35" not in zh_ph                        # not 二十三
-    assert "w'u21" in zh_ph                             # counter 五
-    assert "z,i@roU" in en_ph or "z'i@roU" in en_ph     # zero
-    assert "tw'Enti" not in en_ph                       # not twenty-three
-    assert "Tr'i:" in en_ph and "f'aIv" in en_ph        # three ... five
+    assert "l,i35N" in zh_ph or "l'i35N" in zh_ph  # 零
+    assert "@r51" in zh_ph and "s'a55n" in zh_ph  # 二 三
+    assert "s.i.35" not in zh_ph  # not 二十三
+    assert "w'u21" in zh_ph  # counter 五
+    assert "z,i@roU" in en_ph or "z'i@roU" in en_ph  # zero
+    assert "tw'Enti" not in en_ph  # not twenty-three
+    assert "Tr'i:" in en_ph and "f'aIv" in en_ph  # three ... five
 
 
 @needs_espeak
@@ -110,12 +122,14 @@ def test_bad_speeds_are_refused(tmp_path):
 # --- recorded clips ---------------------------------------------------------------------------
 
 
-def _tone(path: Path, seconds: float, *, rate: int = pcm.RATE, channels: int = 1, width: int = 2,
-          freq: float = 440.0) -> None:
+def _tone(
+    path: Path, seconds: float, *, rate: int = pcm.RATE, channels: int = 1, width: int = 2, freq: float = 440.0
+) -> None:
     n = round(seconds * rate)
     if width == 2:
-        samples = array.array("h", (round(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(n)
-                                    for _ in range(channels)))
+        samples = array.array(
+            "h", (round(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(n) for _ in range(channels))
+        )
         data = samples.tobytes()
     else:
         data = bytes(128 for _ in range(n * channels))
@@ -199,8 +213,9 @@ def test_an_unusable_clip_is_refused_with_its_name(clip_dir):
 
 
 def test_choose_speaker_prefers_clips_and_refuses_a_missing_folder(clip_dir, tmp_path):
-    assert isinstance(choose_speaker(RecordingPlayer(), cache_dir=tmp_path / "c", clip_dir=clip_dir, letters="AB"),
-                      ClipSpeaker)
+    assert isinstance(
+        choose_speaker(RecordingPlayer(), cache_dir=tmp_path / "c", clip_dir=clip_dir, letters="AB"), ClipSpeaker
+    )
     with pytest.raises(VoiceNotInstalled, match="does not exist"):
         choose_speaker(RecordingPlayer(), cache_dir=tmp_path / "c", clip_dir=tmp_path / "nowhere")
 

@@ -21,15 +21,15 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import threading  # noqa: E402
 import time  # noqa: E402
-from typing import Callable, Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
 from devices.display.device import CallingScreen  # noqa: E402
 from drivers.screen import PngScreen  # noqa: E402
 from drivers.voice import RecordingSpeaker  # noqa: E402
-from simulators.display import SampleController  # noqa: E402
 from hall import clock as hall_clock
+from simulators.display import SampleController  # noqa: E402
 
 WAIT_S = 15.0  # a bound for something that should happen, never a timing assertion
 
@@ -57,7 +57,9 @@ def speaker() -> RecordingSpeaker:
 def screens(example_hall, tmp_path) -> Iterator[Callable[..., CallingScreen]]:
     made: list[CallingScreen] = []
 
-    def make(url: str, display_id: str = "D1", *, speaker=None, clock=hall_clock.now, hall=None, **options) -> CallingScreen:
+    def make(
+        url: str, display_id: str = "D1", *, speaker=None, clock=hall_clock.now, hall=None, **options
+    ) -> CallingScreen:
         hall = hall or example_hall
         display = hall.displays[display_id]
         png = PngScreen(tmp_path / f"frames-{display_id}", display.size)
@@ -75,7 +77,9 @@ def sample(example_hall) -> Iterator[Callable[..., SampleController]]:
     made: list[SampleController] = []
 
     def make(url: str, hall=None) -> SampleController:
-        controller = SampleController(hall or example_hall, url, client_id=f"test-sample-{len(made)}-{time.monotonic_ns()}")
+        controller = SampleController(
+            hall or example_hall, url, client_id=f"test-sample-{len(made)}-{time.monotonic_ns()}"
+        )
         made.append(controller)
         return controller
 

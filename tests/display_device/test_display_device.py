@@ -17,11 +17,11 @@ from PIL import Image, ImageChops
 
 from devices.display.render import render_board
 from devices.link import DeviceLink
+from hall import clock as hall_clock
 from protocol import topics
 from protocol.envelope import decode, encode, make_message
 
 from .conftest import WAIT_S, StillClock
-from hall import clock as hall_clock
 
 ROOT = Path(__file__).parents[2]
 
@@ -34,15 +34,19 @@ def shows(screen, label: str) -> bool:
     return screen.shown is not None and screen.shown.current is not None and screen.shown.current.label == label
 
 
-def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(broker_url, controller, screens,
-                                                                            speaker, example_hall):
+def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(
+    broker_url, controller, screens, speaker, example_hall
+):
     ctl = controller(broker_url)
     screen = screens(broker_url, speaker=speaker)
     assert screen.run_until(lambda: screen.program.board is not None and screen.frames > 0, WAIT_S)
     png = screen.screen.latest
     before = png.read_bytes()
 
-    with DeviceLink(broker_url, example_hall.id, "K1") as kiosk, DeviceLink(broker_url, example_hall.id, "C5") as caller:
+    with (
+        DeviceLink(broker_url, example_hall.id, "K1") as kiosk,
+        DeviceLink(broker_url, example_hall.id, "C5") as caller,
+    ):
         ticket = kiosk.request("ticket.request", {"service": "property"}).body["ticket"]
         kiosk.request("ticket.printed", {"ticket": ticket["id"]})
         caller.request("counter.open", {"clerk": "S005"})
@@ -51,14 +55,18 @@ def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(brok
     assert screen.run_until(lambda: shows(screen, ticket["label"]), WAIT_S)
     assert screen.shown.current.counter == 5
     assert png.read_bytes() != before
-    with Image.open(png) as on_disk:   # the PNG is exactly the picture of the state on the screen
-        assert ImageChops.difference(on_disk.convert("RGB"), picture(render_board(screen.shown, (1920, 1080)))).getbbox() is None
+    with Image.open(png) as on_disk:  # the PNG is exactly the picture of the state on the screen
+        assert (
+            ImageChops.difference(on_disk.convert("RGB"), picture(render_board(screen.shown, (1920, 1080)))).getbbox()
+            is None
+        )
     assert screen.run_until(lambda: ctl.gateway.display_acks.get("D1") == ctl.engine.state.call_seq, WAIT_S)
     assert speaker.labels == [ticket["label"]]
 
 
-def test_a_burst_of_fifty_calls_is_spoken_once_each_in_order_and_acknowledged(broker_url, screens, sample, speaker,
-                                                                             mqtt_peer, example_hall):
+def test_a_burst_of_fifty_calls_is_spoken_once_each_in_order_and_acknowledged(
+    broker_url, screens, sample, speaker, mqtt_peer, example_hall
+):
     controller = sample(broker_url)
     up = mqtt_peer(broker_url, "controller-side")
     up.subscribe(topics.device_up(example_hall.id, "D1"))
@@ -112,10 +120,27 @@ def test_after_a_restart_the_calls_the_board_held_are_shown_not_announced(broker
 
 def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns(broker_url, screens, tmp_path):
     def controller() -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "hall", "controller", "--config", str(ROOT / "examples/hall.toml"),
-                                 "--broker", broker_url, "--db", str(tmp_path / "journal.db"), "--log-level", "WARNING",
-                                 "--web", "off"],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hall",
+                "controller",
+                "--config",
+                str(ROOT / "examples/hall.toml"),
+                "--broker",
+                broker_url,
+                "--db",
+                str(tmp_path / "journal.db"),
+                "--log-level",
+                "WARNING",
+                "--web",
+                "off",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     screen = screens(broker_url)
     process = controller()
@@ -135,7 +160,7 @@ def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns
 
 def test_a_counter_screen_shows_and_says_only_its_own_counter(broker_url, screens, sample, speaker):
     controller = sample(broker_url)
-    screen = screens(broker_url, "D3", speaker=speaker)    # above counter 10
+    screen = screens(broker_url, "D3", speaker=speaker)  # above counter 10
     assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
     controller.publish_call("A001", 10)
     controller.publish_call("B001", 5)

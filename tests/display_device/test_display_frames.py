@@ -15,16 +15,22 @@ from drivers.screen import WindowScreen
 from hall.config import Names
 
 NOW = dt.datetime(2026, 11, 21, 9, 41)
-NOTICE = Names("办理不动产登记请携带原件;中午不休息,周六上午正常办理。",
-               "Bring originals for property registration. Open at lunch time and on Saturday mornings.")
+NOTICE = Names(
+    "办理不动产登记请携带原件;中午不休息,周六上午正常办理。",
+    "Bring originals for property registration. Open at lunch time and on Saturday mornings.",
+)
 
 
 def state(offset: int) -> BoardState:
-    return BoardState(hall_name=Names("新华区政务服务中心", "Xinhua District Government Service Centre"), now=NOW,
-                      current=CurrentCall("A023", 5, Names("5号窗口", "Counter 5"), NOW),
-                      recent=(RecentCall("B017", 4),),
-                      waiting=(ServiceWaiting(Names("社保医保", "Social & Medical Insurance"), "A", 12, 15 * 60),),
-                      notice=NOTICE, notice_offset=offset)
+    return BoardState(
+        hall_name=Names("新华区政务服务中心", "Xinhua District Government Service Centre"),
+        now=NOW,
+        current=CurrentCall("A023", 5, Names("5号窗口", "Counter 5"), NOW),
+        recent=(RecentCall("B017", 4),),
+        waiting=(ServiceWaiting(Names("社保医保", "Social & Medical Insurance"), "A", 12, 15 * 60),),
+        notice=NOTICE,
+        notice_offset=offset,
+    )
 
 
 def pixels(surface: pygame.Surface) -> bytes:

@@ -9,9 +9,9 @@ import threading
 import time
 
 from devices.link import DeviceLink, Refused
+from hall import clock as hall_clock
 
 from .conftest import WAIT_S
-from hall import clock as hall_clock
 
 
 def no_wait(hall):
@@ -23,6 +23,7 @@ def test_a_no_show_waits_until_the_screen_has_spoken_the_call(broker_url, contro
     ctl = controller(broker_url, hall)
     may_speak = threading.Event()
     from drivers.voice import RecordingSpeaker
+
     speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: may_speak.wait(WAIT_S))
     screen = screens(broker_url, speaker=speaker, hall=hall)
     assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
@@ -46,11 +47,13 @@ def test_a_no_show_waits_until_the_screen_has_spoken_the_call(broker_url, contro
         assert caller.request("counter.no_show").body["view"]["ticket"] is None
 
 
-def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(broker_url, controller, screens, example_hall,
-                                                                      mqtt_peer):
+def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(
+    broker_url, controller, screens, example_hall, mqtt_peer
+):
     from drivers.voice import RecordingSpeaker
     from protocol import topics
     from protocol.envelope import decode
+
     controller(broker_url, example_hall)
     wire = mqtt_peer(broker_url, "listener")
     wire.subscribe(topics.device_up(example_hall.id, "D1"))

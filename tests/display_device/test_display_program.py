@@ -13,12 +13,12 @@ import pytest
 from devices.display.announcer import Announcer, CallEvent
 from devices.display.program import BadMessage, ScreenProgram
 from drivers.voice import RecordingSpeaker
+from hall import clock as hall_clock
 from hall.config import Names
 from protocol.envelope import make_message
 from protocol.topics import Kind
 
 from .messages import T0, board, board_call, call, controller_state
-from hall import clock as hall_clock
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_gap_is_refilled_from_the_board_in_order(hall_screen):
 
 def test_a_gap_the_board_already_covers_is_refilled_at_once(hall_screen):
     hall_screen.receive(Kind.BOARD, board(3), T0)
-    hall_screen.receive(Kind.BOARD, board(5), T0 + 1)   # calls 4 and 5 missed: refilled from this board
+    hall_screen.receive(Kind.BOARD, board(5), T0 + 1)  # calls 4 and 5 missed: refilled from this board
     assert hall_screen.last_seq == 5
     assert hall_screen.receive(Kind.CALLS, call(5), T0 + 1) == [], "their late call.made is a duplicate"
     assert seqs(hall_screen.receive(Kind.CALLS, call(6), T0 + 2)) == [6]
@@ -113,7 +113,7 @@ def test_a_gap_the_board_already_covers_is_refilled_at_once(hall_screen):
 
 def test_calls_older_than_the_board_remembers_are_lost_and_the_rest_go_on(hall_screen):
     hall_screen.receive(Kind.BOARD, board(3), T0)
-    out = hall_screen.receive(Kind.BOARD, board(20), T0 + 60)   # offline a while: lists 13 to 20 only
+    out = hall_screen.receive(Kind.BOARD, board(20), T0 + 60)  # offline a while: lists 13 to 20 only
     assert seqs(out) == list(range(13, 21))
     assert hall_screen.last_seq == 20
 
@@ -142,8 +142,9 @@ def test_a_retained_board_older_than_the_first_live_call_changes_no_call(hall_sc
     assert hall_screen.receive(Kind.BOARD, board(4, sent=T0 - 30), T0 + 0.1) == []
     assert hall_screen.last_seq == 5
     assert hall_screen.state(T0 + 0.1).current.label == "A005"
-    assert [r.label for r in hall_screen.state(T0 + 0.1).recent] == ["A004", "A003", "A002", "A001"], \
+    assert [r.label for r in hall_screen.state(T0 + 0.1).recent] == ["A004", "A003", "A002", "A001"], (
         "the board's older calls are shown as recent ones"
+    )
     assert hall_screen.take_ack() == 4, "everything before call 5, which is still being announced"
 
 
@@ -165,12 +166,18 @@ def test_a_board_with_a_name_instead_of_a_ticket_number_is_refused_whole(hall_sc
     assert hall_screen.state(T0) == before and hall_screen.last_seq == 3
 
 
-@pytest.mark.parametrize("message, kind", [
-    (make_message("call.made", {"seq": 4, "label": "A004"}), Kind.CALLS),              # fields missing
-    (make_message("board.snapshot", {"call_seq": 1}), Kind.BOARD),
-    (make_message("controller.state", {"online": "yes", "since": "2026-11-21T05:49:00.000Z"}), Kind.CONTROLLER_STATE),
-    (call(4), Kind.BOARD),                                                              # wrong topic
-])
+@pytest.mark.parametrize(
+    "message, kind",
+    [
+        (make_message("call.made", {"seq": 4, "label": "A004"}), Kind.CALLS),  # fields missing
+        (make_message("board.snapshot", {"call_seq": 1}), Kind.BOARD),
+        (
+            make_message("controller.state", {"online": "yes", "since": "2026-11-21T05:49:00.000Z"}),
+            Kind.CONTROLLER_STATE,
+        ),
+        (call(4), Kind.BOARD),  # wrong topic
+    ],
+)
 def test_malformed_messages_are_refused_and_change_nothing(hall_screen, message, kind):
     hall_screen.receive(Kind.BOARD, board(3), T0)
     before = hall_screen.state(T0)
@@ -181,8 +188,9 @@ def test_malformed_messages_are_refused_and_change_nothing(hall_screen, message,
 
 
 def test_a_bad_service_count_on_the_board_is_refused(hall_screen):
-    services = [{"id": "social", "prefix": "A", "name": {"zh": "社保", "en": "Social"}, "waiting": -1,
-                 "estimated_wait_s": 60}]
+    services = [
+        {"id": "social", "prefix": "A", "name": {"zh": "社保", "en": "Social"}, "waiting": -1, "estimated_wait_s": 60}
+    ]
     with pytest.raises(BadMessage, match="waiting"):
         hall_screen.receive(Kind.BOARD, board(3, services=services), T0)
     assert hall_screen.board is None and hall_screen.last_seq is None
@@ -197,8 +205,9 @@ def test_the_controller_going_down_is_an_incident_until_it_comes_back(hall_scree
     hall_screen.receive(Kind.CONTROLLER_STATE, controller_state(False, since=T0 - 3600), T0 + 120)
     incident = hall_screen.state(T0 + 130).incident
     assert incident is not None
-    assert incident.since == dt.datetime.fromtimestamp(T0 + 120, example_hall.tz), \
+    assert incident.since == dt.datetime.fromtimestamp(T0 + 120, example_hall.tz), (
         "since when this screen saw it go down (a last will carries the time it was set)"
+    )
     hall_screen.receive(Kind.CONTROLLER_STATE, controller_state(False, since=T0 - 3600), T0 + 200)
     assert hall_screen.state(T0 + 200).incident.since == incident.since
     hall_screen.receive(Kind.CONTROLLER_STATE, controller_state(True, since=T0 + 300), T0 + 300)
@@ -222,8 +231,11 @@ def test_losing_the_broker_for_longer_than_the_grace_is_an_incident(hall_screen)
 
 
 def test_the_boards_incident_set_by_staff_is_shown_with_its_message(hall_screen, example_hall):
-    incident = {"since": "2026-11-21T01:00:00.000Z", "expected_back": "2026-11-21T02:30:00.000Z",
-                "message": {"zh": "系统升级", "en": "System upgrade"}}
+    incident = {
+        "since": "2026-11-21T01:00:00.000Z",
+        "expected_back": "2026-11-21T02:30:00.000Z",
+        "message": {"zh": "系统升级", "en": "System upgrade"},
+    }
     hall_screen.receive(Kind.BOARD, board(3, incident=incident), T0)
     shown = hall_screen.state(T0).incident
     assert shown.message == Names("系统升级", "System upgrade")
@@ -236,8 +248,10 @@ def test_the_boards_incident_set_by_staff_is_shown_with_its_message(hall_screen,
 
 
 def test_counter_mode_shows_and_says_only_its_own_counter(counter_screen):
-    counters = [{"number": 10, "state": "open", "reason": None, "ticket": "A007"},
-                {"number": 5, "state": "open", "reason": None, "ticket": "B002"}]
+    counters = [
+        {"number": 10, "state": "open", "reason": None, "ticket": "A007"},
+        {"number": 5, "state": "open", "reason": None, "ticket": "B002"},
+    ]
     counter_screen.receive(Kind.BOARD, board(3, counters=counters), T0)
     state = counter_screen.state(T0)
     assert state.mode == "counter" and state.counter.number == 10 and state.counter.ticket == "A007"
@@ -260,6 +274,7 @@ def test_counter_mode_shows_a_paused_counter_without_a_ticket(counter_screen):
 def test_counter_mode_says_come_to_the_counter_until_the_clerk_starts(counter_screen):
     """A called ticket is not being served: the screen asks the citizen to come until the board
     says the clerk started serving that very ticket; the next call is only called again."""
+
     def at_counter(ticket, serving):
         return [{"number": 10, "state": "open", "reason": None, "ticket": ticket, "serving": serving}]
 
@@ -300,15 +315,22 @@ def test_the_blink_changes_every_half_second_for_six_seconds_then_stops(hall_scr
 
 def test_a_long_notice_scrolls_in_steps_and_a_short_one_stands_still(example_hall):
     long = Names("很长的通知" * 20, "")
-    program = ScreenProgram(example_hall, example_hall.displays["D1"], notice_scrolls=lambda n: n == long,
-                            notice_speed=90, scroll_step_s=0.5, started=T0)
+    program = ScreenProgram(
+        example_hall,
+        example_hall.displays["D1"],
+        notice_scrolls=lambda n: n == long,
+        notice_speed=90,
+        scroll_step_s=0.5,
+        started=T0,
+    )
     program.receive(Kind.BOARD, board(3, notice=("短通知", "")), T0)
     assert program.state(T0 + 10).notice_offset == 0
     program.receive(Kind.BOARD, board(3, notice=(long.zh, "")), T0 + 20)
     assert [program.state(T0 + 20 + t).notice_offset for t in (0, 0.4, 0.5, 1.2)] == [0, 0, 45, 90]
     assert program.next_change(T0 + 20.1) == pytest.approx(T0 + 20.5)
-    no_scroll = ScreenProgram(example_hall, example_hall.displays["D1"], notice_scrolls=lambda n: True,
-                              scroll_step_s=None, started=T0)
+    no_scroll = ScreenProgram(
+        example_hall, example_hall.displays["D1"], notice_scrolls=lambda n: True, scroll_step_s=None, started=T0
+    )
     assert no_scroll.state(T0 + 30).notice_offset == 0
 
 
@@ -334,7 +356,7 @@ def test_the_announcer_reports_every_call_it_is_done_with_spoken_or_stale():
     done: queue.Queue[int] = queue.Queue()
     speaker = RecordingSpeaker(hall_clock.now)
     with Announcer(speaker, lambda: T0, on_done=lambda c: done.put(c.seq)) as announcer:
-        announcer.offer(CallEvent(1, "A001", 5, T0 - 1000))   # too old to say
+        announcer.offer(CallEvent(1, "A001", 5, T0 - 1000))  # too old to say
         announcer.offer(CallEvent(2, "A002", 5, T0))
         assert announcer.wait_idle(10)
     assert [done.get_nowait() for _ in range(2)] == [1, 2]
@@ -347,17 +369,25 @@ def test_the_announcer_reports_every_call_it_is_done_with_spoken_or_stale():
 def test_each_call_is_reported_shown_at_once_and_then_as_the_announcer_left_it(hall_screen):
     from devices.display.announcer import Announced
     from protocol.envelope import format_epoch
+
     hall_screen.receive(Kind.BOARD, board(3), T0)
     hall_screen.take_ack()
     (event,) = hall_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
     assert event.received == T0 + 1
-    assert hall_screen.take_reports() == [{"seq": 4, "outcome": "shown", "started": format_epoch(T0 + 1),
-                                           "ended": format_epoch(T0 + 1)}]
+    assert hall_screen.take_reports() == [
+        {"seq": 4, "outcome": "shown", "started": format_epoch(T0 + 1), "ended": format_epoch(T0 + 1)}
+    ]
     hall_screen.done(4, Announced(event, "spoken", T0 + 2, T0 + 9, "shortened (3 calls waiting): without English"))
     assert hall_screen.take_ack() == 4
-    assert hall_screen.take_reports() == [{"seq": 4, "outcome": "spoken", "started": format_epoch(T0 + 2),
-                                           "ended": format_epoch(T0 + 9),
-                                           "reason": "shortened (3 calls waiting): without English"}]
+    assert hall_screen.take_reports() == [
+        {
+            "seq": 4,
+            "outcome": "spoken",
+            "started": format_epoch(T0 + 2),
+            "ended": format_epoch(T0 + 9),
+            "reason": "shortened (3 calls waiting): without English",
+        }
+    ]
     assert hall_screen.take_reports() == []
 
 
@@ -369,17 +399,20 @@ def test_a_counter_screen_reports_only_its_own_counters_calls(counter_screen):
 
 
 def test_a_hall_screen_leaves_a_counter_with_its_own_speaking_screen_to_that_screen(example_hall):
-    hall = dataclasses.replace(example_hall, displays={
-        **example_hall.displays, "D3": dataclasses.replace(example_hall.displays["D3"], voice="espeak")})
+    hall = dataclasses.replace(
+        example_hall,
+        displays={**example_hall.displays, "D3": dataclasses.replace(example_hall.displays["D3"], voice="espeak")},
+    )
     screen = ScreenProgram(hall, hall.displays["D1"], started=T0)
     screen.receive(Kind.BOARD, board(3), T0)
-    assert screen.receive(Kind.CALLS, call(4, "A023", counter=10), T0 + 1) == []   # D3 says it at counter 10
+    assert screen.receive(Kind.CALLS, call(4, "A023", counter=10), T0 + 1) == []  # D3 says it at counter 10
     assert screen.take_reports()[0]["reason"] == "announced at its counter by that counter's own screen"
     assert seqs(screen.receive(Kind.CALLS, call(5, "B017", counter=4), T0 + 2)) == [5]
 
 
 def test_reports_beyond_one_ack_wait_for_the_next(hall_screen):
     from protocol.messages import CALLS_PER_ACK
+
     hall_screen.receive(Kind.BOARD, board(3), T0)
     for seq in range(4, 4 + CALLS_PER_ACK + 5):
         hall_screen.receive(Kind.CALLS, call(seq, f"A{seq:03d}"), T0 + seq)

@@ -1,45 +1,47 @@
 """Fixtures of the district tests: real PostgreSQL databases, and journals written by the real engine.
 
-    pg_dsn          a scratch database of this test's own, empty: made with CREATE DATABASE on the
-                    machine's PostgreSQL when one answers on 127.0.0.1:5432 or the local socket
-                    (user postgres), else on a private cluster started once for the session
-                    (initdb/pg_ctl in a temp dir, free port; HALL_TEST_PRIVATE_PG=1 forces
-                    that); dropped after the test, with the
-                    roles made in it (roles are named after the database, see district.pg)
-    district_dsn    the same, migrated to the district's schema
-    pg_cluster      a private cluster of this test's own (a `district.cluster.PrivateCluster`:
-                    .stop(), .kill(), .start() on the same port): for restarting PostgreSQL
-                    under a running ingest without ever touching the machine's own service
-    day_journal     a factory: `day_journal(path, date, seed=11, hall=...)` writes the journal of
-                    a simulated ordinary day (examples/scenario.toml) on the real engine
+pg_dsn          a scratch database of this test's own, empty: made with CREATE DATABASE on the
+                machine's PostgreSQL when one answers on 127.0.0.1:5432 or the local socket
+                (user postgres), else on a private cluster started once for the session
+                (initdb/pg_ctl in a temp dir, free port; HALL_TEST_PRIVATE_PG=1 forces
+                that); dropped after the test, with the
+                roles made in it (roles are named after the database, see district.pg)
+district_dsn    the same, migrated to the district's schema
+pg_cluster      a private cluster of this test's own (a `district.cluster.PrivateCluster`:
+                .stop(), .kill(), .start() on the same port): for restarting PostgreSQL
+                under a running ingest without ever touching the machine's own service
+day_journal     a factory: `day_journal(path, date, seed=11, hall=...)` writes the journal of
+                a simulated ordinary day (examples/scenario.toml) on the real engine
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import datetime as dt
+import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psycopg
 import pytest
 from psycopg import sql
+from testkit import EXAMPLE_HALL, WAIT_S  # noqa: F401 (the district tests import them from here)
 
 from district import pg
 from district.cluster import ClusterError, PrivateCluster, pg_binary, wait_until_ready
 from hall import config
 
-from testkit import EXAMPLE_HALL, WAIT_S  # noqa: F401 (the district tests import them from here)
-MACHINE_DSNS = ("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                "host=/var/run/postgresql user=postgres dbname=postgres")
+MACHINE_DSNS = (
+    "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+    "host=/var/run/postgresql user=postgres dbname=postgres",
+)
 
 
 def _machine_server() -> str | None:
-    if os.environ.get("HALL_TEST_PRIVATE_PG"):       # set to test the fallback on a machine with a server
+    if os.environ.get("HALL_TEST_PRIVATE_PG"):  # set to test the fallback on a machine with a server
         return None
     for dsn in MACHINE_DSNS:
         try:
@@ -83,8 +85,9 @@ def _scratch(server_dsn: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_dsn, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                         (name + "\\_%",)).fetchall():
+            for (role,) in admin.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (name + "\\_%",)
+            ).fetchall():
                 admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
@@ -137,4 +140,5 @@ def write_day(path: Path, hall: config.Hall, date: dt.date, seed: int = 11) -> i
 def day_journal(example_hall) -> Callable[..., int]:
     def write(path: Path, date: dt.date, seed: int = 11, hall: config.Hall | None = None) -> int:
         return write_day(path, hall or example_hall, date, seed)
+
     return write

@@ -7,10 +7,10 @@ import json
 import os
 
 import psycopg
+from district_support import ROOT, hall_command
 
 from district import admin_cli, pg, ship_cli
 from district.ship import Status, describe, status_path, write_status
-from district_support import ROOT, hall_command
 
 
 def test_ship_refuses_a_password_on_the_command_line(tmp_path):
@@ -24,7 +24,9 @@ def test_ship_refuses_a_password_file_others_can_read(tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("hunter2\n")
     secret.chmod(0o644)
-    done = hall_command("ship", "--db", str(tmp_path / "j.db"), "--dsn", "host=127.0.0.1", "--password-file", str(secret))
+    done = hall_command(
+        "ship", "--db", str(tmp_path / "j.db"), "--dsn", "host=127.0.0.1", "--password-file", str(secret)
+    )
     assert done.returncode == 2
     assert done.stderr.strip() == f"hall ship: the password file {secret} may be read by others: chmod 600 {secret}"
 
@@ -42,8 +44,18 @@ def test_ship_status_reads_the_status_file(tmp_path, capsys):
     assert done.returncode == 1
     assert done.stdout.strip() == f"no shipping status beside {journal}: `hall ship` has not run for this journal"
     written = 1_795_000_000.0
-    status = Status(hall="xinhua", link="up", journal_seq=120, district_seq=100, waiting=20, behind_s=12.4,
-                    down_since=None, error=None, updated=written, text="")
+    status = Status(
+        hall="xinhua",
+        link="up",
+        journal_seq=120,
+        district_seq=100,
+        waiting=20,
+        behind_s=12.4,
+        down_since=None,
+        error=None,
+        updated=written,
+        text="",
+    )
     status.text = describe(status)
     write_status(status_path(journal), status)
     assert status_path(journal).name == "journal.district.json"
@@ -59,8 +71,10 @@ def test_admin_migrates_and_adds_a_hall(pg_dsn, tmp_path, capsys):
     assert admin_cli.main(["--dsn", pg_dsn, "migrate"]) == 0
     assert capsys.readouterr().out.startswith(f"district schema at version {pg.latest_version()} (applied 1")
     secret = tmp_path / "xinhua.pw"
-    assert admin_cli.main(["--dsn", pg_dsn, "add-hall", "xinhua", "--config", hall_file,
-                           "--password-file", str(secret)]) == 0
+    assert (
+        admin_cli.main(["--dsn", pg_dsn, "add-hall", "xinhua", "--config", hall_file, "--password-file", str(secret)])
+        == 0
+    )
     assert oct(secret.stat().st_mode & 0o777) == "0o600"
     with psycopg.connect(pg_dsn) as conn:
         role = pg.hall_role(conn, "xinhua")

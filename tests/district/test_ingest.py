@@ -10,18 +10,17 @@ import sqlite3
 
 import psycopg
 import pytest
+from district_support import DAY, role_dsn, ship_all
 
 from district import events as dev
-from district.ingest import Refused, ingest
 from district import reports
+from district.ingest import Refused, ingest
 from district.reports import report
 from district.ship import JournalReader, Shipper
 from district.verify import digest_district, digest_journal
 from hall_controller.engine import events as ev
 from hall_controller.journal import SCHEMA_VERSION
 from hall_controller.reports.reading import report_from_journal
-from district_support import DAY, role_dsn, ship_all
-
 
 
 def test_the_districts_field_names_are_the_engines():
@@ -33,26 +32,34 @@ def test_the_districts_field_names_are_the_engines():
 def test_a_day_in_the_district_agrees_with_hall_report(district_dsn, example_hall, day_journal, tmp_path):
     journal = tmp_path / "journal.db"
     day_journal(journal, DAY)
-    day_journal(journal, DAY + dt.timedelta(days=1), seed=12)   # a second day: tickets open across batches
+    day_journal(journal, DAY + dt.timedelta(days=1), seed=12)  # a second day: tickets open across batches
     dsn, password = role_dsn(district_dsn, example_hall)
     ship_all(journal, dsn, password, batch=333)
     tz = example_hall.tz
     start, end = dt.datetime(2026, 11, 17, tzinfo=tz), dt.datetime(2026, 11, 19, tzinfo=tz)
     hall = report_from_journal(journal, example_hall, start.timestamp(), end.timestamp())
     with psycopg.connect(district_dsn) as conn:
-        for by, rows, key in (("hall", {example_hall.id: hall.overall}, "hall"),
-                              ("service", hall.by_service, "service"),
-                              ("counter", hall.by_counter, "counter"),
-                              ("clerk", hall.by_clerk, "clerk"),
-                              ("day", hall.by_day, "day")):
+        for by, rows, key in (
+            ("hall", {example_hall.id: hall.overall}, "hall"),
+            ("service", hall.by_service, "service"),
+            ("counter", hall.by_counter, "counter"),
+            ("clerk", hall.by_clerk, "clerk"),
+            ("day", hall.by_day, "day"),
+        ):
             for period in ((DAY, DAY + dt.timedelta(days=2)), (start, end)):
                 district = {r[key]: r for r in report(conn, *period, by=by)}
                 expected = {k: f for k, f in rows.items() if f.issued or f.served or f.rated or f.no_shows}
                 assert set(district) == set(expected), (by, period)
                 for k, f in expected.items():
                     d = district[k]
-                    assert (d["tickets"], d["served"], d["no_shows"], d["transfers"], d["voided"], d["rated"]) == \
-                           (f.issued, f.served, f.no_shows, f.transfers, f.voided, f.rated), (by, k)
+                    assert (d["tickets"], d["served"], d["no_shows"], d["transfers"], d["voided"], d["rated"]) == (
+                        f.issued,
+                        f.served,
+                        f.no_shows,
+                        f.transfers,
+                        f.voided,
+                        f.rated,
+                    ), (by, k)
                     assert d["levels"] == f.levels
                     assert d["satisfaction_rate"] == f.satisfaction_rate
                     assert d["mean_score_5"] == f.mean_score_5
@@ -62,7 +69,7 @@ def test_a_day_in_the_district_agrees_with_hall_report(district_dsn, example_hal
                         assert d["wait_mean_s"] is None
                     else:
                         assert d["wait_mean_s"] == pytest.approx(f.wait_mean_s)
-                        for p in ("wait_p50_s", "wait_p95_s"):       # within the histogram's bucket
+                        for p in ("wait_p50_s", "wait_p95_s"):  # within the histogram's bucket
                             assert abs(d[p] - getattr(hall.overall if by == "hall" else f, p)) <= 60 + 0.2 * d[p]
         assert len(hall.follow_ups) > 0
         followups = reports.followups(conn, DAY, DAY + dt.timedelta(days=2))
@@ -90,16 +97,20 @@ def test_a_replayed_batch_is_stored_once(district_dsn, example_hall, day_journal
         first = ingest(conn, example_hall.id, meta, rows[:1000])
         assert (first.stored, first.duplicates) == (1000, 0)
         with caplog.at_level(logging.WARNING, "hall.district.ingest"):
-            again = ingest(conn, example_hall.id, meta, rows[500:1500])    # half replayed, half new
+            again = ingest(conn, example_hall.id, meta, rows[500:1500])  # half replayed, half new
         assert (again.stored, again.duplicates, again.seq) == (500, 500, 1500)
         assert len([r for r in caplog.records if "replay" in r.message]) == 1
         ingest(conn, example_hall.id, meta, rows[1500:])
-        ingest(conn, example_hall.id, meta, rows)                           # all of it again
+        ingest(conn, example_hall.id, meta, rows)  # all of it again
     with psycopg.connect(district_dsn) as admin:
         assert digest_district(admin, example_hall.id) == digest_journal(journal)
         tickets = admin.execute("SELECT sum(tickets) FROM district.rollups").fetchone()[0]
-        day = report_from_journal(journal, example_hall, dt.datetime(2026, 11, 17, tzinfo=example_hall.tz).timestamp(),
-                                  dt.datetime(2026, 11, 18, tzinfo=example_hall.tz).timestamp())
+        day = report_from_journal(
+            journal,
+            example_hall,
+            dt.datetime(2026, 11, 17, tzinfo=example_hall.tz).timestamp(),
+            dt.datetime(2026, 11, 18, tzinfo=example_hall.tz).timestamp(),
+        )
         assert tickets == day.overall.issued
 
 
@@ -111,13 +122,24 @@ def test_a_bad_batch_is_refused_and_nothing_is_written(case, district_dsn, examp
     dsn, password = role_dsn(district_dsn, example_hall)
     with psycopg.connect(dsn, password=password) as conn:
         ingest(conn, example_hall.id, meta, rows[:100])
-        bad = {"gap": rows[101:200], "out_of_order": [rows[100], rows[102], rows[101]],
-               "schema": rows[100:200], "other_hall_journal": rows[100:200]}[case]
-        bad_meta = {**meta, "schema": "99"} if case == "schema" else \
-            {**meta, "hall": "elsewhere"} if case == "other_hall_journal" else meta
+        bad = {
+            "gap": rows[101:200],
+            "out_of_order": [rows[100], rows[102], rows[101]],
+            "schema": rows[100:200],
+            "other_hall_journal": rows[100:200],
+        }[case]
+        bad_meta = (
+            {**meta, "schema": "99"}
+            if case == "schema"
+            else {**meta, "hall": "elsewhere"}
+            if case == "other_hall_journal"
+            else meta
+        )
         with pytest.raises(Refused) as refused:
             ingest(conn, example_hall.id, bad_meta, bad)
-        assert "\n" not in str(refused.value) and str(refused.value).endswith(tuple("abcdefghijklmnopqrstuvwxyz0123456789)'"))
+        assert "\n" not in str(refused.value) and str(refused.value).endswith(
+            tuple("abcdefghijklmnopqrstuvwxyz0123456789)'")
+        )
         assert stored(conn, example_hall.id) == (100, 100)
         assert conn.execute("SELECT count(*), max(seq) FROM district.events").fetchone() == (100, 100)
 

@@ -7,10 +7,10 @@ import datetime as dt
 
 import psycopg
 import pytest
+from district_support import DAY, role_dsn, ship_all
 
 from district import reports
 from district.rollup import percentile
-from district_support import DAY, role_dsn, ship_all
 from hall_controller.engine import events as ev
 from hall_controller.journal import Journal
 from hall_controller.reports.reading import report_from_journal
@@ -26,8 +26,12 @@ def two_halls(district_dsn, example_hall, day_journal, tmp_path):
         day_journal(journal, DAY, seed=seed, hall=hall)
     opened = report_from_journal(journals["xinhua"], example_hall, 0, 2e9).follow_ups[0]
     journal = Journal(journals["xinhua"], example_hall)
-    journal.append([ev.FollowUpNoted(opened.at + 60, opened.ticket, "called back", "S001"),
-                    ev.FollowUpClosed(opened.at + 120, opened.ticket, "resolved", "S002")])
+    journal.append(
+        [
+            ev.FollowUpNoted(opened.at + 60, opened.ticket, "called back", "S001"),
+            ev.FollowUpClosed(opened.at + 120, opened.ticket, "resolved", "S002"),
+        ]
+    )
     journal.commit()
     journal.close()
     for hall in (example_hall, other):
@@ -53,10 +57,15 @@ def test_groups_and_hall_filter(two_halls, example_hall):
         assert {r["hall"] for r in counters} == {"other"} and all(r["counter"] for r in counters)
         # a morning only, as date-times: the hours whose start is in it
         tz = example_hall.tz
-        morning = reports.report(conn, dt.datetime(2026, 11, 17, 0, tzinfo=tz), dt.datetime(2026, 11, 17, 12, tzinfo=tz),
-                                 halls=["xinhua"])
-        hall = report_from_journal(journals["xinhua"], example_hall, dt.datetime(2026, 11, 17, tzinfo=tz).timestamp(),
-                                   dt.datetime(2026, 11, 17, 12, tzinfo=tz).timestamp())
+        morning = reports.report(
+            conn, dt.datetime(2026, 11, 17, 0, tzinfo=tz), dt.datetime(2026, 11, 17, 12, tzinfo=tz), halls=["xinhua"]
+        )
+        hall = report_from_journal(
+            journals["xinhua"],
+            example_hall,
+            dt.datetime(2026, 11, 17, tzinfo=tz).timestamp(),
+            dt.datetime(2026, 11, 17, 12, tzinfo=tz).timestamp(),
+        )
         assert morning[0]["tickets"] == hall.overall.issued < by_hall[1]["tickets"]
         assert reports.report(conn, DAY + dt.timedelta(days=5), DAY + dt.timedelta(days=6)) == []
 
@@ -68,7 +77,7 @@ def test_bad_periods_are_refused_in_one_sentence(district_dsn):
         with pytest.raises(reports.PeriodError, match="carry their time zone"):
             reports.report(conn, dt.datetime(2026, 11, 17), dt.datetime(2026, 11, 18))
         with pytest.raises(reports.PeriodError, match="two dates or two date-times"):
-            reports.report(conn, DAY, dt.datetime(2026, 11, 18, tzinfo=dt.timezone.utc))
+            reports.report(conn, DAY, dt.datetime(2026, 11, 18, tzinfo=dt.UTC))
         with pytest.raises(reports.PeriodError, match="not 'week'"):
             reports.report(conn, DAY, DAY + dt.timedelta(days=1), by="week")
         with pytest.raises(reports.PeriodError, match="is not a month"):
@@ -84,7 +93,7 @@ def test_ranking_of_halls_and_clerks(two_halls):
         clerks = reports.ranking(conn, dt.date(2026, 11, 30), level="clerk", min_rated=10)
         ranked = [r for r in clerks if r["rank"] is not None]
         assert ranked and all(r["rated"] >= 10 for r in ranked)
-        assert all(r["rank"] is None for r in clerks[len(ranked):])
+        assert all(r["rank"] is None for r in clerks[len(ranked) :])
         assert [r["rank"] for r in ranked] == sorted(r["rank"] for r in ranked)
 
 
@@ -94,8 +103,9 @@ def test_follow_ups_with_who_closed_them(two_halls):
         every = reports.followups(conn, DAY, DAY + dt.timedelta(days=1))
         assert {f["hall"] for f in every} == {"xinhua", "other"}
         closed = reports.followups(conn, DAY, DAY + dt.timedelta(days=1), status="closed")
-        assert [(f["hall"], f["ticket"], f["closed_by"], f["close_note"]) for f in closed] == \
-               [("xinhua", opened.ticket, "S002", "resolved")]
+        assert [(f["hall"], f["ticket"], f["closed_by"], f["close_note"]) for f in closed] == [
+            ("xinhua", opened.ticket, "S002", "resolved")
+        ]
         assert closed[0]["notes"] == [{"at": opened.at + 60, "by": "S001", "note": "called back"}]
         assert closed[0]["level"] in (1, 2)
         still = reports.followups(conn, DAY, DAY + dt.timedelta(days=1), halls=["xinhua"], status="open")
@@ -112,8 +122,8 @@ def test_live_summary_shows_each_halls_mark(two_halls):
 
 def test_percentiles_from_the_histogram():
     histogram = [0] * 38
-    histogram[0] = 50          # 50 waits under 30 s
-    histogram[10] = 50         # 50 waits in [300 s, 360 s)
+    histogram[0] = 50  # 50 waits under 30 s
+    histogram[10] = 50  # 50 waits in [300 s, 360 s)
     assert percentile(histogram, 0.5) == 30.0
     assert 300 <= percentile(histogram, 0.95) <= 360
     assert percentile([0] * 38, 0.5) is None

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from district_support import DAY, hall_command, role_dsn, ship_all
 
 from district.verify import digest_journal
 from hall_controller.durable import DurableEngine
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.views import status_token
-from district_support import DAY, hall_command, role_dsn, ship_all
+
 
 def tickets_in(journal: Path) -> dict[str, ev.TicketReserved]:
     import sqlite3
+
     db = sqlite3.connect(journal)
     rows = db.execute("SELECT body FROM events WHERE type = 'TicketReserved' ORDER BY seq").fetchall()
     db.close()
@@ -32,15 +34,16 @@ def test_restore_continues_the_numbering(district_dsn, example_hall, day_journal
     issued = tickets_in(journal)
     last = max(t.at for t in issued.values())
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{journal}{suffix}").unlink(missing_ok=True)          # the box died with its disk
+        Path(f"{journal}{suffix}").unlink(missing_ok=True)  # the box died with its disk
 
-    done = hall_command("restore", "--hall", example_hall.id, "--from-district", dsn, "--db", str(journal),
-                        env={"PGPASSWORD": password})
+    done = hall_command(
+        "restore", "--hall", example_hall.id, "--from-district", dsn, "--db", str(journal), env={"PGPASSWORD": password}
+    )
     assert done.returncode == 0, done.stderr
     assert f"restored {before[0]:,} events" in done.stdout
     assert digest_journal(journal) == before
 
-    durable = DurableEngine(example_hall, journal)                  # the controller restarted on it
+    durable = DurableEngine(example_hall, journal)  # the controller restarted on it
     try:
         service = next(iter(example_hall.services))
         numbers = [t.number for t in issued.values() if t.service == service]
@@ -55,17 +58,21 @@ def test_restore_continues_the_numbering(district_dsn, example_hall, day_journal
     finally:
         durable.close()
 
-    again = hall_command("restore", "--hall", example_hall.id, "--from-district", dsn, "--db", str(journal),
-                         env={"PGPASSWORD": password})
+    again = hall_command(
+        "restore", "--hall", example_hall.id, "--from-district", dsn, "--db", str(journal), env={"PGPASSWORD": password}
+    )
     assert again.returncode == 2
-    assert again.stderr.strip() == f"hall restore: {journal} already holds a journal: move it away first " \
-                                   "(a restore never overwrites one)"
+    assert (
+        again.stderr.strip() == f"hall restore: {journal} already holds a journal: move it away first "
+        "(a restore never overwrites one)"
+    )
     assert tickets_in(journal).keys() == {*issued, new.ticket}
 
 
 def test_restore_refuses_a_password_on_the_command_line(tmp_path):
-    done = hall_command("restore", "--hall", "x", "--from-district", "host=127.0.0.1 password=hunter2",
-                        "--db", str(tmp_path / "j.db"))
+    done = hall_command(
+        "restore", "--hall", "x", "--from-district", "host=127.0.0.1 password=hunter2", "--db", str(tmp_path / "j.db")
+    )
     assert done.returncode == 2
     assert "hunter2" not in done.stderr and "PGPASSFILE" in done.stderr
     assert not (tmp_path / "j.db").exists()

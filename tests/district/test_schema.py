@@ -14,21 +14,23 @@ def test_migrate_applies_every_migration_once(pg_dsn):
         assert pg.migrate(conn) == [v for v, _, _ in pg.migrations()]
         assert pg.migrate(conn) == []
         assert pg.schema_version(conn) == pg.latest_version()
-        tables = {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'district'")}
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'district'")}
         assert {"halls", "shipped", "events", "rollups", "rollups_daily", "rollups_desk", "followups"} <= tables
 
 
 def test_migration_2_fills_the_desk_rollups_from_the_hourly_ones(pg_dsn):
     with psycopg.connect(pg_dsn) as conn:
         assert pg.migrate(conn, upto=1) == [1]
-        conn.execute("INSERT INTO district.rollups (hall_id, day, hour, service, counter, clerk, served, r4, h03) "
-                     "VALUES ('a', '2026-11-17', 9, 'A', 3, 'S1', 4, 2, 1), ('a', '2026-11-17', 10, 'A', 3, 'S1', 5, 1, 2), "
-                     "('a', '2026-11-17', 10, 'B', 3, 'S1', 7, 0, 0)")
+        conn.execute(
+            "INSERT INTO district.rollups (hall_id, day, hour, service, counter, clerk, served, r4, h03) "
+            "VALUES ('a', '2026-11-17', 9, 'A', 3, 'S1', 4, 2, 1), ('a', '2026-11-17', 10, 'A', 3, 'S1', 5, 1, 2), "
+            "('a', '2026-11-17', 10, 'B', 3, 'S1', 7, 0, 0)"
+        )
         conn.commit()
         assert pg.migrate(conn) == [v for v, _, _ in pg.migrations() if v > 1]
-        rows = conn.execute("SELECT service, counter, clerk, served, r4, h03 FROM district.rollups_desk "
-                            "ORDER BY service").fetchall()
+        rows = conn.execute(
+            "SELECT service, counter, clerk, served, r4, h03 FROM district.rollups_desk ORDER BY service"
+        ).fetchall()
         assert rows == [("A", 3, "S1", 9, 3, 3), ("B", 3, "S1", 7, 0, 0)]
 
 
@@ -43,12 +45,16 @@ def test_a_newer_database_is_refused_in_one_sentence(district_dsn):
 
 def test_make_month_makes_one_partition_per_month(district_dsn):
     with psycopg.connect(district_dsn) as conn:
-        t = 1_795_000_000.0      # 2026-11-18 UTC
+        t = 1_795_000_000.0  # 2026-11-18 UTC
         conn.execute("SELECT district.make_month(%s)", (t,))
         conn.execute("SELECT district.make_month(%s)", (t + 3600,))
-        parts = [r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'district.events'::regclass")]
+        parts = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'district.events'::regclass"
+            )
+        ]
         assert parts == ["events_2026_11"]
 
 

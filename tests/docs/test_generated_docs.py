@@ -8,5 +8,6 @@ DOCS = Path(__file__).parents[2] / "docs"
 
 
 def test_ticket_state_diagram_matches_the_transition_table():
-    assert (DOCS / "ticket-states.md").read_text() == diagram.markdown(), \
+    assert (DOCS / "ticket-states.md").read_text() == diagram.markdown(), (
         "regenerate with: python -m hall_controller.engine.diagram > docs/ticket-states.md"
+    )

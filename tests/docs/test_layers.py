@@ -24,10 +24,12 @@ ALLOWED = {
     "district": {"protocol", "hall"},
 }
 # the web serves the hall's shipped Chinese font to browsers: a file, not hardware
-EXCEPTIONS = {"hall_controller": {"drivers.fonts"},
-              # the district web is built on the hall web's stack (login, roles, CSRF, pages, server)
-              # and, with no broker given, starts one as the controller does
-              "district": {"hall_controller.web", "hall_controller.users_cli", "hall_controller.broker"}}
+EXCEPTIONS = {
+    "hall_controller": {"drivers.fonts"},
+    # the district web is built on the hall web's stack (login, roles, CSRF, pages, server)
+    # and, with no broker given, starts one as the controller does
+    "district": {"hall_controller.web", "hall_controller.users_cli", "hall_controller.broker"},
+}
 ENGINE_MAY = {"protocol", "hall", "hall_controller.engine"}
 
 
@@ -37,22 +39,27 @@ def imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}   # `from drivers import fonts`
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}  # `from drivers import fonts`
     return {name for name in found if name.split(".")[0] in OURS}
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_a_package_imports_only_the_layers_below_it(package):
-    wrong = [f"{path.relative_to(ROOT)} imports {name}"
-             for path in sorted((ROOT / package).rglob("*.py"))
-             for name in sorted(imports(path))
-             if name.split(".")[0] not in ALLOWED[package] | {package} and not any(name == e or name.startswith(e + ".") for e in EXCEPTIONS.get(package, ()))]
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name in sorted(imports(path))
+        if name.split(".")[0] not in ALLOWED[package] | {package}
+        and not any(name == e or name.startswith(e + ".") for e in EXCEPTIONS.get(package, ()))
+    ]
     assert wrong == []
 
 
 def test_the_engine_imports_nothing_but_the_protocol_the_hall_file_and_itself():
-    wrong = [f"{path.relative_to(ROOT)} imports {name}"
-             for path in sorted((ROOT / "hall_controller" / "engine").rglob("*.py"))
-             for name in sorted(imports(path))
-             if not any(name == allowed or name.startswith(allowed + ".") for allowed in ENGINE_MAY)]
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / "hall_controller" / "engine").rglob("*.py"))
+        for name in sorted(imports(path))
+        if not any(name == allowed or name.startswith(allowed + ".") for allowed in ENGINE_MAY)
+    ]
     assert wrong == []

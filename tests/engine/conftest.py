@@ -21,7 +21,7 @@ from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
-MORNING = dt.datetime(2026, 11, 23, 8, 30, tzinfo=TZ).timestamp()   # a Monday, half an hour before opening
+MORNING = dt.datetime(2026, 11, 23, 8, 30, tzinfo=TZ).timestamp()  # a Monday, half an hour before opening
 MINUTE = 60.0
 
 
@@ -29,33 +29,64 @@ def hall_description() -> dict:
     """The small hall most tests use. Each counter exists to exercise one dispatch rule."""
     return {
         "hall": {"id": "testhall", "name": {"zh": "测试大厅", "en": "Test Hall"}, "timezone": "Asia/Shanghai"},
-        "dispatch": {"recall_limit": 2, "reinstate_min": 30, "reservation_s": 120, "rating_timeout_s": 30,
-                     "long_queue": 5, "long_service_factor": 3.0, "offline_block": 10,
-                     "appointment_early_min": 30, "appointment_late_min": 15,
-                     "no_show_wait_s": 0},
+        "dispatch": {
+            "recall_limit": 2,
+            "reinstate_min": 30,
+            "reservation_s": 120,
+            "rating_timeout_s": 30,
+            "long_queue": 5,
+            "long_service_factor": 3.0,
+            "offline_block": 10,
+            "appointment_early_min": 30,
+            "appointment_late_min": 15,
+            "no_show_wait_s": 0,
+        },
         "classes": {"priority": 10, "appointment": 15},
         "services": [
-            {"id": "social", "prefix": "A", "name": {"zh": "社保", "en": "Social"},
-             "target_wait_min": 20, "mean_service_min": 6},
-            {"id": "property", "prefix": "B", "name": {"zh": "不动产", "en": "Property"},
-             "target_wait_min": 30, "mean_service_min": 15},
-            {"id": "fund", "prefix": "C", "name": {"zh": "公积金", "en": "Fund"}, "numbers": [1, 30],
-             "target_wait_min": 20, "mean_service_min": 8},
+            {
+                "id": "social",
+                "prefix": "A",
+                "name": {"zh": "社保", "en": "Social"},
+                "target_wait_min": 20,
+                "mean_service_min": 6,
+            },
+            {
+                "id": "property",
+                "prefix": "B",
+                "name": {"zh": "不动产", "en": "Property"},
+                "target_wait_min": 30,
+                "mean_service_min": 15,
+            },
+            {
+                "id": "fund",
+                "prefix": "C",
+                "name": {"zh": "公积金", "en": "Fund"},
+                "numbers": [1, 30],
+                "target_wait_min": 20,
+                "mean_service_min": 8,
+            },
         ],
         "counters": [
-            {"number": 1, "primary": ["social"], "backup": ["fund", "property"]},   # the A/B post
+            {"number": 1, "primary": ["social"], "backup": ["fund", "property"]},  # the A/B post
             {"number": 2, "primary": ["social"]},
             {"number": 3, "primary": ["property"]},
             {"number": 4, "primary": ["fund"]},
-            {"number": 5, "primary": ["social", "fund"], "backup": ["property"],
-             "classes": ["priority", "appointment"], "class_mode": "first"},      # elderly window
+            {
+                "number": 5,
+                "primary": ["social", "fund"],
+                "backup": ["property"],
+                "classes": ["priority", "appointment"],
+                "class_mode": "first",
+            },  # elderly window
             {"number": 6, "primary": ["social"], "classes": ["priority"], "class_mode": "only"},
         ],
         # K1 and K2: the citizen's word is enough (priority tests need no staff); K3: staff confirm
-        "kiosks": [{"id": "K1", "services": ["social", "property", "fund"], "priority": "self"},
-                   {"id": "K2", "services": ["social"], "priority": "self"},
-                   {"id": "K3", "services": ["social", "property"]},
-                   {"id": "K4", "services": ["social"], "priority": "off"}],
+        "kiosks": [
+            {"id": "K1", "services": ["social", "property", "fund"], "priority": "self"},
+            {"id": "K2", "services": ["social"], "priority": "self"},
+            {"id": "K3", "services": ["social", "property"]},
+            {"id": "K4", "services": ["social"], "priority": "off"},
+        ],
         "evaluators": [{"id": f"E{n}", "counter": n} for n in range(1, 7)],
         "callers": [{"id": f"C{n}", "counter": n} for n in range(1, 7)],
         "displays": [{"id": "D1", "mode": "hall"}],
@@ -67,30 +98,69 @@ def crowded_hall_description() -> dict:
     a service that never resets, and every kind of counter."""
     return {
         "hall": {"id": "crowded", "name": {"zh": "拥挤大厅", "en": "Crowded Hall"}, "timezone": "Asia/Shanghai"},
-        "dispatch": {"recall_limit": 1, "reinstate_min": 10, "reservation_s": 60, "rating_timeout_s": 30,
-                     "long_queue": 4, "long_service_factor": 2.0, "offline_block": 5,
-                     "appointment_early_min": 10, "appointment_late_min": 5,
-                     "no_show_wait_s": 0},
+        "dispatch": {
+            "recall_limit": 1,
+            "reinstate_min": 10,
+            "reservation_s": 60,
+            "rating_timeout_s": 30,
+            "long_queue": 4,
+            "long_service_factor": 2.0,
+            "offline_block": 5,
+            "appointment_early_min": 10,
+            "appointment_late_min": 5,
+            "no_show_wait_s": 0,
+        },
         "classes": {"priority": 10, "appointment": 15},
         "services": [
-            {"id": "social", "prefix": "A", "name": {"zh": "社保", "en": "Social"}, "numbers": [1, 40],
-             "reset": "09:00", "target_wait_min": 20, "mean_service_min": 6},
-            {"id": "property", "prefix": "B", "name": {"zh": "不动产", "en": "Property"},
-             "target_wait_min": 30, "mean_service_min": 15},
-            {"id": "fund", "prefix": "C", "name": {"zh": "公积金", "en": "Fund"}, "numbers": [1, 25],
-             "reset": "never", "target_wait_min": 10, "mean_service_min": 8},
+            {
+                "id": "social",
+                "prefix": "A",
+                "name": {"zh": "社保", "en": "Social"},
+                "numbers": [1, 40],
+                "reset": "09:00",
+                "target_wait_min": 20,
+                "mean_service_min": 6,
+            },
+            {
+                "id": "property",
+                "prefix": "B",
+                "name": {"zh": "不动产", "en": "Property"},
+                "target_wait_min": 30,
+                "mean_service_min": 15,
+            },
+            {
+                "id": "fund",
+                "prefix": "C",
+                "name": {"zh": "公积金", "en": "Fund"},
+                "numbers": [1, 25],
+                "reset": "never",
+                "target_wait_min": 10,
+                "mean_service_min": 8,
+            },
         ],
         "counters": [
             {"number": 1, "primary": ["social"], "backup": ["property", "fund"]},
             {"number": 2, "primary": ["property"]},
-            {"number": 3, "primary": ["social"], "backup": ["property"],
-             "classes": ["priority", "appointment"], "class_mode": "first"},
+            {
+                "number": 3,
+                "primary": ["social"],
+                "backup": ["property"],
+                "classes": ["priority", "appointment"],
+                "class_mode": "first",
+            },
             # normal fund tickets have no primary counter: only counter 1, as backup, calls them
-            {"number": 4, "primary": ["social", "fund"], "backup": ["property"], "classes": ["priority"],
-             "class_mode": "only"},
+            {
+                "number": 4,
+                "primary": ["social", "fund"],
+                "backup": ["property"],
+                "classes": ["priority"],
+                "class_mode": "only",
+            },
         ],
-        "kiosks": [{"id": "K1", "services": ["social", "property", "fund"], "priority": "self"},
-                   {"id": "K2", "services": ["social"], "priority": "self"}],
+        "kiosks": [
+            {"id": "K1", "services": ["social", "property", "fund"], "priority": "self"},
+            {"id": "K2", "services": ["social"], "priority": "self"},
+        ],
         "evaluators": [{"id": f"E{n}", "counter": n} for n in range(1, 5)],
         "callers": [{"id": f"C{n}", "counter": n} for n in range(1, 5)],
         "displays": [{"id": "D1"}],
@@ -121,7 +191,7 @@ class Shift:
         self.engine = engine
         self.clock = clock
         self.display = display
-        self.journal: list = []     # every event, in order, as the controller would store them
+        self.journal: list = []  # every event, in order, as the controller would store them
 
     # --- raw verbs ----------------------------------------------------------------------------
 
@@ -134,12 +204,26 @@ class Shift:
                     self.announce(e.call_seq)
         return events
 
-    def announce(self, call_seq: int, outcome: str = "spoken", *, display: str | None = None,
-                 started: float | None = None, ended: float | None = None, reason: str | None = None) -> list:
+    def announce(
+        self,
+        call_seq: int,
+        outcome: str = "spoken",
+        *,
+        display: str | None = None,
+        started: float | None = None,
+        ended: float | None = None,
+        reason: str | None = None,
+    ) -> list:
         """A display reports what it did with a call (by default: spoke it just now)."""
         now = self.clock.now
-        report = cmd.ReportCalls(display or self.display or "D1", (cmd.CallOutcome(
-            call_seq, outcome, now if started is None else started, now if ended is None else ended, reason),))
+        report = cmd.ReportCalls(
+            display or self.display or "D1",
+            (
+                cmd.CallOutcome(
+                    call_seq, outcome, now if started is None else started, now if ended is None else ended, reason
+                ),
+            ),
+        )
         events = self.engine.handle(report, now)
         self.journal.extend(events)
         return events

@@ -17,10 +17,16 @@ from hypothesis import strategies as st
 from hall.config import OUTCOMES, PAUSE_REASONS
 from hall_controller.engine import events as ev
 
-settings.register_profile("engine", deadline=None, max_examples=60, stateful_step_count=80,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("engine-thorough", deadline=None, max_examples=1000, stateful_step_count=150,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "engine", deadline=None, max_examples=60, stateful_step_count=80, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "engine-thorough",
+    deadline=None,
+    max_examples=1000,
+    stateful_step_count=150,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 #: the settings every property test of the engine uses (a decorator)
 engine_settings = settings.get_profile(os.environ.get("HALL_ENGINE_PROFILE", "engine"))
@@ -30,8 +36,9 @@ engine_settings = settings.get_profile(os.environ.get("HALL_ENGINE_PROFILE", "en
 
 #: how far the clock moves between two things happening: mostly seconds, sometimes hours;
 #: the exact values are the edges of the hall's timers (reservation, rating, targets)
-clock_steps = st.sampled_from([0, 0, 1, 5, 29, 30, 31, 59, 60, 61, 120, 300, 600, 1199, 1200, 1201,
-                               1800, 3600, 4 * 3600, 13 * 3600])
+clock_steps = st.sampled_from(
+    [0, 0, 1, 5, 29, 30, 31, 59, 60, 61, 120, 300, 600, 1199, 1200, 1201, 1800, 3600, 4 * 3600, 13 * 3600]
+)
 
 # --- what people type or press --------------------------------------------------------------
 
@@ -54,8 +61,12 @@ paper_states = st.sampled_from(["ok", "ok", "low", "out", "unknown", "wet"])
 
 _finite = st.floats(allow_nan=False, allow_infinity=False)
 _FIELD_VALUES = {
-    float: _finite, int: st.integers(-2**53, 2**53), str: st.text(), bool: st.booleans(),
-    float | None: st.none() | _finite, int | None: st.none() | st.integers(-2**53, 2**53),
+    float: _finite,
+    int: st.integers(-(2**53), 2**53),
+    str: st.text(),
+    bool: st.booleans(),
+    float | None: st.none() | _finite,
+    int | None: st.none() | st.integers(-(2**53), 2**53),
     str | None: st.none() | st.text(),
 }
 

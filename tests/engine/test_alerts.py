@@ -9,11 +9,11 @@ from hall_controller.engine import events as ev
 
 from .conftest import MINUTE
 
-
 # --- wait past target -----------------------------------------------------------------------
 
+
 def test_wait_past_target_is_raised_by_tick(shift):
-    shift.issue("social")                               # target 20 minutes
+    shift.issue("social")  # target 20 minutes
     assert shift.later(19 * MINUTE) == []
     events = shift.later(2 * MINUTE)
     assert [(e.kind, e.subject) for e in events if isinstance(e, ev.AlertRaised)] == [("wait_over_target", "social")]
@@ -41,7 +41,7 @@ def test_wait_alert_is_cleared_when_the_queue_is_back_within_target(shift):
     shift.later(6 * MINUTE)
     alert = shift.active_alert("wait_over_target", "social")
     shift.open(2)
-    shift.call(2)                      # A002 has waited 6 minutes: within target again
+    shift.call(2)  # A002 has waited 6 minutes: within target again
     assert shift.events_of(ev.AlertCleared) == [ev.AlertCleared(shift.clock.now, alert.id)]
     assert shift.active_alert("wait_over_target", "social") is None
 
@@ -60,8 +60,8 @@ def test_wait_alert_for_a_ticket_transferred_into_a_queue_it_has_waited_past_tar
     shift.open(2)
     shift.later(MINUTE)
     shift.serve(2)
-    shift.later(25 * MINUTE)                           # its social timer came and went
-    shift.do(cmd.Transfer(2, to_service="property"))   # property: target 30 minutes, from arrival
+    shift.later(25 * MINUTE)  # its social timer came and went
+    shift.do(cmd.Transfer(2, to_service="property"))  # property: target 30 minutes, from arrival
     shift.later(5 * MINUTE)
     assert shift.active_alert("wait_over_target", "property") is not None
 
@@ -91,12 +91,13 @@ def test_wait_alert_for_a_held_ticket_requeued_past_target(shift):
 
 # --- understaffed ---------------------------------------------------------------------------
 
+
 def test_long_queue_while_a_capable_counter_is_closed_raises_understaffed(shift):
-    shift.open(1, 2, 5)                                # counter 6 (social, priority) stays closed
+    shift.open(1, 2, 5)  # counter 6 (social, priority) stays closed
     for _ in range(4):
         shift.issue("social")
     assert shift.active_alert("understaffed", "social") is None
-    shift.issue("social")                              # the fifth: the long queue of this hall
+    shift.issue("social")  # the fifth: the long queue of this hall
     alert = shift.active_alert("understaffed", "social")
     assert alert is not None and "6" in alert.message
 
@@ -131,7 +132,7 @@ def test_held_ticket_requeued_into_a_long_queue_raises_understaffed(shift):
     """A social ticket sent to counter 3 (property) by name is held there when counter 3 closes."""
     for _ in range(6):
         shift.issue("social")
-    shift.open(1, 2, 3)                                # counter 5 and 6 (social) stay closed
+    shift.open(1, 2, 3)  # counter 5 and 6 (social) stay closed
     shift.serve(2)
     shift.do(cmd.Transfer(2, to_counter=3))
     shift.serve(3)
@@ -139,14 +140,15 @@ def test_held_ticket_requeued_into_a_long_queue_raises_understaffed(shift):
     shift.serve(1)
     assert shift.engine.state.waiting.count["social"] == 4
     assert shift.active_alert("understaffed", "social") is None
-    shift.do(cmd.CloseCounter(3))                      # the held social ticket is back: 5 wait
+    shift.do(cmd.CloseCounter(3))  # the held social ticket is back: 5 wait
     assert shift.active_alert("understaffed", "social") is not None
 
 
 # --- long service ---------------------------------------------------------------------------
 
+
 def test_long_service_raises_an_alert_and_finishing_clears_it(shift):
-    shift.issue("social")                              # mean 6 minutes, factor 3: 18 minutes
+    shift.issue("social")  # mean 6 minutes, factor 3: 18 minutes
     shift.open(2)
     shift.serve(2)
     shift.later(17 * MINUTE)
@@ -183,6 +185,7 @@ def test_held_time_does_not_count_as_long_service(shift):
 
 
 # --- devices --------------------------------------------------------------------------------
+
 
 def test_device_offline_raises_and_online_clears(shift):
     shift.do(cmd.ReportDevice("E3", online=False))
@@ -224,13 +227,15 @@ def test_report_with_an_unknown_paper_state_is_refused(shift):
 
 # --- acknowledging --------------------------------------------------------------------------
 
+
 def test_alert_is_acknowledged_once(shift):
     shift.do(cmd.ReportDevice("K1", online=False))
     alert = shift.active_alert("device_offline", "K1")
     assert shift.do(cmd.AcknowledgeAlert(alert.id, "manager")) == [
-        ev.AlertAcknowledged(shift.clock.now, alert.id, "manager")]
+        ev.AlertAcknowledged(shift.clock.now, alert.id, "manager")
+    ]
     assert alert.acked_by == "manager"
-    assert shift.active_alert("device_offline", "K1") is alert     # acknowledged is not solved
+    assert shift.active_alert("device_offline", "K1") is alert  # acknowledged is not solved
     shift.refuse(cmd.AcknowledgeAlert(alert.id, "other"), "already_acknowledged")
 
 
@@ -252,6 +257,7 @@ def test_negative_rating_alert_ends_when_a_person_acknowledges_it(shift):
 
 
 # --- the notice -----------------------------------------------------------------------------
+
 
 def test_notice_is_set_in_both_languages(shift):
     shift.do(cmd.SetNotice("午休照常办理", "Open at lunch time"))

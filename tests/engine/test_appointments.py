@@ -26,11 +26,11 @@ def check_in(shift, code="XY12"):
 
 
 def test_check_in_inside_the_window_gives_an_appointment_ticket_for_the_booked_service(shift, booked):
-    shift.later(booked - 20 * MINUTE - shift.clock.now)      # 20 minutes early: allowed (30)
+    shift.later(booked - 20 * MINUTE - shift.clock.now)  # 20 minutes early: allowed (30)
     t = check_in(shift)
     assert (t.service, t.klass, t.appointment) == ("property", "appointment", "XY12")
-    assert t.since == booked                  # its wait counts from the slot start
-    assert t.key[0] == booked - 15 * MINUTE   # and it has the appointment head start
+    assert t.since == booked  # its wait counts from the slot start
+    assert t.key[0] == booked - 15 * MINUTE  # and it has the appointment head start
     assert shift.engine.state.appointments["XY12"].ticket == t.id
 
 
@@ -42,7 +42,7 @@ def test_check_in_too_early_is_refused(shift, booked):
 
 def test_check_in_after_the_slot_and_its_grace_is_refused_as_missed(shift, booked):
     shift.later(booked + 30 * MINUTE + 15 * MINUTE - shift.clock.now)
-    check_in(shift)                           # the last allowed second
+    check_in(shift)  # the last allowed second
     shift.do(cmd.BookAppointment("LATE", "property", booked, booked + 30 * MINUTE))
     shift.later(1)
     shift.refuse(cmd.RequestTicket(appointment="LATE"), "appointment_missed")
@@ -69,9 +69,9 @@ def test_unknown_booking_code_is_refused(shift):
 def test_appointment_ticket_goes_ahead_of_normal_tickets_within_its_head_start(shift, booked):
     shift.later(booked - shift.clock.now)
     shift.later(5 * MINUTE)
-    early = shift.issue("property")                    # a normal ticket 5 minutes into the slot
+    early = shift.issue("property")  # a normal ticket 5 minutes into the slot
     shift.later(5 * MINUTE)
-    appt = check_in(shift)                             # slot start - 15 min is its effective arrival
+    appt = check_in(shift)  # slot start - 15 min is its effective arrival
     shift.do(cmd.ConfirmPrinted(appt.id))
     shift.open(3)
     assert [shift.serve(3).id] == [appt.id]
@@ -79,14 +79,17 @@ def test_appointment_ticket_goes_ahead_of_normal_tickets_within_its_head_start(s
     assert shift.serve(3).id == early.id
 
 
-@pytest.mark.parametrize("code, service, length_min, refusal", [
-    ("XY12", "property", 30, "duplicate"),
-    ("NEW1", "passports", 30, "unknown_service"),
-    ("", "property", 30, "bad_code"),
-    ("X" * 33, "property", 30, "bad_code"),
-    ("NEW2", "property", 0, "bad_slot"),
-    ("NEW3", "property", -10, "bad_slot"),
-])
+@pytest.mark.parametrize(
+    "code, service, length_min, refusal",
+    [
+        ("XY12", "property", 30, "duplicate"),
+        ("NEW1", "passports", 30, "unknown_service"),
+        ("", "property", 30, "bad_code"),
+        ("X" * 33, "property", 30, "bad_code"),
+        ("NEW2", "property", 0, "bad_slot"),
+        ("NEW3", "property", -10, "bad_slot"),
+    ],
+)
 def test_bad_bookings_are_refused(shift, booked, code, service, length_min, refusal):
     shift.refuse(cmd.BookAppointment(code, service, booked, booked + length_min * MINUTE), refusal)
 

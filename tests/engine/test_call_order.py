@@ -20,8 +20,9 @@ def called_ticket(events: list) -> str:
     return called
 
 
-arrivals = st.lists(st.tuples(st.integers(0, 40 * 60), st.sampled_from(["normal", "normal", "priority"])),
-                    min_size=1, max_size=25)
+arrivals = st.lists(
+    st.tuples(st.integers(0, 40 * 60), st.sampled_from(["normal", "normal", "priority"])), min_size=1, max_size=25
+)
 
 
 @hs.engine_settings
@@ -49,9 +50,12 @@ def test_call_order_is_arrival_minus_head_start_then_issue_order(arrivals):
 
 
 @hs.engine_settings
-@given(st.lists(st.tuples(st.sampled_from(["social", "property", "fund"]), st.integers(0, 30 * 60)),
-                min_size=2, max_size=20),
-       st.data())
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["social", "property", "fund"]), st.integers(0, 30 * 60)), min_size=2, max_size=20
+    ),
+    st.data(),
+)
 def test_transfer_keeps_the_arrival_order(tickets, data):
     """Tickets of three services, some served at counter 1 and sent on to property: counter 2 then
     calls every property ticket in order of arrival, transferred or not."""

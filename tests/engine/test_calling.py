@@ -43,10 +43,11 @@ def test_primary_service_counters_share_one_queue(shift):
 
 # --- the A/B post rule --------------------------------------------------------------------
 
+
 def test_backup_counter_serves_its_primary_service_before_an_older_backup_ticket(shift):
-    shift.issue("fund")                      # counter 1's backup service, older
+    shift.issue("fund")  # counter 1's backup service, older
     shift.later(MINUTE)
-    shift.issue("social")                    # its primary service, newer
+    shift.issue("social")  # its primary service, newer
     shift.open(1)
     assert shift.call(1).label == "A001"
 
@@ -58,7 +59,7 @@ def test_backup_counter_takes_a_backup_service_when_no_primary_ticket_waits(shif
 
 
 def test_backup_counter_takes_a_backup_service_whose_oldest_ticket_is_past_its_target(shift):
-    shift.issue("fund")                      # target 20 minutes
+    shift.issue("fund")  # target 20 minutes
     shift.later(21 * MINUTE)
     shift.issue("social")
     shift.open(1)
@@ -85,6 +86,7 @@ def test_backup_services_compete_by_arrival_when_no_primary_ticket_waits(shift):
 
 # --- classes --------------------------------------------------------------------------------
 
+
 def test_priority_head_start_lets_a_priority_ticket_go_ahead_within_the_head_start(shift):
     shift.issue("social")
     shift.later(9 * MINUTE)
@@ -104,14 +106,14 @@ def test_priority_head_start_is_bounded(shift):
 def test_equal_effective_arrival_goes_by_issue_order(shift):
     shift.issue("social")
     shift.later(10 * MINUTE)
-    shift.issue("social", klass="priority")   # effectively arrived with A001: A001 was first
+    shift.issue("social", klass="priority")  # effectively arrived with A001: A001 was first
     shift.open(2)
     assert shift.labels_called_at(2, 2) == ["A001", "A002"]
 
 
 def test_class_only_counter_serves_only_its_classes(shift):
     shift.issue("social")
-    shift.open(6)                            # social, priority tickets only
+    shift.open(6)  # social, priority tickets only
     shift.refuse(cmd.CallNext(6), "nothing_waiting")
     shift.later(MINUTE)
     shift.issue("social", klass="priority")
@@ -120,15 +122,15 @@ def test_class_only_counter_serves_only_its_classes(shift):
 
 def test_class_first_counter_serves_its_classes_first_then_anyone(shift):
     shift.issue("social")
-    shift.later(20 * MINUTE)                 # far beyond the priority head start
+    shift.later(20 * MINUTE)  # far beyond the priority head start
     shift.issue("social", klass="priority")
-    shift.open(5)                            # social and fund, priority and appointment first
+    shift.open(5)  # social and fund, priority and appointment first
     assert shift.labels_called_at(5, 2) == ["A002", "A001"]
 
 
 def test_class_first_counter_keeps_the_backup_rule_for_classes_it_prefers(shift):
     """A preferred-class ticket of a backup service does not pass the counter's own primary tickets."""
-    shift.issue("social")                    # counter 5's primary service, a normal ticket
+    shift.issue("social")  # counter 5's primary service, a normal ticket
     shift.later(MINUTE)
     shift.issue("property", klass="priority")  # counter 5's backup service, within its target
     shift.open(5)
@@ -143,6 +145,7 @@ def test_class_only_counter_ignores_primary_tickets_it_may_not_serve_for_the_bac
 
 
 # --- sequence numbers of calls -------------------------------------------------------------
+
 
 def test_call_numbers_are_gap_free_across_calls_and_recalls_of_all_counters(shift):
     for _ in range(3):

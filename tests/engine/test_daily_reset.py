@@ -12,7 +12,7 @@ from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
 from hall_controller.engine.model import CARRY_OVER_S
 
-from .conftest import MINUTE, TZ, Shift, SimClock, hall_description, rebuilt
+from .conftest import MINUTE, TZ, Shift, hall_description, rebuilt
 
 MIDNIGHT = dt.datetime(2026, 11, 24, 0, 0, tzinfo=TZ).timestamp()
 
@@ -27,7 +27,9 @@ def test_numbers_restart_at_the_daily_reset(shift):
     shift.later(MIDNIGHT - 1 - shift.clock.now)
     events = shift.later(1)
     started = [e for e in events if isinstance(e, ev.ServiceDayStarted)]
-    assert started == [ev.ServiceDayStarted(MIDNIGHT, s, "20261124", CARRY_OVER_S) for s in ("social", "property", "fund")]
+    assert started == [
+        ev.ServiceDayStarted(MIDNIGHT, s, "20261124", CARRY_OVER_S) for s in ("social", "property", "fund")
+    ]
     t = shift.issue("social")
     assert (t.label, t.id) == ("A001", "20261124-A001")
 
@@ -36,13 +38,13 @@ def test_open_tickets_of_the_old_day_expire(shift):
     held, called, no_show, waiting = (shift.issue("social") for _ in range(4))
     shift.open(1, 2, 5)
     shift.serve(2)
-    shift.do(cmd.Hold(2))                     # A001 held at counter 2
-    shift.call(1)                             # A002 called to counter 1
+    shift.do(cmd.Hold(2))  # A001 held at counter 2
+    shift.call(1)  # A002 called to counter 1
     shift.later(MIDNIGHT - 60 - shift.clock.now)
     shift.call(5)
-    shift.do(cmd.MarkNoShow(5))               # A003 did not come, and may still be reinstated
+    shift.do(cmd.MarkNoShow(5))  # A003 did not come, and may still be reinstated
     shift.later(30)
-    reserved = shift.reserve("property")      # not printed before midnight
+    reserved = shift.reserve("property")  # not printed before midnight
     to_midnight(shift)
     tickets = (held, called, no_show, waiting, reserved)
     assert [t.state for t in tickets] == [TicketState.EXPIRED] * 5
@@ -50,7 +52,7 @@ def test_open_tickets_of_the_old_day_expire(shift):
     state = shift.engine.state
     assert len(state.waiting) == 0 and state.waiting.count == {"social": 0, "property": 0, "fund": 0}
     assert all(d.current is None and d.held == [] for d in state.desks.values())
-    assert not any(t.id in state.tickets for t in tickets)     # the journal keeps them, memory does not
+    assert not any(t.id in state.tickets for t in tickets)  # the journal keeps them, memory does not
 
 
 def test_expired_ticket_can_no_longer_be_reinstated_or_printed(shift):
@@ -61,7 +63,7 @@ def test_expired_ticket_can_no_longer_be_reinstated_or_printed(shift):
     shift.do(cmd.MarkNoShow(2))
     shift.later(MIDNIGHT - 60 - shift.clock.now)
     to_midnight(shift)
-    assert t.id not in shift.engine.state.tickets       # closed tickets of the old day leave memory
+    assert t.id not in shift.engine.state.tickets  # closed tickets of the old day leave memory
     shift.refuse(cmd.Reinstate(t.id), "unknown_ticket")
     shift.refuse(cmd.ConfirmPrinted(reserved.id), "unknown_ticket")
 
@@ -99,13 +101,13 @@ def test_the_reset_clears_the_wait_alert_of_the_old_day(shift):
 def test_a_ticket_taken_at_2359_is_called_at_0001_and_numbering_restarts_beside_it(shift):
     shift.open(1)
     shift.later(MIDNIGHT - 60 - shift.clock.now)
-    late = shift.issue("social")                          # a ticket of the 23rd, one minute to midnight
+    late = shift.issue("social")  # a ticket of the 23rd, one minute to midnight
     to_midnight(shift)
     assert late.state is TicketState.WAITING and late.id in shift.engine.state.tickets
-    fresh = shift.issue("social")                         # the 24th's numbering starts afresh beside it
+    fresh = shift.issue("social")  # the 24th's numbering starts afresh beside it
     assert (fresh.label, fresh.id) == ("A001", "20261124-A001") and fresh.id != late.id
     shift.later(60)
-    called = shift.call(1)                                # 00:01: the citizen who waited is called first
+    called = shift.call(1)  # 00:01: the citizen who waited is called first
     assert called.id == late.id and called.state is TicketState.CALLED
     assert shift.engine.state.tickets[late.id].since == MIDNIGHT - 60
 
@@ -126,7 +128,7 @@ def test_a_carried_ticket_still_waiting_keeps_its_wait_alert(shift):
     shift.issue("social")
     shift.later(25 * MINUTE)
     to_midnight(shift)
-    assert shift.active_alert("wait_over_target", "social") is not None   # the citizen still waits
+    assert shift.active_alert("wait_over_target", "social") is not None  # the citizen still waits
 
 
 def test_resets_repeat_every_day(shift):
@@ -164,10 +166,10 @@ def test_an_offline_ticket_of_2359_reported_at_0001_joins_the_queue_under_its_ow
     (issued,) = shift.do(cmd.BackfillOffline("K1", "social", 999, MIDNIGHT - MINUTE))
     assert (issued.ticket, issued.since) == ("20261123-A999", MIDNIGHT - MINUTE)
     shift.refuse(cmd.BackfillOffline("K1", "social", 999, MIDNIGHT - MINUTE), "duplicate")
-    shift.refuse(cmd.BackfillOffline("K1", "social", 998, MIDNIGHT + 30), "not_leased")   # the new day lent nothing
+    shift.refuse(cmd.BackfillOffline("K1", "social", 998, MIDNIGHT + 30), "not_leased")  # the new day lent nothing
     fresh = shift.issue("social")
     assert fresh.id == "20261124-A001"
-    assert shift.call(1).id == "20261123-A999"          # it waited longest
+    assert shift.call(1).id == "20261123-A999"  # it waited longest
     assert rebuilt(shift.engine.hall, shift.journal).state.snapshot() == shift.engine.state.snapshot()
 
 

@@ -22,12 +22,12 @@ def test_no_counter_open_says_so_instead_of_a_number(shift):
     assert shift.engine.estimate_wait("property", 3) is None
     t = shift.issue("social")
     assert t.promised_wait_s is None
-    shift.open(3)                                   # property only: social still has no counter
+    shift.open(3)  # property only: social still has no counter
     assert shift.engine.estimate_wait("social", 1) is None
 
 
 def test_a_counter_restricted_to_other_classes_counts_only_for_them(shift):
-    shift.open(6)                                   # social, priority tickets only
+    shift.open(6)  # social, priority tickets only
     assert shift.engine.estimate_wait("social", 0, "normal") is None
     assert shift.engine.estimate_wait("social", 0, "priority") == 0
 
@@ -35,12 +35,12 @@ def test_a_counter_restricted_to_other_classes_counts_only_for_them(shift):
 def test_a_counter_that_calls_its_classes_first_calls_them_before_the_line(shift):
     for _ in range(4):
         shift.issue("social")
-    shift.later(15 * MINUTE)                        # older than the priority head start: all ahead
-    shift.open(2, 5)                                # 5 calls priority and appointment tickets first
+    shift.later(15 * MINUTE)  # older than the priority head start: all ahead
+    shift.open(2, 5)  # 5 calls priority and appointment tickets first
     assert shift.engine.estimate_wait("social", 4, "normal") > 0
     assert shift.engine.estimate_wait("social", 4, "priority") == 0
     assert shift.issue("social", "priority").promised_wait_s == 0
-    flow = shift.engine.state.flow                  # one priority ticket before it: one social turn at 5
+    flow = shift.engine.state.flow  # one priority ticket before it: one social turn at 5
     assert shift.engine.estimate_wait("social", 5, "priority") == pytest.approx(flow.turn["social"] + flow.gap)
     # counted rather than played (a line of 10 is not the one waiting): after the one priority ticket
     assert shift.engine.estimate_wait("social", 10, "priority") == pytest.approx(flow.gap + flow.work[5])
@@ -50,22 +50,22 @@ def test_the_line_played_forward_counts_the_other_service_of_a_shared_counter(sh
     for _ in range(2):
         shift.issue("fund")
     shift.later(MINUTE)
-    shift.open(5)                                   # social and fund, by arrival: both fund tickets first
+    shift.open(5)  # social and fund, by arrival: both fund tickets first
     flow = shift.engine.state.flow
     fund = flow.turn["fund"] + flow.gap
     assert shift.issue("social").promised_wait_s == pytest.approx(2 * fund, abs=0.1)
 
 
 def test_the_line_played_forward_counts_a_backup_only_when_its_own_line_is_empty(shift):
-    shift.open(4)                                   # fund
+    shift.open(4)  # fund
     for _ in range(3):
         shift.issue("fund")
-    shift.open(1)                                   # social first, fund as backup
+    shift.open(1)  # social first, fund as backup
     flow = shift.engine.state.flow
     fund = flow.turn["fund"] + flow.gap
     helped = shift.engine.estimate_wait("fund", 3)
-    assert helped == pytest.approx(fund)            # 1 and 4 take two each
-    shift.issue("social")                           # now 1 has its own to call first
+    assert helped == pytest.approx(fund)  # 1 and 4 take two each
+    shift.issue("social")  # now 1 has its own to call first
     assert shift.engine.estimate_wait("fund", 3) > helped
 
 
@@ -74,7 +74,9 @@ def test_a_waiting_ticket_is_estimated_at_its_own_place(shift):
     tickets = [shift.issue("social") for _ in range(3)]
     flow = shift.engine.state.flow
     second = tickets[1]
-    assert shift.engine.estimate_wait("social", 1, "normal", second.key) == pytest.approx(flow.turn["social"] + flow.gap)
+    assert shift.engine.estimate_wait("social", 1, "normal", second.key) == pytest.approx(
+        flow.turn["social"] + flow.gap
+    )
 
 
 def test_the_play_leaves_the_waiting_room_as_it_was(shift, hall):
@@ -91,11 +93,12 @@ def test_the_play_leaves_the_waiting_room_as_it_was(shift, hall):
 
 def test_a_line_too_long_to_play_is_counted(shift, monkeypatch):
     from hall_controller.engine import engine as module
+
     shift.open(2)
     for _ in range(3):
         shift.issue("social")
     played = shift.engine.estimate_wait("social", 3)
-    monkeypatch.setattr(module, "LOOKAHEAD_CALLS", 2)   # the play does not settle: the count answers
+    monkeypatch.setattr(module, "LOOKAHEAD_CALLS", 2)  # the play does not settle: the count answers
     counted = shift.engine.estimate_wait("social", 3)
     flow = shift.engine.state.flow
     assert played == pytest.approx(3 * (flow.turn["social"] + flow.gap))
@@ -112,7 +115,7 @@ def test_more_ahead_waits_longer_and_more_counters_wait_less(shift):
 
 
 def test_with_one_counter_each_ticket_ahead_costs_about_a_turn(shift):
-    shift.open(2)                                   # social only
+    shift.open(2)  # social only
     flow = shift.engine.state.flow
     turn = flow.turn["social"] + flow.gap
     assert shift.engine.estimate_wait("social", 3) == pytest.approx(3 * turn)
@@ -125,7 +128,7 @@ def test_a_citizen_long_at_the_counter_is_likely_done_soon(shift):
     early = shift.engine.estimate_wait("social", 0)
     shift.later(4 * MINUTE)
     assert shift.engine.estimate_wait("social", 0) == pytest.approx(early - 4 * MINUTE)
-    shift.later(60 * MINUTE)                        # far past the usual: still counted as a little more
+    shift.later(60 * MINUTE)  # far past the usual: still counted as a little more
     assert 0 < shift.engine.estimate_wait("social", 0) < early / 2
 
 
@@ -149,7 +152,7 @@ def test_estimate_follows_real_turns(shift):
         shift.finish(2)
     assert shift.engine.state.flow.turn["social"] > before * 1.5
     shift.issue("social")
-    shift.serve(2)                                  # busy: the first in line waits for this turn
+    shift.serve(2)  # busy: the first in line waits for this turn
     assert shift.engine.estimate_wait("social", 0) > 0.9 * shift.engine.state.flow.turn["social"]
 
 
@@ -157,8 +160,8 @@ def test_the_last_wait_pulls_the_estimate_towards_what_happened(shift):
     shift.issue("social")
     shift.later(30 * MINUTE)
     shift.open(2)
-    shift.call(2)                                   # waited 30 minutes
-    queue_only = shift.engine.estimate_wait("social", 0)     # no one ahead: the queue alone
+    shift.call(2)  # waited 30 minutes
+    queue_only = shift.engine.estimate_wait("social", 0)  # no one ahead: the queue alone
     with_history = shift.engine.estimate_wait("social", 1)
     assert shift.engine.state.flow.last_wait["social"] == 30 * MINUTE
     assert with_history > queue_only
@@ -202,10 +205,11 @@ def test_a_snapshot_from_before_the_flow_still_loads(shift, hall):
     import pickle
 
     from hall_controller.engine import Engine
+
     shift.open(2)
     shift.issue("social")
     state = shift.engine.state
-    del state.flow                                   # what an older controller pickled
+    del state.flow  # what an older controller pickled
     for desk in state.desks.values():
         del desk.run
     old = pickle.loads(pickle.dumps(state))
@@ -213,4 +217,4 @@ def test_a_snapshot_from_before_the_flow_still_loads(shift, hall):
     engine = Engine(hall, old)
     engine.now = shift.clock.now
     assert engine.estimate_wait("social", 0) is not None and old.desks[2].run == 0
-    state.flow, state.desks = old.flow, old.desks    # the shift's own check after the test
+    state.flow, state.desks = old.flow, old.desks  # the shift's own check after the test

@@ -23,8 +23,11 @@ from .conftest import Shift, hall_description, rebuilt
 def waiting_hall(**dispatch):
     raw = hall_description()
     raw["dispatch"] |= {"no_show_wait_s": 30, "announce_within_s": 20, "display_behind_s": 45, **dispatch}
-    raw["displays"] = [{"id": "D1", "mode": "hall"}, {"id": "D2", "mode": "hall", "voice": "none"},
-                       {"id": "D3", "mode": "counter", "counter": 3}]
+    raw["displays"] = [
+        {"id": "D1", "mode": "hall"},
+        {"id": "D2", "mode": "hall", "voice": "none"},
+        {"id": "D3", "mode": "counter", "counter": 3},
+    ]
     return parse(raw)
 
 
@@ -41,7 +44,7 @@ def quiet(clock):
 
 def test_a_no_show_before_the_call_was_heard_is_refused_with_the_reason(quiet):
     quiet.issue()
-    t = quiet.call(2)
+    quiet.call(2)
     refusal = quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")
     assert "A001 has not been announced" in refusal.message
     quiet.refuse(cmd.Recall(2), "not_announced_yet")
@@ -50,12 +53,11 @@ def test_a_no_show_before_the_call_was_heard_is_refused_with_the_reason(quiet):
 def test_the_no_show_clock_runs_from_the_end_of_the_first_announcement(quiet):
     quiet.issue()
     t = quiet.call(2)
-    quiet.later(12)                                  # the display had a backlog
+    quiet.later(12)  # the display had a backlog
     start = quiet.clock.now
     quiet.later(5)
     events = quiet.announce(t.call_seq, started=start, ended=quiet.clock.now)
-    assert events == [ev.CallAnnounced(quiet.clock.now, t.call_seq, t.id, "D1", "spoken", start, quiet.clock.now,
-                                       None)]
+    assert events == [ev.CallAnnounced(quiet.clock.now, t.call_seq, t.id, "D1", "spoken", start, quiet.clock.now, None)]
     heard = quiet.clock.now
     assert quiet.ticket(t.id).heard_at == quiet.ticket(t.id).first_heard_at == heard
     quiet.later(29)
@@ -70,12 +72,12 @@ def test_a_recall_restarts_the_clock_from_its_own_announcement(quiet):
     t = quiet.call(2)
     first_seq = t.call_seq
     quiet.announce(first_seq)
-    quiet.do(cmd.Recall(2))                          # a recall needs no wait, only a heard call
+    quiet.do(cmd.Recall(2))  # a recall needs no wait, only a heard call
     recall_seq = quiet.ticket(t.id).call_seq
     assert recall_seq == first_seq + 1 and quiet.ticket(t.id).heard_at is None
     quiet.later(60)
     quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")
-    quiet.announce(first_seq)                        # a late report of the first call changes nothing
+    quiet.announce(first_seq)  # a late report of the first call changes nothing
     quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")
     quiet.announce(recall_seq)
     quiet.refuse(cmd.MarkNoShow(2), "too_soon")
@@ -83,7 +85,7 @@ def test_a_recall_restarts_the_clock_from_its_own_announcement(quiet):
     quiet.do(cmd.Recall(2))
     quiet.announce(recall_seq + 1)
     quiet.later(30)
-    (no_show,) = quiet.do(cmd.Recall(2))             # past the recall limit: an automatic no-show
+    (no_show,) = quiet.do(cmd.Recall(2))  # past the recall limit: an automatic no-show
     assert no_show == ev.TicketNoShow(quiet.clock.now, t.id, 2, True)
 
 
@@ -101,7 +103,7 @@ def test_a_counter_display_hears_only_its_own_counters_calls(quiet):
     quiet.issue()
     quiet.issue("property")
     at_2, at_3 = quiet.call(2), quiet.call(3)
-    assert quiet.announce(at_2.call_seq, display="D3") == []     # not its counter: ignored
+    assert quiet.announce(at_2.call_seq, display="D3") == []  # not its counter: ignored
     assert len(quiet.announce(at_3.call_seq, display="D3")) == 1
     quiet.later(30)
     quiet.do(cmd.MarkNoShow(3))
@@ -117,7 +119,7 @@ def test_a_call_nobody_announces_raises_an_alert_and_its_clock_starts_when_shown
     assert [type(e) for e in quiet.journal[-2:]] == [ev.CallNotAnnounced, ev.AlertRaised]
     alert = quiet.active_alert("calls_not_announced", "hall")
     assert "A001" in alert.message and "counter 2" in alert.message
-    quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")        # not even shown yet: never earlier
+    quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")  # not even shown yet: never earlier
     quiet.later(5)
     quiet.announce(t.call_seq, "shown", display="D2")
     quiet.later(29)
@@ -126,14 +128,14 @@ def test_a_call_nobody_announces_raises_an_alert_and_its_clock_starts_when_shown
     quiet.do(cmd.MarkNoShow(2))
     quiet.issue()
     t2 = quiet.call(2)
-    quiet.announce(t2.call_seq)                                  # the voice is back: the alert clears
+    quiet.announce(t2.call_seq)  # the voice is back: the alert clears
     assert quiet.active_alert("calls_not_announced", "hall") is None
 
 
 def test_a_display_far_behind_raises_an_alert_until_it_catches_up(quiet):
     quiet.issue()
     quiet.issue()
-    a, b = quiet.call(2), quiet.call(1)
+    a, _b = quiet.call(2), quiet.call(1)
     quiet.later(50)
     quiet.announce(a.call_seq, started=quiet.clock.now - 1)
     alert = quiet.active_alert("display_behind", "D1")
@@ -192,12 +194,12 @@ def test_a_display_that_is_speaking_but_behind_is_waited_for_not_bypassed(quiet)
     second_seq = second.call_seq
     quiet.announce(second_seq, "shown", display="D2")
     quiet.later(15)
-    quiet.announce(first.call_seq, started=quiet.clock.now - 10)      # the voice works, 15 s behind
-    quiet.later(5)                                                     # call 2 is 20 s old: announce_within_s
+    quiet.announce(first.call_seq, started=quiet.clock.now - 10)  # the voice works, 15 s behind
+    quiet.later(5)  # call 2 is 20 s old: announce_within_s
     quiet.later(10)
     assert quiet.active_alert("calls_not_announced", "hall") is None and not quiet.ticket(second.id).not_announced
     quiet.refuse(cmd.MarkNoShow(2), "not_announced_yet")
-    quiet.later(5)                                                     # nothing spoken for 20 s: silent
+    quiet.later(5)  # nothing spoken for 20 s: silent
     assert quiet.ticket(second.id).not_announced
     assert quiet.active_alert("calls_not_announced", "hall") is not None
-    quiet.do(cmd.MarkNoShow(2))                                        # shown 35 s ago: its clock ran out
+    quiet.do(cmd.MarkNoShow(2))  # shown 35 s ago: its clock ran out

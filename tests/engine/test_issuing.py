@@ -87,10 +87,10 @@ def test_confirming_an_unknown_ticket_is_refused(shift):
 
 
 def test_numbers_run_out_at_the_end_of_the_service_range(shift):
-    for n in range(1, 31):                    # fund numbers are 1 to 30
+    for n in range(1, 31):  # fund numbers are 1 to 30
         assert shift.reserve("fund").number == n
     shift.refuse(cmd.RequestTicket("fund"), "numbers_exhausted")
-    assert shift.issue("social").label == "A001"   # other services are not affected
+    assert shift.issue("social").label == "A001"  # other services are not affected
 
 
 def test_a_voided_number_is_not_given_again(shift):

@@ -32,8 +32,9 @@ def test_served_ticket_is_done_with_its_outcome_and_times(shift, at_counter_2):
     shift.later(5 * MINUTE)
     events = shift.finish(2, "materials_incomplete")
     done = events[0]
-    assert done == ev.TicketDone(shift.clock.now, first.id, 2, "clerk2", "social", "materials_incomplete",
-                                 5 * MINUTE, 3 * MINUTE)
+    assert done == ev.TicketDone(
+        shift.clock.now, first.id, 2, "clerk2", "social", "materials_incomplete", 5 * MINUTE, 3 * MINUTE
+    )
     assert first.state is TicketState.DONE and first.closed_at == shift.clock.now
     assert shift.engine.state.desks[2].current is None
 
@@ -70,6 +71,7 @@ def test_running_mean_of_service_time_learns_from_real_sessions(shift, at_counte
 
 # --- recall and no-show ---------------------------------------------------------------------
 
+
 def test_recall_announces_again_without_a_second_call(shift, at_counter_2):
     t = shift.call(2)
     events = shift.do(cmd.Recall(2))
@@ -81,7 +83,7 @@ def test_recall_announces_again_without_a_second_call(shift, at_counter_2):
 def test_recall_limit_then_automatic_no_show(shift, at_counter_2):
     t = shift.call(2)
     shift.do(cmd.Recall(2))
-    shift.do(cmd.Recall(2))                  # the limit is two recalls
+    shift.do(cmd.Recall(2))  # the limit is two recalls
     events = shift.do(cmd.Recall(2))
     assert events == [ev.TicketNoShow(shift.clock.now, t.id, 2, True)]
     assert t.state is TicketState.NO_SHOW
@@ -138,6 +140,7 @@ def test_reinstating_a_ticket_that_is_no_no_show_is_refused(shift, at_counter_2)
 
 # --- transfer -------------------------------------------------------------------------------
 
+
 def test_transfer_to_a_service_keeps_the_arrival_time(shift):
     social = shift.issue("social")
     shift.later(MINUTE)
@@ -175,9 +178,9 @@ def test_transfer_to_a_counter_is_called_only_there(shift):
     shift.issue("social")
     shift.open(1, 2, 3)
     shift.serve(2)
-    shift.do(cmd.Transfer(2, to_counter=3))          # counter 3 does not even serve social
+    shift.do(cmd.Transfer(2, to_counter=3))  # counter 3 does not even serve social
     assert (t.to_counter, t.service) == (3, "social")
-    assert shift.call(1).label == "A002"             # counter 1 cannot take it
+    assert shift.call(1).label == "A002"  # counter 1 cannot take it
     assert shift.call(3).id == t.id
 
 
@@ -202,14 +205,17 @@ def test_transferred_ticket_served_time_adds_up_over_its_counters(shift):
     assert shift.finish(3)[0].served_s == 11 * MINUTE
 
 
-@pytest.mark.parametrize("transfer, refusal", [
-    (cmd.Transfer(2), "bad_transfer"),
-    (cmd.Transfer(2, to_service="property", to_counter=3), "bad_transfer"),
-    (cmd.Transfer(2, to_counter=2), "bad_transfer"),
-    (cmd.Transfer(2, to_counter=4), "counter_closed"),
-    (cmd.Transfer(2, to_counter=42), "unknown_counter"),
-    (cmd.Transfer(2, to_service="passports"), "unknown_service"),
-])
+@pytest.mark.parametrize(
+    "transfer, refusal",
+    [
+        (cmd.Transfer(2), "bad_transfer"),
+        (cmd.Transfer(2, to_service="property", to_counter=3), "bad_transfer"),
+        (cmd.Transfer(2, to_counter=2), "bad_transfer"),
+        (cmd.Transfer(2, to_counter=4), "counter_closed"),
+        (cmd.Transfer(2, to_counter=42), "unknown_counter"),
+        (cmd.Transfer(2, to_service="passports"), "unknown_service"),
+    ],
+)
 def test_bad_transfers_are_refused(shift, at_counter_2, transfer, refusal):
     shift.open(3)
     shift.serve(2)
@@ -223,6 +229,7 @@ def test_transfer_of_a_ticket_not_being_served_is_refused(shift, at_counter_2):
 
 
 # --- hold and resume ------------------------------------------------------------------------
+
 
 def test_hold_parks_the_ticket_and_frees_the_counter(shift, at_counter_2):
     first = shift.serve(2)
@@ -238,7 +245,7 @@ def test_resume_brings_the_held_ticket_back_and_held_time_is_not_service_time(sh
     first = shift.serve(2)
     shift.later(2 * MINUTE)
     shift.do(cmd.Hold(2))
-    shift.later(30 * MINUTE)                  # held: not counted
+    shift.later(30 * MINUTE)  # held: not counted
     assert shift.do(cmd.ResumeHeld(2)) == [ev.TicketResumed(shift.clock.now, first.id, 2)]
     assert first.state is TicketState.SERVING
     shift.later(3 * MINUTE)

@@ -32,7 +32,13 @@ def test_only_average_and_unsatisfied_ratings_open_a_follow_up(open_2, level, fo
     f = open_2.engine.state.followups.get(ticket)
     assert (f is not None) is followed
     if followed:
-        assert (f.label, f.counter, f.clerk, f.service, f.level) == (ticket.rsplit("-")[-1], 2, "clerk2", "social", level)
+        assert (f.label, f.counter, f.clerk, f.service, f.level) == (
+            ticket.rsplit("-")[-1],
+            2,
+            "clerk2",
+            "social",
+            level,
+        )
 
 
 def test_a_follow_up_is_noted_then_closed_with_who_and_when(open_2):
@@ -48,7 +54,9 @@ def test_a_follow_up_is_noted_then_closed_with_who_and_when(open_2):
     open_2.refuse(cmd.CloseFollowUp("20261123-A999", "x", "sup1"), "unknown_follow_up")
 
 
-@pytest.mark.parametrize("note, by, code", [("", "sup1", "bad_note"), ("x" * 2001, "sup1", "bad_note"), ("ok", "", "bad_user")])
+@pytest.mark.parametrize(
+    "note, by, code", [("", "sup1", "bad_note"), ("x" * 2001, "sup1", "bad_note"), ("ok", "", "bad_user")]
+)
 def test_a_bad_follow_up_note_is_refused(open_2, note, by, code):
     ticket = rated(open_2, 2)
     open_2.refuse(cmd.NoteFollowUp(ticket, note, by), code)
@@ -57,7 +65,9 @@ def test_a_bad_follow_up_note_is_refused(open_2, note, by, code):
 def test_the_incident_notice_goes_on_and_off_with_who_set_it(shift):
     shift.refuse(cmd.SetIncident(False, by="mgr"), "no_incident")
     shift.refuse(cmd.SetIncident(True, "维护中", "", by="mgr"), "bad_notice")
-    shift.refuse(cmd.SetIncident(True, "维护中", "Maintenance", expected_back=shift.clock.now - 1, by="mgr"), "bad_time")
+    shift.refuse(
+        cmd.SetIncident(True, "维护中", "Maintenance", expected_back=shift.clock.now - 1, by="mgr"), "bad_time"
+    )
     (on,) = shift.do(cmd.SetIncident(True, "系统维护中", "Under maintenance", shift.clock.now + 3600, "mgr"))
     incident = shift.engine.state.incident
     assert (incident.zh, incident.en, incident.since, incident.by) == ("系统维护中", "Under maintenance", on.at, "mgr")
@@ -112,7 +122,7 @@ def test_finished_tickets_are_forgotten_after_a_while_but_rebuild_the_same(shift
     state = shift.engine.state
     assert all(t.id in state.tickets for t in done + [no_show])
     shift.later(RETAIN_S + MINUTE)
-    shift.issue("social")                       # any later event lets the engine forget
+    shift.issue("social")  # any later event lets the engine forget
     assert not any(t.id in state.tickets for t in done), "served tickets stay only RETAIN_S"
     assert state.tickets[no_show.id].state is TicketState.NO_SHOW, "a no-show stays past its reinstate window"
     shift.refuse(cmd.Reinstate(no_show.id), "too_late")
@@ -121,6 +131,7 @@ def test_finished_tickets_are_forgotten_after_a_while_but_rebuild_the_same(shift
 
 def test_prompts_are_forgotten_once_rated_but_wait_hours_for_a_late_press(shift):
     from hall_controller.engine.state import UNRATED_KEEP_S
+
     shift.open(2)
     rated_prompt = rated(shift, 4)
     shift.issue("social")
@@ -128,12 +139,12 @@ def test_prompts_are_forgotten_once_rated_but_wait_hours_for_a_late_press(shift)
     shift.finish(2)
     unrated = shift.engine.state.desks[2].prompt
     pressed = shift.clock.now + 5
-    shift.later(60)                                        # the prompt times out unrated
-    shift.later(3600)                                      # an evaluator's outbox was stuck for an hour
+    shift.later(60)  # the prompt times out unrated
+    shift.later(3600)  # an evaluator's outbox was stuck for an hour
     shift.issue("social")
     prompts = shift.engine.state.prompts
     assert rated_prompt not in prompts, "a rated prompt is forgotten after RETAIN_S"
-    shift.do(cmd.SubmitRating(unrated, 3, pressed_at=pressed))   # pressed in time, delivered late: counts
+    shift.do(cmd.SubmitRating(unrated, 3, pressed_at=pressed))  # pressed in time, delivered late: counts
     shift.later(UNRATED_KEEP_S)
     shift.issue("social")
     assert unrated not in prompts

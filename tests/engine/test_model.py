@@ -11,8 +11,19 @@ S = TicketState
 
 
 def a_ticket(state: TicketState) -> Ticket:
-    return Ticket(id="20261123-A001", label="A001", service="social", origin="social", number=1,
-                  klass="normal", arrival=0.0, since=0.0, seq=1, key=(0.0, 1), state=state)
+    return Ticket(
+        id="20261123-A001",
+        label="A001",
+        service="social",
+        origin="social",
+        number=1,
+        klass="normal",
+        arrival=0.0,
+        since=0.0,
+        seq=1,
+        key=(0.0, 1),
+        state=state,
+    )
 
 
 def test_every_state_has_a_row():
@@ -29,11 +40,25 @@ def test_closed_tickets_never_move_again(state):
 
 
 def test_the_documented_life_cycle():
-    path = [("print", S.WAITING), ("call", S.CALLED), ("recall", S.CALLED), ("start", S.SERVING),
-            ("hold", S.HELD), ("resume", S.SERVING), ("transfer", S.WAITING), ("call", S.CALLED),
-            ("no_show", S.NO_SHOW), ("reinstate", S.WAITING), ("call", S.CALLED), ("start", S.SERVING),
-            ("hold", S.HELD), ("requeue", S.WAITING), ("call", S.CALLED), ("start", S.SERVING),
-            ("finish", S.DONE)]
+    path = [
+        ("print", S.WAITING),
+        ("call", S.CALLED),
+        ("recall", S.CALLED),
+        ("start", S.SERVING),
+        ("hold", S.HELD),
+        ("resume", S.SERVING),
+        ("transfer", S.WAITING),
+        ("call", S.CALLED),
+        ("no_show", S.NO_SHOW),
+        ("reinstate", S.WAITING),
+        ("call", S.CALLED),
+        ("start", S.SERVING),
+        ("hold", S.HELD),
+        ("requeue", S.WAITING),
+        ("call", S.CALLED),
+        ("start", S.SERVING),
+        ("finish", S.DONE),
+    ]
     t = a_ticket(S.RESERVED)
     for action, expected in path:
         t.move(action)
@@ -45,10 +70,19 @@ def test_every_open_ticket_except_one_being_served_expires_with_its_day():
     assert expiring == {S.RESERVED, S.WAITING, S.CALLED, S.HELD, S.NO_SHOW}
 
 
-@pytest.mark.parametrize("state, action", [
-    (S.RESERVED, "call"), (S.WAITING, "finish"), (S.CALLED, "finish"), (S.DONE, "reinstate"),
-    (S.VOIDED, "print"), (S.NO_SHOW, "call"), (S.SERVING, "day_closed"), (S.HELD, "call"),
-])
+@pytest.mark.parametrize(
+    "state, action",
+    [
+        (S.RESERVED, "call"),
+        (S.WAITING, "finish"),
+        (S.CALLED, "finish"),
+        (S.DONE, "reinstate"),
+        (S.VOIDED, "print"),
+        (S.NO_SHOW, "call"),
+        (S.SERVING, "day_closed"),
+        (S.HELD, "call"),
+    ],
+)
 def test_an_illegal_move_is_the_engines_bug_and_changes_nothing(state, action):
     t = a_ticket(state)
     assert not t.can(action)
@@ -65,5 +99,7 @@ def test_every_event_type_has_exactly_one_handler_in_the_state_table(hall):
 
     table = HallState(hall)._handlers()
     assert set(table) == set(ev.EVENT_TYPES.values())
-    assert all(handler.__name__ == "_" + "".join("_" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("_")
-               for cls, handler in table.items())
+    assert all(
+        handler.__name__ == "_" + "".join("_" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("_")
+        for cls, handler in table.items()
+    )

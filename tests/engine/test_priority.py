@@ -14,25 +14,24 @@ from .conftest import MINUTE, rebuilt
 
 
 def test_asking_at_a_staff_kiosk_waits_as_normal_until_confirmed(shift):
-    shift.issue("social")                                       # A001
+    shift.issue("social")  # A001
     shift.later(5 * MINUTE)
     asked = shift.issue("social", klass="priority", kiosk="K3")  # A002: asks for priority
     assert (asked.klass, asked.priority_check) == ("normal", "asked")
     [request] = shift.events_of(ev.PriorityRequested)
     assert (request.ticket, request.kiosk) == (asked.id, "K3")
     shift.open(2)
-    assert shift.call(2).label == "A001"                         # not confirmed: no head start
+    assert shift.call(2).label == "A001"  # not confirmed: no head start
 
 
 def test_a_confirmed_request_takes_the_head_start_from_then_on(shift):
-    shift.issue("social")                                       # A001
+    shift.issue("social")  # A001
     shift.later(5 * MINUTE)
     asked = shift.issue("social", klass="priority", kiosk="K3")  # A002
-    shift.open(1)                                               # clerk1 at counter 1 confirms
+    shift.open(1)  # clerk1 at counter 1 confirms
     shift.later(MINUTE)
     [decided] = shift.do(cmd.DecidePriority(asked.id, confirm=True, counter=1))
-    assert decided == ev.PriorityDecided(shift.clock.now, asked.id, True, "clerk1", 1,
-                                         asked.since - 10 * MINUTE)
+    assert decided == ev.PriorityDecided(shift.clock.now, asked.id, True, "clerk1", 1, asked.since - 10 * MINUTE)
     assert (asked.klass, asked.priority_check) == ("priority", "confirmed")
     shift.open(2)
     assert shift.labels_called_at(2, 2) == ["A002", "A001"]

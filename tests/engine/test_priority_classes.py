@@ -29,11 +29,11 @@ def shift(classes_hall):
 
 
 def test_each_class_has_its_own_head_start(shift):
-    first = shift.issue("social")                        # 08:30
+    first = shift.issue("social")  # 08:30
     shift.later(6 * MINUTE)
-    pregnant = shift.issue("social", "pregnant")         # 08:36, counts as 08:31: after the first
+    pregnant = shift.issue("social", "pregnant")  # 08:36, counts as 08:31: after the first
     shift.later(1 * MINUTE)
-    disabled = shift.issue("social", "disabled")         # 08:37, counts as 08:17: before everyone
+    disabled = shift.issue("social", "disabled")  # 08:37, counts as 08:17: before everyone
     shift.open(2)
     assert shift.labels_called_at(2, 3) == [disabled.label, first.label, pregnant.label]
 
@@ -41,11 +41,11 @@ def test_each_class_has_its_own_head_start(shift):
 def test_counters_for_priority_tickets_serve_every_priority_class(shift):
     shift.issue("social")
     elderly = shift.issue("social", "elderly")
-    shift.open(6)                                        # priority tickets only
+    shift.open(6)  # priority tickets only
     assert shift.call(6).label == elderly.label
     shift.do(cmd.StartService(6))
     shift.do(cmd.Finish(6))
-    shift.refuse(cmd.CallNext(6), "nothing_waiting")     # the normal ticket is not for this counter
+    shift.refuse(cmd.CallNext(6), "nothing_waiting")  # the normal ticket is not for this counter
 
 
 def test_an_unknown_class_is_refused(shift):
@@ -73,7 +73,7 @@ def test_reports_tell_the_classes_apart(shift, classes_hall):
 def interleave_hall():
     raw = hall_description()
     raw["classes"] = {"priority": 10, "appointment": 15, "elderly": 10}
-    raw["counters"][1]["interleave"] = "2:1"             # counter 2: social, every class
+    raw["counters"][1]["interleave"] = "2:1"  # counter 2: social, every class
     return parse(raw)
 
 
@@ -85,9 +85,16 @@ def test_interleave_calls_two_normal_then_one_priority_when_both_wait(interleave
     priority = [s.issue("social", "priority"), s.issue("social", "elderly"), s.issue("social", "priority")]
     s.open(2)
     # the head start alone would call the three priority tickets first (ten minutes earlier)
-    assert s.labels_called_at(2, 8) == [normal[0].label, normal[1].label, priority[0].label,
-                                        normal[2].label, normal[3].label, priority[1].label,
-                                        normal[4].label, priority[2].label]   # then only priority waits
+    assert s.labels_called_at(2, 8) == [
+        normal[0].label,
+        normal[1].label,
+        priority[0].label,
+        normal[2].label,
+        normal[3].label,
+        priority[1].label,
+        normal[4].label,
+        priority[2].label,
+    ]  # then only priority waits
     assert rebuilt(interleave_hall, s.journal).state.snapshot() == s.engine.state.snapshot()
 
 

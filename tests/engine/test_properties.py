@@ -96,11 +96,11 @@ class HallDay(RuleBasedStateMachine):
         self.devices = st.sampled_from(sorted(devices) + ["X99"])
         self.clock = SimClock()
         self.engine = Engine(self.hall)
-        self.replica = Engine(self.hall)         # every event applied as the journal gives it back
-        self.restarted: Engine | None = None     # rebuilt at a random moment, then driven alike
+        self.replica = Engine(self.hall)  # every event applied as the journal gives it back
+        self.restarted: Engine | None = None  # rebuilt at a random moment, then driven alike
         self.journal: list = []
-        self.queue: dict[str, str] = {}          # ticket -> service: what may be called now
-        self.since: dict[str, float] = {}        # ticket -> when its wait started
+        self.queue: dict[str, str] = {}  # ticket -> service: what may be called now
+        self.since: dict[str, float] = {}  # ticket -> when its wait started
         self.numbers: set[tuple[str, str, int]] = set()
         self.issued: set[str] = set()
         self.days: dict[str, str] = {}
@@ -152,10 +152,11 @@ class HallDay(RuleBasedStateMachine):
         if isinstance(e, ev.ServiceDayStarted):
             self.days[e.service] = e.day
             # the reset expires the queue of the old day, but for tickets taken shortly before it
-            self.queue = {t: s for t, s in self.queue.items()
-                          if s != e.service or e.at - self.since[t] <= e.carry_over_s}
+            self.queue = {
+                t: s for t, s in self.queue.items() if s != e.service or e.at - self.since[t] <= e.carry_over_s
+            }
         elif isinstance(e, (ev.TicketReserved, ev.TicketIssuedOffline)):
-            number = (e.service, e.ticket.partition("-")[0], e.number)    # the day is in the id
+            number = (e.service, e.ticket.partition("-")[0], e.number)  # the day is in the id
             assert number not in self.numbers, f"number {e.label} given twice on {number[1]}"
             assert e.ticket not in self.issued
             self.numbers.add(number)
@@ -204,7 +205,7 @@ class HallDay(RuleBasedStateMachine):
         if self.restarted is not None:
             assert self.restarted.tick(self.now) == events, "restarted engine differs on tick"
         self.record(events)
-        for service in self.service_ids:   # a tick raises the wait alert of every queue past its target
+        for service in self.service_ids:  # a tick raises the wait alert of every queue past its target
             if self.state.waiting.past_target(service, self.now):
                 assert ("wait_over_target", service) in self.state.active_alerts, service
 
@@ -229,8 +230,10 @@ class HallDay(RuleBasedStateMachine):
             if events:
                 self.run(cmd.ConfirmPrinted(events[0].ticket))
 
-    @rule(data=st.data(), what=st.sampled_from(["request", "confirm", "print_failed", "book", "check_in",
-                                                "lease", "backfill"]))
+    @rule(
+        data=st.data(),
+        what=st.sampled_from(["request", "confirm", "print_failed", "book", "check_in", "lease", "backfill"]),
+    )
     def kiosk(self, data, what):
         draw = data.draw
         if what == "request":
@@ -243,8 +246,9 @@ class HallDay(RuleBasedStateMachine):
             self.run(cmd.ReportPrintFailed(ticket, "paper jam", draw(st.sampled_from([None, "K1", "K2"]))))
         elif what == "book":
             start = self.now + draw(hs.slot_offsets)
-            self.run(cmd.BookAppointment(draw(hs.booking_codes), draw(self.services), start,
-                                         start + draw(hs.slot_lengths)))
+            self.run(
+                cmd.BookAppointment(draw(hs.booking_codes), draw(self.services), start, start + draw(hs.slot_lengths))
+            )
         elif what == "check_in":
             events = self.run(cmd.RequestTicket(appointment=draw(hs.booking_codes), kiosk="K1"))
             if events:
@@ -253,8 +257,13 @@ class HallDay(RuleBasedStateMachine):
             self.run(cmd.LeaseOfflineBlock(draw(self.kiosks), draw(self.services)))
         else:
             kiosk, service = draw(self.kiosks), draw(self.services)
-            lent = [n for (k, s), blocks in self.state.leases.items() if (k, s) == (kiosk, service)
-                    for a, b in blocks for n in range(a, b + 1)]
+            lent = [
+                n
+                for (k, s), blocks in self.state.leases.items()
+                if (k, s) == (kiosk, service)
+                for a, b in blocks
+                for n in range(a, b + 1)
+            ]
             number = self.pick(data, lent, 7)
             klass = draw(st.sampled_from(["normal", "normal", "priority", "appointment"]))
             self.run(cmd.BackfillOffline(kiosk, service, number, self.now + draw(hs.offline_offsets), klass))
@@ -264,8 +273,11 @@ class HallDay(RuleBasedStateMachine):
     def a_counter(self, data, *, busy: bool) -> int:
         """Mostly a counter where the command makes sense; sometimes any, or one that does not exist."""
         desks = self.state.desks
-        fitting = [n for n in self.counter_numbers if desks[n].state is not CounterState.CLOSED
-                   and (desks[n].current is not None) == busy]
+        fitting = [
+            n
+            for n in self.counter_numbers
+            if desks[n].state is not CounterState.CLOSED and (desks[n].current is not None) == busy
+        ]
         return data.draw(st.sampled_from(fitting * 4 + self.counter_numbers + [999]) if fitting else self.counters)
 
     @rule(data=st.data(), steps=st.integers(1, 4))
@@ -285,8 +297,10 @@ class HallDay(RuleBasedStateMachine):
         else:
             self.run(cmd.Finish(counter))
 
-    @rule(data=st.data(), what=st.sampled_from(["recall", "recall", "no_show", "hold", "transfer", "transfer",
-                                                "finish", "start"]))
+    @rule(
+        data=st.data(),
+        what=st.sampled_from(["recall", "recall", "no_show", "hold", "transfer", "transfer", "finish", "start"]),
+    )
     def clerk_with_a_citizen(self, data, what):
         counter = self.a_counter(data, busy=True)
         if what == "recall":
@@ -300,13 +314,18 @@ class HallDay(RuleBasedStateMachine):
         elif what == "finish":
             self.run(cmd.Finish(counter, data.draw(hs.outcomes)))
         else:
-            to_service, to_counter = data.draw(st.sampled_from(
-                [(s, None) for s in self.service_ids] * 3 + [(None, n) for n in self.counter_numbers] * 2
-                + [("passports", None), (None, None), (self.service_ids[0], self.counter_numbers[0])]))
+            to_service, to_counter = data.draw(
+                st.sampled_from(
+                    [(s, None) for s in self.service_ids] * 3
+                    + [(None, n) for n in self.counter_numbers] * 2
+                    + [("passports", None), (None, None), (self.service_ids[0], self.counter_numbers[0])]
+                )
+            )
             self.transfer(counter, to_service, to_counter)
 
-    @rule(data=st.data(), what=st.sampled_from(["open", "close", "pause", "resume", "resume_held", "call",
-                                                "reinstate"]))
+    @rule(
+        data=st.data(), what=st.sampled_from(["open", "close", "pause", "resume", "resume_held", "call", "reinstate"])
+    )
     def clerk_at_the_desk(self, data, what):
         counter = self.a_counter(data, busy=False)
         if what == "open":
@@ -330,13 +349,14 @@ class HallDay(RuleBasedStateMachine):
         held = list(self.state.desks[counter].held) if counter in self.state.desks else []
         keys = {t: self.state.tickets[t].key for t in held}
         if self.run(cmd.CloseCounter(counter)):
-            for t, key in keys.items():           # back in the queue at their place
+            for t, key in keys.items():  # back in the queue at their place
                 ticket = self.state.tickets[t]
                 assert ticket.state is TicketState.WAITING and ticket.key == key
 
     def call_next(self, counter: int) -> None:
-        waiting = [(t.id, t.service, t.key, t.to_counter, t.klass, t.arrival, t.since)
-                   for t in self.state.waiting.tickets()]
+        waiting = [
+            (t.id, t.service, t.key, t.to_counter, t.klass, t.arrival, t.since) for t in self.state.waiting.tickets()
+        ]
         events = self.run(cmd.CallNext(counter))
         if events:
             called = next(e for e in events if isinstance(e, ev.TicketCalled))
@@ -349,7 +369,7 @@ class HallDay(RuleBasedStateMachine):
             assert to_counter == counter.number
             return
         if counter.classes and (counter.class_mode == "only" or klass in counter.classes):
-            pool_classes = counter.classes          # chosen among the classes it serves (first)
+            pool_classes = counter.classes  # chosen among the classes it serves (first)
         else:
             pool_classes = ("normal", "priority", "appointment")
         pool = [w for w in waiting if w[1] == service and w[3] is None and w[4] in pool_classes]
@@ -359,10 +379,14 @@ class HallDay(RuleBasedStateMachine):
             head = self.hall.dispatch.head_start_s["priority"]
             passed = [w[0] for w in pool if w[4] == "normal" and w[5] < arrival - head]
             assert not passed, f"priority {ticket_id} overtook {passed}, which came more than its head start earlier"
-        if counter.level(service) == 2:              # the A/B post rule
+        if counter.level(service) == 2:  # the A/B post rule
             own_classes = counter.classes if counter.classes and counter.class_mode == "only" else None
-            own = [w for w in waiting if w[3] == counter.number
-                   or (w[3] is None and w[1] in counter.primary and (own_classes is None or w[4] in own_classes))]
+            own = [
+                w
+                for w in waiting
+                if w[3] == counter.number
+                or (w[3] is None and w[1] in counter.primary and (own_classes is None or w[4] in own_classes))
+            ]
             oldest = min(w[6] for w in waiting if w[1] == service and w[3] is None)
             past = oldest + self.hall.services[service].target_wait_s <= self.now
             assert not own or past, f"counter {counter.number} took backup {ticket_id} while its own tickets wait"
@@ -383,8 +407,12 @@ class HallDay(RuleBasedStateMachine):
     # --- ratings, devices, alerts -----------------------------------------------------------
 
     @precondition(lambda self: self.state.prompts)
-    @rule(data=st.data(), level=hs.rating_levels, pressed=hs.press_offsets,
-          same_counter=st.sampled_from([True, True, False]))
+    @rule(
+        data=st.data(),
+        level=hs.rating_levels,
+        pressed=hs.press_offsets,
+        same_counter=st.sampled_from([True, True, False]),
+    )
     def evaluator(self, data, level, pressed, same_counter):
         prompt = self.pick(data, sorted(self.state.prompts), "20261123-A097")
         p = self.state.prompts.get(prompt)
@@ -398,13 +426,19 @@ class HallDay(RuleBasedStateMachine):
             on = data.draw(st.booleans())
             text = data.draw(st.sampled_from(["系统维护", "", " "])) if on else ""
             back = data.draw(st.sampled_from([None, 1800, -60]))
-            self.run(cmd.SetIncident(on, text, text and "maintenance", None if back is None else self.now + back,
-                                     "manager"))
+            self.run(
+                cmd.SetIncident(on, text, text and "maintenance", None if back is None else self.now + back, "manager")
+            )
         elif what == "follow_up":
             ticket = self.pick(data, sorted(self.state.followups), "20261123-A096")
             kind = data.draw(st.sampled_from([cmd.NoteFollowUp, cmd.NoteFollowUp, cmd.CloseFollowUp]))
-            self.run(kind(ticket, data.draw(st.sampled_from(["called back", "", "x" * 2001])),
-                          data.draw(st.sampled_from(["manager", ""]))))
+            self.run(
+                kind(
+                    ticket,
+                    data.draw(st.sampled_from(["called back", "", "x" * 2001])),
+                    data.draw(st.sampled_from(["manager", ""])),
+                )
+            )
         elif what == "device":
             self.run(cmd.ReportDevice(data.draw(self.devices), data.draw(st.booleans()), data.draw(hs.paper_states)))
         elif what == "acknowledge":
@@ -426,7 +460,7 @@ class HallDay(RuleBasedStateMachine):
     @invariant()
     def rebuilt_engine_equals_the_live_one(self):
         live = self.state.snapshot()
-        derived = (self.state.day_started_at, self.state.next_reset)     # not in the snapshot
+        derived = (self.state.day_started_at, self.state.next_reset)  # not in the snapshot
         for other in (self.replica, self.restarted):
             if other is not None:
                 assert other.state.snapshot() == live
@@ -439,12 +473,13 @@ class HallDay(RuleBasedStateMachine):
         assert {t.id for t in s.waiting.tickets()} == waiting == set(self.queue)
         for service in self.service_ids:
             assert s.waiting.count[service] == sum(1 for t in s.waiting.tickets() if t.service == service)
-        at_counters = {t.id: t.counter for t in s.tickets.values()
-                       if t.state in (TicketState.CALLED, TicketState.SERVING)}
+        at_counters = {
+            t.id: t.counter for t in s.tickets.values() if t.state in (TicketState.CALLED, TicketState.SERVING)
+        }
         assert {d.current: n for n, d in s.desks.items() if d.current is not None} == at_counters
         held = {t.id: t.counter for t in s.tickets.values() if t.state is TicketState.HELD}
         assert {t: n for n, d in s.desks.items() for t in d.held} == held
-        for n, d in s.desks.items():
+        for d in s.desks.values():
             if d.state is CounterState.CLOSED:
                 assert d.current is None and d.held == [] and d.clerk is None
 
@@ -456,8 +491,11 @@ class HallDay(RuleBasedStateMachine):
             assert (a.kind, a.subject, a.cleared_at) == (kind, subject, None)
         for service in self.service_ids:
             long_queue = s.waiting.count[service] >= self.hall.dispatch.long_queue
-            closed = [c.number for c in self.hall.counters.values()
-                      if c.level(service) and s.desks[c.number].state is not CounterState.OPEN]
+            closed = [
+                c.number
+                for c in self.hall.counters.values()
+                if c.level(service) and s.desks[c.number].state is not CounterState.OPEN
+            ]
             assert (("understaffed", service) in s.active_alerts) == (long_queue and bool(closed)), service
             if ("wait_over_target", service) in s.active_alerts:
                 assert s.waiting.past_target(service, self.now), f"{service}: wait alert with the queue in target"
@@ -466,10 +504,14 @@ class HallDay(RuleBasedStateMachine):
             assert (("printer_paper", device) in s.active_alerts) == (status.paper in ("low", "out"))
         for service in self.service_ids:
             wait = self.engine.estimate_wait(service, s.waiting.count[service])
-            serving = [c for c in self.hall.counters.values() if c.level(service)
-                       and s.desks[c.number].state is not CounterState.CLOSED
-                       and not (c.classes and c.class_mode == "only" and "normal" not in c.classes)]
-            assert (wait is None) == (not serving), service     # None: no counter serving it is open
+            serving = [
+                c
+                for c in self.hall.counters.values()
+                if c.level(service)
+                and s.desks[c.number].state is not CounterState.CLOSED
+                and not (c.classes and c.class_mode == "only" and "normal" not in c.classes)
+            ]
+            assert (wait is None) == (not serving), service  # None: no counter serving it is open
             assert wait is None or 0 <= wait < float("inf")
 
     @invariant()

@@ -24,8 +24,7 @@ def served(shift):
 
 def test_finishing_a_service_prompts_for_a_rating(shift, served):
     prompted = shift.events_of(ev.RatingPrompted)
-    assert prompted == [ev.RatingPrompted(shift.clock.now, served, served, 2, "clerk2", "social",
-                                          shift.clock.now + 30)]
+    assert prompted == [ev.RatingPrompted(shift.clock.now, served, served, 2, "clerk2", "social", shift.clock.now + 30)]
     assert shift.engine.state.desks[2].prompt == served
 
 
@@ -58,8 +57,8 @@ def test_prompt_times_out(shift, served):
 
 def test_rating_pressed_while_the_prompt_was_open_but_delivered_late_is_accepted_once(shift, served):
     pressed = shift.clock.now + 20
-    shift.later(10 * MINUTE)                  # the evaluator's outbox resends after an outage
-    shift.call(2)                             # meanwhile the prompt timed out and the next call came
+    shift.later(10 * MINUTE)  # the evaluator's outbox resends after an outage
+    shift.call(2)  # meanwhile the prompt timed out and the next call came
     shift.do(cmd.SubmitRating(served, 2, pressed_at=pressed))
     assert shift.engine.state.prompts[served].level == 2
     shift.refuse(cmd.SubmitRating(served, 2, pressed_at=pressed), "already_rated")
@@ -122,11 +121,11 @@ def test_counter_shows_one_prompt_at_a_time(shift, served):
     """Resuming a held ticket and finishing it opens a new prompt: the older one ends first."""
     shift.serve(2)
     shift.do(cmd.Hold(2))
-    shift.later(60)                     # the first prompt timed out meanwhile
+    shift.later(60)  # the first prompt timed out meanwhile
     shift.issue("social")
     shift.serve(2)
-    shift.finish(2)                     # prompt for A003
-    shift.do(cmd.ResumeHeld(2))         # back to A002 with A003's prompt still open
+    shift.finish(2)  # prompt for A003
+    shift.do(cmd.ResumeHeld(2))  # back to A002 with A003's prompt still open
     shift.finish(2)
     state = shift.engine.state
     open_prompts = [p.id for p in state.prompts.values() if p.counter == 2 and p.closed_at is None]

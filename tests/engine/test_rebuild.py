@@ -43,7 +43,7 @@ def busy_day(shift) -> None:
     do(cmd.DecidePriority(asked[1].id, confirm=False, by="supervisor1"))
     voided = shift.reserve("social")
     do(cmd.ReportPrintFailed(voided.id))
-    shift.reserve("social")                                   # times out
+    shift.reserve("social")  # times out
     do(cmd.BackfillOffline("K2", "social", 999, start + 30))
     shift.later(3 * MINUTE)
     shift.call(2)
@@ -72,9 +72,9 @@ def busy_day(shift) -> None:
     do(cmd.CloseCounter(2))
     do(cmd.PauseCounter(3, "meal"))
     do(cmd.ResumeCounter(3))
-    shift.later(40 * MINUTE)                                   # rating timeouts, wait alerts
+    shift.later(40 * MINUTE)  # rating timeouts, wait alerts
     shift.open(2)
-    shift.display = None                                       # the speaker is off: nobody announces
+    shift.display = None  # the speaker is off: nobody announces
     shift.call(2)
     shift.later(MINUTE)
     shift.display = "D1"
@@ -85,8 +85,8 @@ def busy_day(shift) -> None:
     do(cmd.ReportDevice("E2", online=True))
     shift.issue("social")
     shift.serve(1)
-    do(cmd.Transfer(1, to_counter=3))                          # sent to counter 3 by name...
-    do(cmd.CloseCounter(3))                                    # ...which closes: back to the queue
+    do(cmd.Transfer(1, to_counter=3))  # sent to counter 3 by name...
+    do(cmd.CloseCounter(3))  # ...which closes: back to the queue
 
 
 def test_a_busy_day_emits_every_kind_of_event(shift):
@@ -112,8 +112,14 @@ def test_engine_rebuilt_after_a_restart_carries_on_like_the_live_one(hall, shift
         ticked = shift.engine.tick(now)
         assert restarted.tick(now) == ticked
         shift.journal.extend(ticked)
-        for command in [cmd.RequestTicket("social"), cmd.CallNext(1), cmd.StartService(1), cmd.Finish(1),
-                        cmd.CallNext(2), cmd.MarkNoShow(2)]:
+        for command in [
+            cmd.RequestTicket("social"),
+            cmd.CallNext(1),
+            cmd.StartService(1),
+            cmd.Finish(1),
+            cmd.CallNext(2),
+            cmd.MarkNoShow(2),
+        ]:
             outcome = []
             for engine in (shift.engine, restarted):
                 try:
@@ -130,16 +136,16 @@ def test_engine_rebuilt_after_a_restart_orders_a_ticks_events_like_the_live_one(
     """The rebuilt engine also holds timers the live one has used up (here the social wait timer of
     a ticket since sent to property); its tick must still give the same events in the same order."""
     start = shift.clock.now
-    moved = shift.issue("social")                      # social target 20 min, property 30 min
+    moved = shift.issue("social")  # social target 20 min, property 30 min
     shift.issue("property")
     shift.open(2, 3)
     shift.later(MINUTE)
     shift.serve(2)
     shift.serve(3)
-    shift.later(20 * MINUTE)                           # the social timer of `moved` comes and goes
-    shift.clock.advance(MINUTE)                        # 22:00, no tick until 31:00
-    shift.finish(3)                                    # a prompt timing out at 22:30
-    shift.do(cmd.Transfer(2, to_service="property"))   # property timer: 30 minutes after arrival
+    shift.later(20 * MINUTE)  # the social timer of `moved` comes and goes
+    shift.clock.advance(MINUTE)  # 22:00, no tick until 31:00
+    shift.finish(3)  # a prompt timing out at 22:30
+    shift.do(cmd.Transfer(2, to_service="property"))  # property timer: 30 minutes after arrival
     restarted = rebuilt(hall, shift.journal)
     now = start + 31 * MINUTE
     live = shift.engine.tick(now)

@@ -91,7 +91,7 @@ class SecuredBroker:
 def provision_into(folder: Path, hall_text: str | None = None) -> tuple[int, dict[str, str], config.Hall]:
     port = free_port()
     text = hall_text if hall_text is not None else EXAMPLE_HALL.read_text(encoding="utf-8")
-    text = text.replace('[hall]\n', f'[hall]\nbroker_listen = "127.0.0.1:{port}"\n', 1)
+    text = text.replace("[hall]\n", f'[hall]\nbroker_listen = "127.0.0.1:{port}"\n', 1)
     (folder / "hall.toml").write_text(text, encoding="utf-8")
     hall = config.load(folder / "hall.toml")
     passwords = provision.provision(hall, folder, f"mqtt://127.0.0.1:{port}", broker_data=folder / "broker-data")
@@ -123,11 +123,18 @@ class ControllerProcess:
         self.args = args
         self.out: list[str] = []
         self.err: list[str] = []
-        self.process = subprocess.Popen([sys.executable, "-m", "hall.cli", "controller", *args], cwd=cwd,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env={**os.environ, **(env or {})})
-        self._readers = [threading.Thread(target=self._pump, args=(stream, lines), daemon=True)
-                         for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err))]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hall.cli", "controller", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        self._readers = [
+            threading.Thread(target=self._pump, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err))
+        ]
         for reader in self._readers:
             reader.start()
 
@@ -141,8 +148,9 @@ class ControllerProcess:
             if self.process.poll() is not None and not any(line.startswith(prefix) for line in self.out):
                 raise AssertionError(f"the controller ended ({self.process.returncode}): {self.text()[-2000:]}")
             return any(line.startswith(prefix) for line in self.out)
+
         wait_until(found, f"the controller to print {prefix}", WAIT_S * 2)
-        return next(line for line in self.out if line.startswith(prefix))[len(prefix):]
+        return next(line for line in self.out if line.startswith(prefix))[len(prefix) :]
 
     def text(self) -> str:
         return "\n".join(self.out + self.err)
@@ -187,8 +195,19 @@ def hall_controller(tmp_path):
 
 
 def controller_args(broker: SecuredBroker, journal: Path, *extra: str) -> list[str]:
-    return ["--config", str(broker.folder / "hall.toml"), "--credentials", str(broker.credentials("controller")),
-            "--db", str(journal), "--web", "off", "--log-level", "INFO", *extra]
+    return [
+        "--config",
+        str(broker.folder / "hall.toml"),
+        "--credentials",
+        str(broker.credentials("controller")),
+        "--db",
+        str(journal),
+        "--web",
+        "off",
+        "--log-level",
+        "INFO",
+        *extra,
+    ]
 
 
 def password_in(text: str, passwords: dict[str, str]) -> list[str]:

@@ -15,8 +15,9 @@ from .conftest import controller_args
 HALL = "xinhua"
 
 
-def test_unreadable_and_oversize_messages_get_their_documented_reply(secured_broker, hall_controller, mqtt_peer,
-                                                                     tmp_path):
+def test_unreadable_and_oversize_messages_get_their_documented_reply(
+    secured_broker, hall_controller, mqtt_peer, tmp_path
+):
     controller = hall_controller(*controller_args(secured_broker, tmp_path / "journal.db"))
     kiosk = mqtt_peer(secured_broker.url("K1"), "kiosk")
     kiosk.subscribe(f"hall/{HALL}/dev/K1/down", f"hall/{HALL}/controller/state")
@@ -26,15 +27,25 @@ def test_unreadable_and_oversize_messages_get_their_documented_reply(secured_bro
     def answer() -> envelope.Message:
         return envelope.decode(kiosk.expect(topic=down).payload)
 
-    for payload, code in [(b"{not json", "malformed"), (b"\xff\xfe\x00", "malformed"), (b"[1, 2]", "malformed"),
-                          (b"x" * (MAX_BYTES + 100), "too_large")]:
+    for payload, code in [
+        (b"{not json", "malformed"),
+        (b"\xff\xfe\x00", "malformed"),
+        (b"[1, 2]", "malformed"),
+        (b"x" * (MAX_BYTES + 100), "too_large"),
+    ]:
         kiosk.publish(up, payload)
         refused = answer()
         assert refused.type == "message.refused" and refused.re is None
         assert refused.body["code"] == code and refused.body["size"] == len(payload) and refused.body["reason"]
 
-    big = {"v": 1, "type": "ticket.request", "id": "big-one", "ts": envelope.format_ts(), "service": "social",
-           "note": "x" * MAX_BYTES}
+    big = {
+        "v": 1,
+        "type": "ticket.request",
+        "id": "big-one",
+        "ts": envelope.format_ts(),
+        "service": "social",
+        "note": "x" * MAX_BYTES,
+    }
     kiosk.publish(up, json.dumps(big).encode())
     reply = answer()
     assert (reply.re, reply.ok, reply.error.code) == ("big-one", False, "too_large")

@@ -6,12 +6,8 @@ and no password reaches a log or a command line."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
-import time
-
-import paho.mqtt.client as paho
 
 from hall.mqtt import make_client, parse_broker_url
 from protocol import envelope
@@ -33,8 +29,9 @@ def ticket_request(peer, kiosk: str = "K1") -> envelope.Message:
 
 
 def reply_to(peer, request: envelope.Message, kiosk: str = "K1") -> envelope.Message:
-    message = peer.expect(topic=f"hall/{HALL}/dev/{kiosk}/down",
-                          where=lambda m: envelope.decode(m.payload).re == request.id)
+    message = peer.expect(
+        topic=f"hall/{HALL}/dev/{kiosk}/down", where=lambda m: envelope.decode(m.payload).re == request.id
+    )
     return envelope.decode(message.payload)
 
 
@@ -64,9 +61,11 @@ def test_a_device_cannot_take_over_the_controllers_session(secured_broker, hall_
         answered += reply_to(kiosk, request).ok
     assert answered == 19
     assert "lost the broker" not in controller.text()
-    assert kiosk.received.empty() or all(json.loads(m.payload).get("online", True)
-                                         for m in list(kiosk.received.queue)
-                                         if m.topic.endswith("controller/state"))
+    assert kiosk.received.empty() or all(
+        json.loads(m.payload).get("online", True)
+        for m in list(kiosk.received.queue)
+        if m.topic.endswith("controller/state")
+    )
     assert controller.stop() == 0
 
 
@@ -82,8 +81,9 @@ def test_the_controller_prints_and_logs_no_password(secured_broker, hall_control
     assert password_in(controller.text(), secured_broker.passwords) == []
 
 
-def test_a_50_mb_payload_is_not_carried_and_a_slightly_oversize_one_is_refused(secured_broker, hall_controller,
-                                                                               mqtt_peer, tmp_path):
+def test_a_50_mb_payload_is_not_carried_and_a_slightly_oversize_one_is_refused(
+    secured_broker, hall_controller, mqtt_peer, tmp_path
+):
     controller = hall_controller(*controller_args(secured_broker, tmp_path / "journal.db"))
     controller.line_starting("HALL_MQTT_URL=")
     kiosk = mqtt_peer(secured_broker.url("K1"), "kiosk")

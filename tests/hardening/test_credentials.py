@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from hall.mqtt import BrokerUrlError, device_broker_url, read_credentials
-
 from tests.conftest import EXAMPLE_HALL
 
 from .conftest import WAIT_S, controller_args, password_in, wait_until
@@ -28,14 +27,33 @@ def test_every_device_program_connects_with_its_credentials_file(program, secure
     device, extra = PROGRAMS[program]
     args = [a.replace("{tmp}", str(tmp_path)) for a in extra]
     env = {k: v for k, v in os.environ.items() if k != "HALL_MQTT_URL"}
-    process = subprocess.Popen([sys.executable, "-m", "hall.cli", program, "--id", device,
-                                "--config", str(secured_broker.folder / "hall.toml"),
-                                "--credentials", str(secured_broker.credentials(device)), *args],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hall.cli",
+            program,
+            "--id",
+            device,
+            "--config",
+            str(secured_broker.folder / "hall.toml"),
+            "--credentials",
+            str(secured_broker.credentials(device)),
+            *args,
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         log = secured_broker.folder / "mosquitto.log"
-        wait_until(lambda: f"as {device} (" in log.read_text(errors="replace") or process.poll() is not None,
-                   f"{device} to connect", WAIT_S * 2)
+        wait_until(
+            lambda: f"as {device} (" in log.read_text(errors="replace") or process.poll() is not None,
+            f"{device} to connect",
+            WAIT_S * 2,
+        )
         assert process.poll() is None, process.stdout.read()
         assert f"u'{device}'" in log.read_text(errors="replace"), "connected with its own user"
         with open(f"/proc/{process.pid}/cmdline", "rb") as f:
@@ -74,8 +92,23 @@ def test_a_bad_credentials_file_stops_a_program_with_one_sentence(tmp_path):
     path = tmp_path / "K1.url"
     path.write_text("mqtt://K1:s3cret@127.0.0.1:1883\n")
     path.chmod(0o640)
-    result = subprocess.run([sys.executable, "-m", "hall.cli", "caller", "--id", "C1", "--config",
-                             str(EXAMPLE_HALL), "--credentials", str(path)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=WAIT_S * 2)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hall.cli",
+            "caller",
+            "--id",
+            "C1",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--credentials",
+            str(path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S * 2,
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "chmod 600" in result.stderr and "s3cret" not in result.stderr

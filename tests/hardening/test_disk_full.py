@@ -25,8 +25,9 @@ def small_disk(tmp_path):
     """A 3 MB tmpfs (needs the right to mount: root in the test container)."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(disk)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     yield disk
@@ -51,8 +52,9 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def test_a_full_disk_is_refused_logged_once_recovered_and_survives_sigterm(small_disk, mosquitto_broker,
-                                                                         hall_controller, mqtt_peer):
+def test_a_full_disk_is_refused_logged_once_recovered_and_survives_sigterm(
+    small_disk, mosquitto_broker, hall_controller, mqtt_peer
+):
     journal = small_disk / "journal.db"
     args = ["--config", str(EXAMPLE_HALL), "--broker", mosquitto_broker.url, "--db", str(journal), "--web", "off"]
     kiosk = mqtt_peer(mosquitto_broker.url, "kiosk")
@@ -64,8 +66,11 @@ def test_a_full_disk_is_refused_logged_once_recovered_and_survives_sigterm(small
     def ask() -> envelope.Message:
         request = envelope.make_message("ticket.request", {"service": "social"})
         kiosk.publish(f"hall/{HALL}/dev/K1/up", request)
-        return envelope.decode(kiosk.expect(topic=f"hall/{HALL}/dev/K1/down",
-                                            where=lambda m: envelope.decode(m.payload).re == request.id).payload)
+        return envelope.decode(
+            kiosk.expect(
+                topic=f"hall/{HALL}/dev/K1/down", where=lambda m: envelope.decode(m.payload).re == request.id
+            ).payload
+        )
 
     controller = hall_controller(*args)
     online()

@@ -31,6 +31,7 @@ def mode(path) -> int:
 def test_everything_private_is_created_0600(tmp_path, example_hall, open_umask):
     durable = DurableEngine(example_hall, tmp_path / "journal.db")
     from hall_controller.engine import commands as c
+
     durable.apply([(c.ReportDevice("K1", True, "ok", None), 1.0e9)])
     durable.commit()
     outbox = Outbox(tmp_path / "outbox.db")
@@ -38,8 +39,15 @@ def test_everything_private_is_created_0600(tmp_path, example_hall, open_umask):
     numbers = OfflineNumbers(tmp_path / "offline.json", example_hall, "K1")
     numbers.add("social", "20261204", 950, 999)
     UsersStore(tmp_path / "users.db")
-    paths = [tmp_path / "journal.db", tmp_path / "journal.db-wal", history.marker_path(tmp_path / "journal.db"),
-             tmp_path / "outbox.db", tmp_path / "outbox.db-wal", tmp_path / "offline.json", tmp_path / "users.db"]
+    paths = [
+        tmp_path / "journal.db",
+        tmp_path / "journal.db-wal",
+        history.marker_path(tmp_path / "journal.db"),
+        tmp_path / "outbox.db",
+        tmp_path / "outbox.db-wal",
+        tmp_path / "offline.json",
+        tmp_path / "users.db",
+    ]
     try:
         assert {str(p.name): oct(mode(p)) for p in paths} == {str(p.name): oct(0o600) for p in paths}
     finally:

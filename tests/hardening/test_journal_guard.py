@@ -35,8 +35,17 @@ def hall_run(mosquitto_broker, hall_controller, mqtt_peer, tmp_path):
 
     def run(*extra: str):
         seen = sum(onlines)
-        controller = hall_controller("--config", str(EXAMPLE_HALL), "--broker", mosquitto_broker.url, "--db", str(journal),
-                                     "--web", "off", *extra)
+        controller = hall_controller(
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            mosquitto_broker.url,
+            "--db",
+            str(journal),
+            "--web",
+            "off",
+            *extra,
+        )
         controller.online = lambda: sum(onlines) > seen  # subscribed, so no request is lost
         return controller
 
@@ -45,8 +54,11 @@ def hall_run(mosquitto_broker, hall_controller, mqtt_peer, tmp_path):
         for _ in range(n):
             request = envelope.make_message("ticket.request", {"service": "social"})
             kiosk.publish(f"hall/{HALL}/dev/K1/up", request)
-            reply = envelope.decode(kiosk.expect(topic=f"hall/{HALL}/dev/K1/down",
-                                                 where=lambda m: envelope.decode(m.payload).re == request.id).payload)
+            reply = envelope.decode(
+                kiosk.expect(
+                    topic=f"hall/{HALL}/dev/K1/down", where=lambda m: envelope.decode(m.payload).re == request.id
+                ).payload
+            )
             assert reply.ok, reply
             issued.append(reply.body["ticket"])
         return issued
@@ -78,7 +90,6 @@ def test_a_deleted_or_emptied_journal_is_refused_never_a_fresh_day(hall_run):
     marker = history.read(history.marker_path(journal))
     assert marker.last_seq > 0 and marker.next_numbers["social"] == 4
 
-    saved = journal.read_bytes()
     journal.unlink()
     err = refused(run(), "is missing or empty", "hall restore", "--new-journal", "last numbers social 3")
     assert not journal.exists(), "nothing was created in its place"
@@ -124,8 +135,12 @@ def test_a_zeroed_page_is_refused_at_start_with_what_to_do(hall_run, where):
     damaged = journal.read_bytes()
     refused(run(), "is damaged", "hall restore", "keep the damaged file")
     assert journal.read_bytes() == damaged, "not written on"
-    report = subprocess.run([sys.executable, "-m", "hall.cli", "report", "--config", str(EXAMPLE_HALL),
-                             "--db", str(journal)], capture_output=True, text=True, timeout=60)
+    report = subprocess.run(
+        [sys.executable, "-m", "hall.cli", "report", "--config", str(EXAMPLE_HALL), "--db", str(journal)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert report.returncode in (0, 2) and "Traceback" not in report.stderr, report.stderr
 
 
@@ -136,13 +151,13 @@ def test_a_restored_journal_passes_and_a_swapped_one_does_not(hall_run, tmp_path
     tickets(2)
     assert first.stop() == 0
     copy = tmp_path / "copy.db"
-    shutil.copy(journal, copy)            # the district copy: the same journal, behind the hall
+    shutil.copy(journal, copy)  # the district copy: the same journal, behind the hall
     second = run()
     started(second)
     tickets(2)
     assert second.stop() == 0
 
-    shutil.copy(copy, journal)            # `hall restore` puts the copy back
+    shutil.copy(copy, journal)  # `hall restore` puts the copy back
     restored = run()
     started(restored)
     assert "events are missing" in restored.text()
@@ -150,7 +165,7 @@ def test_a_restored_journal_passes_and_a_swapped_one_does_not(hall_run, tmp_path
     assert next_ticket["label"] == "A003", "numbering goes on from the restored journal"
     assert restored.stop() == 0
 
-    other = tmp_path / "other.db"        # another hall's past (another journal id) put in its place
+    other = tmp_path / "other.db"  # another hall's past (another journal id) put in its place
     db = sqlite3.connect(journal)
     db.execute("UPDATE meta SET value = 'ffffffffffffffffffffffffffffffff' WHERE key = 'journal_id'")
     db.commit()

@@ -11,14 +11,22 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).parents[2] / "deploy" / "pi_wheels.py"
-OFFLINE = ("NewConnectionError", "Temporary failure in name resolution", "Network is unreachable",
-           "Could not fetch URL", "ProxyError", "ConnectTimeout", "ReadTimeout")
+OFFLINE = (
+    "NewConnectionError",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "Could not fetch URL",
+    "ProxyError",
+    "ConnectTimeout",
+    "ReadTimeout",
+)
 
 
 @pytest.mark.network
 def test_every_pinned_dependency_has_a_wheel_for_the_pi(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "--dest", str(tmp_path)], capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--dest", str(tmp_path)], capture_output=True, text=True, timeout=600
+    )
     if result.returncode != 0 and any(sign in result.stderr for sign in OFFLINE):
         pytest.skip("the package index is unreachable from here: " + result.stderr.strip().splitlines()[-1])
     assert result.returncode == 0, result.stderr[-3000:]

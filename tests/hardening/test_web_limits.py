@@ -65,9 +65,19 @@ def web(mosquitto_broker, hall_controller, tmp_path):
     UsersStore(tmp_path / "users.db").add("admin", "admin", PASSWORD, by="test")
 
     def start(*extra: str):
-        controller = hall_controller("--config", str(EXAMPLE_HALL), "--broker", mosquitto_broker.url,
-                                     "--db", str(tmp_path / "journal.db"), "--users", str(tmp_path / "users.db"),
-                                     "--web", "127.0.0.1:0", *extra)
+        controller = hall_controller(
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            mosquitto_broker.url,
+            "--db",
+            str(tmp_path / "journal.db"),
+            "--users",
+            str(tmp_path / "users.db"),
+            "--web",
+            "127.0.0.1:0",
+            *extra,
+        )
         controller.staff = controller.line_starting("HALL_WEB_URL=")
         return controller
 
@@ -85,8 +95,14 @@ def test_the_ticket_pages_have_a_listener_of_their_own_without_the_staff_pages(w
     reply = envelope.decode(kiosk.expect(topic=f"hall/{HALL}/dev/K1/down").payload)
     ticket_path = urllib.parse.urlsplit(reply.body["ticket"]["status_url"]).path
 
-    for method, path in [("GET", "/login"), ("POST", "/login"), ("GET", "/"), ("GET", "/reports"),
-                         ("GET", "/events"), ("GET", "/users")]:
+    for method, path in [
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/"),
+        ("GET", "/reports"),
+        ("GET", "/events"),
+        ("GET", "/users"),
+    ]:
         status, _, _ = public.request(method, path, {} if method == "POST" else None)
         assert status in (404, 405), f"{method} {path} answered {status} on the citizens' listener"
     status, _, page = public.request("GET", ticket_path)
@@ -146,6 +162,7 @@ def test_live_streams_are_capped_per_viewer_and_in_total(web):
     finally:
         for conn in opened:
             conn.close()
+
     # closed streams give their places back
     def a_place() -> bool:
         conn, response = viewer.open_stream()
@@ -156,11 +173,14 @@ def test_live_streams_are_capped_per_viewer_and_in_total(web):
     assert controller.stop() == 0
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--max-streams", "0"], "--max-streams is how many live pages may be open at once: 1 or more"),
-    (["--web", "off", "--public-web", "127.0.0.1:0"], "--public-web needs the management web on too"),
-    (["--public-web", "8081"], "--public-web is HOST:PORT"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--max-streams", "0"], "--max-streams is how many live pages may be open at once: 1 or more"),
+        (["--web", "off", "--public-web", "127.0.0.1:0"], "--public-web needs the management web on too"),
+        (["--public-web", "8081"], "--public-web is HOST:PORT"),
+    ],
+)
 def test_bad_web_limits_are_one_sentence(args, says, hall_controller, tmp_path):
     controller = hall_controller("--config", str(EXAMPLE_HALL), "--db", str(tmp_path / "journal.db"), *args)
     assert controller.finish() == 2

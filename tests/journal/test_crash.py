@@ -17,8 +17,12 @@ WORKER = Path(__file__).with_name("worker.py")
 
 
 def start_worker(db: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, str(WORKER), str(EXAMPLE), str(db)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, cwd=Path(__file__).parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKER), str(EXAMPLE), str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2],
+    )
     assert proc.stdout.readline().strip() == b"ready"
     return proc
 

@@ -29,8 +29,9 @@ def busy_morning(durable: DurableEngine, t: float) -> float:
     durable.apply([(c.OpenCounter(n, f"S{n:03d}"), t) for n in (1, 2, 4)])
     for i in range(30):
         t += 20
-        (r,) = durable.apply([(c.RequestTicket(("social", "property")[i % 2], "priority" if i % 7 == 0 else "normal",
-                                               "K1"), t)])
+        (r,) = durable.apply(
+            [(c.RequestTicket(("social", "property")[i % 2], "priority" if i % 7 == 0 else "normal", "K1"), t)]
+        )
         durable.apply([(c.ConfirmPrinted(r.events[-1].ticket), t + 1)])
         if i % 3 == 0:
             for n in (1, 2, 4):

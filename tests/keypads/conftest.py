@@ -10,8 +10,8 @@ except the link's and the controller's threads, which are real.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory
@@ -123,10 +123,20 @@ class Evaluator:
 def evaluator(hall, pins, tmp_path, clock) -> Iterator[Callable[..., Evaluator]]:
     made: list[Evaluator] = []
 
-    def make(url: str, device: str = "E3", *, outbox: Path | None = None, factory: MockFactory | None = None) -> Evaluator:
+    def make(
+        url: str, device: str = "E3", *, outbox: Path | None = None, factory: MockFactory | None = None
+    ) -> Evaluator:
         player = RecordingPlayer()
-        running = assemble_evaluator(hall, device, url, outbox=outbox or tmp_path / f"outbox-{device}.db",
-                                     factory=factory or pins, player=player, request_wav=REQUEST_WAV, clock=clock)
+        running = assemble_evaluator(
+            hall,
+            device,
+            url,
+            outbox=outbox or tmp_path / f"outbox-{device}.db",
+            factory=factory or pins,
+            player=player,
+            request_wav=REQUEST_WAV,
+            clock=clock,
+        )
         e = Evaluator(running, PanelTwin(factory or pins), player)
         made.append(e)
         assert running.link.wait_connected(WAIT_S)
@@ -179,8 +189,9 @@ def caller(hall, clock) -> Iterator[Callable[..., Caller]]:
 
     def make(url: str, device: str = "C3", *, timeout: float = 5.0) -> Caller:
         screens: list[list[str]] = []
-        running = assemble_caller(hall, device, url, lambda lines: screens.append([l.text for l in lines]),
-                                  clock=clock, timeout=timeout)
+        running = assemble_caller(
+            hall, device, url, lambda lines: screens.append([line.text for line in lines]), clock=clock, timeout=timeout
+        )
         c = Caller(running, screens, clock)
         made.append(c)
         assert running.link.wait_connected(WAIT_S)

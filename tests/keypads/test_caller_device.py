@@ -4,10 +4,10 @@ the clerk sees it on the screen (the text lines the terminal and the small panel
 from __future__ import annotations
 
 import pytest
+from testkit import no_show_wait
 
 from hall_controller.engine import events as ev
 from hall_controller.journal import Journal
-from testkit import no_show_wait
 
 from .conftest import WAIT_S
 
@@ -199,8 +199,7 @@ def test_no_answer_from_the_controller_says_so_and_changes_nothing(broker_url, c
     assert screen[2] == "A001 · 已呼叫 called"
 
 
-def test_a_key_pressed_twice_quickly_counts_once(broker_url, controller, kiosk, caller, clock, example_hall,
-                                                 hall_ears):
+def test_a_key_pressed_twice_quickly_counts_once(broker_url, controller, kiosk, caller, clock, example_hall, hall_ears):
     ctl = controller(broker_url)
     ears = hall_ears(broker_url, example_hall)
     k1 = kiosk(broker_url)
@@ -267,9 +266,11 @@ def test_a_view_it_cannot_show_changes_nothing(broker_url, controller, mqtt_peer
     before = c3.screen
     peer = mqtt_peer(broker_url, "impostor")
     down = topics.device_down("xinhua", "C3")
-    for view in ({"counter": 3, "state": "open", "held": [None], "waiting": 1, "ticket": None},
-                 {"counter": 9, "state": "open", "held": [], "waiting": 1, "ticket": None},
-                 {"counter": 3, "state": "open", "held": [], "waiting": "many", "ticket": None}):
+    for view in (
+        {"counter": 3, "state": "open", "held": [None], "waiting": 1, "ticket": None},
+        {"counter": 9, "state": "open", "held": [], "waiting": 1, "ticket": None},
+        {"counter": 3, "state": "open", "held": [], "waiting": "many", "ticket": None},
+    ):
         peer.publish(down, make_message("counter.view", {"view": view}))
     assert c3.program.wait_for(lambda: caplog.text.count("a counter.view it cannot show") == 3, WAIT_S)
     assert c3.screen == before

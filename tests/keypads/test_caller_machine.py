@@ -9,9 +9,15 @@ from devices.caller.keys import KEYBOARD, KEYS, LAYOUT, UnknownKey, from_keyboar
 from devices.caller.machine import CallerMachine, Mode, Request
 from hall.config import OUTCOMES, PAUSE_REASONS, Names
 
-VIEW = {"counter": 3, "state": "open", "clerk": "S005", "reason": None,
-        "ticket": {"id": "20261123-A023", "label": "A023", "state": "serving", "service": "social", "recalls": 0},
-        "held": [], "waiting": 4}
+VIEW = {
+    "counter": 3,
+    "state": "open",
+    "clerk": "S005",
+    "reason": None,
+    "ticket": {"id": "20261123-A023", "label": "A023", "state": "serving", "service": "social", "recalls": 0},
+    "held": [],
+    "waiting": 4,
+}
 
 
 @pytest.fixture
@@ -28,7 +34,11 @@ def keys(m: CallerMachine, *names: str) -> list[Request]:
 def test_one_key_actions_go_straight_out(m):
     assert keys(m, "call") == [Request("counter.call_next")]
     assert keys(m, "recall", "start", "no_show", "hold") == [
-        Request("counter.recall"), Request("counter.start"), Request("counter.no_show"), Request("counter.hold")]
+        Request("counter.recall"),
+        Request("counter.start"),
+        Request("counter.no_show"),
+        Request("counter.hold"),
+    ]
 
 
 def test_sign_in_types_a_staff_number_and_clear_works_twice(m):
@@ -73,9 +83,11 @@ def test_confirm_with_no_menu_decides_a_citizens_priority_request(m):
     assert keys(m, "1", "0", "2", "3", "enter") == [] and (m.mode, m.entry) == (Mode.PRIORITY_DECIDE, "A023")
     assert keys(m, "1") == [Request("ticket.priority", {"ticket": "A023", "confirm": True})]
     assert keys(m, "enter", "B", "0", "0", "7", "enter", "2") == [
-        Request("ticket.priority", {"ticket": "B007", "confirm": False})]
+        Request("ticket.priority", {"ticket": "B007", "confirm": False})
+    ]
     assert keys(m, "enter", "3", "0", "0", "1", "enter", "enter") == [
-        Request("ticket.priority", {"ticket": "C001", "confirm": True})]
+        Request("ticket.priority", {"ticket": "C001", "confirm": True})
+    ]
     assert keys(m, "enter", "2", "enter") == [] and m.notice.tone == "hint"  # no number yet
     assert keys(m, "0", "1", "enter", "7") == [] and m.mode is Mode.PRIORITY_DECIDE
     assert keys(m, "call") == [Request("counter.call_next")]  # another function key: changed their mind
@@ -128,7 +140,10 @@ def test_outcomes_set_the_notice_and_only_answers_change_the_view(m):
     m.sent(req)
     m.refused(req, "bad_state", "ticket A023 is called, not serving")
     assert m.view == VIEW
-    assert (m.notice.tone, m.notice.text) == ("refused", Names("当前号的状态不允许此操作", "ticket A023 is called, not serving"))
+    assert (m.notice.tone, m.notice.text) == (
+        "refused",
+        Names("当前号的状态不允许此操作", "ticket A023 is called, not serving"),
+    )
     [req] = keys(m, "hold")
     m.sent(req)
     m.timed_out(req)
@@ -153,7 +168,14 @@ def test_the_keypad_layout_has_every_key_once_and_keyboard_letters_are_unique():
 
 
 def test_key_names_for_scripts():
-    assert [key_name(w) for w in ("call", "NEXT", "ok", "5", "S", "no-show")] == ["call", "call", "enter", "5", "S", "no_show"]
+    assert [key_name(w) for w in ("call", "NEXT", "ok", "5", "S", "no-show")] == [
+        "call",
+        "call",
+        "enter",
+        "5",
+        "S",
+        "no_show",
+    ]
     with pytest.raises(UnknownKey, match="there is no key 'frobnicate'"):
         key_name("frobnicate")
 

@@ -19,9 +19,15 @@ from protocol.envelope import make_message
 from .conftest import EXAMPLE_HALL
 
 HALL = config.load(EXAMPLE_HALL)
-VIEW = {"counter": 10, "state": "open", "clerk": "S005", "reason": None,
-        "ticket": {"id": "20261123-A023", "label": "A023", "state": "called", "service": "social", "recalls": 2},
-        "held": ["A019", "B004"], "waiting": 7}
+VIEW = {
+    "counter": 10,
+    "state": "open",
+    "clerk": "S005",
+    "reason": None,
+    "ticket": {"id": "20261123-A023", "label": "A023", "state": "called", "service": "social", "recalls": 2},
+    "held": ["A019", "B004"],
+    "waiting": 7,
+}
 
 
 def machine(view=VIEW, online=True) -> CallerMachine:
@@ -71,8 +77,12 @@ def test_before_the_controller_answered_and_offline():
 
 def test_a_paused_counter_shows_why_and_a_refusal_wraps_the_controllers_sentence():
     m = machine({**VIEW, "state": "paused", "reason": "meal", "ticket": None})
-    m.notice = Notice("refused", words.refusal("counter_paused", "counter 10 is paused (meal); resume first, "
-                                               "or ask the supervisor to reopen it for you"))
+    m.notice = Notice(
+        "refused",
+        words.refusal(
+            "counter_paused", "counter 10 is paused (meal); resume first, or ask the supervisor to reopen it for you"
+        ),
+    )
     lines = texts(m, keyboard=False)
     assert lines[1:3] == ["暂停 paused(用餐 meal) · 工号 S005", "当前无号 no ticket"]
     assert lines[4] == "× 窗口暂停中,请先恢复"
@@ -80,8 +90,16 @@ def test_a_paused_counter_shows_why_and_a_refusal_wraps_the_controllers_sentence
 
 
 def test_menus_fit_the_screen():
-    for keys in (["pause"], ["finish"], ["transfer"], ["transfer", "transfer", "4"], ["reinstate"], ["resume_held"],
-                 ["close"], ["open", "S", "0"]):
+    for keys in (
+        ["pause"],
+        ["finish"],
+        ["transfer"],
+        ["transfer", "transfer", "4"],
+        ["reinstate"],
+        ["resume_held"],
+        ["close"],
+        ["open", "S", "0"],
+    ):
         m = machine()
         for k in keys:
             m.key(k)
@@ -89,8 +107,12 @@ def test_menus_fit_the_screen():
         assert all(columns(t) <= WIDTH for t in lines[4:]), lines
     m = machine()
     m.key("pause")
-    assert texts(m)[6:] == ["暂停原因 Pause reason:", "1 休息 break  2 用餐 meal  3 开会 meeting",
-                            "4 业务咨询 consultation  5 培训 training", "6 系统维护 system  7 其他事务 other"]
+    assert texts(m)[6:] == [
+        "暂停原因 Pause reason:",
+        "1 休息 break  2 用餐 meal  3 开会 meeting",
+        "4 业务咨询 consultation  5 培训 training",
+        "6 系统维护 system  7 其他事务 other",
+    ]
 
 
 def test_while_waiting_the_screen_says_so():
@@ -101,8 +123,10 @@ def test_while_waiting_the_screen_says_so():
 
 def test_the_panel_draws_every_line_inside_the_screen():
     m = machine()
-    m.notice = Notice("refused", Names("请先办结、挂起或转移当前号",
-                                       "finish, hold or transfer ticket A023 first" + " and then some" * 6))
+    m.notice = Notice(
+        "refused",
+        Names("请先办结、挂起或转移当前号", "finish, hold or transfer ticket A023 first" + " and then some" * 6),
+    )
     lines = screen_lines(m.state, HALL)
     surface = paint(lines, (480, 320))
     assert surface.get_size() == (480, 320)

@@ -13,7 +13,7 @@ GUIDE = (Path(__file__).parents[2] / "docs" / "counter-devices.md").read_text(en
 
 
 def test_the_drawn_keypad_is_the_programs_layout():
-    drawing = GUIDE[GUIDE.index("┌"):GUIDE.index("┘") + 1]
+    drawing = GUIDE[GUIDE.index("┌") : GUIDE.index("┘") + 1]
     cells = [re.findall(r"│\s*([^│]+?)\s*(?=│)", row) for row in drawing.splitlines() if row.startswith("│")]
     legend = {k.name: f"{k.legend.zh} {k.keyboard}" for k in FUNCTIONS}
     legend.update({"enter": "确认 ⏎", "clear": "清除 ⌫"})
@@ -29,6 +29,13 @@ def test_every_refusal_the_keypad_names_is_in_the_guide():
 
 
 def test_every_menu_is_documented():
-    for name in ("完成 finish", "暂停 pause", "转移 transfer", "复号 reinstate", "取回 resume held", "关闭 close",
-                 "登录 open"):
+    for name in (
+        "完成 finish",
+        "暂停 pause",
+        "转移 transfer",
+        "复号 reinstate",
+        "取回 resume held",
+        "关闭 close",
+        "登录 open",
+    ):
         assert f"| {name} |" in GUIDE

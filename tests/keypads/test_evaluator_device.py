@@ -4,6 +4,7 @@ prompt ends without one. The clerk's side is the real caller program; tickets co
 from __future__ import annotations
 
 from devices.evaluator.machine import Phase
+
 from .conftest import WAIT_S, journal_ratings
 
 
@@ -50,8 +51,13 @@ def test_full_cycle_call_serve_finish_prompt_press_rating(broker_url, controller
     prompt = ctl.engine.state.prompts[prompt_id]
     assert prompt.level == 4
     [rating] = journal_ratings(ctl.db)
-    assert (rating.ticket.endswith(label), rating.counter, rating.clerk, rating.service, rating.level) == \
-        (True, 3, "S005", "social", 4)
+    assert (rating.ticket.endswith(label), rating.counter, rating.clerk, rating.service, rating.level) == (
+        True,
+        3,
+        "S005",
+        "social",
+        4,
+    )
     # pressed 3 s after the prompt arrived: on the controller's clock, inside the prompt
     assert prompt.opened_at <= rating.pressed_at <= prompt.deadline
 
@@ -132,20 +138,24 @@ def test_two_quick_presses_count_once(broker_url, controller, kiosk, caller, eva
     clock.advance(2.0)
     e3.press(3)
     clock.advance(0.2)
-    e3.press(3)      # the same button again at once
+    e3.press(3)  # the same button again at once
     clock.advance(0.3)
-    e3.press(1)      # "to be sure", another one
+    e3.press(1)  # "to be sure", another one
     e3.settle()
     presses = [line for line in e3.program.log if line.startswith(("button", "rated"))]
-    assert presses == ["rated 3 满意 Satisfied", "button 3 满意: pressed again at once, counted once",
-                       "button 1 不满意 ignored: already rated"]
+    assert presses == [
+        "rated 3 满意 Satisfied",
+        "button 3 满意: pressed again at once, counted once",
+        "button 1 不满意 ignored: already rated",
+    ]
     assert e3.sounds() == ["request", "beep"]
     assert e3.program.wait_for(lambda: e3.link.unanswered == 0, WAIT_S)
     assert [r.level for r in journal_ratings(ctl.db)] == [3]
 
 
-def test_a_rating_given_while_the_broker_is_down_arrives_exactly_once(mosquitto_broker, controller, kiosk, caller,
-                                                                      evaluator, clock):
+def test_a_rating_given_while_the_broker_is_down_arrives_exactly_once(
+    mosquitto_broker, controller, kiosk, caller, evaluator, clock
+):
     url = mosquitto_broker.url
     ctl = controller(url)
     e3, c3 = evaluator(url, "E3"), caller(url, "C3")
@@ -177,8 +187,13 @@ def test_a_prompt_it_cannot_read_changes_nothing(broker_url, mqtt_peer, evaluato
     peer = mqtt_peer(broker_url, "impostor")
     down = topics.device_down("xinhua", "E3")
     peer.publish(down, make_message("rating.prompt", {"prompt": "20261123-A023", "ticket": "A023", "counter": 3}))
-    peer.publish(down, make_message("rating.prompt", {"prompt": "20261123-A024", "ticket": "A024", "counter": 7,
-                                                      "deadline": "2099-01-01T00:00:00.000Z"}))
+    peer.publish(
+        down,
+        make_message(
+            "rating.prompt",
+            {"prompt": "20261123-A024", "ticket": "A024", "counter": 7, "deadline": "2099-01-01T00:00:00.000Z"},
+        ),
+    )
     peer.publish(down, b"\xff not json")
     assert e3.program.wait_for(lambda: "for counter 7" in caplog.text, WAIT_S)
     e3.settle()

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from devices.evaluator.machine import (ASKING_LIGHTS, DARK, Ask, Ended, EvaluatorMachine, Ignored, Lights, Phase,
-                                       Prompt, Submit, Thank)
+from devices.evaluator.machine import (
+    ASKING_LIGHTS,
+    DARK,
+    Ask,
+    Ended,
+    EvaluatorMachine,
+    Ignored,
+    Lights,
+    Phase,
+    Prompt,
+    Submit,
+    Thank,
+)
 
 SENT = 1_800_000_000.0  # the controller's clock (epoch seconds)
 

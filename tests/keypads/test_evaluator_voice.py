@@ -52,10 +52,10 @@ def test_a_press_drops_a_request_not_yet_started_and_sounds_never_overlap():
     player = GatedPlayer()
     voice = EvaluatorVoice(player, b"request", b"beep")
     try:
-        voice.ask()               # starts playing (held at the gate)
+        voice.ask()  # starts playing (held at the gate)
         assert player.started.wait(WAIT_S)
-        voice.ask()               # a second prompt's request, queued
-        voice.thank()             # the citizen pressed: the queued request is not needed
+        voice.ask()  # a second prompt's request, queued
+        voice.thank()  # the citizen pressed: the queued request is not needed
         player.gate.set()
         assert voice.wait_idle(WAIT_S)
         assert player.played == [b"request", b"beep"]

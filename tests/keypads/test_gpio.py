@@ -10,8 +10,18 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from devices.evaluator.panel import EvaluatorPanel, NoPins
-from drivers.gpio import (Beeper, ButtonPanel, Debouncer, GpioUnavailable, Held, LedPanel, PanelTwin, Press, Released,
-                          pin_factory)
+from drivers.gpio import (
+    Beeper,
+    ButtonPanel,
+    Debouncer,
+    GpioUnavailable,
+    Held,
+    LedPanel,
+    PanelTwin,
+    Press,
+    Released,
+    pin_factory,
+)
 from hall.config import Evaluator
 
 from .conftest import WAIT_S, FakeClock
@@ -52,8 +62,15 @@ def test_the_pins_are_released_on_close_and_a_second_claim_is_one_clear_error(pi
 
 def test_pressed_twice_quickly_counts_once():
     d = Debouncer(0.5, {"digit": 0.05})
-    presses = [Press("4", 10.0), Press("4", 10.2), Press("4", 10.6), Press("4", 11.2), Press("3", 11.25),
-               Press("digit", 12.0), Press("digit", 12.12)]
+    presses = [
+        Press("4", 10.0),
+        Press("4", 10.2),
+        Press("4", 10.6),
+        Press("4", 11.2),
+        Press("3", 11.25),
+        Press("digit", 12.0),
+        Press("digit", 12.12),
+    ]
     assert [d.accept(p) for p in presses] == [True, False, False, True, True, True, True]
     # 10.6 is 0.6 s after the first press but 0.4 s after the bounce at 10.2: a chattering key stays one press
 

@@ -37,13 +37,25 @@ def _process_state_restored():
         signal.signal(sig, handler)
 
 
-@pytest.mark.parametrize("argv, sentence", [
-    (["--id", "E3", "--config", "nowhere.toml", "--broker", "mqtt://127.0.0.1:1"], "hall file nowhere.toml does not exist"),
-    (["--id", "E42", *HALL, "--broker", "mqtt://127.0.0.1:1", "--pins", "mock"], "E42 is not an evaluator in the hall file"),
-    (["--id", "E3", *HALL, "--pins", "mock"], "say which broker to use: --broker mqtt://host:port or HALL_MQTT_URL"),
-    (["--id", "E3", *HALL, "--broker", "http://x"], "broker URL"),
-    (["--id", "E3", *HALL, "--broker", "mqtt://127.0.0.1:1", "--pins", "lgpio"], "cannot be used on this machine"),
-])
+@pytest.mark.parametrize(
+    "argv, sentence",
+    [
+        (
+            ["--id", "E3", "--config", "nowhere.toml", "--broker", "mqtt://127.0.0.1:1"],
+            "hall file nowhere.toml does not exist",
+        ),
+        (
+            ["--id", "E42", *HALL, "--broker", "mqtt://127.0.0.1:1", "--pins", "mock"],
+            "E42 is not an evaluator in the hall file",
+        ),
+        (
+            ["--id", "E3", *HALL, "--pins", "mock"],
+            "say which broker to use: --broker mqtt://host:port or HALL_MQTT_URL",
+        ),
+        (["--id", "E3", *HALL, "--broker", "http://x"], "broker URL"),
+        (["--id", "E3", *HALL, "--broker", "mqtt://127.0.0.1:1", "--pins", "lgpio"], "cannot be used on this machine"),
+    ],
+)
 def test_hall_evaluator_refuses_bad_input_in_one_sentence(argv, sentence, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("HALL_MQTT_URL", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -53,12 +65,15 @@ def test_hall_evaluator_refuses_bad_input_in_one_sentence(argv, sentence, capsys
     assert not (tmp_path / "var").exists()  # nothing was created
 
 
-@pytest.mark.parametrize("argv, sentence", [
-    (["--id", "C42", *HALL, "--broker", "mqtt://127.0.0.1:1"], "C42 is not a caller in the hall file"),
-    (["--id", "C3", *HALL], "say which broker to use"),
-    (["--id", "C3", *HALL, "--broker", "mqtt://127.0.0.1:1", "--screen", "hologram"], "--screen 'hologram'"),
-    (["--id", "C3", *HALL, "--broker", "mqtt://127.0.0.1:1", "--timeout", "0"], "--timeout must be between"),
-])
+@pytest.mark.parametrize(
+    "argv, sentence",
+    [
+        (["--id", "C42", *HALL, "--broker", "mqtt://127.0.0.1:1"], "C42 is not a caller in the hall file"),
+        (["--id", "C3", *HALL], "say which broker to use"),
+        (["--id", "C3", *HALL, "--broker", "mqtt://127.0.0.1:1", "--screen", "hologram"], "--screen 'hologram'"),
+        (["--id", "C3", *HALL, "--broker", "mqtt://127.0.0.1:1", "--timeout", "0"], "--timeout must be between"),
+    ],
+)
 def test_hall_caller_refuses_bad_input_in_one_sentence(argv, sentence, capsys, monkeypatch):
     monkeypatch.delenv("HALL_MQTT_URL", raising=False)
     assert caller_main(argv) == 2
@@ -69,13 +84,18 @@ def test_hall_caller_refuses_bad_input_in_one_sentence(argv, sentence, capsys, m
 def run(module: str, args: list[str], cwd: Path, stdin: str | None = None) -> subprocess.Popen:
     code = f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=env, text=True,
-                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
-def test_hall_caller_takes_scripted_keys_on_stdin_and_prints_each_screen(mosquitto_broker, controller, kiosk,
-                                                                          tmp_path):
+def test_hall_caller_takes_scripted_keys_on_stdin_and_prints_each_screen(mosquitto_broker, controller, kiosk, tmp_path):
     url = mosquitto_broker.url
     ctl = controller(url)
     kiosk(url).issue("fund")
@@ -91,8 +111,23 @@ def test_hall_caller_takes_scripted_keys_on_stdin_and_prints_each_screen(mosquit
 def test_hall_evaluator_runs_on_mock_pins_and_says_goodbye(mosquitto_broker, mqtt_peer, tmp_path):
     url = mosquitto_broker.url
     peer = mqtt_peer(url, "watcher")
-    proc = run("devices.evaluator.main", ["--id", "E3", *HALL, "--broker", url, "--pins", "mock", "--sound", "none",
-                                          "--outbox", str(tmp_path / "e3.db")], tmp_path)
+    proc = run(
+        "devices.evaluator.main",
+        [
+            "--id",
+            "E3",
+            *HALL,
+            "--broker",
+            url,
+            "--pins",
+            "mock",
+            "--sound",
+            "none",
+            "--outbox",
+            str(tmp_path / "e3.db"),
+        ],
+        tmp_path,
+    )
     try:
         state = topics.device_state("xinhua", "E3")
         peer.subscribe(state)

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.control import (ControlError, ControlServer, NoSimulator, ask, control_dir, press_main, send,
-                                socket_path)
+from simulators.control import ControlError, ControlServer, NoSimulator, ask, control_dir, press_main, send, socket_path
 
 from .conftest import EXAMPLE_HALL, WAIT_S
 
@@ -64,11 +63,14 @@ def test_a_program_asks_for_the_devices_state_as_json(control, capsys):
         return ["A001 · 已呼叫 called"]
 
     with ControlServer(socket_path(control, "C3"), handle, lambda: {"device": "C3", "ticket": {"label": "A001"}}):
-        assert ask(control, "C3", ["call"]) == {"device": "C3", "ticket": {"label": "A001"},
-                                                 "screen": ["A001 · 已呼叫 called"]}
+        assert ask(control, "C3", ["call"]) == {
+            "device": "C3",
+            "ticket": {"label": "A001"},
+            "screen": ["A001 · 已呼叫 called"],
+        }
         assert press_main(["--json", "C3", "call", "--control", str(control)]) == 0
         assert json.loads(capsys.readouterr().out)["ticket"] == {"label": "A001"}
-        assert press_main(["C3", "show", "--control", str(control)]) == 0   # a person still reads the screen
+        assert press_main(["C3", "show", "--control", str(control)]) == 0  # a person still reads the screen
         assert capsys.readouterr().out == "A001 · 已呼叫 called\n"
     with ControlServer(socket_path(control, "E3"), handle):
         with pytest.raises(ControlError, match="no state to give as JSON"):
@@ -101,8 +103,15 @@ class Program:
     def __init__(self, module: str, args: list[str], cwd: Path) -> None:
         code = f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.out: list[str] = []
 
     def wait_for_line(self, start: str, timeout: float = 3 * WAIT_S) -> str:
@@ -144,11 +153,15 @@ def test_the_simulated_counter_end_to_end(mosquitto_broker, controller, kiosk, t
         assert press_main(["C3", "call", "--control", str(control)]) == 0
         screen = capsys.readouterr().out.splitlines()
         assert "A001 · 已呼叫 called" in screen and "已呼叫 A001 · called A001" in screen
-        state = ask(control, "C3", ["show"])   # as the crowd reads the caller: its state, not the screen
-        assert (state["state"], state["clerk"], state["ticket"]["label"], state["ticket"]["state"]) == \
-            ("open", "S005", "A001", "called")
+        state = ask(control, "C3", ["show"])  # as the crowd reads the caller: its state, not the screen
+        assert (state["state"], state["clerk"], state["ticket"]["label"], state["ticket"]["state"]) == (
+            "open",
+            "S005",
+            "A001",
+            "called",
+        )
         assert press_main(["C3", "call", "--control", str(control)]) == 0  # waited out the double-press window
-        assert "× 请先办结、挂起或转移当前号" in capsys.readouterr().out   # and the controller refused
+        assert "× 请先办结、挂起或转移当前号" in capsys.readouterr().out  # and the controller refused
         assert press_main(["C3", "start", "finish", "enter", "--control", str(control)]) == 0
         assert "A001 办结,请评价" in capsys.readouterr().out
 
@@ -181,9 +194,23 @@ def test_the_simulated_counter_end_to_end(mosquitto_broker, controller, kiosk, t
 
 
 def test_a_simulator_with_bad_input_says_one_sentence(tmp_path, control):
-    for module, device, expected in (("simulators.evaluator", "C3", "C3 is not an evaluator in the hall file"),
-                                     ("simulators.caller", "E3", "E3 is not a caller in the hall file")):
-        p = Program(module, ["--id", device, "--config", str(EXAMPLE_HALL), "--broker", "mqtt://127.0.0.1:1",
-                             "--control", str(control)], tmp_path)
+    for module, device, expected in (
+        ("simulators.evaluator", "C3", "C3 is not an evaluator in the hall file"),
+        ("simulators.caller", "E3", "E3 is not a caller in the hall file"),
+    ):
+        p = Program(
+            module,
+            [
+                "--id",
+                device,
+                "--config",
+                str(EXAMPLE_HALL),
+                "--broker",
+                "mqtt://127.0.0.1:1",
+                "--control",
+                str(control),
+            ],
+            tmp_path,
+        )
         out, err = p.proc.communicate(timeout=3 * WAIT_S)
         assert p.proc.returncode == 2 and expected in err and "Traceback" not in err

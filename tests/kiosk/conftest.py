@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory
@@ -25,8 +25,8 @@ from gpiozero.pins.mock import MockFactory
 from devices.kiosk.buttons import KioskFinger, key_for
 from devices.kiosk.main import RunningKiosk, assemble
 from devices.kiosk.program import Outcome
-from hall import config
 from drivers.printer.twin import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
+from hall import config
 
 WAIT_S = 15.0
 EXAMPLE_HALL = Path(__file__).parents[2] / "examples" / "hall.toml"
@@ -66,8 +66,9 @@ class KioskRig:
         return self.program.wait_for(done, timeout)
 
     def online(self) -> bool:
-        return self.step_until(lambda: self.program.machine.online(self.clock())
-                               and self.program.machine.controller_online is True)
+        return self.step_until(
+            lambda: self.program.machine.online(self.clock()) and self.program.machine.controller_online is True
+        )
 
     def leased(self) -> bool:
         """Step until every service of the kiosk has leased offline numbers."""
@@ -97,8 +98,17 @@ def kiosk_hall() -> Callable[..., config.Hall]:
 def make_kiosk(tmp_path) -> Iterator[Callable[..., KioskRig]]:
     rigs: list[KioskRig] = []
 
-    def make(url: str, kiosk_id: str = "K1", *, hall: config.Hall | None = None, transport: str = "tcp",
-             screen=None, timings: dict | None = None, state_dir: Path | None = None, **program) -> KioskRig:
+    def make(
+        url: str,
+        kiosk_id: str = "K1",
+        *,
+        hall: config.Hall | None = None,
+        transport: str = "tcp",
+        screen=None,
+        timings: dict | None = None,
+        state_dir: Path | None = None,
+        **program,
+    ) -> KioskRig:
         hall = hall or config.load(EXAMPLE_HALL)
         kiosk = hall.kiosks[kiosk_id]
         simulator = SimulatedPrinter(kiosk.paper_mm, out_dir=tmp_path / f"paper-{kiosk_id}-{len(rigs)}")
@@ -113,10 +123,20 @@ def make_kiosk(tmp_path) -> Iterator[Callable[..., KioskRig]]:
             connector = "sim"
         clock = FakeClock()
         program.setdefault("request_timeout", 3.0)
-        running = assemble(hall, kiosk_id, url, state_dir=state_dir or tmp_path / f"state-{kiosk_id}",
-                           factory=MockFactory(), printer=connector,
-                           simulator=simulator if transport == "sim" else None, screen=screen, clock=clock,
-                           simulated=True, timings={**FAST, **(timings or {})}, **program)
+        running = assemble(
+            hall,
+            kiosk_id,
+            url,
+            state_dir=state_dir or tmp_path / f"state-{kiosk_id}",
+            factory=MockFactory(),
+            printer=connector,
+            simulator=simulator if transport == "sim" else None,
+            screen=screen,
+            clock=clock,
+            simulated=True,
+            timings={**FAST, **(timings or {})},
+            **program,
+        )
         rig = KioskRig(running, simulator, clock, server)
         rigs.append(rig)
         return rig

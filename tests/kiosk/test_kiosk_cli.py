@@ -39,15 +39,19 @@ def _hall_file(tmp_path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--id", "K9"], "there is no kiosk 'K9'"),
-    (["--id", "K1", "--printer", "serial:/dev/ttyUSB0@9601"], "baud rate '9601' is not one of"),
-    (["--id", "K1", "--broker", "http://nowhere"], "mqtt"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--id", "K9"], "there is no kiosk 'K9'"),
+        (["--id", "K1", "--printer", "serial:/dev/ttyUSB0@9601"], "baud rate '9601' is not one of"),
+        (["--id", "K1", "--broker", "http://nowhere"], "mqtt"),
+    ],
+)
 def test_bad_set_ups_get_one_sentence_and_exit_2(args, says, capsys, sim_env, tmp_path):
     broker = [] if "--broker" in args else ["--broker", "mqtt://127.0.0.1:1"]
-    code = kiosk_main(["--config", str(EXAMPLE_HALL), "--state-dir", str(tmp_path / "s"), "--pins", "mock",
-                       *broker, *args])
+    code = kiosk_main(
+        ["--config", str(EXAMPLE_HALL), "--state-dir", str(tmp_path / "s"), "--pins", "mock", *broker, *args]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("hall kiosk: ") and says in err and err.count("\n") == 1
@@ -69,8 +73,22 @@ def no_libusb(monkeypatch):
 
 
 def test_a_usb_printer_without_libusb_says_what_to_install(no_libusb, capsys, sim_env, tmp_path):
-    code = kiosk_main(["--id", "K1", "--config", str(EXAMPLE_HALL), "--broker", "mqtt://127.0.0.1:1",
-                       "--state-dir", str(tmp_path / "s"), "--pins", "mock", "--printer", "usb:0416:5011"])
+    code = kiosk_main(
+        [
+            "--id",
+            "K1",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            "mqtt://127.0.0.1:1",
+            "--state-dir",
+            str(tmp_path / "s"),
+            "--pins",
+            "mock",
+            "--printer",
+            "usb:0416:5011",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -81,10 +99,26 @@ def test_a_usb_printer_without_libusb_says_what_to_install(no_libusb, capsys, si
 def test_no_broker_and_no_inputs_are_refused(capsys, sim_env, tmp_path):
     assert kiosk_main(["--id", "K1", "--config", str(EXAMPLE_HALL), "--pins", "mock"]) == 2
     assert "say which broker to use" in capsys.readouterr().err
-    hall = _hall_file(tmp_path, lambda t: t.replace("buttons = { social = 17, property = 27, fund = 22, tax = 23, "
-                                                    "business = 24 }\npriority_button = 25\n", ""))
-    code = kiosk_main(["--id", "K1", "--config", str(hall), "--broker", "mqtt://127.0.0.1:1",
-                       "--state-dir", str(tmp_path / "s"), "--pins", "mock"])
+    hall = _hall_file(
+        tmp_path,
+        lambda t: t.replace(
+            "buttons = { social = 17, property = 27, fund = 22, tax = 23, business = 24 }\npriority_button = 25\n", ""
+        ),
+    )
+    code = kiosk_main(
+        [
+            "--id",
+            "K1",
+            "--config",
+            str(hall),
+            "--broker",
+            "mqtt://127.0.0.1:1",
+            "--state-dir",
+            str(tmp_path / "s"),
+            "--pins",
+            "mock",
+        ]
+    )
     assert code == 2 and "has no `buttons` in the hall file and no touch screen" in capsys.readouterr().err
 
 
@@ -92,8 +126,20 @@ def test_a_damaged_offline_file_stops_the_kiosk_at_start(capsys, sim_env, tmp_pa
     state = tmp_path / "state"
     state.mkdir()
     (state / "offline.json").write_text("{half a file")
-    code = kiosk_main(["--id", "K1", "--config", str(EXAMPLE_HALL), "--broker", "mqtt://127.0.0.1:1",
-                       "--state-dir", str(state), "--pins", "mock"])
+    code = kiosk_main(
+        [
+            "--id",
+            "K1",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            "mqtt://127.0.0.1:1",
+            "--state-dir",
+            str(state),
+            "--pins",
+            "mock",
+        ]
+    )
     assert code == 2 and "is damaged" in capsys.readouterr().err
     assert (state / "offline.json").read_text() == "{half a file"
 
@@ -107,9 +153,15 @@ def ask(device: str, line: str) -> str:
 
 
 def _start_sim(args: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "import sys; from simulators.kiosk import main; sys.exit(main(sys.argv[1:]))",
-                             *args], cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", "import sys; from simulators.kiosk import main; sys.exit(main(sys.argv[1:]))", *args],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_online(device: str, proc: subprocess.Popen) -> str:
@@ -135,8 +187,21 @@ def _stop(proc: subprocess.Popen) -> tuple[int, str, str]:
 def test_the_simulated_kiosk_prints_what_sim_press_asks(mosquitto_broker, controller, sim_env, tmp_path, capsys):
     ctl = controller(mosquitto_broker.url)
     out = tmp_path / "tickets"
-    proc = _start_sim(["--id", "K1", "--config", str(EXAMPLE_HALL), "--broker", mosquitto_broker.url,
-                       "--out", str(out), "--state-dir", str(tmp_path / "state")], sim_env)
+    proc = _start_sim(
+        [
+            "--id",
+            "K1",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            mosquitto_broker.url,
+            "--out",
+            str(out),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        sim_env,
+    )
     try:
         _wait_online("K1", proc)
         assert ask("K1", "press A") == "ticket A001 printed"
@@ -150,9 +215,11 @@ def test_the_simulated_kiosk_prints_what_sim_press_asks(mosquitto_broker, contro
         deadline = time.monotonic() + WAIT_S
         while ask("K1", "status").startswith("out_of_service") and time.monotonic() < deadline:
             time.sleep(0.2)
-        state = control.ask(control.control_dir(), "K1", ["priority", "tax"])   # as the crowd asks: the state
+        state = control.ask(control.control_dir(), "K1", ["priority", "tax"])  # as the crowd asks: the state
         assert [p["text"] for p in state["presses"]] == ["priority selected", "ticket D001 printed"]
-        assert state["presses"][-1]["ticket"]["label"] == "D001" and state["presses"][-1]["ticket"]["class"] == "priority"
+        assert (
+            state["presses"][-1]["ticket"]["label"] == "D001" and state["presses"][-1]["ticket"]["class"] == "priority"
+        )
         assert state["last_printed"]["label"] == "D001" and state["printed"] == 3 and not state["presses"][0]["ignored"]
         with pytest.raises(control.ControlError, match="has no button 'Z'"):
             ask("K1", "press Z")
@@ -179,9 +246,25 @@ def test_the_simulated_kiosk_prints_what_sim_press_asks(mosquitto_broker, contro
 def test_a_simulated_touch_kiosk_is_pressed_through_its_screen(mosquitto_broker, controller, sim_env, tmp_path):
     controller(mosquitto_broker.url)
     out, frames = tmp_path / "tickets", tmp_path / "frames"
-    proc = _start_sim(["--id", "K2", "--config", str(EXAMPLE_HALL), "--broker", mosquitto_broker.url,
-                       "--out", str(out), "--png-dir", str(frames), "--size", "1080x1920",
-                       "--state-dir", str(tmp_path / "state")], sim_env)
+    proc = _start_sim(
+        [
+            "--id",
+            "K2",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            mosquitto_broker.url,
+            "--out",
+            str(out),
+            "--png-dir",
+            str(frames),
+            "--size",
+            "1080x1920",
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        sim_env,
+    )
     try:
         _wait_online("K2", proc)
         assert ask("K2", "press B") == "ticket B001 printed"
@@ -201,8 +284,9 @@ def test_a_simulated_touch_kiosk_is_pressed_through_its_screen(mosquitto_broker,
     assert {b["service"] for b in saved["blocks"]} == {"social", "property", "fund", "tax", "business"}
 
 
-def test_hall_kiosk_runs_in_its_own_process_and_stops_cleanly(mosquitto_broker, controller, sim_env, tmp_path,
-                                                              mqtt_peer):
+def test_hall_kiosk_runs_in_its_own_process_and_stops_cleanly(
+    mosquitto_broker, controller, sim_env, tmp_path, mqtt_peer
+):
     from drivers.printer.twin import SimulatedPrinter, TcpPrinterServer
 
     ctl = controller(mosquitto_broker.url)
@@ -210,11 +294,34 @@ def test_hall_kiosk_runs_in_its_own_process_and_stops_cleanly(mosquitto_broker, 
     frames = tmp_path / "frames"
     with TcpPrinterServer(printer) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from devices.kiosk.main import main; sys.exit(main(sys.argv[1:]))",
-             "--id", "K1", "--config", str(EXAMPLE_HALL), "--broker", mosquitto_broker.url, "--pins", "mock",
-             "--printer", server.connector, "--png-dir", str(frames), "--state-dir", str(tmp_path / "state"),
-             "--log-level", "WARNING"],
-            cwd=REPO, env=sim_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                "import sys; from devices.kiosk.main import main; sys.exit(main(sys.argv[1:]))",
+                "--id",
+                "K1",
+                "--config",
+                str(EXAMPLE_HALL),
+                "--broker",
+                mosquitto_broker.url,
+                "--pins",
+                "mock",
+                "--printer",
+                server.connector,
+                "--png-dir",
+                str(frames),
+                "--state-dir",
+                str(tmp_path / "state"),
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=REPO,
+            env=sim_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + WAIT_S
             while len(ctl.engine.state.leases) < 5 and time.monotonic() < deadline:

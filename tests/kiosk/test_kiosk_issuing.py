@@ -85,7 +85,7 @@ def test_a_second_press_while_printing_gets_no_second_ticket(mosquitto_broker, c
     assert rig.online()
     seen = len(rig.program.outcomes)
     rig.clock.advance(2)
-    rig.finger.press("social")   # both presses are queued before the program takes the first
+    rig.finger.press("social")  # both presses are queued before the program takes the first
     rig.clock.advance(0.1)
     rig.finger.press("property")
     assert rig.step_until(lambda: len(rig.program.outcomes) >= seen + 2)

@@ -5,9 +5,25 @@ from __future__ import annotations
 import pytest
 
 from devices.kiosk import words
-from devices.kiosk.machine import (PRIORITY, ChooseService, CloseCheckIn, DeleteKey, Dismiss, Ignored, Issue,
-                                   KioskMachine, OpenCheckIn, Phase, PollPrinter, Report, SubmitCheckIn, TakenTicket,
-                                   TogglePriority, TypeKey, problem_of)
+from devices.kiosk.machine import (
+    PRIORITY,
+    ChooseService,
+    CloseCheckIn,
+    DeleteKey,
+    Dismiss,
+    Ignored,
+    Issue,
+    KioskMachine,
+    OpenCheckIn,
+    Phase,
+    PollPrinter,
+    Report,
+    SubmitCheckIn,
+    TakenTicket,
+    TogglePriority,
+    TypeKey,
+    problem_of,
+)
 from drivers.printer.status import CANNOT_ASK, SILENT, PrinterStatus
 from hall.config import Names
 
@@ -20,8 +36,18 @@ COVER = PrinterStatus(online=False, paper="ok", cover_open=True)
 @pytest.fixture
 def machine(example_hall):
     def make(kiosk: str = "K1", touch: bool = False, online: bool = True) -> KioskMachine:
-        m = KioskMachine(example_hall, example_hall.kiosks[kiosk], touch=touch, now=0.0, take_s=5, notice_s=6,
-                         priority_s=20, out_poll_s=3, idle_poll_s=30, offline_retry_s=30)
+        m = KioskMachine(
+            example_hall,
+            example_hall.kiosks[kiosk],
+            touch=touch,
+            now=0.0,
+            take_s=5,
+            notice_s=6,
+            priority_s=20,
+            out_poll_s=3,
+            idle_poll_s=30,
+            offline_retry_s=30,
+        )
         m.connection(online, 0.0)
         if online:
             m.controller_seen(True, 0.0)
@@ -32,7 +58,9 @@ def machine(example_hall):
 
 
 def _taken(label="A001", offline=False) -> TakenTicket:
-    return TakenTicket(label, "social", Names("社保医保", "Social"), 0, Names("您是下一位", "You are next"), "normal", offline)
+    return TakenTicket(
+        label, "social", Names("社保医保", "Social"), 0, Names("您是下一位", "You are next"), "normal", offline
+    )
 
 
 def test_a_service_press_issues_online_and_shows_printing(machine):

@@ -8,8 +8,20 @@ import dataclasses
 import pygame
 import pytest
 
-from devices.kiosk.machine import (CODE_KEYS, ChooseService, CloseCheckIn, DeleteKey, Dismiss, KioskMachine,
-                                   OpenCheckIn, Phase, SubmitCheckIn, TakenTicket, TogglePriority, TypeKey)
+from devices.kiosk.machine import (
+    CODE_KEYS,
+    ChooseService,
+    CloseCheckIn,
+    DeleteKey,
+    Dismiss,
+    KioskMachine,
+    OpenCheckIn,
+    Phase,
+    SubmitCheckIn,
+    TakenTicket,
+    TogglePriority,
+    TypeKey,
+)
 from devices.kiosk.menu import MenuError, centre_of, hit, hotspots, render_view
 from drivers.printer.status import PrinterStatus
 from hall.config import Names
@@ -40,8 +52,18 @@ def _views(hall):
     m.touched(CloseCheckIn(), 1)
     m.touched(ChooseService("fund"), 2)
     out["printing"] = m.view(2)
-    m.issued(TakenTicket("C017", "fund", hall.services["fund"].names, 4,
-                         Names("前面还有 4 人 · 预计等候约 12 分钟", "4 ahead · about 12 min"), "appointment", False), 3)
+    m.issued(
+        TakenTicket(
+            "C017",
+            "fund",
+            hall.services["fund"].names,
+            4,
+            Names("前面还有 4 人 · 预计等候约 12 分钟", "4 ahead · about 12 min"),
+            "appointment",
+            False,
+        ),
+        3,
+    )
     out["take"] = m.view(3)
     m.connection(False, 4)
     m.refused(Names("系统暂时无法出号，请到服务台", "No ticket can be issued right now; please ask at the desk"), 4)
@@ -57,7 +79,9 @@ def test_every_hotspot_is_hit_at_its_centre_and_nothing_else_is(example_hall):
         menu = views["menu"]
         spots = hotspots(menu, size)
         assert [s.touch for s in spots] == [ChooseService(s) for s in example_hall.kiosks["K2"].services] + [
-            TogglePriority(), OpenCheckIn()]
+            TogglePriority(),
+            OpenCheckIn(),
+        ]
         for spot in spots:
             assert hit(menu, size, centre_of(menu, size, spot.touch)) == spot.touch
             x, y, w, h = spot.box

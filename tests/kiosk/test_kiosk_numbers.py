@@ -55,6 +55,7 @@ def test_a_service_that_never_resets_keeps_its_block(example_hall, tmp_path):
     import tomllib
 
     from hall import config
+
     from .conftest import EXAMPLE_HALL
 
     raw = copy.deepcopy(tomllib.loads(EXAMPLE_HALL.read_text(encoding="utf-8")))
@@ -69,8 +70,14 @@ def test_leases_that_do_not_fit_are_refused_and_change_nothing(numbers, tmp_path
     numbers.add("fund", "20261123", 950, 999)
     before = (tmp_path / "offline.json").read_bytes()
     assert numbers.add("fund", "20261123", 950, 999) is False  # the same reply twice
-    for bad in [("nope", "20261123", 1, 5), ("fund", "2026-11-23", 1, 5), ("fund", "20261123", 990, 1005),
-                ("fund", "20261123", 940, 960), ("fund", "20261123", 10, 5), ("fund", "20261123", 1.5, 5)]:
+    for bad in [
+        ("nope", "20261123", 1, 5),
+        ("fund", "2026-11-23", 1, 5),
+        ("fund", "20261123", 990, 1005),
+        ("fund", "20261123", 940, 960),
+        ("fund", "20261123", 10, 5),
+        ("fund", "20261123", 1.5, 5),
+    ]:
         with pytest.raises(BadLease):
             numbers.add(*bad)
     assert (tmp_path / "offline.json").read_bytes() == before
@@ -88,10 +95,18 @@ def test_a_used_up_block_is_remembered_so_a_late_copy_is_not_issued_again(number
 
 def test_a_damaged_file_is_refused_with_one_sentence(example_hall, tmp_path):
     path = tmp_path / "offline.json"
-    for text in ["{not json", json.dumps({"version": 1, "kiosk": "K2", "last_issued_ms": 0, "blocks": []}),
-                 json.dumps({"version": 1, "kiosk": "K1", "last_issued_ms": 0,
-                             "blocks": [{"service": "social", "day": "20261123", "first": 950, "last": 999,
-                                         "next": 2000}]})]:
+    for text in [
+        "{not json",
+        json.dumps({"version": 1, "kiosk": "K2", "last_issued_ms": 0, "blocks": []}),
+        json.dumps(
+            {
+                "version": 1,
+                "kiosk": "K1",
+                "last_issued_ms": 0,
+                "blocks": [{"service": "social", "day": "20261123", "first": 950, "last": 999, "next": 2000}],
+            }
+        ),
+    ]:
         path.write_text(text)
         with pytest.raises(OfflineStoreError, match="is damaged"):
             OfflineNumbers(path, example_hall, "K1")

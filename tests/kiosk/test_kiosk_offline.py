@@ -92,12 +92,17 @@ def test_a_controller_that_does_not_answer_means_offline_at_once(mosquitto_broke
     ctl.stop()
     # a controller that died without its last will yet: its retained state still says online
     ghost = mqtt_peer(url, "ghost")
-    ghost.publish(topics.controller_state("xinhua"),
-                  make_message("controller.state", {"online": True, "since": "2026-11-21T00:00:00.000Z"}), retain=True)
-    assert rig.step_until(lambda: rig.program.machine.controller_online is True and rig.program.machine.online(rig.clock()))
-    assert rig.press("D").text == "ticket D950 printed (offline)"   # after the request timed out
+    ghost.publish(
+        topics.controller_state("xinhua"),
+        make_message("controller.state", {"online": True, "since": "2026-11-21T00:00:00.000Z"}),
+        retain=True,
+    )
+    assert rig.step_until(
+        lambda: rig.program.machine.controller_online is True and rig.program.machine.online(rig.clock())
+    )
+    assert rig.press("D").text == "ticket D950 printed (offline)"  # after the request timed out
     assert not rig.program.machine.online(rig.clock())
-    assert rig.press("D").text == "ticket D951 printed (offline)"   # straight away this time
+    assert rig.press("D").text == "ticket D951 printed (offline)"  # straight away this time
     ctl.start()
     assert rig.step_until(lambda: rig.program.link.unanswered == 0, timeout=30)
     assert _controller_has(ctl, ["D950", "D951"])
@@ -149,6 +154,6 @@ def test_offline_tickets_count_the_people_the_kiosk_knows_are_ahead(mosquitto_br
     assert rig.step_until(lambda: rig.program.machine.waiting.get("property") == 2)
     ctl.stop()
     assert rig.step_until(lambda: not rig.program.machine.online(rig.clock()))
-    first, second = rig.press("B", advance=1.0), rig.press("B", advance=1.0)
+    rig.press("B", advance=1.0), rig.press("B", advance=1.0)
     assert [t.face.ahead for t in rig.program.printed[2:]] == [2, 3]
     assert "wait not known yet" in rig.program.machine.view(rig.clock()).ticket.wait_words.en

@@ -9,13 +9,20 @@ import pygame
 import pytest
 from PIL import Image, ImageChops
 
-from devices.kiosk.machine import (ChooseService, CloseCheckIn, OpenCheckIn, Phase, SubmitCheckIn, TogglePriority,
-                                   TypeKey)
+from devices.kiosk.machine import (
+    ChooseService,
+    CloseCheckIn,
+    OpenCheckIn,
+    Phase,
+    SubmitCheckIn,
+    TogglePriority,
+    TypeKey,
+)
 from devices.kiosk.menu import centre_of
 from devices.kiosk.ticket import render_ticket
 from drivers.screen import PngScreen
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall_controller.durable import DurableEngine
 from hall_controller.engine import commands as c
 from hall_controller.engine.model import TicketState
@@ -137,7 +144,7 @@ def test_appointment_check_in_by_code(mosquitto_broker, controller, make_kiosk, 
 
     rig.clock.advance(6)  # "please take your ticket" gives way to the menu by itself
     assert rig.step_until(lambda: rig.program.machine.phase is Phase.MENU)
-    _tap(rig, OpenCheckIn())   # the same booking again
+    _tap(rig, OpenCheckIn())  # the same booking again
     for ch in "AB12":
         _tap(rig, TypeKey(ch))
     assert _tap(rig, SubmitCheckIn()).startswith("not issued: booking AB12 already has ticket C001")
@@ -156,8 +163,9 @@ def test_check_in_needs_the_controller(mosquitto_broker, controller, make_kiosk,
     assert not rig.program.printed
 
 
-def test_the_out_of_service_screen_is_shown_and_taps_do_nothing(mosquitto_broker, controller, make_kiosk, screen,
-                                                                 tmp_path):
+def test_the_out_of_service_screen_is_shown_and_taps_do_nothing(
+    mosquitto_broker, controller, make_kiosk, screen, tmp_path
+):
     controller(mosquitto_broker.url)
     rig = make_kiosk(mosquitto_broker.url, "K2", transport="sim", screen=screen)
     assert rig.online()

@@ -10,8 +10,14 @@ import pytest
 
 from hall.mqtt import BrokerUrlError, close_client, make_client, parse_broker_url
 from hall_controller import broker as broker_module
-from hall_controller.broker import (BrokerError, EmbeddedBroker, MosquittoBroker, accepts_connections,
-                                    mosquitto_config, running_broker)
+from hall_controller.broker import (
+    BrokerError,
+    EmbeddedBroker,
+    MosquittoBroker,
+    accepts_connections,
+    mosquitto_config,
+    running_broker,
+)
 
 needs_mosquitto = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="mosquitto is not installed")
 
@@ -26,8 +32,14 @@ def test_generated_config_for_a_demo_broker():
 
 
 def test_generated_config_with_provisioned_files_and_data(tmp_path):
-    conf = mosquitto_config(1883, host="0.0.0.0", data_dir=tmp_path / "data", password_file=tmp_path / "passwd",
-                            acl_file=tmp_path / "acl", run_as_root=True).splitlines()
+    conf = mosquitto_config(
+        1883,
+        host="0.0.0.0",
+        data_dir=tmp_path / "data",
+        password_file=tmp_path / "passwd",
+        acl_file=tmp_path / "acl",
+        run_as_root=True,
+    ).splitlines()
     assert "listener 1883 0.0.0.0" in conf
     assert "allow_anonymous false" in conf
     assert f"password_file {tmp_path / 'passwd'}" in conf and f"acl_file {tmp_path / 'acl'}" in conf
@@ -127,14 +139,17 @@ def test_running_broker_falls_back_to_amqtt(monkeypatch, mqtt_peer):
     assert not accepts_connections("127.0.0.1", parse_broker_url(url).port)
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--port", "70000"], "--port 70000 is not a port number"),
-    (["--bind", "hall.local"], "--bind 'hall.local' is not an IP address"),
-    (["--bind", "0.0.0.0"], "--bind 0.0.0.0 needs --password-file"),
-    (["--embedded", "--password-file", "p"], "the embedded broker cannot use --password-file"),
-    (["--acl-file", "acl"], "--acl-file needs --password-file"),
-    (["--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--port", "70000"], "--port 70000 is not a port number"),
+        (["--bind", "hall.local"], "--bind 'hall.local' is not an IP address"),
+        (["--bind", "0.0.0.0"], "--bind 0.0.0.0 needs --password-file"),
+        (["--embedded", "--password-file", "p"], "the embedded broker cannot use --password-file"),
+        (["--acl-file", "acl"], "--acl-file needs --password-file"),
+        (["--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"),
+    ],
+)
 def test_hall_broker_refuses_bad_options_in_one_sentence(argv, words, capsys):
     assert broker_module.main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -151,8 +166,17 @@ def test_hall_broker_runs_until_ctrl_c(embedded, mqtt_peer):
     if not embedded and shutil.which("mosquitto") is None:
         pytest.skip("mosquitto is not installed")
     argv = ["--port", "0"] + (["--embedded"] if embedded else [])
-    program = subprocess.Popen([sys.executable, "-c", "import sys; from hall_controller.broker import main; sys.exit(main(sys.argv[1:]))", *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    program = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hall_controller.broker import main; sys.exit(main(sys.argv[1:]))",
+            *argv,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = program.stdout.readline().strip()
         assert first.startswith("HALL_MQTT_URL=mqtt://127.0.0.1:"), program.stderr.read()

@@ -50,6 +50,7 @@ def test_request_nobody_answers_times_out(link, responder):
 
 def test_requests_from_many_threads_each_get_their_own_reply(link, responder):
     from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(lambda n: link.request("ticket.request", {"n": n}).body["echo"]["n"], range(200)))
     assert replies == list(range(200))
@@ -71,7 +72,11 @@ def test_online_state_is_retained_and_updates(broker_url, link, mqtt_peer):
     assert decode(web.expect().payload).body == {"online": True, "software": SOFTWARE, "paper": "low"}
     late = mqtt_peer(broker_url, "late")  # a newcomer gets the latest state at once
     late.subscribe(topics.device_state(HALL, "K1"))
-    assert decode(late.expect(where=lambda m: m.retain).payload).body == {"online": True, "software": SOFTWARE, "paper": "low"}
+    assert decode(late.expect(where=lambda m: m.retain).payload).body == {
+        "online": True,
+        "software": SOFTWARE,
+        "paper": "low",
+    }
 
 
 def test_clean_close_says_offline(broker_url, tmp_path, mqtt_peer):
@@ -95,7 +100,11 @@ def test_incoming_messages_are_queued_for_the_program(broker_url, link, mqtt_pee
     controller.publish(topics.calls(HALL), make_message("call.made", {"seq": 7}))
     controller.publish(topics.alerts(HALL), make_message("alert.raised", {}))  # not listened to
     got = [link.incoming.get(timeout=10) for _ in range(3)]
-    assert {(r.kind, r.message.type) for r in got} == {(Kind.DOWN, "offline.lease"), (Kind.BOARD, "board.snapshot"), (Kind.CALLS, "call.made")}
+    assert {(r.kind, r.message.type) for r in got} == {
+        (Kind.DOWN, "offline.lease"),
+        (Kind.BOARD, "board.snapshot"),
+        (Kind.CALLS, "call.made"),
+    }
     assert all(isinstance(r, Received) for r in got)
     with pytest.raises(queue.Empty):
         link.incoming.get(timeout=0.3)
@@ -124,6 +133,7 @@ def test_a_device_can_listen_to_other_hall_topics(broker_url, mqtt_peer):
 
 def test_start_does_not_wait_for_a_broker_that_is_not_there(tmp_path):
     from hall_controller.broker import free_port
+
     link = DeviceLink(f"mqtt://127.0.0.1:{free_port()}", HALL, "K1", outbox=tmp_path / "o.db").start()
     try:
         assert not link.connected
@@ -139,8 +149,11 @@ def test_the_last_will_says_offline_when_the_device_is_killed(broker_url, tmp_pa
     web = mqtt_peer(broker_url, "web")
     state_topic = topics.device_state(HALL, "K9")
     web.subscribe(state_topic)
-    device = subprocess.Popen([sys.executable, str(PROGRAM), broker_url, HALL, "K9", str(tmp_path / "o.db"), "idle"],
-                              stdout=subprocess.PIPE, text=True)
+    device = subprocess.Popen(
+        [sys.executable, str(PROGRAM), broker_url, HALL, "K9", str(tmp_path / "o.db"), "idle"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert device.stdout.readline().strip() == "connected"
         online = decode(web.expect(topic=state_topic).payload)
@@ -161,6 +174,7 @@ def test_the_last_will_says_offline_when_the_device_is_killed(broker_url, tmp_pa
 
 
 # -- across a broker restart (mosquitto only: the embedded broker lives in this process) ----------
+
 
 def test_reconnect_resubscribes_and_republishes_the_latest_state(mosquitto_broker, tmp_path, mqtt_peer):
     url = mosquitto_broker.url
@@ -197,6 +211,7 @@ def test_a_request_made_while_the_broker_is_away_is_never_sent_late(mosquitto_br
 
 def _eventually(condition, timeout=10.0):
     import time
+
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -207,6 +222,7 @@ def _eventually(condition, timeout=10.0):
 
 def test_a_late_reply_goes_to_the_queue(broker_url, link, mqtt_peer):
     from protocol.envelope import make_reply
+
     controller = mqtt_peer(broker_url, "controller")
     controller.subscribe(topics.device_up(HALL, "K1"))
     with pytest.raises(ReplyTimeout):

@@ -14,22 +14,27 @@ from hall_controller.broker import ListenerTls, MosquittoBroker
 from .conftest import HALL
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("mqtt://127.0.0.1", BrokerUrl("mqtt", "127.0.0.1", 1883)),
-    ("mqtt://hall.local:1884", BrokerUrl("mqtt", "hall.local", 1884)),
-    ("MQTT://Hall.Local:1884/", BrokerUrl("mqtt", "hall.local", 1884)),
-    ("mqtt://[::1]:1885", BrokerUrl("mqtt", "::1", 1885)),
-    ("mqtt://kiosk1:s3cret@10.0.0.2", BrokerUrl("mqtt", "10.0.0.2", 1883, "kiosk1", "s3cret")),
-    ("mqtt://kiosk%201:p%40ss%3Aw%2Fd@h", BrokerUrl("mqtt", "h", 1883, "kiosk 1", "p@ss:w/d")),
-    ("mqtt://controller@h", BrokerUrl("mqtt", "h", 1883, "controller", None)),
-    ("mqtts://h", BrokerUrl("mqtts", "h", 8883)),
-    ("mqtts://u:p@h:8884?ca=/etc/hall/ca.pem&cert=/etc/hall/k1.pem&key=/etc/hall/k1.key",
-     BrokerUrl("mqtts", "h", 8884, "u", "p", "/etc/hall/ca.pem", "/etc/hall/k1.pem", "/etc/hall/k1.key")),
-    ("mqtts://h?cert=both.pem", BrokerUrl("mqtts", "h", 8883, cert="both.pem")),
-    ("mqtts://h?ca=my%20ca.pem&insecure=true", BrokerUrl("mqtts", "h", 8883, ca="my ca.pem", insecure=True)),
-    ("mqtts://h?insecure=0", BrokerUrl("mqtts", "h", 8883)),
-    ("  mqtt://h  ", BrokerUrl("mqtt", "h", 1883)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mqtt://127.0.0.1", BrokerUrl("mqtt", "127.0.0.1", 1883)),
+        ("mqtt://hall.local:1884", BrokerUrl("mqtt", "hall.local", 1884)),
+        ("MQTT://Hall.Local:1884/", BrokerUrl("mqtt", "hall.local", 1884)),
+        ("mqtt://[::1]:1885", BrokerUrl("mqtt", "::1", 1885)),
+        ("mqtt://kiosk1:s3cret@10.0.0.2", BrokerUrl("mqtt", "10.0.0.2", 1883, "kiosk1", "s3cret")),
+        ("mqtt://kiosk%201:p%40ss%3Aw%2Fd@h", BrokerUrl("mqtt", "h", 1883, "kiosk 1", "p@ss:w/d")),
+        ("mqtt://controller@h", BrokerUrl("mqtt", "h", 1883, "controller", None)),
+        ("mqtts://h", BrokerUrl("mqtts", "h", 8883)),
+        (
+            "mqtts://u:p@h:8884?ca=/etc/hall/ca.pem&cert=/etc/hall/k1.pem&key=/etc/hall/k1.key",
+            BrokerUrl("mqtts", "h", 8884, "u", "p", "/etc/hall/ca.pem", "/etc/hall/k1.pem", "/etc/hall/k1.key"),
+        ),
+        ("mqtts://h?cert=both.pem", BrokerUrl("mqtts", "h", 8883, cert="both.pem")),
+        ("mqtts://h?ca=my%20ca.pem&insecure=true", BrokerUrl("mqtts", "h", 8883, ca="my ca.pem", insecure=True)),
+        ("mqtts://h?insecure=0", BrokerUrl("mqtts", "h", 8883)),
+        ("  mqtt://h  ", BrokerUrl("mqtt", "h", 1883)),
+    ],
+)
 def test_good_urls(text, expected):
     url = parse_broker_url(text)
     assert url == expected
@@ -45,27 +50,30 @@ def test_password_is_hidden_when_shown():
     assert url.geturl() == "mqtt://kiosk1:s3cret@h:1883"
 
 
-@pytest.mark.parametrize("text, words", [
-    ("", "is empty"),
-    ("127.0.0.1:1883", "must start with mqtt:// or mqtts://"),
-    ("http://h", "must start with mqtt:// or mqtts://"),
-    ("tcp://h:1883", "must start with mqtt://"),
-    ("mqtt://", "names no host"),
-    ("mqtt://:1883", "names no host"),
-    ("mqtt://h:port", "port that is not a number"),
-    ("mqtt://h:70000", "port that is not a number from 1 to 65535"),
-    ("mqtt://h:0", "port 0"),
-    ("mqtt://h/hall", "has a path"),
-    ("mqtt://h#x", "'#' part"),
-    ("mqtt://:pw@h", "password but no user name"),
-    ("mqtt://h?ca=ca.pem", "TLS options (ca) but is not mqtts://"),
-    ("mqtts://h?cafile=ca.pem", "unknown option 'cafile'"),
-    ("mqtts://h?key=k.pem", "key= without cert="),
-    ("mqtts://h?insecure=perhaps", "use insecure=true or insecure=false"),
-    ("mqtts://h?ca=a&ca=b", "gives ca= twice"),
-    ("mqtts://h?ca=", "empty ca="),
-    ("mqtts://h?ca", "not name=value pairs"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("", "is empty"),
+        ("127.0.0.1:1883", "must start with mqtt:// or mqtts://"),
+        ("http://h", "must start with mqtt:// or mqtts://"),
+        ("tcp://h:1883", "must start with mqtt://"),
+        ("mqtt://", "names no host"),
+        ("mqtt://:1883", "names no host"),
+        ("mqtt://h:port", "port that is not a number"),
+        ("mqtt://h:70000", "port that is not a number from 1 to 65535"),
+        ("mqtt://h:0", "port 0"),
+        ("mqtt://h/hall", "has a path"),
+        ("mqtt://h#x", "'#' part"),
+        ("mqtt://:pw@h", "password but no user name"),
+        ("mqtt://h?ca=ca.pem", "TLS options (ca) but is not mqtts://"),
+        ("mqtts://h?cafile=ca.pem", "unknown option 'cafile'"),
+        ("mqtts://h?key=k.pem", "key= without cert="),
+        ("mqtts://h?insecure=perhaps", "use insecure=true or insecure=false"),
+        ("mqtts://h?ca=a&ca=b", "gives ca= twice"),
+        ("mqtts://h?ca=", "empty ca="),
+        ("mqtts://h?ca", "not name=value pairs"),
+    ],
+)
 def test_bad_urls_get_one_clear_sentence(text, words):
     with pytest.raises(BrokerUrlError) as caught:
         parse_broker_url(text)
@@ -105,6 +113,7 @@ def test_client_speaks_mqtt_311_with_credentials():
 
 # -- TLS against a real mosquitto with certificates made by openssl -------------------------------
 
+
 def _openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -116,14 +125,48 @@ def pki(tmp_path_factory):
         pytest.skip("openssl is not installed")
     d = tmp_path_factory.mktemp("pki")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=hall test CA",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    for name, ext in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
-                      ("client", "extendedKeyUsage=clientAuth\n")):
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=hall test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=d,
+    )
+    for name, ext in (
+        ("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
+        ("client", "extendedKeyUsage=clientAuth\n"),
+    ):
         (d / f"{name}.ext").write_text("basicConstraints=CA:FALSE\nauthorityKeyIdentifier=keyid\n" + ext)
         _openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN=hall-{name}", cwd=d)
-        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-out", f"{name}.crt", "-days", "2", "-extfile", f"{name}.ext", cwd=d)
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.crt",
+            "-days",
+            "2",
+            "-extfile",
+            f"{name}.ext",
+            cwd=d,
+        )
     return d
 
 

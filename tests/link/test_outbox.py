@@ -22,6 +22,7 @@ PROGRAM = Path(__file__).with_name("device_program.py")
 
 # -- the outbox file on its own --------------------------------------------------------------------
 
+
 def test_outbox_keeps_messages_in_order_until_acknowledged(tmp_path):
     path = tmp_path / "kiosk" / "outbox.db"
     messages = [make_message("offline.backfill", {"n": n}) for n in range(5)]
@@ -80,6 +81,7 @@ def test_send_durable_needs_an_outbox(broker_url):
 
 # -- durable messages through real brokers ---------------------------------------------------------
 
+
 def test_durable_message_is_answered_and_the_reply_handed_over(broker_url, responder, tmp_path):
     with DeviceLink(broker_url, HALL, "E1", outbox=tmp_path / "o.db") as link:
         assert link.wait_connected(10)
@@ -106,6 +108,7 @@ def test_durable_message_is_resent_until_someone_answers(broker_url, tmp_path, m
 def test_a_reply_sent_twice_is_handed_over_once(broker_url, tmp_path, mqtt_peer):
     from protocol import topics
     from protocol.envelope import make_reply
+
     controller = mqtt_peer(broker_url, "controller")
     controller.subscribe(topics.every_device(HALL, "up"))
     with DeviceLink(broker_url, HALL, "E1", outbox=tmp_path / "o.db", resend_interval=0.2) as link:
@@ -147,8 +150,11 @@ def test_200_durable_messages_survive_a_broker_kill_and_restart(mosquitto_broker
 
 def test_a_restarted_device_resends_what_was_not_answered(broker_url, tmp_path, make_responder):
     outbox = tmp_path / "o.db"
-    device = subprocess.Popen([sys.executable, str(PROGRAM), broker_url, HALL, "K2", str(outbox), "durable", "25"],
-                              stdout=subprocess.PIPE, text=True)
+    device = subprocess.Popen(
+        [sys.executable, str(PROGRAM), broker_url, HALL, "K2", str(outbox), "durable", "25"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [device.stdout.readline().strip() for _ in range(27)]
         assert lines[0] == "connected" and lines[-1] == "ready", lines

@@ -18,15 +18,18 @@ def test_builders_give_the_contract_names():
     assert topics.hall_topic("xinhua", "controller/state") == "hall/xinhua/controller/state"
 
 
-@pytest.mark.parametrize("topic, route", [
-    ("hall/xinhua/dev/K1/up", (Kind.UP, "K1")),
-    ("hall/xinhua/dev/E-3_b/down", (Kind.DOWN, "E-3_b")),
-    ("hall/xinhua/dev/D1/state", (Kind.STATE, "D1")),
-    ("hall/xinhua/board", (Kind.BOARD, None)),
-    ("hall/xinhua/calls", (Kind.CALLS, None)),
-    ("hall/xinhua/alerts", (Kind.ALERTS, None)),
-    ("hall/xinhua/controller/state", (Kind.CONTROLLER_STATE, None)),
-])
+@pytest.mark.parametrize(
+    "topic, route",
+    [
+        ("hall/xinhua/dev/K1/up", (Kind.UP, "K1")),
+        ("hall/xinhua/dev/E-3_b/down", (Kind.DOWN, "E-3_b")),
+        ("hall/xinhua/dev/D1/state", (Kind.STATE, "D1")),
+        ("hall/xinhua/board", (Kind.BOARD, None)),
+        ("hall/xinhua/calls", (Kind.CALLS, None)),
+        ("hall/xinhua/alerts", (Kind.ALERTS, None)),
+        ("hall/xinhua/controller/state", (Kind.CONTROLLER_STATE, None)),
+    ],
+)
 def test_parse_names_kind_and_device(topic, route):
     parsed = topics.parse(topic)
     assert parsed == Route(*route)
@@ -37,19 +40,39 @@ def test_parse_names_kind_and_device(topic, route):
 
 def test_every_builder_parses_back():
     for kind in topics.DEVICE_KINDS:
-        built = {Kind.UP: topics.device_up, Kind.DOWN: topics.device_down, Kind.STATE: topics.device_state}[kind]("h1", "C10")
+        built = {Kind.UP: topics.device_up, Kind.DOWN: topics.device_down, Kind.STATE: topics.device_state}[kind](
+            "h1", "C10"
+        )
         assert topics.parse(built, "h1") == (kind, "C10")
     for kind in topics.HALL_KINDS:
         assert topics.parse(topics.hall_topic("h1", kind), "h1") == (kind, None)
 
 
-@pytest.mark.parametrize("topic", [
-    "", "hall", "hall/xinhua", "hall/xinhua/", "halls/xinhua/board", "/hall/xinhua/board",
-    "hall/xinhua/board/", "hall/xinhua/board/extra", "hall/xinhua/dev/K1", "hall/xinhua/dev/K1/sideways",
-    "hall/xinhua/dev/K1/up/more", "hall/xinhua/dev//up", "hall/xinhua/dev/+/up", "hall/+/board",
-    "hall/#", "hall/xinhua/controller", "hall/xinhua/controller/up", "hall/xinhua/dev/K/1/up",
-    "$SYS/broker/uptime", "hall/xinhua/dev/K1/UP",
-])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "",
+        "hall",
+        "hall/xinhua",
+        "hall/xinhua/",
+        "halls/xinhua/board",
+        "/hall/xinhua/board",
+        "hall/xinhua/board/",
+        "hall/xinhua/board/extra",
+        "hall/xinhua/dev/K1",
+        "hall/xinhua/dev/K1/sideways",
+        "hall/xinhua/dev/K1/up/more",
+        "hall/xinhua/dev//up",
+        "hall/xinhua/dev/+/up",
+        "hall/+/board",
+        "hall/#",
+        "hall/xinhua/controller",
+        "hall/xinhua/controller/up",
+        "hall/xinhua/dev/K/1/up",
+        "$SYS/broker/uptime",
+        "hall/xinhua/dev/K1/UP",
+    ],
+)
 def test_parse_refuses_topics_that_are_not_ours(topic):
     with pytest.raises(TopicError, match="is not a hall topic"):
         topics.parse(topic)

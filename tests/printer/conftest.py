@@ -30,8 +30,12 @@ def make_face():
             wait_s=25 * 60,
             taken_at=dt.datetime(2026, 11, 21, 9, 32, tzinfo=SHANGHAI),
             qr_url="http://hall.local:8080/t/xinhua-B023-3f9a2c7d",
-            materials=("身份证原件及复印件 ID card and copy", "不动产权证书 Property certificate",
-                       "购房合同 Purchase contract", "完税证明 Tax payment receipt"),
+            materials=(
+                "身份证原件及复印件 ID card and copy",
+                "不动产权证书 Property certificate",
+                "购房合同 Purchase contract",
+                "完税证明 Tax payment receipt",
+            ),
             footer=Names("监督电话 12345 · 请保管好号票，过号请到服务台", "Complaints: 12345 · Keep your ticket"),
         )
         fields.update(changes)

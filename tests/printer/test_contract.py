@@ -24,14 +24,21 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
+from testkit import WAIT_S
 
 from devices.kiosk.ticket import render_ticket, ticket_text
 from drivers.printer import (
-    CoverOpen, PaperOut, PrinterOffline, PrinterStatus, TicketPrinter, open_printer, roll_for, ticket_bytes,
+    CoverOpen,
+    PaperOut,
+    PrinterOffline,
+    PrinterStatus,
+    TicketPrinter,
+    open_printer,
+    roll_for,
+    ticket_bytes,
 )
 from drivers.printer.status import CANNOT_ASK, SILENT, STATUS_BACK
 from drivers.printer.twin import SerialPrinterPort, SimulatedPrinter, TcpPrinterServer
-from testkit import WAIT_S
 
 HARDWARE = os.environ.get("HALL_TEST_PRINTER", "")
 HARDWARE_MM = int(os.environ.get("HALL_TEST_PAPER_MM", "80"))
@@ -105,11 +112,21 @@ class Backend:
             thing.close()
 
 
-@pytest.fixture(params=[
-    "sim", "tcp", "serial", "file",
-    pytest.param("hardware", marks=[pytest.mark.hardware, pytest.mark.skipif(
-        not HARDWARE, reason="set HALL_TEST_PRINTER to a printer connector")]),
-])
+@pytest.fixture(
+    params=[
+        "sim",
+        "tcp",
+        "serial",
+        "file",
+        pytest.param(
+            "hardware",
+            marks=[
+                pytest.mark.hardware,
+                pytest.mark.skipif(not HARDWARE, reason="set HALL_TEST_PRINTER to a printer connector"),
+            ],
+        ),
+    ]
+)
 def backend(request, tmp_path):
     b = Backend(request.param, tmp_path)
     yield b
@@ -135,6 +152,7 @@ def poll(condition, timeout: float = WAIT_S) -> bool:
 
 
 # --- printing ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("paper_mm", [80, 58])
 def test_an_image_ticket_arrives_byte_for_byte_and_shows_the_rendering(backend, make_face, paper_mm):
@@ -167,14 +185,17 @@ def test_a_text_mode_ticket_prints_gb18030_chinese(backend, make_face, paper_mm)
     if backend.kind == "hardware" and not os.environ.get("HALL_TEST_TEXT_MODE"):
         pytest.skip("set HALL_TEST_TEXT_MODE=1 for a Chinese-mode printer")
     printer = backend.open(paper_mm)
-    data = ticket_text(make_face(label="T002"), roll_for(paper_mm).columns,
-                       native_qr=backend.kind == "hardware" and bool(os.environ.get("HALL_TEST_NATIVE_QR")))
+    data = ticket_text(
+        make_face(label="T002"),
+        roll_for(paper_mm).columns,
+        native_qr=backend.kind == "hardware" and bool(os.environ.get("HALL_TEST_NATIVE_QR")),
+    )
     with printer:
         assert printer.print_ticket(data) > len(data)
     ticket = backend.far_end(1).tickets[0]
     raw = ticket.raw
     assert raw.startswith(data) and raw.endswith(b"\x1dV\x00")
-    assert raw[len(data):].startswith(b"\x1bd\x06")  # python-escpos' feed before the cut
+    assert raw[len(data) :].startswith(b"\x1bd\x06")  # python-escpos' feed before the cut
     assert raw.decode("gb18030", errors="strict").count("不动产登记") == 1
     assert ticket.paper.unknown == []
     assert ticket.image.getextrema() == (0, 255)  # something black was printed
@@ -189,6 +210,7 @@ def test_a_ticket_of_the_wrong_width_is_refused_before_anything_is_sent(backend,
 
 
 # --- asking before printing ----------------------------------------------------------------
+
 
 def test_a_ready_printer_says_so(backend):
     with backend.open(HARDWARE_MM if backend.kind == "hardware" else 80) as printer:
@@ -222,11 +244,14 @@ def test_paper_low_is_reported_and_still_prints(backend, make_face):
     assert len(backend.far_end(1).tickets) == 1
 
 
-@pytest.mark.parametrize("state, error, words", [
-    (dict(paper="out"), PaperOut, "out of paper"),
-    (dict(cover_open=True), CoverOpen, "cover is open"),
-    (dict(paper="out", cover_open=True), CoverOpen, "cover is open"),
-])
+@pytest.mark.parametrize(
+    "state, error, words",
+    [
+        (dict(paper="out"), PaperOut, "out of paper"),
+        (dict(cover_open=True), CoverOpen, "cover is open"),
+        (dict(paper="out", cover_open=True), CoverOpen, "cover is open"),
+    ],
+)
 def test_paper_out_or_cover_open_prints_nothing(backend, make_face, state, error, words):
     printer = backend.open(80)
     backend.set_state(**state)
@@ -240,8 +265,10 @@ def test_paper_out_or_cover_open_prints_nothing(backend, make_face, state, error
 
 
 @pytest.mark.hardware
-@pytest.mark.skipif(not (HARDWARE and os.environ.get("HALL_TEST_TROUBLE")),
-                    reason="set HALL_TEST_PRINTER, and HALL_TEST_TROUBLE=1 with its cover open or its paper out")
+@pytest.mark.skipif(
+    not (HARDWARE and os.environ.get("HALL_TEST_TROUBLE")),
+    reason="set HALL_TEST_PRINTER, and HALL_TEST_TROUBLE=1 with its cover open or its paper out",
+)
 def test_trouble_on_a_real_printer_is_reported_in_its_own_words(make_face):
     """The hardware side of the test above: the cover opened or the paper taken out by hand, and
     the printer's own answers understood."""

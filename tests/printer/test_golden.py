@@ -41,8 +41,12 @@ class Golden:
 TICKETS = [
     Golden("image-80-normal", 80),  # Chinese and English, the status page's QR code drawn as dots
     Golden("image-58-priority", 58, face=(("ticket_class", "priority"), ("label", "P007"), ("ahead", 0))),
-    Golden("image-80-appointment-large", 80, large_print=True,
-           face=(("ticket_class", "appointment"), ("label", "Y012"), ("ahead", 2), ("wait_s", 5 * 60))),
+    Golden(
+        "image-80-appointment-large",
+        80,
+        large_print=True,
+        face=(("ticket_class", "appointment"), ("label", "Y012"), ("ahead", 2), ("wait_s", 5 * 60)),
+    ),
     Golden("text-80-native-qr", 80, text_mode=True, native_qr=True),  # GB18030 text, GS ( k QR code
     Golden("text-58-offline", 58, text_mode=True, face=(("offline", True), ("qr_url", ""), ("wait_s", None))),
 ]
@@ -71,8 +75,10 @@ def test_ticket_bytes_are_the_golden_bytes(golden, make_face):
     expected = path.read_bytes()
     if data != expected:
         at = next((i for i, (a, b) in enumerate(zip(data, expected)) if a != b), min(len(data), len(expected)))
-        pytest.fail(f"{golden.name}: {len(data)} bytes, the golden file {len(expected)}; first difference at "
-                    f"byte {at}: {data[at:at + 12].hex(' ')} instead of {expected[at:at + 12].hex(' ')}")
+        pytest.fail(
+            f"{golden.name}: {len(data)} bytes, the golden file {len(expected)}; first difference at "
+            f"byte {at}: {data[at : at + 12].hex(' ')} instead of {expected[at : at + 12].hex(' ')}"
+        )
 
 
 @pytest.mark.parametrize("golden", TICKETS, ids=lambda g: g.name)
@@ -107,8 +113,7 @@ def test_a_one_row_image_is_the_raster_command_of_the_manual(paper_mm):
     row.putpixel((0, 0), 0)
     row.putpixel((dots - 1, 0), 0)
     width = dots // 8
-    by_hand = (INIT + b"\x1d\x76\x30\x00" + bytes((width, 0, 1, 0))
-               + b"\x80" + bytes(width - 2) + b"\x01" + FEED_AND_CUT)
+    by_hand = INIT + b"\x1d\x76\x30\x00" + bytes((width, 0, 1, 0)) + b"\x80" + bytes(width - 2) + b"\x01" + FEED_AND_CUT
     assert ticket_bytes(row, ROLLS[paper_mm]) == by_hand
     drawn = paper_from_bytes(by_hand, dots).image()
     assert [drawn.getpixel((x, 0)) for x in (0, 1, dots - 2, dots - 1)] == [0, 255, 255, 0]

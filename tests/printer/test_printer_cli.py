@@ -28,8 +28,14 @@ class Simulator:
     waiting for a line that never comes fails after a while instead of hanging."""
 
     def __init__(self, *args: str):
-        self.proc = subprocess.Popen([sys.executable, "-c", RUN, *args], cwd=ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", RUN, *args],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -83,7 +89,11 @@ def test_prints_over_tcp_and_serial_changes_state_and_stops_on_ctrl_c(tmp_path, 
     finally:
         sim.close()
     assert sorted(p.name for p in out.iterdir()) == [
-        "ticket-0001.bin", "ticket-0001.png", "ticket-0002.bin", "ticket-0002.png"]
+        "ticket-0001.bin",
+        "ticket-0001.png",
+        "ticket-0002.bin",
+        "ticket-0002.png",
+    ]
     with Image.open(out / "ticket-0002.png") as png:
         assert png.width == 384
 

@@ -5,13 +5,16 @@ import pytest
 from drivers.printer.status import CANNOT_ASK, SILENT, PrinterStatus, decode, encode
 
 
-@pytest.mark.parametrize("state, expected", [
-    (dict(online=True, paper="ok", cover_open=False), PrinterStatus(True, "ok", False)),
-    (dict(online=True, paper="low", cover_open=False), PrinterStatus(True, "low", False)),
-    (dict(online=True, paper="out", cover_open=False), PrinterStatus(False, "out", False)),
-    (dict(online=True, paper="ok", cover_open=True), PrinterStatus(False, "ok", True)),
-    (dict(online=False, paper="ok", cover_open=False), PrinterStatus(False, "ok", False)),
-])
+@pytest.mark.parametrize(
+    "state, expected",
+    [
+        (dict(online=True, paper="ok", cover_open=False), PrinterStatus(True, "ok", False)),
+        (dict(online=True, paper="low", cover_open=False), PrinterStatus(True, "low", False)),
+        (dict(online=True, paper="out", cover_open=False), PrinterStatus(False, "out", False)),
+        (dict(online=True, paper="ok", cover_open=True), PrinterStatus(False, "ok", True)),
+        (dict(online=False, paper="ok", cover_open=False), PrinterStatus(False, "ok", False)),
+    ],
+)
 def test_each_state_answers_and_decodes_back(state, expected):
     answers = encode(**state)
     assert decode(answers[1], answers[2], answers[4]) == expected

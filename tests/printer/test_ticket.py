@@ -5,17 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from devices.kiosk.ticket import (
-    MARGIN_DOTS, TicketFaceError, render_ticket, taken_words, text_boxes, text_width,
-    ticket_text, wait_words, wrap,
+    MARGIN_DOTS,
+    TicketFaceError,
+    render_ticket,
+    taken_words,
+    text_boxes,
+    text_width,
+    ticket_text,
+    wait_words,
+    wrap,
 )
 from drivers import fonts
 from drivers.printer import ROLLS
-from hall.config import Names
 from drivers.printer.twin import command_at
+from hall.config import Names
 
 from .conftest import SHANGHAI
 
@@ -81,13 +89,21 @@ def test_large_print_is_bigger_everywhere(make_face):
 
 @pytest.mark.parametrize("paper_mm", [80, 58])
 @pytest.mark.parametrize("large", [False, True])
-@pytest.mark.parametrize("changes", [
-    {},
-    {"ticket_class": "priority", "offline": True},
-    {"materials": ("营业执照副本原件及加盖公章的复印件一份（如已办理） Original business licence and a stamped copy",) * 3},
-    {"hall_name": Names("新华区" * 12, "Supercalifragilisticexpialidocious" * 3), "label": "ABC9999"},
-    {"footer": Names("", ""), "materials": (), "qr_url": ""},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"ticket_class": "priority", "offline": True},
+        {
+            "materials": (
+                "营业执照副本原件及加盖公章的复印件一份（如已办理） Original business licence and a stamped copy",
+            )
+            * 3
+        },
+        {"hall_name": Names("新华区" * 12, "Supercalifragilisticexpialidocious" * 3), "label": "ABC9999"},
+        {"footer": Names("", ""), "materials": (), "qr_url": ""},
+    ],
+)
 def test_nothing_is_clipped(make_face, paper_mm, large, changes):
     img = render_ticket(make_face(**changes), paper_mm, large_print=large)
     margin = 8
@@ -126,7 +142,7 @@ def test_refuses_text_the_font_cannot_draw(make_face):
             make()
         assert "U+20000" in str(caught.value) and "service name (zh)" in str(caught.value)
     with pytest.raises(TicketFaceError, match="materials"):
-        render_ticket(make_face(materials=("身份证 ID", "\U0001F4C4 photo")))
+        render_ticket(make_face(materials=("身份证 ID", "\U0001f4c4 photo")))
 
 
 def test_text_mode_refuses_what_a_printers_own_font_lacks(make_face):
@@ -137,17 +153,20 @@ def test_text_mode_refuses_what_a_printers_own_font_lacks(make_face):
         ticket_text(face, 48)
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"taken_at": dt.datetime(2026, 11, 21, 9, 32)}, "time zone"),
-    ({"ahead": -1}, "people ahead"),
-    ({"ahead": True}, "people ahead"),
-    ({"wait_s": -5}, "estimated wait"),
-    ({"wait_s": float("nan")}, "estimated wait"),
-    ({"ticket_class": "VIP!"}, "ticket class"),     # a name; which names a hall has, online_face checks
-    ({"label": ""}, "ticket label"),
-    ({"materials": ["list, not tuple"]}, "materials"),
-    ({"qr_url": "http://x/ a"}, "QR URL"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"taken_at": dt.datetime(2026, 11, 21, 9, 32)}, "time zone"),
+        ({"ahead": -1}, "people ahead"),
+        ({"ahead": True}, "people ahead"),
+        ({"wait_s": -5}, "estimated wait"),
+        ({"wait_s": float("nan")}, "estimated wait"),
+        ({"ticket_class": "VIP!"}, "ticket class"),  # a name; which names a hall has, online_face checks
+        ({"label": ""}, "ticket label"),
+        ({"materials": ["list, not tuple"]}, "materials"),
+        ({"qr_url": "http://x/ a"}, "QR URL"),
+    ],
+)
 def test_a_bad_face_is_one_clear_error(make_face, changes, words):
     with pytest.raises(TicketFaceError, match=words):
         make_face(**changes)
@@ -160,26 +179,48 @@ def test_bad_paper_width_is_refused(make_face):
         ticket_text(make_face(), 10)
 
 
-@pytest.mark.parametrize("ahead, wait_s, zh, en", [
-    (12, 25 * 60, "前面还有 12 人 · 预计等候约 25 分钟", "12 ahead · about 25 min"),
-    (3, 20, "前面还有 3 人 · 预计等候不到 1 分钟", "3 ahead · under 1 min"),
-    (40, 90 * 60, "前面还有 40 人 · 预计等候约 1 小时 30 分钟", "40 ahead · about 1 h 30 min"),
-    (80, 120 * 60, "前面还有 80 人 · 预计等候约 2 小时", "80 ahead · about 2 h"),
-    (5, None, "前面还有 5 人 · 预计等候时间暂无法估计", "5 ahead · wait not known yet"),
-    (0, 0, "您是下一位 · 无需等候", "You are next · no wait"),
-    (0, 120, "您是下一位 · 预计等候约 2 分钟", "You are next · about 2 min"),
-])
+@pytest.mark.parametrize(
+    "ahead, wait_s, zh, en",
+    [
+        (12, 25 * 60, "前面还有 12 人 · 预计等候约 25 分钟", "12 ahead · about 25 min"),
+        (3, 20, "前面还有 3 人 · 预计等候不到 1 分钟", "3 ahead · under 1 min"),
+        (40, 90 * 60, "前面还有 40 人 · 预计等候约 1 小时 30 分钟", "40 ahead · about 1 h 30 min"),
+        (80, 120 * 60, "前面还有 80 人 · 预计等候约 2 小时", "80 ahead · about 2 h"),
+        (5, None, "前面还有 5 人 · 预计等候时间暂无法估计", "5 ahead · wait not known yet"),
+        (0, 0, "您是下一位 · 无需等候", "You are next · no wait"),
+        (0, 120, "您是下一位 · 预计等候约 2 分钟", "You are next · about 2 min"),
+    ],
+)
 def test_wait_words(make_face, ahead, wait_s, zh, en):
     assert wait_words(make_face(ahead=ahead, wait_s=wait_s)) == Names(zh, en)
 
 
 def test_time_taken_is_the_halls_local_time(make_face):
-    utc = dt.datetime(2026, 11, 21, 1, 32, tzinfo=dt.timezone.utc)
+    utc = dt.datetime(2026, 11, 21, 1, 32, tzinfo=dt.UTC)
     assert taken_words(make_face(taken_at=utc.astimezone(SHANGHAI))) == "取号时间 Taken 2026-11-21 09:32"
 
 
-_texts = st.lists(st.sampled_from(["前面", "还有", "12", "人", " ", " · ", "Property", "registration", "，", "（如已办理）",
-                                   "Supercalifragilistic", "ID", "card", "(original)"]), max_size=30).map("".join)
+_texts = st.lists(
+    st.sampled_from(
+        [
+            "前面",
+            "还有",
+            "12",
+            "人",
+            " ",
+            " · ",
+            "Property",
+            "registration",
+            "，",
+            "（如已办理）",
+            "Supercalifragilistic",
+            "ID",
+            "card",
+            "(original)",
+        ]
+    ),
+    max_size=30,
+).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -223,9 +264,21 @@ def test_text_mode_is_gb18030_sent_raw_and_fits_the_columns(make_face, paper_mm)
     assert "请保管好号票，过号请到服务台".encode("gb18030") in data  # full-width comma too, not "?"
     assert b"\x1bt" not in data  # no code-page switching
     text = "\n".join(line for line, _ in printed_lines(data))
-    for words in ("新华区政务服务中心", "不动产登记", "B023", "前面还有 12 人", "预计等候约 25 分钟", "12 ahead",
-                  "取号时间 Taken 2026-11-21 09:32", "请带齐以下材料", "身份证原件及复印件", "完税证明", "优先 PRIORITY",
-                  "离线出号", "监督电话 12345"):
+    for words in (
+        "新华区政务服务中心",
+        "不动产登记",
+        "B023",
+        "前面还有 12 人",
+        "预计等候约 25 分钟",
+        "12 ahead",
+        "取号时间 Taken 2026-11-21 09:32",
+        "请带齐以下材料",
+        "身份证原件及复印件",
+        "完税证明",
+        "优先 PRIORITY",
+        "离线出号",
+        "监督电话 12345",
+    ):
         assert words in text
     for line, wide in printed_lines(data):
         assert text_width(line) * wide <= columns, line
@@ -240,28 +293,48 @@ def test_native_qr_only_when_the_printer_can(make_face):
     assert b"\x1d(k" in with_qr and face.qr_url.encode() in with_qr
 
 
-LONG = dict(hall_name=Names("某某市某某区人民政府政务服务中心综合受理大厅",
-                            "Some City Some District People's Government Administrative Service Centre"),
-            service_name=Names("社会保险及医疗保险业务综合受理", "Social Insurance and Medical Insurance Services"),
-            label="AB1234", ahead=1234, wait_s=4 * 3600 + 59 * 60,
-            materials=("户口簿原件及复印件(须本人签字确认) Household register, original and signed copy",
-                       "Supercalifragilisticexpialidocious-certificate-of-residence-original"))
+LONG = dict(
+    hall_name=Names(
+        "某某市某某区人民政府政务服务中心综合受理大厅",
+        "Some City Some District People's Government Administrative Service Centre",
+    ),
+    service_name=Names("社会保险及医疗保险业务综合受理", "Social Insurance and Medical Insurance Services"),
+    label="AB1234",
+    ahead=1234,
+    wait_s=4 * 3600 + 59 * 60,
+    materials=(
+        "户口簿原件及复印件(须本人签字确认) Household register, original and signed copy",
+        "Supercalifragilisticexpialidocious-certificate-of-residence-original",
+    ),
+)
 
 
 @pytest.mark.parametrize("paper_mm", [58, 80])
 @pytest.mark.parametrize("large_print", [False, True], ids=["normal", "large"])
-@pytest.mark.parametrize("ticket_class, offline, long", [
-    ("normal", False, False), ("priority", False, False), ("appointment", False, False),
-    ("normal", True, False), ("appointment", False, True), ("priority", True, True), ("asked", False, False),
-    ("asked", True, True),
-])
+@pytest.mark.parametrize(
+    "ticket_class, offline, long",
+    [
+        ("normal", False, False),
+        ("priority", False, False),
+        ("appointment", False, False),
+        ("normal", True, False),
+        ("appointment", False, True),
+        ("priority", True, True),
+        ("asked", False, False),
+        ("asked", True, True),
+    ],
+)
 def test_no_text_runs_off_the_paper(make_face, paper_mm, large_print, ticket_class, offline, long):
     """Every line of text lies inside the margins (the 58 mm large-print "预约 APPOINTMENT"
     banner, white on black, once ran off both edges), and the margins carry no ink at all.
     "asked": priority asked for, staff still to confirm it."""
     asked = ticket_class == "asked"
-    face = make_face(ticket_class="normal" if asked else ticket_class, priority_asked=asked, offline=offline,
-                     **(LONG if long else {}))
+    face = make_face(
+        ticket_class="normal" if asked else ticket_class,
+        priority_asked=asked,
+        offline=offline,
+        **(LONG if long else {}),
+    )
     margin, width = MARGIN_DOTS[paper_mm], ROLLS[paper_mm].dots
     boxes = text_boxes(face, paper_mm, large_print=large_print)
     assert any(text.startswith(face.label) for text, _ in boxes)
@@ -281,5 +354,8 @@ def test_a_priority_staff_must_confirm_says_so_in_image_and_text(make_face):
     for columns in (48, 32):
         printed = ticket_text(face, columns).decode("gb18030", "replace")
         assert "优先待确认" in printed and "PRIORITY: SHOW STAFF" in printed
-        assert all(text_width(line.strip("\x1b\x1dBE\x00\x01")) <= columns for line in printed.split("\n")
-                   if "优先待确认" in line or "SHOW STAFF" in line)
+        assert all(
+            text_width(line.strip("\x1b\x1dBE\x00\x01")) <= columns
+            for line in printed.split("\n")
+            if "优先待确认" in line or "SHOW STAFF" in line
+        )

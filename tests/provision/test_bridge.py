@@ -63,17 +63,30 @@ def linked(deploy_dir):
     district_dir, hall_dir = deploy_dir / "district", deploy_dir / "hall"
     district_pw = bridge.district_files(["xinhua", "beihai"], district_dir, f"mqtt://127.0.0.1:{district_port}")
     district = bridge.read_district(str(district_dir / "credentials" / "hall-xinhua.url"))
-    hall_pw = provision.provision(config.load(EXAMPLE), hall_dir, f"mqtt://127.0.0.1:{hall_port}",
-                                  broker_data=deploy_dir / "hall-data", district=district, bridge_restart_s=(1, 2))
-    district_broker = ConfiguredBroker(district_dir / "mosquitto" / "district.conf", district_port, deploy_dir / "district.log")
+    hall_pw = provision.provision(
+        config.load(EXAMPLE),
+        hall_dir,
+        f"mqtt://127.0.0.1:{hall_port}",
+        broker_data=deploy_dir / "hall-data",
+        district=district,
+        bridge_restart_s=(1, 2),
+    )
+    district_broker = ConfiguredBroker(
+        district_dir / "mosquitto" / "district.conf", district_port, deploy_dir / "district.log"
+    )
     hall_broker = ConfiguredBroker(hall_dir / "mosquitto" / "hall.conf", hall_port, deploy_dir / "hall.log")
     district_broker.start()
     hall_broker.start()
     try:
-        yield {"district": district_broker, "hall": hall_broker, "district_pw": district_pw, "hall_pw": hall_pw,
-               "hall_url": f"mqtt://controller:{hall_pw['controller']}@127.0.0.1:{hall_port}",
-               "web_url": (district_dir / "credentials" / "district-web.url").read_text().strip(),
-               "district_dir": district_dir}
+        yield {
+            "district": district_broker,
+            "hall": hall_broker,
+            "district_pw": district_pw,
+            "hall_pw": hall_pw,
+            "hall_url": f"mqtt://controller:{hall_pw['controller']}@127.0.0.1:{hall_port}",
+            "web_url": (district_dir / "credentials" / "district-web.url").read_text().strip(),
+            "district_dir": district_dir,
+        }
     finally:
         hall_broker.stop()
         district_broker.stop()
@@ -83,15 +96,22 @@ def test_the_hall_live_state_goes_up_under_its_own_name(linked, mqtt_peer):
     controller = mqtt_peer(linked["hall_url"], "controller")
     controller.publish("hall/xinhua/board", b'{"board": 1}', retain=True)
     controller.publish("hall/xinhua/controller/state", b'{"online": true}', retain=True)
-    kiosk = mqtt_peer(linked["hall_url"].replace(f"controller:{linked['hall_pw']['controller']}",
-                                                 f"K1:{linked['hall_pw']['K1']}"), "K1")
+    kiosk = mqtt_peer(
+        linked["hall_url"].replace(f"controller:{linked['hall_pw']['controller']}", f"K1:{linked['hall_pw']['K1']}"),
+        "K1",
+    )
     kiosk.publish("hall/xinhua/dev/K1/state", b'{"online": true, "paper": "low"}', retain=True)
 
     web = mqtt_peer(linked["web_url"], "district-web")
     web.subscribe("hall/#")
     seen = {}
     deadline = time.monotonic() + WAIT_S
-    wanted = {"hall/xinhua/board", "hall/xinhua/controller/state", "hall/xinhua/dev/K1/state", "hall/xinhua/bridge/state"}
+    wanted = {
+        "hall/xinhua/board",
+        "hall/xinhua/controller/state",
+        "hall/xinhua/dev/K1/state",
+        "hall/xinhua/bridge/state",
+    }
     while not wanted <= seen.keys() and time.monotonic() < deadline:
         message = web.expect(timeout=max(0.1, deadline - time.monotonic()))
         seen[message.topic] = message.payload
@@ -110,12 +130,14 @@ def test_nothing_but_the_live_topics_goes_up_and_nothing_comes_down(linked, mqtt
     controller.subscribe("hall/xinhua/#")
     web = mqtt_peer(linked["web_url"], "district-web")
     web.subscribe("hall/#")
-    controller.publish("hall/xinhua/dev/K1/down", b"a reply to a kiosk")   # not a live topic
-    controller.publish("hall/xinhua/calls", b"a call")                       # the board carries calls
+    controller.publish("hall/xinhua/dev/K1/down", b"a reply to a kiosk")  # not a live topic
+    controller.publish("hall/xinhua/calls", b"a call")  # the board carries calls
     controller.publish("hall/xinhua/board", b"marker", retain=True)
     assert web.expect(where=lambda m: not m.topic.endswith("bridge/state")).payload == b"marker"
 
-    district_hall = mqtt_peer(linked["district_dir"].joinpath("credentials", "hall-xinhua.url").read_text().strip(), "as-hall")
+    district_hall = mqtt_peer(
+        linked["district_dir"].joinpath("credentials", "hall-xinhua.url").read_text().strip(), "as-hall"
+    )
     district_hall.publish("hall/xinhua/dev/K1/down", b"from the district")
     controller.publish("hall/xinhua/board", b"marker 2", retain=True)
     got = controller.expect(where=lambda m: m.payload in (b"from the district", b"marker 2"))
@@ -145,8 +167,8 @@ def test_a_district_broker_down_for_a_while_gets_the_current_state_when_back(lin
     controller.publish("hall/xinhua/board", b"before the cut", retain=True)
     assert web.expect(topic="hall/xinhua/board").payload == b"before the cut"
 
-    linked["district"].stop()            # no persistence: the district forgets everything
-    for n in range(50):                  # the hall goes on working alone
+    linked["district"].stop()  # no persistence: the district forgets everything
+    for n in range(50):  # the hall goes on working alone
         controller.publish("hall/xinhua/board", f"during the cut {n}".encode(), retain=True)
     linked["district"].start()
 
@@ -162,8 +184,20 @@ def test_a_district_broker_down_for_a_while_gets_the_current_state_when_back(lin
 
 def test_district_command_line_and_bad_input(deploy_dir, capsys, monkeypatch):
     out = deploy_dir / "d"
-    assert provision_main(["--district-broker", "--halls", "a,b", "--out", str(out),
-                           "--broker", "mqtts://district.example:8883?ca=/etc/hall/ca.crt"]) == 0
+    assert (
+        provision_main(
+            [
+                "--district-broker",
+                "--halls",
+                "a,b",
+                "--out",
+                str(out),
+                "--broker",
+                "mqtts://district.example:8883?ca=/etc/hall/ca.crt",
+            ]
+        )
+        == 0
+    )
     acl = (out / "mosquitto" / "acl").read_text()
     assert "user hall-a\ntopic write hall/a/board" in acl and "topic write hall/b/alerts" in acl
     url = (out / "credentials" / "hall-a.url").read_text().strip()
@@ -171,23 +205,63 @@ def test_district_command_line_and_bad_input(deploy_dir, capsys, monkeypatch):
     capsys.readouterr()
 
     hall_out = deploy_dir / "h"
-    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--broker-data", str(hall_out / "data"),
-                           "--district", str(out / "credentials" / "hall-a.url")]) == 2
+    assert (
+        provision_main(
+            [
+                "--config",
+                str(EXAMPLE),
+                "--out",
+                str(hall_out),
+                "--broker-data",
+                str(hall_out / "data"),
+                "--district",
+                str(out / "credentials" / "hall-a.url"),
+            ]
+        )
+        == 2
+    )
     assert "credentials are for 'hall-a', but this hall is 'xinhua'" in capsys.readouterr().err
     assert not hall_out.exists(), "nothing written on bad input"
 
     secret_url = url.replace("hall-a", "hall-xinhua")
-    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--broker-data", str(hall_out / "data"),
-                           "--district", secret_url]) == 2
+    assert (
+        provision_main(
+            [
+                "--config",
+                str(EXAMPLE),
+                "--out",
+                str(hall_out),
+                "--broker-data",
+                str(hall_out / "data"),
+                "--district",
+                secret_url,
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "password in it" in err and secret_url.split("@")[0].split(":")[-1] not in err
     assert provision_main(["--district-broker", "--halls", "a,A b", "--out", str(out)]) == 2
     assert "is not one" in capsys.readouterr().err
 
     monkeypatch.setenv(bridge.PASSWORD_ENV, "pw-from-the-environment")
-    assert provision_main(["--config", str(EXAMPLE), "--out", str(hall_out), "--broker-data", str(hall_out / "data"),
-                           "--broker", "mqtt://192.168.10.2:1883",
-                           "--district", "mqtts://hall-xinhua@district.example:8883?ca=/etc/hall/ca.crt"]) == 0
+    assert (
+        provision_main(
+            [
+                "--config",
+                str(EXAMPLE),
+                "--out",
+                str(hall_out),
+                "--broker-data",
+                str(hall_out / "data"),
+                "--broker",
+                "mqtt://192.168.10.2:1883",
+                "--district",
+                "mqtts://hall-xinhua@district.example:8883?ca=/etc/hall/ca.crt",
+            ]
+        )
+        == 0
+    )
     conf = hall_out / "mosquitto" / "hall.conf"
     assert oct(conf.stat().st_mode & 0o777) == "0o600"
     text = conf.read_text()
@@ -196,6 +270,7 @@ def test_district_command_line_and_bad_input(deploy_dir, capsys, monkeypatch):
 
 
 # --- TLS between the hall and the district --------------------------------------------------------
+
 
 def _openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
@@ -209,13 +284,47 @@ def district_pki(deploy_dir):
     d = deploy_dir / "pki"
     d.mkdir()
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=district test CA",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    (d / "server.ext").write_text("basicConstraints=CA:FALSE\nauthorityKeyIdentifier=keyid\n"
-                                  "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=district test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=d,
+    )
+    (d / "server.ext").write_text(
+        "basicConstraints=CA:FALSE\nauthorityKeyIdentifier=keyid\n"
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+    )
     _openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=district", cwd=d)
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "server.crt", "-days", "2", "-extfile", "server.ext", cwd=d)
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        cwd=d,
+    )
     return d
 
 
@@ -229,8 +338,12 @@ def test_the_bridge_speaks_tls_to_the_district_and_checks_its_certificate(deploy
     tls = ListenerTls(district_pki / "server.crt", district_pki / "server.key", district_pki / "ca.crt")
     conf = bridge.bridge_conf("xinhua", bridge.read_district(str(creds / "hall-xinhua.url")), restart_s=(1, 2))
     assert f"bridge_cafile {district_pki}/ca.crt" in conf and "bridge_insecure false" in conf
-    with MosquittoBroker(port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl",
-                         tls=tls), MosquittoBroker(extra_config=conf) as hall:
+    with (
+        MosquittoBroker(
+            port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl", tls=tls
+        ),
+        MosquittoBroker(extra_config=conf) as hall,
+    ):
         web = mqtt_peer((creds / "district-web.url").read_text().strip(), "district-web")
         web.subscribe("hall/xinhua/board")
         mqtt_peer(hall.url, "controller").publish("hall/xinhua/board", b"over TLS", retain=True)
@@ -242,16 +355,36 @@ def test_a_bridge_that_does_not_trust_the_districts_certificate_does_not_link(de
 
     stranger = deploy_dir / "stranger"
     stranger.mkdir()
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
-             "-out", "ca.crt", "-days", "2", "-subj", "/CN=some other CA", cwd=stranger)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=some other CA",
+        cwd=stranger,
+    )
     port = free_port()
     folder = deploy_dir / "district"
     bridge.district_files(["xinhua"], folder, f"mqtts://127.0.0.1:{port}?ca={stranger}/ca.crt")
     creds = folder / "credentials"
     tls = ListenerTls(district_pki / "server.crt", district_pki / "server.key", district_pki / "ca.crt")
     conf = bridge.bridge_conf("xinhua", bridge.read_district(str(creds / "hall-xinhua.url")), restart_s=(1, 2))
-    with MosquittoBroker(port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl",
-                         tls=tls), MosquittoBroker(extra_config=conf) as hall:
+    with (
+        MosquittoBroker(
+            port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl", tls=tls
+        ),
+        MosquittoBroker(extra_config=conf) as hall,
+    ):
         deadline = time.monotonic() + WAIT_S
         while "certificate verify failed" not in hall.log_path.read_text(errors="replace"):
             assert time.monotonic() < deadline, hall.log_tail(10)

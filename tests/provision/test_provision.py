@@ -1,6 +1,5 @@
 """`hall provision` against a real Mosquitto: each device can speak only as itself."""
 
-import os
 import shutil
 import socket
 import stat
@@ -52,10 +51,14 @@ def deploy_dir():
 def secured_broker(deploy_dir):
     tmp_path = deploy_dir
     port = free_port()
-    passwords = provision.provision(config.load(EXAMPLE), tmp_path, f"mqtt://127.0.0.1:{port}",
-                                    broker_data=tmp_path / "data")
-    proc = subprocess.Popen(["mosquitto", "-c", str(tmp_path / "mosquitto" / "hall.conf")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    passwords = provision.provision(
+        config.load(EXAMPLE), tmp_path, f"mqtt://127.0.0.1:{port}", broker_data=tmp_path / "data"
+    )
+    proc = subprocess.Popen(
+        ["mosquitto", "-c", str(tmp_path / "mosquitto" / "hall.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(port, proc)
         yield port, passwords, tmp_path
@@ -66,8 +69,9 @@ def secured_broker(deploy_dir):
 
 
 def connect(port: int, user: str | None, password: str | None) -> tuple[mqtt.Client, mqtt.ReasonCode]:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{user}-{time.monotonic_ns()}",
-                         protocol=mqtt.MQTTv311)
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{user}-{time.monotonic_ns()}", protocol=mqtt.MQTTv311
+    )
     if user:
         client.username_pw_set(user, password)
     connected = threading.Event()

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -125,16 +125,16 @@ def play_day(apply: Callable[[object, float], list]) -> list:
 
     do(c.OpenCounter(1, "S1"), 0)
     do(c.OpenCounter(2, "S2"), 0)
-    take("social", "normal", 0)                    # A001
-    take("social", "normal", 1)                    # A002
-    take("tax", "normal", 2)                       # B001
-    take("social", "priority", 3)                  # A003
-    take("social", "normal", 4, printed=False)     # A004, voided
+    take("social", "normal", 0)  # A001
+    take("social", "normal", 1)  # A002
+    take("tax", "normal", 2)  # B001
+    take("social", "priority", 3)  # A003
+    take("social", "normal", 4, printed=False)  # A004, voided
     call(1, 5, "A003")
     do(c.StartService(1), 5)
     call(2, 5, "B001")
     do(c.StartService(2), 5)
-    take("tax", "normal", 6)                       # B002
+    take("tax", "normal", 6)  # B002
     do(c.Finish(1), 8)
     rate("A003", 4, 8)
     call(1, 9, "A001")
@@ -176,6 +176,7 @@ def engine_apply(hall: config.Hall) -> Callable[[object, float], list]:
 
     def apply(command, at: float) -> list:
         return engine.tick(at) + engine.handle(command, at)
+
     return apply
 
 

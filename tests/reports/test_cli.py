@@ -22,18 +22,25 @@ from .conftest import DAY, MIDNIGHT, REPO, SMALL_HALL_TOML, m, play_day
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hall_controller.report_cli", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "hall_controller.report_cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def durable_apply(durable: DurableEngine):
     """`apply` as the controller does it: tick and command in one batch, committed before anyone hears."""
+
     def apply(command, at: float) -> list:
         (result,) = durable.apply([(command, at)])
         if result.refused is not None:
             raise result.refused
         durable.commit()
         return result.events
+
     return apply
 
 
@@ -55,7 +62,7 @@ def test_json_is_the_whole_report_of_the_journal(journal, hall):
     assert p.returncode == 0 and p.stderr == "", p.stderr
     printed = json.loads(p.stdout)
     expected = to_json(report_from_journal(db, hall, MIDNIGHT, MIDNIGHT + DAY))
-    assert printed == json.loads(json.dumps(expected))             # no dates given: every day in the journal
+    assert printed == json.loads(json.dumps(expected))  # no dates given: every day in the journal
     assert printed["overall"]["issued"] == 6 and printed["overall"]["transfers"] == 1
     assert printed["by_clerk"]["S2"]["served"] == 2
 
@@ -66,7 +73,9 @@ def test_csv_by_clerk_and_by_hour(journal):
     assert p.returncode == 0, p.stderr
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
     assert [(r["clerk"], r["served"], r["transfers"], r["no_shows"]) for r in rows] == [
-        ("S1", "3", "1", "0"), ("S2", "2", "1", "1")]
+        ("S1", "3", "1", "0"),
+        ("S2", "2", "1", "1"),
+    ]
     p = run("--config", hall_file, "--db", db, "--month", "2026-03", "--csv", "--by", "service")
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
     assert [(r["name_zh"], r["issued"]) for r in rows] == [("社保医保", "4"), ("税务综合", "2")]
@@ -94,12 +103,14 @@ def test_the_report_reads_while_the_controller_writes_and_changes_nothing(tmp_pa
     play_day(durable_apply(durable))
     # the controller is in the middle of a commit: a write transaction is open
     durable.journal.db.execute("BEGIN IMMEDIATE")
-    durable.journal.db.execute("INSERT INTO events (at, type, body) VALUES (?, ?, ?)",
-                               (m(40), "NoticeSet", json.dumps([m(40), "通知", "notice"])))
+    durable.journal.db.execute(
+        "INSERT INTO events (at, type, body) VALUES (?, ?, ?)",
+        (m(40), "NoticeSet", json.dumps([m(40), "通知", "notice"])),
+    )
     p = run("--config", str(hall_file), "--db", str(db), "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["overall"]["served"] == 5
-    durable.journal.db.execute("COMMIT")                          # the writer was never blocked either
+    durable.journal.db.execute("COMMIT")  # the writer was never blocked either
     durable.close()
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     rows = sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0]
@@ -117,21 +128,29 @@ def test_a_missing_journal_is_not_created(tmp_path, hall):
     assert not (tmp_path / "nothing.db").exists()
 
 
-@pytest.mark.parametrize("args, needle", [
-    (("--from", "2026-02-30"), "--from: expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, got '2026-02-30'"),
-    (("--to", "17/03/2026"), "--to: expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, got '17/03/2026'"),
-    (("--from", "2026-03-17T25:00"), "--from: expected a date"),
-    (("--from", "2026-03-17T09:30", "--to", "2026-03-17T09:30"),
-     "--from 2026-03-17T09:30:00 is not before --to 2026-03-17T09:30:00"),
-    (("--from", "20260317"), "--from: expected a date"),
-    (("--month", "2026-13"), "--month: expected a month as YYYY-MM, got '2026-13'"),
-    (("--month", "2026-3"), "--month: expected a month as YYYY-MM"),
-    (("--month", "March"), "--month: expected a month as YYYY-MM"),
-    (("--from", "2026-03-18", "--to", "2026-03-17"), "--from 2026-03-18 is after --to 2026-03-17"),
-    (("--month", "2026-03", "--from", "2026-03-01"), "give --month or --from/--to, not both"),
-    (("--json", "--csv"), "--csv"),
-    (("--by", "colour"), "--by"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (
+            ("--from", "2026-02-30"),
+            "--from: expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, got '2026-02-30'",
+        ),
+        (("--to", "17/03/2026"), "--to: expected a date as YYYY-MM-DD or a time as YYYY-MM-DDTHH:MM, got '17/03/2026'"),
+        (("--from", "2026-03-17T25:00"), "--from: expected a date"),
+        (
+            ("--from", "2026-03-17T09:30", "--to", "2026-03-17T09:30"),
+            "--from 2026-03-17T09:30:00 is not before --to 2026-03-17T09:30:00",
+        ),
+        (("--from", "20260317"), "--from: expected a date"),
+        (("--month", "2026-13"), "--month: expected a month as YYYY-MM, got '2026-13'"),
+        (("--month", "2026-3"), "--month: expected a month as YYYY-MM"),
+        (("--month", "March"), "--month: expected a month as YYYY-MM"),
+        (("--from", "2026-03-18", "--to", "2026-03-17"), "--from 2026-03-18 is after --to 2026-03-17"),
+        (("--month", "2026-03", "--from", "2026-03-01"), "give --month or --from/--to, not both"),
+        (("--json", "--csv"), "--csv"),
+        (("--by", "colour"), "--by"),
+    ],
+)
 def test_bad_input_is_one_sentence_and_exit_2(journal, args, needle):
     hall_file, db = journal
     p = run("--config", hall_file, "--db", db, *args)
@@ -164,14 +183,16 @@ def test_the_journal_holds_what_the_engine_did(journal):
 def test_a_period_from_any_time_to_any_time(journal, hall):
     """--from/--to with a time: the period starts and ends there (local), the end excluded."""
     hall_file, db = journal
-    p = run("--config", hall_file, "--db", db, "--from", "2026-03-17T09:00", "--to", "2026-03-17T09:05:00"[:16], "--json")
+    p = run(
+        "--config", hall_file, "--db", db, "--from", "2026-03-17T09:00", "--to", "2026-03-17T09:05:00"[:16], "--json"
+    )
     assert p.returncode == 0, p.stderr
     early = json.loads(p.stdout)
     assert (early["from"], early["to"]) == ("2026-03-17T09:00:00+08:00", "2026-03-17T09:05:00+08:00")
     assert early == json.loads(json.dumps(to_json(report_from_journal(db, hall, m(0), m(5)))))
-    assert early["overall"]["issued"] == 5                        # A001-A004 and B001 were taken before 09:05
-    assert early["overall"]["wait_mean_s"] is None                # the first calls came at 09:05: not in it
+    assert early["overall"]["issued"] == 5  # A001-A004 and B001 were taken before 09:05
+    assert early["overall"]["wait_mean_s"] is None  # the first calls came at 09:05: not in it
     p = run("--config", hall_file, "--db", db, "--from", "2026-03-17T09:05", "--to", "2026-03-17", "--json")
     later = json.loads(p.stdout)
     assert later["to"] == "2026-03-18T00:00:00+08:00" and later["overall"]["issued"] == 1
-    assert later["by_hour"]["9"]["wait_p95_s"] is not None        # the calls, by the hour they came
+    assert later["by_hour"]["9"]["wait_p95_s"] is not None  # the calls, by the hour they came

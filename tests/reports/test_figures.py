@@ -40,80 +40,155 @@ def whole_day(day_events, hall):
 
 
 def test_the_whole_hall(whole_day):
-    same(whole_day.overall,
-         issued=6,                                   # A001 A002 B001 A003 A004 B002
-         voided=1,                                   # A004: printout failed
-         served=5,                                   # A003 B001 A001 B002 A002
-         no_shows=1,                                 # A002 (later reinstated and served: still counted)
-         transfers=1,                                # A001, transferred twice: one ticket
-         rated=4, levels=(1, 1, 1, 1),
-         satisfaction_rate=(1 + 1) / 4,              # (levels 4 + 3) / rated = 0.5
-         mean_score_5=(5 + 4 + 3 + 1) / 4,           # 3.25
-         participation=4 / 5,                        # rated / served
-         wait_mean_s=(120 + 180 + 540 + 720 + 600) / 5,   # 432
-         wait_p50_s=540.0,                           # sorted 120 180 540 600 720: rank ceil(0.5*5) = 3
-         wait_p95_s=720.0,                           # rank ceil(0.95*5) = 5
-         within_target=4 / 5,                        # all but A002 (720 > 600)
-         service_mean_s=(180 + 300 + 360 + 180 + 180) / 5)  # 240
+    same(
+        whole_day.overall,
+        issued=6,  # A001 A002 B001 A003 A004 B002
+        voided=1,  # A004: printout failed
+        served=5,  # A003 B001 A001 B002 A002
+        no_shows=1,  # A002 (later reinstated and served: still counted)
+        transfers=1,  # A001, transferred twice: one ticket
+        rated=4,
+        levels=(1, 1, 1, 1),
+        satisfaction_rate=(1 + 1) / 4,  # (levels 4 + 3) / rated = 0.5
+        mean_score_5=(5 + 4 + 3 + 1) / 4,  # 3.25
+        participation=4 / 5,  # rated / served
+        wait_mean_s=(120 + 180 + 540 + 720 + 600) / 5,  # 432
+        wait_p50_s=540.0,  # sorted 120 180 540 600 720: rank ceil(0.5*5) = 3
+        wait_p95_s=720.0,  # rank ceil(0.95*5) = 5
+        within_target=4 / 5,  # all but A002 (720 > 600)
+        service_mean_s=(180 + 300 + 360 + 180 + 180) / 5,
+    )  # 240
 
 
 def test_by_service(whole_day):
     social, tax = whole_day.by_service["social"], whole_day.by_service["tax"]
-    same(social, issued=4, voided=1,                 # A001 A002 A003 A004
-         served=2,                                   # A003, A002 (A001 finished as tax)
-         no_shows=1, transfers=1,                    # A001 left social at m12
-         rated=2, levels=(1, 0, 0, 1), satisfaction_rate=1 / 2, mean_score_5=(5 + 1) / 2,
-         participation=2 / 2,
-         wait_mean_s=(120 + 540 + 720) / 3, wait_p50_s=540.0, wait_p95_s=720.0,
-         within_target=2 / 3,                        # 120 and 540 within 600; 720 not
-         service_mean_s=(180 + 180) / 2)
-    same(tax, issued=2, voided=0,                    # B001 B002
-         served=3,                                   # B001, A001, B002
-         no_shows=0, transfers=1,                    # A001 left tax at m13 (to counter 1)
-         rated=2, levels=(0, 1, 1, 0), satisfaction_rate=1 / 2, mean_score_5=(4 + 3) / 2,
-         participation=2 / 3,
-         wait_mean_s=(180 + 600) / 2, wait_p50_s=180.0, wait_p95_s=600.0,
-         within_target=2 / 2,                        # target 20 min = 1200 s
-         service_mean_s=(300 + 360 + 180) / 3)      # 280
+    same(
+        social,
+        issued=4,
+        voided=1,  # A001 A002 A003 A004
+        served=2,  # A003, A002 (A001 finished as tax)
+        no_shows=1,
+        transfers=1,  # A001 left social at m12
+        rated=2,
+        levels=(1, 0, 0, 1),
+        satisfaction_rate=1 / 2,
+        mean_score_5=(5 + 1) / 2,
+        participation=2 / 2,
+        wait_mean_s=(120 + 540 + 720) / 3,
+        wait_p50_s=540.0,
+        wait_p95_s=720.0,
+        within_target=2 / 3,  # 120 and 540 within 600; 720 not
+        service_mean_s=(180 + 180) / 2,
+    )
+    same(
+        tax,
+        issued=2,
+        voided=0,  # B001 B002
+        served=3,  # B001, A001, B002
+        no_shows=0,
+        transfers=1,  # A001 left tax at m13 (to counter 1)
+        rated=2,
+        levels=(0, 1, 1, 0),
+        satisfaction_rate=1 / 2,
+        mean_score_5=(4 + 3) / 2,
+        participation=2 / 3,
+        wait_mean_s=(180 + 600) / 2,
+        wait_p50_s=180.0,
+        wait_p95_s=600.0,
+        within_target=2 / 2,  # target 20 min = 1200 s
+        service_mean_s=(300 + 360 + 180) / 3,
+    )  # 280
     assert list(whole_day.by_service) == ["social", "tax"]
 
 
 def test_by_counter(whole_day):
     one, two, three = (whole_day.by_counter[n] for n in (1, 2, 3))
-    same(one, issued=0, voided=0,                    # tickets are taken at kiosks, not counters
-         served=3, no_shows=0, transfers=1,          # A003 A001 A002; A001 sent on at m12
-         rated=3, levels=(1, 1, 0, 1), satisfaction_rate=2 / 3, mean_score_5=(5 + 4 + 1) / 3,
-         participation=3 / 3,
-         wait_mean_s=(120 + 540) / 2, wait_p50_s=120.0, wait_p95_s=540.0, within_target=2 / 2,
-         service_mean_s=(180 + 360 + 180) / 3)
-    same(two, served=1, rated=1, levels=(0, 0, 1, 0), satisfaction_rate=0.0, mean_score_5=3.0,
-         participation=1.0, wait_mean_s=180.0, within_target=1.0, service_mean_s=300.0, transfers=0)
-    same(three, served=1, no_shows=1, transfers=1,   # B002; A002 gone at m16; A001 sent on at m13
-         rated=0, satisfaction_rate=None, mean_score_5=None, participation=0 / 1,
-         wait_mean_s=(720 + 600) / 2, wait_p50_s=600.0, wait_p95_s=720.0,
-         within_target=1 / 2,                        # A002 720 > 600; B002 600 <= 1200
-         service_mean_s=180.0)
+    same(
+        one,
+        issued=0,
+        voided=0,  # tickets are taken at kiosks, not counters
+        served=3,
+        no_shows=0,
+        transfers=1,  # A003 A001 A002; A001 sent on at m12
+        rated=3,
+        levels=(1, 1, 0, 1),
+        satisfaction_rate=2 / 3,
+        mean_score_5=(5 + 4 + 1) / 3,
+        participation=3 / 3,
+        wait_mean_s=(120 + 540) / 2,
+        wait_p50_s=120.0,
+        wait_p95_s=540.0,
+        within_target=2 / 2,
+        service_mean_s=(180 + 360 + 180) / 3,
+    )
+    same(
+        two,
+        served=1,
+        rated=1,
+        levels=(0, 0, 1, 0),
+        satisfaction_rate=0.0,
+        mean_score_5=3.0,
+        participation=1.0,
+        wait_mean_s=180.0,
+        within_target=1.0,
+        service_mean_s=300.0,
+        transfers=0,
+    )
+    same(
+        three,
+        served=1,
+        no_shows=1,
+        transfers=1,  # B002; A002 gone at m16; A001 sent on at m13
+        rated=0,
+        satisfaction_rate=None,
+        mean_score_5=None,
+        participation=0 / 1,
+        wait_mean_s=(720 + 600) / 2,
+        wait_p50_s=600.0,
+        wait_p95_s=720.0,
+        within_target=1 / 2,  # A002 720 > 600; B002 600 <= 1200
+        service_mean_s=180.0,
+    )
 
 
 def test_a_clerk_who_served_at_two_counters_adds_up_both(whole_day):
     s1, s2 = whole_day.by_clerk["S1"], whole_day.by_clerk["S2"]
     assert list(whole_day.by_clerk) == ["S1", "S2"]
     same(s1, served=3, transfers=1, no_shows=0, rated=3, satisfaction_rate=2 / 3, wait_mean_s=330.0)  # = counter 1
-    same(s2,                                         # counter 2 until m10, then counter 3
-         served=1 + 1,                               # B001 at counter 2, B002 at counter 3
-         no_shows=1, transfers=1,                    # both at counter 3
-         rated=1, levels=(0, 0, 1, 0), satisfaction_rate=0 / 1, mean_score_5=3.0, participation=1 / 2,
-         wait_mean_s=(180 + 720 + 600) / 3,          # B001 called at counter 2, A002 and B002 at 3
-         wait_p50_s=600.0, wait_p95_s=720.0,
-         within_target=2 / 3, service_mean_s=(300 + 180) / 2)
+    same(
+        s2,  # counter 2 until m10, then counter 3
+        served=1 + 1,  # B001 at counter 2, B002 at counter 3
+        no_shows=1,
+        transfers=1,  # both at counter 3
+        rated=1,
+        levels=(0, 0, 1, 0),
+        satisfaction_rate=0 / 1,
+        mean_score_5=3.0,
+        participation=1 / 2,
+        wait_mean_s=(180 + 720 + 600) / 3,  # B001 called at counter 2, A002 and B002 at 3
+        wait_p50_s=600.0,
+        wait_p95_s=720.0,
+        within_target=2 / 3,
+        service_mean_s=(300 + 180) / 2,
+    )
 
 
 def test_by_class_and_by_day(whole_day):
     normal, priority, appointment = (whole_day.by_class[k] for k in ("normal", "priority", "appointment"))
     same(priority, issued=1, served=1, rated=1, levels=(1, 0, 0, 0), wait_mean_s=120.0, within_target=1.0)
-    same(normal, issued=5, voided=1, served=4, no_shows=1, transfers=1, rated=3, levels=(0, 1, 1, 1),
-         wait_mean_s=(180 + 540 + 720 + 600) / 4, within_target=3 / 4,
-         service_mean_s=(300 + 360 + 180 + 180) / 4)
+    same(
+        normal,
+        issued=5,
+        voided=1,
+        served=4,
+        no_shows=1,
+        transfers=1,
+        rated=3,
+        levels=(0, 1, 1, 1),
+        wait_mean_s=(180 + 540 + 720 + 600) / 4,
+        within_target=3 / 4,
+        service_mean_s=(300 + 360 + 180 + 180) / 4,
+    )
     same(appointment, issued=0, served=0, rated=0, wait_mean_s=None, satisfaction_rate=None, participation=None)
     assert list(whole_day.by_day) == ["2026-03-17"]
     assert whole_day.by_day["2026-03-17"] == whole_day.overall
@@ -123,7 +198,7 @@ def test_arrivals_by_hour_against_open_counters(whole_day):
     assert whole_day.days == 1
     assert len(whole_day.arrivals_by_hour) == 24
     hour, tickets, counters = whole_day.arrivals_by_hour[9]
-    assert (hour, tickets) == (9, 6.0)                 # all six taken between 9:00 and 9:06
+    assert (hour, tickets) == (9, 6.0)  # all six taken between 9:00 and 9:06
     # open and not paused: counter 1 m0-m21 and m25-m30 (26 min), counter 2 m0-m10, counter 3 m11-m30
     assert counters == pytest.approx((26 + 10 + 19) / 60)
     assert all(t == 0 and c == 0 for h, t, c in whole_day.arrivals_by_hour if h != 9)
@@ -140,15 +215,22 @@ def test_a_period_cutting_the_morning_knows_what_came_before(day_events, hall):
     """9:10 to 9:20: the tickets were all taken before it and counter 1 opened before it; the
     report still knows their waits and S1 at counter 1. A002 finishes at 9:20 itself: not in it."""
     r = report(day_events, hall, m(10), m(20))
-    same(r.overall,
-         issued=0, voided=0,
-         served=3,                                   # B001 (m10), A001 (m15), B002 (m19)
-         no_shows=1, transfers=1,                    # A002 at m16; A001 at m12 and m13
-         rated=2, levels=(0, 1, 1, 0),               # B001 2 at m10, A001 3 at m15
-         satisfaction_rate=1 / 2, participation=2 / 3,
-         wait_mean_s=(720 + 600) / 2,                # first calls inside: A002 (taken m1), B002 (taken m6)
-         within_target=1 / 2, service_mean_s=(300 + 360 + 180) / 3)
-    same(r.by_clerk["S1"], transfers=1, served=1)    # counter 1's clerk, signed in before 9:10
+    same(
+        r.overall,
+        issued=0,
+        voided=0,
+        served=3,  # B001 (m10), A001 (m15), B002 (m19)
+        no_shows=1,
+        transfers=1,  # A002 at m16; A001 at m12 and m13
+        rated=2,
+        levels=(0, 1, 1, 0),  # B001 2 at m10, A001 3 at m15
+        satisfaction_rate=1 / 2,
+        participation=2 / 3,
+        wait_mean_s=(720 + 600) / 2,  # first calls inside: A002 (taken m1), B002 (taken m6)
+        within_target=1 / 2,
+        service_mean_s=(300 + 360 + 180) / 3,
+    )
+    same(r.by_clerk["S1"], transfers=1, served=1)  # counter 1's clerk, signed in before 9:10
     assert [f.label for f in r.follow_ups] == ["B001"]
     _, tickets, counters = r.arrivals_by_hour[9]
     # inside the period: counter 1 m10-m20 (10 min), counter 2 closed at m10, counter 3 m11-m20 (9)
@@ -167,7 +249,7 @@ def test_counters_still_open_count_up_to_now(day_events, hall):
     before_close = [e for e in day_events if e.at <= m(15)]
     r = report(before_close, hall, MIDNIGHT, MIDNIGHT + DAY, now=m(15))
     _, _, counters = r.arrivals_by_hour[9]
-    assert counters == pytest.approx((15 + 10 + 4) / 60)   # counter 1 m0-15, 2 m0-10, 3 m11-15
+    assert counters == pytest.approx((15 + 10 + 4) / 60)  # counter 1 m0-15, 2 m0-10, 3 m11-15
     endless = report(before_close, hall, MIDNIGHT, MIDNIGHT + DAY)
     # without `now`, counters 1 and 3 stay open to the end of the period: m0-60 + m0-10 + m11-60
     assert endless.arrivals_by_hour[9][2] == pytest.approx((60 + 10 + 49) / 60)

@@ -26,16 +26,20 @@ def test_priority_self_declared_confirmed_and_refused_are_counted():
         return ticket
 
     events.extend(apply(c.OpenCounter(1, "S1"), m(0)))
-    take("priority", "K1", 1)                             # self-declared
+    take("priority", "K1", 1)  # self-declared
     asked = [take("priority", "K2", 2 + i) for i in range(3)]
     take("normal", "K2", 6)
     events.extend(apply(c.DecidePriority(asked[0], True, counter=1), m(7)))
     events.extend(apply(c.DecidePriority(asked[1], False, by="wang"), m(8)))
-    events.extend(apply(c.DecidePriority(asked[2], True, by="wang"), m(70)))   # after the period below
+    events.extend(apply(c.DecidePriority(asked[2], True, by="wang"), m(70)))  # after the period below
 
     r = report(events, hall, m(0), m(60))
     assert r.priority == {"self": 1, "asked": 3, "confirmed": 1, "refused": 1}
-    assert json.loads(json.dumps(to_json(r)))["priority"] == {"self_declared": 1, "asked": 3, "confirmed": 1,
-                                                              "refused": 1}
+    assert json.loads(json.dumps(to_json(r)))["priority"] == {
+        "self_declared": 1,
+        "asked": 3,
+        "confirmed": 1,
+        "refused": 1,
+    }
     assert "Priority: 1 self-declared at the kiosk; 3 asked for staff to confirm: 1 confirmed, 1 refused" in to_text(r)
     assert report(events, hall, m(0), m(120)).priority["confirmed"] == 2

@@ -38,9 +38,24 @@ def local_day(hall, date: str, hour: int = 0) -> float:
 
 @pytest.fixture(scope="module")
 def simulate_json() -> dict:
-    p = subprocess.run([sys.executable, "-m", "simulators.simulate_cli", "--config", str(HALL_TOML), "--scenario",
-                        str(SCENARIO_TOML), "--seed", str(SEED), "--json"], cwd=REPO, capture_output=True, text=True,
-                       timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulators.simulate_cli",
+            "--config",
+            str(HALL_TOML),
+            "--scenario",
+            str(SCENARIO_TOML),
+            "--seed",
+            str(SEED),
+            "--json",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
@@ -55,8 +70,7 @@ def journalled(xinhua, tmp_path_factory):
 def test_the_report_of_the_day_has_hall_simulates_totals(xinhua, journalled, simulate_json):
     path, result, _ = journalled
     assert result == simulate_json, "the journalled day is the day `hall simulate` printed"
-    r = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-17"),
-                            local_day(xinhua, "2026-03-18"))
+    r = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-17"), local_day(xinhua, "2026-03-18"))
     t, w, g = simulate_json["tickets"], simulate_json["wait"], simulate_json["ratings"]
     o = r.overall
     assert (o.issued, o.served, o.no_shows, o.voided) == (t["issued"], t["served"], t["no_shows"], t["voided"])
@@ -89,10 +103,9 @@ def test_the_report_of_the_day_has_hall_simulates_totals(xinhua, journalled, sim
 
 def test_the_peak_shows_in_arrivals_by_hour(xinhua, journalled):
     path, result, _ = journalled
-    r = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-17"),
-                            local_day(xinhua, "2026-03-18"))
+    r = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-17"), local_day(xinhua, "2026-03-18"))
     by_hour = {h: (t, c) for h, t, c in r.arrivals_by_hour}
-    assert sum(t for t, _ in by_hour.values()) == result["tickets"]["issued"]   # one day: means are counts
+    assert sum(t for t, _ in by_hour.values()) == result["tickets"]["issued"]  # one day: means are counts
     peak = max(by_hour, key=lambda h: by_hour[h][0])
     assert peak in (9, 10), "the scenario's rush runs 9:00-11:30"
     assert by_hour[10][1] == pytest.approx(10.0), "all ten counters open mid-morning"
@@ -103,8 +116,11 @@ def test_the_peak_shows_in_arrivals_by_hour(xinhua, journalled):
 
 def test_morning_and_afternoon_add_up_and_the_afternoon_knows_morning_tickets(xinhua, journalled):
     path, _, events = journalled
-    start, noon, end = local_day(xinhua, "2026-03-17"), local_day(xinhua, "2026-03-17", 12), \
-        local_day(xinhua, "2026-03-18")
+    start, noon, end = (
+        local_day(xinhua, "2026-03-17"),
+        local_day(xinhua, "2026-03-17", 12),
+        local_day(xinhua, "2026-03-18"),
+    )
     whole = report_from_journal(path, xinhua, start, end)
     morning = report_from_journal(path, xinhua, start, noon)
     afternoon = report_from_journal(path, xinhua, noon, end)
@@ -129,16 +145,14 @@ def test_two_days_in_one_journal_make_two_day_rows(xinhua, scenario_raw, tmp_pat
     first, _ = journal_day(xinhua, path)
     scenario_raw["day"]["date"] = dt.date(2026, 3, 18)
     second, _ = journal_day(xinhua, path, scenario_raw)
-    r = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-17"),
-                            local_day(xinhua, "2026-03-19"))
+    r = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-17"), local_day(xinhua, "2026-03-19"))
     assert list(r.by_day) == ["2026-03-17", "2026-03-18"] and r.days == 2
     assert r.by_day["2026-03-17"].issued == first["tickets"]["issued"]
     assert r.by_day["2026-03-18"].issued == second["tickets"]["issued"]
     assert r.overall.issued == first["tickets"]["issued"] + second["tickets"]["issued"]
     # means per active day: the tickets of both days over two days
     assert sum(t for _, t, _ in r.arrivals_by_hour) == pytest.approx(r.overall.issued / 2)
-    one = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-18"),
-                              local_day(xinhua, "2026-03-19"))
+    one = report_from_journal(path, xinhua, local_day(xinhua, "2026-03-18"), local_day(xinhua, "2026-03-19"))
     assert one.overall == r.by_day["2026-03-18"]
 
 
@@ -146,4 +160,5 @@ def test_two_days_in_one_journal_make_two_day_rows(xinhua, scenario_raw, tmp_pat
 def scenario_raw():
     import copy
     import tomllib
+
     return copy.deepcopy(tomllib.loads(SCENARIO_TOML.read_text(encoding="utf-8")))

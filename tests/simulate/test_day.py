@@ -15,8 +15,9 @@ from simulators import day, scenario
 from .conftest import SCENARIO_TOML
 
 
-def simple(arrivals_per_hour: float, mean_service_min: float, counters: int, hours: float, seed: int,
-           on_event=None) -> dict:
+def simple(
+    arrivals_per_hour: float, mean_service_min: float, counters: int, hours: float, seed: int, on_event=None
+) -> dict:
     hall = day.simple_hall(counters, mean_service_min)
     return day.simulate(hall, day.plan_simple(hall, arrivals_per_hour, mean_service_min, hours), seed, on_event)
 
@@ -43,7 +44,7 @@ def test_a_scenario_day_is_repeatable(hall):
 
 # --- the M/M/c queue ---------------------------------------------------------------------------
 
-R, S, C, HOURS = 50.0, 5.0, 5, 3000.0    # offered load 4.17 on 5 counters: utilisation 0.83
+R, S, C, HOURS = 50.0, 5.0, 5, 3000.0  # offered load 4.17 on 5 counters: utilisation 0.83
 
 
 def erlang(arrivals_per_hour: float, mean_service_min: float, counters: int) -> tuple[float, float, float]:
@@ -54,7 +55,7 @@ def erlang(arrivals_per_hour: float, mean_service_min: float, counters: int) -> 
     for k in range(1, counters + 1):
         b = a * b / (k + a * b)
     p_wait = counters * b / (counters - a * (1 - b))
-    drain = counters * mu - lam                     # P(wait > t) = p_wait * exp(-drain * t)
+    drain = counters * mu - lam  # P(wait > t) = p_wait * exp(-drain * t)
     return p_wait, p_wait / drain, math.log(p_wait / 0.05) / drain
 
 
@@ -66,7 +67,7 @@ def long_run():
 @pytest.mark.slow
 def test_mean_wait_agrees_with_erlang_c(long_run):
     _, mean_wait, _ = erlang(R, S, C)
-    assert mean_wait == pytest.approx(223.3, abs=0.1)          # the formula itself, by hand
+    assert mean_wait == pytest.approx(223.3, abs=0.1)  # the formula itself, by hand
     measured = long_run["wait"]["overall"]["mean_s"]
     assert measured == pytest.approx(mean_wait, rel=0.10)
 
@@ -132,8 +133,11 @@ def test_every_service_issues_tickets_and_the_waits_are_consistent(example_day):
     assert t["issued"] == t["called"] + t["never_called"] + t["voided"]
     assert t["served"] + t["no_shows"] == t["called"]
     assert t["never_called"] == 0, "clerks on duty at closing serve everyone who waits"
-    for name, figures in [("all", r["wait"]["overall"]), *r["wait"]["by_service"].items(),
-                          *r["wait"]["by_class"].items()]:
+    for name, figures in [
+        ("all", r["wait"]["overall"]),
+        *r["wait"]["by_service"].items(),
+        *r["wait"]["by_class"].items(),
+    ]:
         assert figures["called"] > 0, name
         assert 0 <= figures["p50_s"] <= figures["p95_s"] <= figures["max_s"], name
         assert figures["mean_s"] <= figures["max_s"], name
@@ -172,8 +176,11 @@ def test_the_statistics_are_the_events_statistics(example_day):
     assert r["tickets"]["no_shows"] == len(of(ev.TicketNoShow))
     assert r["wait"]["overall"]["mean_s"] == pytest.approx(sum(waits) / len(waits), abs=0.05)
     assert r["wait"]["overall"]["max_s"] == pytest.approx(max(waits), abs=0.05)
-    printed = [(reserved[t].promised_wait_s, w, reserved[t].service) for t, w in zip(first_call, waits)
-               if reserved[t].promised_wait_s is not None]
+    printed = [
+        (reserved[t].promised_wait_s, w, reserved[t].service)
+        for t, w in zip(first_call, waits)
+        if reserved[t].promised_wait_s is not None
+    ]
     errors = [abs(p - w) for p, w, _ in printed]
     assert r["promised_wait"]["mae_s"] == pytest.approx(sum(errors) / len(errors), abs=0.05)
     ewt = r["ewt"]
@@ -182,8 +189,9 @@ def test_the_statistics_are_the_events_statistics(example_day):
     assert ewt["relative_mae"] == pytest.approx(sum(errors) / sum(w for _, w, _ in printed), abs=1e-4)
     assert ewt["bias_s"] == pytest.approx(sum(p - w for p, w, _ in printed) / len(printed), abs=0.05)
     social = [(p, w) for p, w, s in printed if s == "social"]
-    assert ewt["by_service"]["social"]["mae_s"] == pytest.approx(sum(abs(p - w) for p, w in social) / len(social),
-                                                                 abs=0.05)
+    assert ewt["by_service"]["social"]["mae_s"] == pytest.approx(
+        sum(abs(p - w) for p, w in social) / len(social), abs=0.05
+    )
     levels = [e.level for e in of(ev.RatingRecorded)]
     assert r["ratings"]["rated"] == len(levels)
     assert r["ratings"]["satisfaction"] == pytest.approx(sum(lv >= 3 for lv in levels) / len(levels), abs=1e-4)
@@ -274,22 +282,22 @@ def test_the_printed_wait_holds_better_than_before_over_the_example_day():
     from simulators.day import plan_day, simulate
 
     from .conftest import HALL_TOML, SCENARIO_TOML
+
     hall = config.load(HALL_TOML)
     day = plan_day(hall, scenario.load(SCENARIO_TOML, hall))
     runs = [simulate(hall, day, seed)["ewt"] for seed in (1, 2, 3)]
     assert sum(r["relative_mae"] for r in runs) / 3 < 0.42
-    assert all(abs(r["bias_s"]) < 0.25 * r["mean_wait_s"] for r in runs)     # no large systematic bias
+    assert all(abs(r["bias_s"]) < 0.25 * r["mean_wait_s"] for r in runs)  # no large systematic bias
 
 
 def test_a_shift_ending_during_a_break_ends_after_the_break(hall, scenario_raw):
     """The clerk finishes the break, comes back and closes the counter, never signed out mid-break."""
     for shift in scenario_raw["staff"]:
-        if shift["counter"] == 4:                       # lunch 12:15-13:00, the shift planned to end at 12:30
+        if shift["counter"] == 4:  # lunch 12:15-13:00, the shift planned to end at 12:30
             shift["to"] = "12:30"
     events: list = []
     scenario_day(hall, scenario_raw, on_event=events.append)
-    mine = [e for e in events if type(e) in (ev.CounterPaused, ev.CounterResumed, ev.CounterClosed)
-            and e.counter == 4]
+    mine = [e for e in events if type(e) in (ev.CounterPaused, ev.CounterResumed, ev.CounterClosed) and e.counter == 4]
     assert [type(e) for e in mine] == [ev.CounterPaused, ev.CounterResumed, ev.CounterClosed]
     paused, resumed, closed = mine
     assert resumed.at - paused.at == pytest.approx(45 * 60) and closed.at == resumed.at
@@ -306,5 +314,5 @@ def test_at_closing_a_clerk_closes_the_counter_once_nobody_waits_for_it(hall, sc
     closes = [_local(e.at) for e in events if type(e) is ev.CounterClosed and _local(e.at) >= dt.time(17, 30)]
     assert len(closes) == len(late)
     assert all(dt.time(17, 30) <= t < dt.time(18, 30) for t in closes)
-    assert dt.time(17, 30) in closes                    # a counter with nobody left closes at once
+    assert dt.time(17, 30) in closes  # a counter with nobody left closes at once
     assert r["tickets"]["never_called"] == 0 and r["ended"] < "2026-03-17T18:30"

@@ -124,8 +124,7 @@ def test_a_service_nobody_staffed_can_serve_is_refused(hall, scenario_raw):
 
 def test_load_names_the_file(hall, tmp_path):
     bad = tmp_path / "day.toml"
-    bad.write_text(SCENARIO_TOML.read_text(encoding="utf-8").replace("no_show = 0.04", "no_show = 4"),
-                   encoding="utf-8")
+    bad.write_text(SCENARIO_TOML.read_text(encoding="utf-8").replace("no_show = 0.04", "no_show = 4"), encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"day\.toml: citizens\.no_show: 4 is above the maximum 1$"):
         scenario.load(bad, hall)
     with pytest.raises(ScenarioError, match="there is no such scenario file"):

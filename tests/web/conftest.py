@@ -35,10 +35,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from testkit import EXAMPLE_HALL, WAIT_S, hall_now
+from webclient import PASSWORD, Client  # noqa: F401 (the web tests import them from here)
 
 from devices.link import DeviceLink
-from hall import config
 from hall import clock as hall_clock
+from hall import config
 from hall_controller.durable import DurableEngine
 from hall_controller.engine import events as ev
 from hall_controller.gateway import Gateway
@@ -48,9 +50,6 @@ from hall_controller.web.server import WebServer
 from hall_controller.web.site import Site
 from hall_controller.web.snapshots import live_hall
 from hall_controller.web.users import UsersStore
-
-from testkit import EXAMPLE_HALL, WAIT_S, hall_now
-from webclient import PASSWORD, Client  # noqa: F401 (the web tests import them from here)
 
 HALL = "xinhua"
 SECRET = b"web-test-secret-" * 2
@@ -95,26 +94,39 @@ def journal_yesterday(hall: config.Hall, path: Path) -> None:
 class HallWeb:
     """The controller and its web, wired as `hall controller --web` wires them."""
 
-    def __init__(self, broker_url: str, tmp: Path, *, history: bool = False, proxy: str | None = None,
-                 **site_options):
+    def __init__(self, broker_url: str, tmp: Path, *, history: bool = False, proxy: str | None = None, **site_options):
         self.hall = config.load(EXAMPLE_HALL)
         self.broker_url = broker_url
         self.journal_path = tmp / "journal.db"
         if history:
             journal_yesterday(self.hall, self.journal_path)
         self.durable = DurableEngine(self.hall, self.journal_path)
-        self.gateway = Gateway(self.hall, self.durable, broker_url, secret=SECRET, live_view=live_hall,
-                               client_id=f"hall-controller-{time.monotonic_ns()}")
+        self.gateway = Gateway(
+            self.hall,
+            self.durable,
+            broker_url,
+            secret=SECRET,
+            live_view=live_hall,
+            client_id=f"hall-controller-{time.monotonic_ns()}",
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.gateway.serve, args=(self._stop,), daemon=True)
         self._thread.start()
         assert self.gateway.connected.wait(WAIT_S), "the controller did not connect to the broker"
         self.clock = MovableClock()
         self.users = UsersStore(tmp / "users.db", clock=self.clock)
-        self.site = Site(self.hall, self.gateway, self.users, self.journal_path, clock=self.clock,
-                         hall_file=EXAMPLE_HALL, **site_options)
-        self.server = WebServer(create_app(self.site), "127.0.0.1", 0, on_stop=self.site.feed.close,
-                                trusted_proxy=proxy)
+        self.site = Site(
+            self.hall,
+            self.gateway,
+            self.users,
+            self.journal_path,
+            clock=self.clock,
+            hall_file=EXAMPLE_HALL,
+            **site_options,
+        )
+        self.server = WebServer(
+            create_app(self.site), "127.0.0.1", 0, on_stop=self.site.feed.close, trusted_proxy=proxy
+        )
         self.server.start()
         self.url = self.server.url
 
@@ -158,8 +170,15 @@ def device(tmp_path):
 
     def make(web: HallWeb, device_id: str, **options) -> DeviceLink:
         options.setdefault("listen", ())
-        link = DeviceLink(web.broker_url, HALL, device_id, outbox=tmp_path / f"outbox-{device_id}-{len(links)}.db",
-                          reconnect_delay=(0.1, 0.5), resend_interval=1.0, **options)
+        link = DeviceLink(
+            web.broker_url,
+            HALL,
+            device_id,
+            outbox=tmp_path / f"outbox-{device_id}-{len(links)}.db",
+            reconnect_delay=(0.1, 0.5),
+            resend_interval=1.0,
+            **options,
+        )
         links.append(link)
         link.start()
         assert link.wait_connected(WAIT_S), f"{device_id} could not connect"
@@ -191,13 +210,17 @@ def issue_ticket(kiosk: DeviceLink, service: str = "social") -> dict:
 
 # --- the browser -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def page_for(browser):
     contexts = []
 
     def make(web: HallWeb, user: str | None = None, password: str = PASSWORD, *, phone: bool = False):
-        options = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-                   "has_touch": True} if phone else {"viewport": {"width": 1440, "height": 900}}
+        options = (
+            {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+            if phone
+            else {"viewport": {"width": 1440, "height": 900}}
+        )
         context = browser.new_context(locale="zh-CN", timezone_id=web.hall.timezone, **options)
         context.set_default_timeout(WAIT_S * 1000)
         contexts.append(context)

@@ -10,6 +10,8 @@ import threading
 import time
 
 import pytest
+from alerts.conftest import dead_port, smtp_inbox, webhook  # noqa: F401 - the channels' stand-ins, used by name
+from alerts.test_notifier import CHANNELS, hall_with
 
 from hall_controller.alerts.notifier import Notifier
 from hall_controller.durable import DurableEngine
@@ -20,8 +22,6 @@ from hall_controller.web.app import create_app
 from hall_controller.web.server import WebServer
 from hall_controller.web.site import Site
 from hall_controller.web.users import UsersStore
-from alerts.conftest import dead_port, smtp_inbox, webhook  # noqa: F401 - the channels' stand-ins, used by name
-from alerts.test_notifier import CHANNELS, hall_with
 
 from .conftest import PASSWORD, WAIT_S, Client, wait_until
 
@@ -44,8 +44,14 @@ class Stack:
         self.hall = hall_with(CHANNELS + RULES)
         self.durable = DurableEngine(self.hall, tmp / "journal.db")
         self.notifier = Notifier(self.hall, tmp / "journal.db", tmp / "alerts.db", urls, link_secret=SECRET)
-        self.gateway = Gateway(self.hall, self.durable, broker_url, secret=SECRET,
-                               live_view=web_view(self.notifier), client_id=f"ctl-{time.monotonic_ns()}")
+        self.gateway = Gateway(
+            self.hall,
+            self.durable,
+            broker_url,
+            secret=SECRET,
+            live_view=web_view(self.notifier),
+            client_id=f"ctl-{time.monotonic_ns()}",
+        )
         self.notifier.on_change = self.gateway.live_changed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.gateway.serve, args=(self._stop,), daemon=True)
@@ -85,8 +91,9 @@ def stack(tmp_path, mosquitto_broker):
         s.stop()
 
 
-def test_each_alert_shows_its_deliveries_and_acknowledging_stops_the_escalation(stack, page_for, shot, webhook,
-                                                                               dead_port):
+def test_each_alert_shows_its_deliveries_and_acknowledging_stops_the_escalation(
+    stack, page_for, shot, webhook, dead_port
+):
     from playwright.sync_api import expect
 
     s = stack({"tech": webhook.url, "manager": f"json://127.0.0.1:{dead_port}/down"})
@@ -117,13 +124,14 @@ def test_each_alert_shows_its_deliveries_and_acknowledging_stops_the_escalation(
 
 
 def test_the_reply_link_in_a_message_acknowledges_from_a_phone_without_login_and_stops_the_escalation(
-        stack, page_for, shot, webhook, smtp_inbox):
+    stack, page_for, shot, webhook, smtp_inbox
+):
     from playwright.sync_api import expect
 
     s = stack({"tech": webhook.url, "manager": smtp_inbox.url})
     raised = next(e for e in s.do(c.ReportDevice("K1", online=False)) if type(e).__name__ == "AlertRaised")
     s.notifier.step(raised.at)
-    (_, body), = webhook.wait_for(1)
+    ((_, body),) = webhook.wait_for(1)
     link = re.search(r"http://hall\.test:8080/(alerts/\d+/ack/tech/[a-z2-7]{24})", body).group(1)
     assert link.startswith(f"alerts/{raised.alert}/")
 
@@ -154,5 +162,12 @@ def test_the_reply_link_in_a_message_acknowledges_from_a_phone_without_login_and
     s.notifier.step(raised.at + 600)
     assert smtp_inbox.messages == []
     assert s.notifier.states[raised.alert][1] | {"at": None} == {
-        "channel": "manager", "level": 1, "digest": False, "state": "stopped", "error": "acknowledged by 李工 (tech)",
-        "at": None, "due": raised.at + 600, "next_try": None}
+        "channel": "manager",
+        "level": 1,
+        "digest": False,
+        "state": "stopped",
+        "error": "acknowledged by 李工 (tech)",
+        "at": None,
+        "due": raised.at + 600,
+        "next_try": None,
+    }

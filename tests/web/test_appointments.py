@@ -24,8 +24,17 @@ def test_a_supervisor_books_and_the_citizen_checks_in_with_the_code(hall_web, de
     client = Client(web.url)
     client.login("wang")
     day, start, end = slot_today(web)
-    status, _, _ = client.post("/appointments/book", {"csrf": client.csrf("/appointments"), "service": "property",
-                                                       "day": day, "start": start, "end": end, "code": ""})
+    status, _, _ = client.post(
+        "/appointments/book",
+        {
+            "csrf": client.csrf("/appointments"),
+            "service": "property",
+            "day": day,
+            "start": start,
+            "end": end,
+            "code": "",
+        },
+    )
     assert status == 303
     page = client.get("/appointments")[2]
     code = re.search(r"code is ([A-Z0-9]+)", page).group(1)
@@ -48,15 +57,18 @@ def test_an_import_with_one_bad_line_books_nothing_and_names_the_line(hall_web):
     client = Client(web.url)
     client.login("wang")
     day, start, end = slot_today(web, 1)
-    lines = f"code,service,day,start,end\nAB1234,social,{day},{start},{end}\n,tax,{day},{start},{end}\n" \
-            f"CD5678,parking,{day},{start},{end}\n"
+    lines = (
+        f"code,service,day,start,end\nAB1234,social,{day},{start},{end}\n,tax,{day},{start},{end}\n"
+        f"CD5678,parking,{day},{start},{end}\n"
+    )
     client.post("/appointments/import", {"csrf": client.csrf("/appointments"), "lines": lines})
     page = client.get("/appointments")[2]
     assert "Nothing imported: line 3: there is no service &#39;parking&#39;" in page
     assert web.engine.state.appointments == {} and journal_events(web, "AppointmentBooked") == []
 
-    client.post("/appointments/import", {"csrf": client.csrf("/appointments"),
-                                         "lines": lines.replace("parking", "fund")})
+    client.post(
+        "/appointments/import", {"csrf": client.csrf("/appointments"), "lines": lines.replace("parking", "fund")}
+    )
     assert "3 booked." in client.get("/appointments")[2]
     assert {"AB1234", "CD5678"} <= set(web.engine.state.appointments) and len(web.engine.state.appointments) == 3
 
@@ -73,8 +85,17 @@ def test_a_viewer_sees_bookings_but_cannot_book(hall_web):
     status, _, page = client.get("/appointments")
     assert status == 200 and "book-form" not in page and "Read only" in page
     day, start, end = slot_today(web)
-    status, _, _ = client.post("/appointments/book", {"csrf": client.csrf("/appointments"), "service": "social",
-                                                       "day": day, "start": start, "end": end, "code": "X1"})
+    status, _, _ = client.post(
+        "/appointments/book",
+        {
+            "csrf": client.csrf("/appointments"),
+            "service": "social",
+            "day": day,
+            "start": start,
+            "end": end,
+            "code": "X1",
+        },
+    )
     assert status == 403 and web.engine.state.appointments == {}
     assert ev.AppointmentBooked not in {type(e) for e in journal_events(web)}
 
@@ -106,7 +127,7 @@ def test_a_slot_past_midnight_ends_on_the_next_day(example_hall):
     begin, end = slot(tz, "2026-12-04", "23:45", "00:15")
     assert dt.datetime.fromtimestamp(begin, tz) == dt.datetime(2026, 12, 4, 23, 45, tzinfo=tz)
     assert end - begin == 30 * 60
-    for start, finish in (("10:00", "10:00"), ("10:00", "09:00")):     # no length, or 23 hours
+    for start, finish in (("10:00", "10:00"), ("10:00", "09:00")):  # no length, or 23 hours
         with pytest.raises(BadBooking, match="must end after it starts"):
             slot(tz, "2026-12-04", start, finish)
 
@@ -119,11 +140,19 @@ def test_a_booking_made_at_2345_for_2345_to_0015_checks_in_at_0005(hall_web, dev
     web.add_user("wang", "supervisor")
     client = Client(web.url)
     client.login("wang")
-    status, _, _ = client.post("/appointments/book", {"csrf": client.csrf("/appointments"), "service": "social",
-                                                       "day": "2026-12-04", "start": "23:45", "end": "00:15",
-                                                       "code": "NIGHT1"})
+    status, _, _ = client.post(
+        "/appointments/book",
+        {
+            "csrf": client.csrf("/appointments"),
+            "service": "social",
+            "day": "2026-12-04",
+            "start": "23:45",
+            "end": "00:15",
+            "code": "NIGHT1",
+        },
+    )
     assert status == 303 and "NIGHT1" in web.engine.state.appointments
-    set_hall_time("2026-12-05T00:05:00+08:00", monkeypatch)          # twenty minutes later, past midnight
+    set_hall_time("2026-12-05T00:05:00+08:00", monkeypatch)  # twenty minutes later, past midnight
     reply = device(web, "K1").request("ticket.request", {"appointment": "NIGHT1"})
     assert reply.ok, reply.error
     assert reply.body["ticket"]["class"] == "appointment"

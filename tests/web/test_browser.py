@@ -12,13 +12,12 @@ import re
 import time
 
 import pytest
+from testkit import hall_now
 
+from hall import clock as hall_clock
 from hall_controller import reports
 from protocol.envelope import format_epoch
 from protocol.topics import Kind
-
-from testkit import hall_now
-from hall import clock as hall_clock
 
 from .conftest import WAIT_S, Client, issue_ticket, journal_events, wait_until
 
@@ -42,8 +41,9 @@ def serve_and_rate(caller, evaluator, level: int) -> None:
     caller.request("counter.start")
     caller.request("counter.finish", {"outcome": "completed"})
     prompt = next_down(evaluator, "rating.prompt")
-    evaluator.request("rating.submit", {"prompt": prompt.body["prompt"], "level": level,
-                                        "pressed_at": format_epoch(hall_clock.now())})
+    evaluator.request(
+        "rating.submit", {"prompt": prompt.body["prompt"], "level": level, "pressed_at": format_epoch(hall_clock.now())}
+    )
 
 
 def test_a_supervisor_watches_the_hall_live_and_acknowledges_an_alert(hall_web, device, page_for, shot):
@@ -63,15 +63,16 @@ def test_a_supervisor_watches_the_hall_live_and_acknowledges_an_alert(hall_web, 
     expect(live.locator('[data-service="social"] [data-waiting]')).to_have_text("2")
     expect(live.locator('[data-device="K1"]')).to_contain_text("在线")
 
-    caller.request("counter.call_next")   # the call, live: no reload
+    caller.request("counter.call_next")  # the call, live: no reload
     expect(live.locator('[data-counter="1"] [data-ticket]')).to_have_text("A001")
-    expect(live.locator('[data-call]').first).to_contain_text("A001")
+    expect(live.locator("[data-call]").first).to_contain_text("A001")
     expect(live.locator('[data-service="social"] [data-waiting]')).to_have_text("1")
     caller.request("counter.start")
     caller.request("counter.finish", {"outcome": "completed"})
     prompt = next_down(evaluator, "rating.prompt")
-    evaluator.request("rating.submit", {"prompt": prompt.body["prompt"], "level": 1,
-                                        "pressed_at": format_epoch(hall_clock.now())})
+    evaluator.request(
+        "rating.submit", {"prompt": prompt.body["prompt"], "level": 1, "pressed_at": format_epoch(hall_clock.now())}
+    )
     alert = live.locator("li.alert.active").filter(has_text="不满意")
     expect(alert).to_have_count(1)
     expect(page.locator("#active-alerts")).not_to_have_text("0")
@@ -106,20 +107,20 @@ def test_the_live_hall_shows_pauses_holds_paper_and_offline_devices(hall_web, de
         for _ in range(count):
             issue_ticket(kiosk, service)
     c1 = callers[1]
-    c1.request("counter.call_next")          # A001: served, then held while the citizen fetches a paper
+    c1.request("counter.call_next")  # A001: served, then held while the citizen fetches a paper
     c1.request("counter.start")
     c1.request("counter.hold")
-    c1.request("counter.call_next")          # A002
+    c1.request("counter.call_next")  # A002
     c1.request("counter.start")
     callers[4].request("counter.call_next")  # B001: called, walking to the counter
     callers[7].request("counter.call_next")  # D001
     callers[7].request("counter.start")
     callers[2].request("counter.pause", {"reason": "meal"})
-    gone.close()                             # an evaluator's cable is pulled
+    gone.close()  # an evaluator's cable is pulled
     page = page_for(web, "wang")
     live = page.locator("#live")
     expect(live.locator('[data-counter="2"]')).to_contain_text("用餐")
-    expect(live.locator('[data-counter="1"]')).to_contain_text("A001")           # held
+    expect(live.locator('[data-counter="1"]')).to_contain_text("A001")  # held
     expect(live.locator('[data-counter="1"] [data-ticket]')).to_have_text("A002")
     expect(live.locator('[data-counter="4"]')).to_contain_text("已叫号")
     expect(live.locator('[data-device="K1"]')).to_have_class(re.compile(r"paper-low"))
@@ -132,14 +133,16 @@ def test_the_live_hall_shows_pauses_holds_paper_and_offline_devices(hall_web, de
 
 
 def test_a_supervisor_notes_and_closes_a_follow_up(hall_web, device, page_for, shot):
-    web = hall_web(history=True)   # yesterday left ratings of 一般 and 不满意 to follow up
+    web = hall_web(history=True)  # yesterday left ratings of 一般 and 不满意 to follow up
     web.add_user("wang", "supervisor")
     caller, evaluator, kiosk = device(web, "C3"), device(web, "E3"), device(web, "K1", state={"paper": "ok"})
     caller.request("counter.open", {"clerk": "S103"})
     ticket = issue_ticket(kiosk)["id"]
     serve_and_rate(caller, evaluator, 2)
-    wait_until(lambda: web.gateway.query(lambda e: ticket in e.state.followups).result(WAIT_S),
-               "the rating of 一般 opens a follow-up")
+    wait_until(
+        lambda: web.gateway.query(lambda e: ticket in e.state.followups).result(WAIT_S),
+        "the rating of 一般 opens a follow-up",
+    )
     page = page_for(web, "wang")
     page.goto(web.url + "/followups")
     item = page.locator(f'[data-followup="{ticket}"]')
@@ -161,11 +164,12 @@ def test_a_supervisor_notes_and_closes_a_follow_up(hall_web, device, page_for, s
     shot(page, "follow-up", full_page=False)
     item.get_by_role("button", name="记录并关闭").click()
     expect(page.locator(".flash-ok")).to_contain_text("closed")
-    expect(page.locator(f'[data-followup="{ticket}"]')).to_have_count(0)        # no longer open
+    expect(page.locator(f'[data-followup="{ticket}"]')).to_have_count(0)  # no longer open
     page.goto(web.url + "/followups?show=closed")
     expect(page.locator(f'[data-followup="{ticket}"]')).to_contain_text("wang")
-    closed = web.gateway.query(lambda e: (e.state.followups[ticket].closed_by,
-                                          [n for _, _, n in e.state.followups[ticket].notes])).result(WAIT_S)
+    closed = web.gateway.query(
+        lambda e: (e.state.followups[ticket].closed_by, [n for _, _, n in e.state.followups[ticket].notes])
+    ).result(WAIT_S)
     assert closed[0] == "wang" and len(closed[1]) == 2
 
     item_empty = page.goto(web.url + "/followups")  # an empty note is refused by the engine, and says so
@@ -230,9 +234,11 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     page = page_for(web, "zhou")
     page.goto(f"{web.url}/reports?start={yesterday}&end={today}")
     expected = reports.report_from_journal(
-        web.journal_path, web.hall,
+        web.journal_path,
+        web.hall,
         dt.datetime.combine(yesterday, dt.time(), tzinfo=web.hall.tz).timestamp(),
-        dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=web.hall.tz).timestamp())
+        dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=web.hall.tz).timestamp(),
+    )
     assert expected.overall.served > 300
     expect(page.locator('[data-kpi="served"]')).to_have_text(str(expected.overall.served))
     expect(page.locator('[data-kpi="satisfaction"]')).to_have_text(f"{expected.overall.satisfaction_rate * 100:.1f} %")
@@ -243,7 +249,8 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     shot(page, "reports-hours", full_page=False)
     p = expected.priority
     expect(page.locator("#priority-counts")).to_contain_text(
-        f"Priority: {p['self']} self-declared at the kiosk; {p['asked']} asked for staff to confirm")
+        f"Priority: {p['self']} self-declared at the kiosk; {p['asked']} asked for staff to confirm"
+    )
     page.locator("#priority-counts").evaluate("p => p.scrollIntoView()")
     shot(page, "reports-classes", full_page=False)
 
@@ -263,7 +270,7 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 3
     page.emulate_media(media="screen")
 
-    page.goto(f"{web.url}/reports?start={today}&end={yesterday}")     # bad periods: one sentence
+    page.goto(f"{web.url}/reports?start={today}&end={yesterday}")  # bad periods: one sentence
     expect(page.locator(".flash-error")).to_contain_text("ends before it starts")
     page.goto(f"{web.url}/reports?start=yesterday")
     expect(page.locator(".flash-error")).to_contain_text("YYYY-MM-DD")
@@ -280,9 +287,11 @@ def test_reports_show_a_period_as_tables_and_charts_and_export_csv(hall_web, pag
     page.locator('input[name="end_time"]').fill("11:30")
     page.locator("#period-form").get_by_role("button", name="查看").click()
     morning = reports.report_from_journal(
-        web.journal_path, web.hall,
+        web.journal_path,
+        web.hall,
         dt.datetime.combine(yesterday, dt.time(9), tzinfo=web.hall.tz).timestamp(),
-        dt.datetime.combine(yesterday, dt.time(11, 30), tzinfo=web.hall.tz).timestamp())
+        dt.datetime.combine(yesterday, dt.time(11, 30), tzinfo=web.hall.tz).timestamp(),
+    )
     expect(page.locator("h1 small")).to_have_text(f"{yesterday} 09:00 — {yesterday} 11:30")
     expect(page.locator('[data-kpi="issued"]')).to_have_text(str(morning.overall.issued))
     assert 0 < morning.overall.issued < expected.overall.issued
@@ -302,12 +311,13 @@ def test_the_staffing_plan_from_the_journal_on_the_reports_page(hall_web, page_f
     page.locator("#plan-link").click()
     page.locator('select[name="weekday"]').select_option(weekday)
     page.locator('input[name="weeks"]').fill("1")
-    page.locator("#plan-form").evaluate("form => form.submit()")      # the plan takes seconds: no click wait
+    page.locator("#plan-form").evaluate("form => form.submit()")  # the plan takes seconds: no click wait
     expect(page.locator("#plan-hours tbody tr")).to_have_count(10, timeout=240_000)
     expect(page.locator('#plan-hours tr[data-hour="9"]')).to_contain_text("09:00")
-    page.wait_for_function("() => { const i = document.querySelector('#plan-chart'); return i.complete; }",
-                           timeout=60_000)
-    assert page.locator("#plan-chart").evaluate("img => img.naturalWidth") == 1200     # the PNG came, and is whole
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#plan-chart'); return i.complete; }", timeout=60_000
+    )
+    assert page.locator("#plan-chart").evaluate("img => img.naturalWidth") == 1200  # the PNG came, and is whole
     expect(page.locator("#plan-summary")).to_contain_text("within target")
     shot(page, "plan", full_page=True)
     page.goto(f"{web.url}/reports/plan?weekday=someday")
@@ -328,15 +338,15 @@ def test_the_citizens_ticket_page_follows_the_ticket_on_a_phone(hall_web, device
     expect(ticket.locator("[data-ahead]")).to_have_attribute("data-ahead", "1")
     expect(ticket.locator("[data-ahead]")).to_have_text("前面还有 1 人")
     expect(ticket).to_contain_text("不动产登记")
-    assert "S055" not in phone.content()                       # nothing about the staff, nothing personal
+    assert "S055" not in phone.content()  # nothing about the staff, nothing personal
     shot(phone, "ticket-waiting")
 
-    caller.request("counter.call_next")                        # B001: one ahead fewer
+    caller.request("counter.call_next")  # B001: one ahead fewer
     expect(ticket.locator("[data-ahead]")).to_have_text("您是下一位")
     shot(phone, "ticket-next")
     caller.request("counter.start")
     caller.request("counter.finish", {"outcome": "completed"})
-    caller.request("counter.call_next")                        # B002: mine
+    caller.request("counter.call_next")  # B002: mine
     expect(ticket.locator("[data-counter]")).to_have_text("5")
     expect(ticket).to_contain_text("请到 5 号窗口办理")
     shot(phone, "ticket-called")
@@ -350,7 +360,7 @@ def test_the_citizens_ticket_page_follows_the_ticket_on_a_phone(hall_web, device
 
 
 def test_a_viewer_sees_no_buttons_and_a_forged_post_is_refused(hall_web, device, page_for):
-    web = hall_web(history=True)       # open follow-ups and negative-rating alerts to act on
+    web = hall_web(history=True)  # open follow-ups and negative-rating alerts to act on
     web.add_user("zhou", "viewer")
     page = page_for(web, "zhou")
     expect(page.locator("li.alert.active").first).to_be_visible()
@@ -364,16 +374,21 @@ def test_a_viewer_sees_no_buttons_and_a_forged_post_is_refused(hall_web, device,
     expect(page.locator("a[href='/users']")).to_have_count(0)
     assert page.goto(web.url + "/users").status == 403
 
-    forger = Client(web.url)                     # the viewer's own session and its valid token
+    forger = Client(web.url)  # the viewer's own session and its valid token
     assert forger.login("zhou")[0] == 303
     token = forger.csrf("/")
     alert = web.gateway.query(lambda e: next(iter(e.state.active_alerts.values()))).result(WAIT_S)
-    ticket = web.gateway.query(lambda e: next(f.ticket for f in e.state.followups.values()
-                                              if f.closed_at is None)).result(WAIT_S)
+    ticket = web.gateway.query(
+        lambda e: next(f.ticket for f in e.state.followups.values() if f.closed_at is None)
+    ).result(WAIT_S)
     before = len(journal_events(web))
-    for path, form in [(f"/alerts/{alert}/ack", {}), (f"/followups/{ticket}/close", {"note": "x"}),
-                       ("/notices/notice", {"zh": "伪造", "en": "forged"}), ("/notices/incident", {"on": "1", "zh": "a", "en": "b"}),
-                       ("/users/add", {"name": "mallory", "role": "admin", "password": "x" * 12, "password2": "x" * 12})]:
+    for path, form in [
+        (f"/alerts/{alert}/ack", {}),
+        (f"/followups/{ticket}/close", {"note": "x"}),
+        ("/notices/notice", {"zh": "伪造", "en": "forged"}),
+        ("/notices/incident", {"on": "1", "zh": "a", "en": "b"}),
+        ("/users/add", {"name": "mallory", "role": "admin", "password": "x" * 12, "password2": "x" * 12}),
+    ]:
         status, _, body = forger.post(path, {"csrf": token, **form})
         assert status == 403, (path, status)
         assert "viewer" in body
@@ -402,7 +417,7 @@ def test_an_open_live_page_goes_to_the_login_when_its_session_ends(hall_web, pag
     web.add_user("wang", "viewer")
     page = page_for(web, "wang")
     expect(page.locator('#live [data-counter="1"]')).to_be_visible()
-    web.clock.advance(31 * 60)                      # nobody touched the web for 31 minutes
+    web.clock.advance(31 * 60)  # nobody touched the web for 31 minutes
     page.wait_for_url(f"{web.url}/login?next=%2F", timeout=WAIT_S * 1000)
     expect(page.locator("form")).to_contain_text("登录")
     page.fill("input[name=name]", "wang")

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from hall import clock as hall_clock
 from protocol.envelope import format_epoch
 
 from .conftest import WAIT_S, issue_ticket, wait_until
-from hall import clock as hall_clock
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -22,8 +22,9 @@ def test_the_live_page_shows_whether_each_call_was_announced(hall_web, device, p
     web.add_user("wang", "supervisor")
     page = page_for(web, "wang")
     live = page.locator("#live")
-    kiosk, c1, c2, screen = (device(web, d, **({"state": {"paper": "ok"}} if d == "K1" else {}))
-                             for d in ("K1", "C1", "C2", "D1"))
+    kiosk, c1, c2, screen = (
+        device(web, d, **({"state": {"paper": "ok"}} if d == "K1" else {})) for d in ("K1", "C1", "C2", "D1")
+    )
     for caller, clerk in ((c1, "S001"), (c2, "S002")):
         caller.request("counter.open", {"clerk": clerk})
     issue_ticket(kiosk)

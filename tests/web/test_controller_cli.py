@@ -14,11 +14,30 @@ from .conftest import EXAMPLE_HALL, PASSWORD, WAIT_S, Client
 
 
 def start_controller(tmp_path, broker_url: str, *extra: str) -> subprocess.Popen:
-    journal = tmp_path / f"journal-{len(list(tmp_path.glob('journal-*.db')))}.db"   # a fresh one each time
+    journal = tmp_path / f"journal-{len(list(tmp_path.glob('journal-*.db')))}.db"  # a fresh one each time
     return subprocess.Popen(
-        [sys.executable, "-m", "hall.cli", "controller", "--config", str(EXAMPLE_HALL), "--broker", broker_url,
-         "--db", str(journal), "--users", str(tmp_path / "users.db"), "--log-level", "WARNING", *extra],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "hall.cli",
+            "controller",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            broker_url,
+            "--db",
+            str(journal),
+            "--users",
+            str(tmp_path / "users.db"),
+            "--log-level",
+            "WARNING",
+            *extra,
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def read_line_starting(process: subprocess.Popen, prefix: str) -> str:
@@ -28,13 +47,14 @@ def read_line_starting(process: subprocess.Popen, prefix: str) -> str:
         if not line:
             break
         if line.startswith(prefix):
-            return line.strip()[len(prefix):]
+            return line.strip()[len(prefix) :]
     process.kill()
     raise AssertionError(f"the controller never printed {prefix}; stderr: {process.communicate()[1][-2000:]}")
 
 
 def test_the_controller_serves_the_web_and_stops_cleanly(tmp_path, mosquitto_broker):
     from hall_controller.web.users import UsersStore
+
     UsersStore(tmp_path / "users.db").add("wang", "admin", PASSWORD, by="test")
     process = start_controller(tmp_path, mosquitto_broker.url, "--web", "127.0.0.1:0")
     try:
@@ -48,13 +68,13 @@ def test_the_controller_serves_the_web_and_stops_cleanly(tmp_path, mosquitto_bro
         response = stream.getresponse()
         assert response.status == 200 and response.getheader("content-type").startswith("text/event-stream")
         first = b""
-        while b"event: hall" not in first:                        # the live hall's first event
+        while b"event: hall" not in first:  # the live hall's first event
             line = response.readline()
             assert line, "the stream ended before its first event"
             first += line
-        process.send_signal(signal.SIGTERM)                       # with the live stream still open
+        process.send_signal(signal.SIGTERM)  # with the live stream still open
         assert process.wait(WAIT_S * 2) == 0
-        response.read()                                           # ended by the server (a hang would time out)
+        response.read()  # ended by the server (a hang would time out)
         stream.close()
     finally:
         if process.poll() is None:

@@ -13,8 +13,18 @@ from .conftest import Client
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 12, 4, 10, 50, tzinfo=SHANGHAI).timestamp()
-UP = Status(hall="xinhua", link="up", journal_seq=900, district_seq=560, waiting=340, behind_s=12.0,
-            down_since=None, error=None, updated=NOW - 2, text="")
+UP = Status(
+    hall="xinhua",
+    link="up",
+    journal_seq=900,
+    district_seq=560,
+    waiting=340,
+    behind_s=12.0,
+    down_since=None,
+    error=None,
+    updated=NOW - 2,
+    text="",
+)
 
 
 def as_dict(status: Status) -> dict:
@@ -52,7 +62,7 @@ def test_the_live_page_shows_the_copy_and_follows_it(hall_web):
     web.add_user("zhou", "viewer")
     client = Client(web.url)
     client.login("zhou")
-    assert 'id="district-copy"' not in client.get("/")[2]          # not in a district: nothing said
+    assert 'id="district-copy"' not in client.get("/")[2]  # not in a district: nothing said
     now = web.clock()
     write_status(status_path(web.journal_path), dataclasses.replace(UP, updated=now))
     assert "district copy: 12 s behind (340 events waiting)" in client.get("/")[2]

@@ -18,7 +18,9 @@ from .conftest import WAIT_S, issue_ticket, journal_events, wait_until
 def test_a_submitted_command_is_journalled_with_who_then_announced(hall_web, device):
     web = hall_web()
     screen = device(web, "D1", listen=("board",))
-    result = web.gateway.submit(c.SetNotice("今日下午系统升级", "System upgrade this afternoon", by="wang")).result(WAIT_S)
+    result = web.gateway.submit(c.SetNotice("今日下午系统升级", "System upgrade this afternoon", by="wang")).result(
+        WAIT_S
+    )
     assert result.ok and [type(e).__name__ for e in result.events][-1] == "NoticeSet"
     assert [(e.zh, e.by) for e in journal_events(web, "NoticeSet")] == [("今日下午系统升级", "wang")]
     deadline_board = None
@@ -60,16 +62,20 @@ def test_the_live_snapshot_follows_the_hall_and_tells_its_listeners(hall_web, de
     caller, kiosk = device(web, "C1"), device(web, "K1", state={"paper": "ok"})
     caller.request("counter.open", {"clerk": "S001"})
     issue_ticket(kiosk)
-    wait_until(lambda: next(s for s in web.gateway.live.view["services"] if s["id"] == "social")["waiting"] == 1,
-               "the live snapshot shows the waiting ticket")
+    wait_until(
+        lambda: next(s for s in web.gateway.live.view["services"] if s["id"] == "social")["waiting"] == 1,
+        "the live snapshot shows the waiting ticket",
+    )
     counter = web.gateway.live.view["counters"][0]
     assert counter["state"] == "open" and counter["clerk"] == "S001" and counter["waiting"] == 1
     # the snapshot is published, then its listeners are told: wait for them too
     wait_until(lambda: versions and versions[-1] == web.gateway.live.version, "the listener hears of it")
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
     caller.request("counter.call_next")
-    wait_until(lambda: (web.gateway.live.view["counters"][0]["ticket"] or {}).get("label") == "A001",
-               "the live snapshot shows the call")
+    wait_until(
+        lambda: (web.gateway.live.view["counters"][0]["ticket"] or {}).get("label") == "A001",
+        "the live snapshot shows the call",
+    )
     assert web.gateway.live.view["calls"][0]["label"] == "A001"
 
 

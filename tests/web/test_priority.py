@@ -35,7 +35,9 @@ def test_a_supervisor_confirms_or_refuses_on_the_web(hall_web, device):
     assert "No priority request is waiting." in page and "confirmed" in page and "refused" in page
     decided = journal_events(web, "PriorityDecided")
     assert [(e.ticket, e.confirmed, e.by, e.counter) for e in decided] == [
-        (first["id"], True, "wang", None), (second["id"], False, "wang", None)]
+        (first["id"], True, "wang", None),
+        (second["id"], False, "wang", None),
+    ]
     tickets = web.engine.state.tickets
     assert (tickets[first["id"]].klass, tickets[second["id"]].klass) == ("priority", "normal")
 
@@ -53,8 +55,9 @@ def test_a_viewer_sees_the_requests_but_cannot_decide(hall_web, device):
     client.login("li")
     page = client.get("/priority")[2]
     assert f"<b>{ticket['label']}</b>" in page and "/decide" not in page
-    status, _, _ = client.post(f"/priority/{ticket['id']}/decide", {"csrf": client.csrf("/priority"),
-                                                                     "decision": "confirm"})
+    status, _, _ = client.post(
+        f"/priority/{ticket['id']}/decide", {"csrf": client.csrf("/priority"), "decision": "confirm"}
+    )
     assert status == 403
     assert journal_events(web, "PriorityDecided") == []
 

@@ -49,7 +49,11 @@ def test_the_live_view_shows_counters_queues_and_calls():
     engine.handle(cmd.CallNext(5), MORNING + 60)
     view = snapshots.live_hall(engine)
     counter = next(c for c in view["counters"] if c["number"] == 5)
-    assert counter["clerk"] == "S055" and counter["ticket"]["label"] == "B001" and counter["ticket"]["since"] == MORNING + 60
+    assert (
+        counter["clerk"] == "S055"
+        and counter["ticket"]["label"] == "B001"
+        and counter["ticket"]["since"] == MORNING + 60
+    )
     assert next(s for s in view["services"] if s["id"] == "property")["waiting"] == 2
     assert view["calls"][0] == {"seq": 1, "label": "B001", "counter": 5, "recall": False, "at": MORNING + 60}
     assert view["tickets_seq"] == 3 and view["incident"] is None
@@ -58,17 +62,31 @@ def test_the_live_view_shows_counters_queues_and_calls():
 
 
 def test_charts_are_well_formed_svg_with_every_text_escaped():
-    svg = charts.horizontal_bars(["S101", "<script>"], [Series("满意率 rate", "bar-a", [0.9, None]),
-                                                        Series("均分 score", "bar-c", [0.5, 1.0], fmt=lambda v: f"{v * 5:.2f}")],
-                                 scale_max=1.0, fmt=lambda v: pct(v, 0), title="柜员 & clerks")
+    svg = charts.horizontal_bars(
+        ["S101", "<script>"],
+        [
+            Series("满意率 rate", "bar-a", [0.9, None]),
+            Series("均分 score", "bar-c", [0.5, 1.0], fmt=lambda v: f"{v * 5:.2f}"),
+        ],
+        scale_max=1.0,
+        fmt=lambda v: pct(v, 0),
+        title="柜员 & clerks",
+    )
     root = ET.fromstring(svg)
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "<script>" in texts and "柜员 & clerks" in texts and "90 %" in texts and "2.50" in texts and "–" in texts
-    widths = {r.find("{http://www.w3.org/2000/svg}title").text: float(r.get("width"))
-              for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.find("{http://www.w3.org/2000/svg}title") is not None}
+    widths = {
+        r.find("{http://www.w3.org/2000/svg}title").text: float(r.get("width"))
+        for r in root.iter("{http://www.w3.org/2000/svg}rect")
+        if r.find("{http://www.w3.org/2000/svg}title") is not None
+    }
     assert widths["<script> · 均分 score: 5.00"] == 2 * widths["S101 · 均分 score: 2.50"]
-    columns = charts.columns([f"{h:02d}" for h in range(8, 18)], Series("tickets", "bar-b", [float(h) for h in range(10)]),
-                             line=Series("open", "line-a", [5.0] * 10), title="By hour")
+    columns = charts.columns(
+        [f"{h:02d}" for h in range(8, 18)],
+        Series("tickets", "bar-b", [float(h) for h in range(10)]),
+        line=Series("open", "line-a", [5.0] * 10),
+        title="By hour",
+    )
     assert ET.fromstring(columns).find("{http://www.w3.org/2000/svg}polyline") is not None
     assert charts.nice_max(73) == 100 and charts.nice_max(0.42) == 0.5 and charts.nice_duration_max(1000) == 1200
 
@@ -76,14 +94,21 @@ def test_charts_are_well_formed_svg_with_every_text_escaped():
 def test_times_are_the_halls_and_durations_are_minutes():
     pages = Pages("Asia/Shanghai")
     assert pages.clock(MORNING) == "09:00" and pages.when(MORNING) == "2026-11-23 09:00"
-    assert [duration(s) for s in (None, 4, 59.6, 61, 3599, 3660, 7325)] == \
-        ["–", "4 s", "1 min", "1 min", "1 h 00 min", "1 h 01 min", "2 h 02 min"]
+    assert [duration(s) for s in (None, 4, 59.6, 61, 3599, 3660, 7325)] == [
+        "–",
+        "4 s",
+        "1 min",
+        "1 min",
+        "1 h 00 min",
+        "1 h 01 min",
+        "2 h 02 min",
+    ]
     assert pct(None) == "–" and pct(0.9231) == "92.3 %"
 
 
 def test_no_counter_open_is_said_on_the_ticket_status_and_the_live_view():
     engine, (first, _, third) = engine_with_queue()
-    engine.handle(cmd.CloseCounter(5), MORNING + 10)       # property's only counters are 4, 5 (9 backs it up)
+    engine.handle(cmd.CloseCounter(5), MORNING + 10)  # property's only counters are 4, 5 (9 backs it up)
     status = snapshots.ticket_status(engine, third)
     assert status["estimated_wait_s"] is None and status["no_counter_open"] is True
     row = next(s for s in snapshots.live_hall(engine)["services"] if s["id"] == "property")

@@ -40,8 +40,11 @@ def test_users_are_added_checked_and_removed_with_an_audit_trail(tmp_path):
     with pytest.raises(UserError, match="no user"):
         store.remove("wang", by="admin")
     actions = [(r.who, r.action, r.subject) for r in reversed(store.audit_rows())]
-    assert actions == [("cli:root", "user_added", "wang (supervisor)"), ("admin", "password_changed", "wang"),
-                       ("admin", "user_removed", "wang")]
+    assert actions == [
+        ("cli:root", "user_added", "wang (supervisor)"),
+        ("admin", "password_changed", "wang"),
+        ("admin", "user_removed", "wang"),
+    ]
 
 
 def test_a_file_that_is_not_a_users_store_is_one_clear_error(tmp_path):
@@ -52,37 +55,58 @@ def test_a_file_that_is_not_a_users_store_is_one_clear_error(tmp_path):
 
 
 def hall_user(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "hall_controller.users_cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "hall_controller.users_cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_hall_user_add_list_passwd_remove_in_a_real_subprocess(tmp_path):
     users = tmp_path / "var" / "users.db"
     (tmp_path / "pw").write_text("first password 1\n")
-    done = hall_user("add", "zhao", "--role", "admin", "--password-file", str(tmp_path / "pw"), "--users", str(users),
-                     cwd=tmp_path)
+    done = hall_user(
+        "add", "zhao", "--role", "admin", "--password-file", str(tmp_path / "pw"), "--users", str(users), cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert "added zhao (admin)" in done.stdout
-    assert UsersStore(users).verify("zhao", "first password 1").role == "admin"   # the newline is not part of it
+    assert UsersStore(users).verify("zhao", "first password 1").role == "admin"  # the newline is not part of it
     listed = hall_user("--users", str(users), "list", cwd=tmp_path)
     assert listed.returncode == 0 and listed.stdout.split()[:2] == ["zhao", "admin"]
 
-    again = hall_user("add", "zhao", "--role", "viewer", "--password-file", str(tmp_path / "pw"), "--users", str(users),
-                      cwd=tmp_path)
+    again = hall_user(
+        "add", "zhao", "--role", "viewer", "--password-file", str(tmp_path / "pw"), "--users", str(users), cwd=tmp_path
+    )
     assert again.returncode == 2 and "already a user 'zhao'" in again.stderr and again.stdout == ""
     no_tty = hall_user("add", "qian", "--role", "viewer", "--users", str(users), cwd=tmp_path)
     assert no_tty.returncode == 2 and "--password-file" in no_tty.stderr
     (tmp_path / "short").write_text("short\n")
     weak = hall_user("passwd", "zhao", "--password-file", str(tmp_path / "short"), "--users", str(users), cwd=tmp_path)
     assert weak.returncode == 2 and "at least 8" in weak.stderr
-    assert UsersStore(users).verify("zhao", "first password 1")                    # unchanged
-    missing = hall_user("add", "qian", "--role", "viewer", "--password-file", str(tmp_path / "nope"),
-                        "--users", str(users), cwd=tmp_path)
+    assert UsersStore(users).verify("zhao", "first password 1")  # unchanged
+    missing = hall_user(
+        "add",
+        "qian",
+        "--role",
+        "viewer",
+        "--password-file",
+        str(tmp_path / "nope"),
+        "--users",
+        str(users),
+        cwd=tmp_path,
+    )
     assert missing.returncode == 2 and "cannot read the password file" in missing.stderr
 
     (tmp_path / "pw2").write_text("second password 2")
-    assert hall_user("passwd", "zhao", "--password-file", str(tmp_path / "pw2"), "--users", str(users),
-                     cwd=tmp_path).returncode == 0
+    assert (
+        hall_user(
+            "passwd", "zhao", "--password-file", str(tmp_path / "pw2"), "--users", str(users), cwd=tmp_path
+        ).returncode
+        == 0
+    )
     assert UsersStore(users).verify("zhao", "second password 2")
     assert hall_user("remove", "zhao", "--users", str(users), cwd=tmp_path).returncode == 0
     assert UsersStore(users).count() == 0

@@ -19,5 +19,12 @@ from .device import PrintedTicket, SimulatedPrinter
 from .paper import paper_from_bytes
 from .server import SerialPrinterPort, TcpPrinterServer
 
-__all__ = ["Command", "PrintedTicket", "SerialPrinterPort", "SimulatedPrinter", "TcpPrinterServer", "command_at",
-           "paper_from_bytes"]
+__all__ = [
+    "Command",
+    "PrintedTicket",
+    "SerialPrinterPort",
+    "SimulatedPrinter",
+    "TcpPrinterServer",
+    "command_at",
+    "paper_from_bytes",
+]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image
 
@@ -47,8 +47,14 @@ class PrintedTicket:
 class SimulatedPrinter:
     """The printer's state machine: bytes in, status answers out, tickets kept. Thread-safe."""
 
-    def __init__(self, paper_mm: int = 80, *, out_dir: str | os.PathLike | None = None,
-                 on_ticket: Callable[[PrintedTicket], None] | None = None, keep: int = 100):
+    def __init__(
+        self,
+        paper_mm: int = 80,
+        *,
+        out_dir: str | os.PathLike | None = None,
+        on_ticket: Callable[[PrintedTicket], None] | None = None,
+        keep: int = 100,
+    ):
         """`keep`: how many of the latest tickets stay in `tickets` (a demo kiosk prints all day)."""
         self.paper_mm = paper_mm
         self.width = roll_for(paper_mm).dots  # ValueError for a width no kiosk roll has
@@ -72,10 +78,14 @@ class SimulatedPrinter:
         self._listeners: list[Callable[[], None]] = []
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            taken = [int(m.group(1)) for p in self.out_dir.iterdir() if (m := re.fullmatch(r"ticket-(\d+)\.bin", p.name))]
+            taken = [
+                int(m.group(1)) for p in self.out_dir.iterdir() if (m := re.fullmatch(r"ticket-(\d+)\.bin", p.name))
+            ]
             self._first_number = max(taken, default=0) + 1
 
-    def set_state(self, *, paper: str | None = None, cover_open: bool | None = None, silent: bool | None = None) -> None:
+    def set_state(
+        self, *, paper: str | None = None, cover_open: bool | None = None, silent: bool | None = None
+    ) -> None:
         """Change the printer's state; with Automatic Status Back on, it then says so unasked."""
         with self._lock:
             before = (self.paper, self.cover_open, self.silent)
@@ -136,7 +146,7 @@ class SimulatedPrinter:
                 if cmd.name == "GS V":
                     ticket = PrintedTicket(self._first_number + self.printed, bytes(self._ticket), self.width)
                     self.printed += 1
-                    self.tickets = [*self.tickets[-(self.keep - 1):], ticket] if self.keep > 1 else [ticket]
+                    self.tickets = [*self.tickets[-(self.keep - 1) :], ticket] if self.keep > 1 else [ticket]
                     finished.append(ticket)
                     self._ticket.clear()
                 i = end

@@ -129,7 +129,7 @@ class Paper:
         return img.resize((k * (1 if m & 1 else 2), dots * (1 if per == 3 else 3)), Image.Resampling.NEAREST)
 
     def graphics(self, data: bytes) -> None:
-        m, fn = data[0], data[1]
+        fn = data[1]
         if fn == 0x70 and len(data) >= 10:  # store: a bx by c xL xH yL yH d…
             bx, by = data[3], data[4]
             w, h = data[6] + 256 * data[7], data[8] + 256 * data[9]
@@ -151,8 +151,12 @@ class Paper:
         elif fn == 80:
             self.qr["data"] = data[3:]
         elif fn == 81 and self.qr["data"]:
-            ec = {48: qrcode.constants.ERROR_CORRECT_L, 49: qrcode.constants.ERROR_CORRECT_M,
-                  50: qrcode.constants.ERROR_CORRECT_Q, 51: qrcode.constants.ERROR_CORRECT_H}.get(self.qr["ec"])
+            ec = {
+                48: qrcode.constants.ERROR_CORRECT_L,
+                49: qrcode.constants.ERROR_CORRECT_M,
+                50: qrcode.constants.ERROR_CORRECT_Q,
+                51: qrcode.constants.ERROR_CORRECT_H,
+            }.get(self.qr["ec"])
             code = qrcode.QRCode(error_correction=ec, border=0, box_size=1)
             code.add_data(self.qr["data"].decode("utf-8", errors="replace"))
             code.make(fit=True)

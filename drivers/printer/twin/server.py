@@ -153,7 +153,7 @@ class SerialPrinterPort(_Pump):
         view = memoryview(data)
         while view:
             try:
-                view = view[os.write(self._master, view):]
+                view = view[os.write(self._master, view) :]
             except BlockingIOError:
                 continue
             except OSError:  # closed

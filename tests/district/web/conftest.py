@@ -16,18 +16,16 @@ import time
 
 import psycopg
 import pytest
+from district_web_support import PASSWORD, WAIT_S, Client  # noqa: F401 - this folder's helpers
 
 from district import pg
 from district.web.accounts import Accounts
 from district.web.app import create_app
 from district.web.follow import LiveFeed
 from district.web.site import Site
+from hall import clock as hall_clock
 from hall_controller.web.server import WebServer
 from protocol.envelope import encode, make_message
-
-from district_web_support import PASSWORD, WAIT_S, Client  # noqa: F401 - this folder's helpers
-
-from hall import clock as hall_clock
 
 
 class Clock:
@@ -42,12 +40,27 @@ class Clock:
 
 
 def board(waiting: int, label: str = "A001") -> bytes:
-    return encode(make_message("board.snapshot", {
-        "call_seq": 1, "calls": [{"seq": 1, "label": label, "counter": 1, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
-        "services": [{"id": "social", "prefix": "A", "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
-                      "waiting": waiting, "estimated_wait_s": 600}],
-        "counters": [{"number": 1, "state": "open", "clerk": "S001", "ticket": label}],
-        "notice": {"zh": "", "en": ""}, "incident": None}))
+    return encode(
+        make_message(
+            "board.snapshot",
+            {
+                "call_seq": 1,
+                "calls": [{"seq": 1, "label": label, "counter": 1, "recall": False, "at": "2026-11-23T01:30:00.000Z"}],
+                "services": [
+                    {
+                        "id": "social",
+                        "prefix": "A",
+                        "name": {"zh": "社保医保", "en": "Social & Medical Insurance"},
+                        "waiting": waiting,
+                        "estimated_wait_s": 600,
+                    }
+                ],
+                "counters": [{"number": 1, "state": "open", "clerk": "S001", "ticket": label}],
+                "notice": {"zh": "", "en": ""},
+                "incident": None,
+            },
+        )
+    )
 
 
 class DistrictWeb:
@@ -55,8 +68,9 @@ class DistrictWeb:
         self.dsn, self.broker = dsn, broker_url
         self.clock = Clock()
         self.accounts = Accounts(dsn, clock=self.clock)
-        self.site = Site(dsn, self.accounts, LiveFeed(broker_url, clock=self.clock), clock=self.clock,
-                         stream_min_interval_s=0.0)
+        self.site = Site(
+            dsn, self.accounts, LiveFeed(broker_url, clock=self.clock), clock=self.clock, stream_min_interval_s=0.0
+        )
         self.server = WebServer(create_app(self.site), "127.0.0.1", 0, on_stop=self.site.feed.close)
         self.server.start()
         self.url = self.server.url
@@ -106,7 +120,9 @@ def district_page(browser):
     contexts = []
 
     def make(web: DistrictWeb, user: str, password: str = PASSWORD):
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900})
+        context = browser.new_context(
+            locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900}
+        )
         context.set_default_timeout(WAIT_S * 1000)
         contexts.append(context)
         page = context.new_page()

@@ -19,15 +19,18 @@ def linked_hall(tmp_path, mosquitto_broker):
     folder = tmp_path / "district"
     bridge.district_files(["xinhua", "beihai"], folder, f"mqtt://127.0.0.1:{port}")
     creds = folder / "credentials"
-    district = MosquittoBroker(port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl")
+    district = MosquittoBroker(
+        port, password_file=folder / "mosquitto" / "passwd", acl_file=folder / "mosquitto" / "acl"
+    )
     conf = bridge.bridge_conf("xinhua", bridge.read_district(str(creds / "hall-xinhua.url")), restart_s=(1, 2))
     hall = MosquittoBroker(extra_config=conf)
     with district, hall:
         yield hall.url, (creds / "district-web.url").read_text().strip()
 
 
-def test_a_call_in_a_hall_appears_live_on_the_district_page(linked_hall, controller, district_web, district_page,
-                                                           tmp_path):
+def test_a_call_in_a_hall_appears_live_on_the_district_page(
+    linked_hall, controller, district_web, district_page, tmp_path
+):
     expect = pytest.importorskip("playwright.sync_api").expect
     hall_url, web_url = linked_hall
     controller(hall_url)

@@ -14,17 +14,23 @@ import time
 from pathlib import Path
 
 import pytest
+from district_web_support import PASSWORD, Client
 
 from district.cluster import pg_binary
-
-from district_web_support import PASSWORD, Client
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def hall(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hall", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "hall", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        **kwargs,
+    )
 
 
 def test_users_from_the_command_line(district_dsn, tmp_path, example_hall):
@@ -33,16 +39,33 @@ def test_users_from_the_command_line(district_dsn, tmp_path, example_hall):
     env = {"HALL_DISTRICT_DSN": district_dsn}
     added = hall("district", "user", "add", "ana", "--role", "admin", "--password-file", str(secret), env=env)
     assert added.returncode == 0 and "added ana (admin of district)" in added.stdout, added.stderr
-    scoped = hall("district", "user", "add", "bo", "--role", "supervisor", "--hall", "nowhere",
-                  "--password-file", str(secret), env=env)
-    assert scoped.returncode == 2 and scoped.stderr.strip() == "hall district: the district has no hall 'nowhere' (add it first)"
-    admin_of_hall = hall("district", "user", "add", "cy", "--role", "admin", "--hall", "nowhere",
-                         "--password-file", str(secret), env=env)
+    scoped = hall(
+        "district",
+        "user",
+        "add",
+        "bo",
+        "--role",
+        "supervisor",
+        "--hall",
+        "nowhere",
+        "--password-file",
+        str(secret),
+        env=env,
+    )
+    assert (
+        scoped.returncode == 2
+        and scoped.stderr.strip() == "hall district: the district has no hall 'nowhere' (add it first)"
+    )
+    admin_of_hall = hall(
+        "district", "user", "add", "cy", "--role", "admin", "--hall", "nowhere", "--password-file", str(secret), env=env
+    )
     assert admin_of_hall.returncode == 2 and "a hall's user is a viewer or a supervisor" in admin_of_hall.stderr
     short = tmp_path / "short"
     short.write_text("short\n")
-    assert "at least 8 characters" in hall("district", "user", "add", "dee", "--role", "viewer",
-                                           "--password-file", str(short), env=env).stderr
+    assert (
+        "at least 8 characters"
+        in hall("district", "user", "add", "dee", "--role", "viewer", "--password-file", str(short), env=env).stderr
+    )
     listed = hall("district", "user", "list", env=env)
     assert listed.returncode == 0 and re.search(r"^ana\s+admin\s+district$", listed.stdout, re.M)
     assert "dee" not in listed.stdout
@@ -51,14 +74,21 @@ def test_users_from_the_command_line(district_dsn, tmp_path, example_hall):
     no_dsn = hall("district", "user", "list", env={"HALL_DISTRICT_DSN": ""})
     assert no_dsn.returncode == 2 and "--dsn or HALL_DISTRICT_DSN" in no_dsn.stderr
     unreachable = hall("district", "user", "list", "--dsn", "host=127.0.0.1 port=1 dbname=x connect_timeout=2")
-    assert unreachable.returncode == 2 and unreachable.stderr.startswith("hall district: cannot reach the district database")
+    assert unreachable.returncode == 2 and unreachable.stderr.startswith(
+        "hall district: cannot reach the district database"
+    )
     assert "Traceback" not in unreachable.stderr
 
 
 def test_the_web_as_a_process_with_a_spawned_broker_and_a_first_admin(district_dsn):
-    process = subprocess.Popen([sys.executable, "-m", "hall", "district", "--listen", "127.0.0.1:0", "--first-admin", "boss"],
-                               cwd=ROOT, env={**os.environ, "HALL_DISTRICT_DSN": district_dsn, "HALL_DISTRICT_MQTT_URL": ""},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hall", "district", "--listen", "127.0.0.1:0", "--first-admin", "boss"],
+        cwd=ROOT,
+        env={**os.environ, "HALL_DISTRICT_DSN": district_dsn, "HALL_DISTRICT_MQTT_URL": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         deadline = time.monotonic() + 60
@@ -89,13 +119,28 @@ def test_bad_start_up_input_is_one_sentence(district_dsn, tmp_path):
 def test_without_a_dsn_it_starts_a_private_postgresql_and_says_so(tmp_path):
     if not (pg_binary("initdb") and pg_binary("pg_ctl")):
         pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
-    data = Path(tempfile.mkdtemp(prefix="hall-district-web-"))   # reachable by postgres when run as root
+    data = Path(tempfile.mkdtemp(prefix="hall-district-web-"))  # reachable by postgres when run as root
     data.chmod(0o755)
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hall", "district", "--data", str(data), "--listen", "127.0.0.1:0", "--first-admin", "boss"],
-            cwd=ROOT, env={**os.environ, "HALL_DISTRICT_DSN": "", "HALL_DISTRICT_MQTT_URL": ""},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "hall",
+                "district",
+                "--data",
+                str(data),
+                "--listen",
+                "127.0.0.1:0",
+                "--first-admin",
+                "boss",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "HALL_DISTRICT_DSN": "", "HALL_DISTRICT_MQTT_URL": ""},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             lines = []
             deadline = time.monotonic() + 120

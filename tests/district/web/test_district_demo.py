@@ -14,9 +14,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
-
 from district_web_support import Client
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
@@ -39,10 +38,29 @@ def leftovers(marker: str) -> list[str]:
 def test_a_district_of_three_halls(pg_server, tmp_path):
     var = tmp_path / "var"
     database = "hall_demo_" + hashlib.sha1(str((var / "district").absolute()).encode()).hexdigest()[:8]
-    process = subprocess.Popen([sys.executable, "-m", "hall", "demo", "--district", "3", "--speed", "300",
-                                "--duration", "30s", "--var", str(var), "--dsn", pg_server],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "HALL_DISTRICT_DSN": ""})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hall",
+            "demo",
+            "--district",
+            "3",
+            "--speed",
+            "300",
+            "--duration",
+            "30s",
+            "--var",
+            str(var),
+            "--dsn",
+            pg_server,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "HALL_DISTRICT_DSN": ""},
+    )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 120
@@ -55,7 +73,7 @@ def test_a_district_of_three_halls(pg_server, tmp_path):
         client = Client(url)
         assert client.login("admin", password)[0] == 303
         html = ""
-        while html.count('<span class="en">linked</span>') < 3 or html.count('data-waiting') < 3:
+        while html.count('<span class="en">linked</span>') < 3 or html.count("data-waiting") < 3:
             assert time.monotonic() < deadline + 60, html[-2000:]
             html = client.get("/")[2]
             time.sleep(0.5)
@@ -74,5 +92,7 @@ def test_a_district_of_three_halls(pg_server, tmp_path):
             process.wait()
         with psycopg.connect(pg_server, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-            for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (database + "\\_%",)).fetchall():
+            for (role,) in admin.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (database + "\\_%",)
+            ).fetchall():
                 admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))

@@ -7,7 +7,6 @@ import http.client
 from urllib.parse import urlparse
 
 import pytest
-
 from district_web_support import PASSWORD, Client
 
 
@@ -109,14 +108,23 @@ def test_a_district_admin_manages_users_and_no_one_else_can(district_web):
     admin = Client(web.url)
     admin.login("admin")
     token = admin.csrf("/users")
-    form = {"csrf": token, "name": "dora", "role": "viewer", "hall": "beihai", "password": PASSWORD, "password2": PASSWORD}
+    form = {
+        "csrf": token,
+        "name": "dora",
+        "role": "viewer",
+        "hall": "beihai",
+        "password": PASSWORD,
+        "password2": PASSWORD,
+    }
     assert admin.post("/users/add", form)[0] == 303
     user = web.accounts.get("dora")
     assert (user.role, user.hall) == ("viewer", "beihai")
     assert admin.post("/users/add", {**form, "name": "eve", "role": "admin"})[0] == 303
     assert web.accounts.get("eve") is None, "a hall's user is never admin"
     status, _, html = admin.get("/users")
-    assert "a hall&#39;s user is a viewer or a supervisor" in html or "a hall's user is a viewer or a supervisor" in html
+    assert (
+        "a hall&#39;s user is a viewer or a supervisor" in html or "a hall's user is a viewer or a supervisor" in html
+    )
 
     dora = Client(web.url)
     assert dora.login("dora")[0] == 303

@@ -9,9 +9,8 @@ import re
 
 import psycopg
 import pytest
-
-from district_web_support import Client
 from district_support import DAY, role_dsn, ship_all  # tests/district/district_support.py
+from district_web_support import Client
 
 
 @pytest.fixture
@@ -35,11 +34,14 @@ def test_a_cross_hall_report_and_its_csv(shipped, district_page, tmp_path):
     viewer.login("viewer")
     status, _, html = viewer.get(period())
     assert status == 200
-    assert "新华区政务服务中心 xinhua" in html and "新华区政务服务中心 beihai" in html   # same name: the id tells
+    assert "新华区政务服务中心 xinhua" in html and "新华区政务服务中心 beihai" in html  # same name: the id tells
     status, headers, text = viewer.get(period(fmt="csv"))
     assert status == 200 and headers["content-type"].startswith("text/csv")
     lines = text.lstrip("\ufeff").strip().splitlines()
-    assert lines[0].startswith("hall,tickets,served") and {line.split(",")[0] for line in lines[1:]} == {"xinhua", "beihai"}
+    assert lines[0].startswith("hall,tickets,served") and {line.split(",")[0] for line in lines[1:]} == {
+        "xinhua",
+        "beihai",
+    }
     for by in ("service", "counter", "clerk", "hour", "day", "month"):
         assert viewer.get(period(by))[0] == 200, by
     status, _, html = viewer.get(f"/ranking?month={DAY:%Y-%m}&level=hall")
@@ -47,7 +49,7 @@ def test_a_cross_hall_report_and_its_csv(shipped, district_page, tmp_path):
     status, _, html = viewer.get("/reports?start=not-a-date")
     assert status == 200 and "is not a date" in html
 
-    status, _, html = viewer.get("/")      # the live page: satisfaction on each hall's current day
+    status, _, html = viewer.get("/")  # the live page: satisfaction on each hall's current day
     row = re.search(r'data-hall="xinhua".*?</tr>', html, re.S).group(0)
     assert re.search(r"\d+\.\d %", row), "no satisfaction figure for the hall's current day"
 
@@ -74,16 +76,19 @@ def test_a_hall_supervisor_gets_only_its_hall_in_reports_and_csv(shipped):
 
 def open_followup(web, dsn: str, hall: str) -> str:
     with psycopg.connect(dsn) as conn:
-        row = conn.execute("SELECT ticket FROM district.followups WHERE hall_id = %s AND closed_at IS NULL "
-                           "ORDER BY ticket LIMIT 1", (hall,)).fetchone()
+        row = conn.execute(
+            "SELECT ticket FROM district.followups WHERE hall_id = %s AND closed_at IS NULL ORDER BY ticket LIMIT 1",
+            (hall,),
+        ).fetchone()
     assert row, f"the simulated day of {hall} left no open follow-up"
     return row[0]
 
 
 def closed_by(dsn: str, hall: str, ticket: str):
     with psycopg.connect(dsn) as conn:
-        return conn.execute("SELECT closed_by, close_note FROM district.followups WHERE hall_id = %s AND ticket = %s",
-                            (hall, ticket)).fetchone()
+        return conn.execute(
+            "SELECT closed_by, close_note FROM district.followups WHERE hall_id = %s AND ticket = %s", (hall, ticket)
+        ).fetchone()
 
 
 def test_a_viewer_cannot_close_a_follow_up_and_a_supervisor_can(shipped, district_dsn):

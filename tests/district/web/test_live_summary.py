@@ -32,8 +32,12 @@ def test_the_wait_is_counted_on_the_halls_clock_not_the_districts():
     """A hall whose clock runs 40 minutes behind the district's (or a demo hall on a sped-up clock)
     published its board at its own 10:00; 30 s later the district shows the wait as of 10:00:30 there."""
     hall_clock_at_board = NOW - 2400
-    social = {"id": "social", "waiting": 5, "estimated_wait_s": 300,
-              "longest_wait_since": format_epoch(hall_clock_at_board - 600)}
+    social = {
+        "id": "social",
+        "waiting": 5,
+        "estimated_wait_s": 300,
+        "longest_wait_since": format_epoch(hall_clock_at_board - 600),
+    }
     hall = Hall("xinhua", board=board(social), board_at=NOW - 30, board_ts=hall_clock_at_board)
     row = summary(hall, {"social": 1200}, NOW)
     assert row["worst"]["longest_wait_s"] == 630 and not row["worst"]["over"]
