@@ -95,7 +95,10 @@ class Dispatch:
     #: hall file adds under [classes] (elderly, disabled, pregnant), which reports tell apart
     priority_classes: tuple[str, ...] = ("priority",)
     no_show_wait_s: float = 30  # after a call was heard, this long before a clerk may mark a no-show
-    announce_within_s: float = 30  # no display announced a call this long after it was made: alert
+    # no display announced a call this long after it was made: alert. A screen reports a call spoken
+    # when it has finished saying it, so this must be longer than one whole announcement (with its
+    # repeat and English, about 30 s in the example hall)
+    announce_within_s: float = 60
     display_behind_s: float = 60  # a display starting a call this late is falling behind: alert
 
 
@@ -359,7 +362,7 @@ def _dispatch(t: _Reader, classes: _Reader) -> Dispatch:
         appointment_early_s=t.number("appointment_early_min", default=30, minimum=0) * 60,
         appointment_late_s=t.number("appointment_late_min", default=15, minimum=0) * 60,
         no_show_wait_s=t.number("no_show_wait_s", default=30, minimum=0, maximum=600),
-        announce_within_s=t.number("announce_within_s", default=30, minimum=5, maximum=600),
+        announce_within_s=t.number("announce_within_s", default=60, minimum=5, maximum=600),
         display_behind_s=t.number("display_behind_s", default=60, minimum=5, maximum=3600),
     )
 

@@ -453,7 +453,9 @@ class Demo:
             self.start_display(d.id, url, window=d.id == self.windowed)
 
     def start_display(self, display: str, url: str, *, window: bool) -> None:
-        where = ["--window"] if window else ["--png-dir", str(self.places.screens / display), "--voice", "none"]
+        # without a window the screen writes PNG frames and has no sound card: its voice still takes
+        # its time on the hall's clock, so the hall hears its calls as on a real day
+        where = ["--window"] if window else ["--png-dir", str(self.places.screens / display), "--sound", "silent"]
         # A window on the desktop or nothing: without this SDL would fall back to an invisible
         # off-screen window when the desktop does not answer (a stale DISPLAY over ssh, say).
         desktop = {"SDL_VIDEODRIVER": "wayland,x11" if os.environ.get("WAYLAND_DISPLAY") else "x11"} if window else {}

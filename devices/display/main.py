@@ -1,13 +1,15 @@
 """`hall display`: a calling screen (hall or counter mode, from the hall file) with its voice.
 
     hall display --id D1 --config hall.toml [--broker URL] [--png-dir DIR | --window | --fullscreen]
-                 [--voice espeak|clips:DIR|chime|none] [--repeats N]
+                 [--voice espeak|clips:DIR|chime|none] [--repeats N] [--sound card|silent]
 
 Fullscreen at the monitor's own resolution is the default (KMSDRM on a Pi without a desktop; see
 docs/display.md); `--window` opens a window of the size the hall file gives the display;
 `--png-dir` writes each changed frame as a PNG instead (no screen needed). The voice is, unless
 chosen: espeak-ng, else the chime alone, for a hall screen; none for a counter screen (the hall
-screen speaks for every counter).
+screen speaks for every counter). `--sound silent` is for a machine without a sound card where
+calls should still take their time (the demo's screens): each is held for its length on the hall's
+clock and nothing is played.
 """
 
 from __future__ import annotations
@@ -56,6 +58,13 @@ def parser() -> argparse.ArgumentParser:
         help="how many times each call is said (1-5; default: the display's `repeats` in the hall file)",
     )
     p.add_argument(
+        "--sound",
+        choices=("card", "silent"),
+        default="card",
+        help="card: speak through the sound card (default); silent: no sound card, each call held for "
+        "its length on the hall's clock (so the hall hears it), nothing played",
+    )
+    p.add_argument(
         "--voice-cache", type=Path, help="where synthesised sentences are kept (default: ~/.cache/hall/voice)"
     )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -63,13 +72,18 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def make_speaker(choice: str | None, hall: config.Hall, display: config.Display, cache_dir: Path | None):
-    """The speaker `--voice` asks for (None: a silent screen). Raises VoiceChoiceError, VoiceError."""
+def make_speaker(
+    choice: str | None, hall: config.Hall, display: config.Display, cache_dir: Path | None, *, sound: str = "card"
+):
+    """The speaker `--voice` asks for (None: a silent screen), through the sound card or, with
+    `sound="silent"`, through a player that only takes each sound's time on the hall's clock.
+    Raises VoiceChoiceError, VoiceError."""
     from drivers.voice import (
         ChimeOnlySpeaker,
         ClipSpeaker,
         EspeakSpeaker,
         MixerPlayer,
+        PacedPlayer,
         VoiceNotInstalled,
         choose_speaker,
     )
@@ -82,7 +96,7 @@ def make_speaker(choice: str | None, hall: config.Hall, display: config.Display,
     cache_dir = cache_dir or Path.home() / ".cache" / "hall" / "voice"
     letters = "".join(sorted({ch for s in hall.services.values() for ch in s.prefix})) or string.ascii_uppercase
     try:
-        player = MixerPlayer()
+        player = PacedPlayer(hall_clock.current().real_seconds) if sound == "silent" else MixerPlayer()
     except VoiceNotInstalled as e:
         if choice != "auto":
             raise
@@ -133,7 +147,7 @@ def main(argv: list[str]) -> int:
     from drivers.voice import VoiceError
 
     try:
-        speaker = make_speaker(args.voice or display.voice, hall, display, args.voice_cache)
+        speaker = make_speaker(args.voice or display.voice, hall, display, args.voice_cache, sound=args.sound)
     except (VoiceChoiceError, VoiceError) as e:
         print(f"hall display: {e}", file=sys.stderr)
         return 2

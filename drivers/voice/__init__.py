@@ -4,7 +4,8 @@
 - `Speaker.say(announcement)`: speaks one announcement to its end. Implementations:
   `EspeakSpeaker` (synthetic, offline, cached), `ClipSpeaker` (a recorded human voice),
   `ChimeOnlySpeaker` (no voice installed), `RecordingSpeaker` (tests).
-- `Player.play(wav)`: `MixerPlayer` (the sound card via pygame) or `RecordingPlayer` (tests).
+- `Player.play(wav)`: `MixerPlayer` (the sound card via pygame), `PacedPlayer` (no sound card: each
+  sound takes its time on the hall's clock, nothing is played) or `RecordingPlayer` (tests).
 
 `choose_speaker` picks the best voice this machine has: recorded clips when a folder is given,
 else espeak-ng, else the chime alone (with one warning in the log).
@@ -20,7 +21,7 @@ from drivers.voice.errors import ClipMissing, PlaybackError, VoiceError, VoiceNo
 from drivers.voice.espeak import EspeakSpeaker
 from drivers.voice.fallback import ChimeOnlySpeaker
 from drivers.voice.pcm import BadWav
-from drivers.voice.player import MixerPlayer, Player, RecordingPlayer
+from drivers.voice.player import MixerPlayer, PacedPlayer, Player, RecordingPlayer
 from drivers.voice.recording import Heard, RecordingSpeaker
 from drivers.voice.sentence import (
     CLIP_TEXT,
@@ -45,6 +46,7 @@ __all__ = [
     "EspeakSpeaker",
     "Heard",
     "MixerPlayer",
+    "PacedPlayer",
     "Pause",
     "Phrase",
     "PlaybackError",

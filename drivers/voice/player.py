@@ -11,6 +11,7 @@ import abc
 import io
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.voice import pcm
@@ -69,6 +70,26 @@ class MixerPlayer(Player):
         self._closing.set()
         if self._owns_mixer and self._pygame.mixer.get_init():
             self._pygame.mixer.quit()
+
+
+class PacedPlayer(Player):
+    """A machine with no sound card, where calls should still take their time: each sound is held
+    for its own length (measured on the hall's clock: `real_seconds` turns it into real time, so a
+    demo day at 60x says a 4 s call in 0.07 s) and nothing is played. The demo's screens use it so
+    that the hall hears its calls as on a real day; a screen without a voice would only show them,
+    and the controller rightly raises "calls not being announced"."""
+
+    def __init__(self, real_seconds: Callable[[float], float] = lambda seconds: seconds):
+        self._real_seconds = real_seconds
+        self._closing = threading.Event()
+
+    def play(self, wav: bytes) -> None:
+        seconds = pcm.read(wav, "played sound").seconds
+        if self._closing.wait(self._real_seconds(seconds)):
+            raise PlaybackError("the player was closed while speaking")
+
+    def close(self) -> None:
+        self._closing.set()
 
 
 @dataclass(frozen=True)

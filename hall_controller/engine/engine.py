@@ -660,9 +660,14 @@ class Engine:
             if o.outcome not in cmd.CALL_OUTCOMES:
                 raise Refused("bad_outcome", f"a call is {', '.join(cmd.CALL_OUTCOMES)}, not {o.outcome!r}")
         if c.upto is not None:
-            named = {o.seq for o in outcomes}
+            # "every call up to N is shown" only says something of a call no screen has shown
+            # yet (its no-show clock's fallback start); the calls still open from earlier acks
+            # would otherwise be journalled again with every later one
+            named, tickets = {o.seq for o in outcomes}, self.state.tickets
             outcomes += [
-                cmd.CallOutcome(seq, "shown") for seq in self.state.open_calls if seq <= c.upto and seq not in named
+                cmd.CallOutcome(seq, "shown")
+                for seq, (ticket_id, _, _) in self.state.open_calls.items()
+                if seq <= c.upto and seq not in named and ticket_id in tickets and tickets[ticket_id].shown_at is None
             ]
         for o in sorted(outcomes, key=lambda o: o.seq):
             self._call_outcome(c.device, o)

@@ -23,6 +23,7 @@ from drivers.voice import (
     ClipSpeaker,
     EspeakSpeaker,
     MixerPlayer,
+    PacedPlayer,
     PlaybackError,
     RecordingPlayer,
     RecordingSpeaker,
@@ -245,6 +246,33 @@ def test_the_mixer_plays_a_sound_to_its_end():
         player.close()
     with pytest.raises(PlaybackError, match="closed"):
         player.play(BEEP.read_bytes())
+
+
+def test_the_paced_player_holds_each_sound_for_its_length_on_the_hall_clock(tmp_path):
+    """A screen without a sound card (the demo's) still takes each call's time, on the hall's
+    clock: the player asks how long the sound's own length lasts in real time, and waits that."""
+    asked: list[float] = []
+
+    def real_seconds(hall_seconds: float) -> float:
+        asked.append(hall_seconds)
+        return 0.0
+
+    speaker = EspeakSpeaker(tmp_path, PacedPlayer(real_seconds))
+    speaker.say(build_announcement("A001", 3, repeats=1))
+    (held,) = asked
+    whole = pcm.read(speaker.render(build_announcement("A001", 3, repeats=1)), "announcement").seconds
+    assert held == pytest.approx(whole) and held > 3
+    with pytest.raises(BadWav):
+        PacedPlayer(real_seconds).play(b"RIFF....garbage")
+
+
+def test_a_closed_paced_player_stops_at_once():
+    player = PacedPlayer(lambda seconds: 3600.0)  # an hour of real time per sound
+    stopper = threading.Thread(target=player.close)
+    stopper.start()
+    with pytest.raises(PlaybackError, match="closed"):
+        player.play(BEEP.read_bytes())
+    stopper.join()
 
 
 def test_the_shipped_sounds_are_what_the_voices_expect():

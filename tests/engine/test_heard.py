@@ -155,6 +155,22 @@ def test_an_older_displays_plain_ack_counts_as_shown(quiet):
     assert quiet.ticket(t.id).shown_at == quiet.clock.now and quiet.ticket(t.id).heard_at is None
 
 
+def test_a_call_already_shown_is_not_journalled_again_by_every_later_ack(quiet):
+    """A screen acknowledges "every call up to N" after each new call; a call that stays open
+    (its citizen still at the counter) was journalled as shown once, not once per later ack (a
+    counter screen journalled its counter's call some forty times an hour in the demo)."""
+    quiet.issue()
+    quiet.issue()
+    t = quiet.call(2)
+    first = quiet.do(cmd.ReportCalls("D1", (), upto=t.call_seq))
+    assert [type(e) for e in first] == [ev.CallAnnounced]
+    u = quiet.call(1)
+    quiet.later(5)
+    again = quiet.do(cmd.ReportCalls("D1", (), upto=u.call_seq))
+    assert [(e.call_seq, e.outcome) for e in again if isinstance(e, ev.CallAnnounced)] == [(u.call_seq, "shown")]
+    assert quiet.ticket(t.id).shown_at == first[0].started
+
+
 def test_reports_from_what_is_not_a_display_or_of_no_known_outcome_are_refused(quiet):
     quiet.issue()
     t = quiet.call(2)
