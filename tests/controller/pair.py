@@ -24,14 +24,13 @@ takes a program's inbox (`inbox=queue`) as DeviceLink does.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from testkit import WAIT_S
 
-from devices.link import LinkClosed, Received, Refused, ReplyTimeout
+from devices.link import SOFTWARE, STATE_TYPE, LinkClosed, Received, Refused, ReplyTimeout
 from hall import clock as hall_clock
 from hall.config import Hall
 from hall_controller.durable import DurableEngine, Result
@@ -191,8 +190,6 @@ class PairedLink:
     Received messages go to `incoming` (a `Recorder`, also `seen`, unless an inbox is given).
     """
 
-    _fresh = itertools.count()
-
     def __init__(
         self,
         wire: InMemoryHall,
@@ -319,8 +316,8 @@ class PairedLink:
         self.incoming.put(Received(kind, message))
 
     def _say_state(self, online: bool) -> None:
-        body = {"online": True, **self._state} if online else {"online": False}
-        payload = encode(make_message("device.state", body))
+        body = {"online": True, "software": SOFTWARE, **self._state} if online else {"online": False}
+        payload = encode(make_message(STATE_TYPE, body))
         self.wire.retained[self.topic_state] = payload
         self.wire.deliver([(self.topic_state, payload)])
 
