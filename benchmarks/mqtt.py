@@ -7,6 +7,10 @@ In one run, against one Mosquitto on loopback (TCP_NODELAY on both sides):
   the controller's work (check, engine, journal commit with fsync, reply);
 - their ratio (DESIGN.md: p50 ≤ 1.5×, p99 ≤ 3× the raw round trip);
 - sustained durable requests a second (every one journalled before its reply);
+- the controller's own share, without the broker: one `ticket.request` through the session
+  (check, engine, journal commit, reply) in this process, and the journal commit alone, with the
+  journal synced as the controller's is ("full": an fsync a commit), so the ratios above can be
+  read against what the disk costs;
 - the controller's peak memory, and how long it takes to come back after kill -9.
 
 The hall routes every alert to a channel that never answers (DEAD_CHANNEL), so the alert
@@ -337,6 +341,7 @@ def run() -> list[Figure]:
             if controller.stderr:
                 controller.stderr.close()
     dead.close()
+    alone = session_alone(workdir)
     shutil.rmtree(workdir, ignore_errors=True)
 
     for rate in RATES:
@@ -364,6 +369,11 @@ def run() -> list[Figure]:
                 c50 / (percentile(raw[rate], 50) * 1000) <= 1.5,
             )
         )
+    for name, latencies in alone.items():
+        figures += [
+            Figure("mqtt", f"{name} p50, journal sync full", percentile(latencies, 50) * 1000, "ms"),
+            Figure("mqtt", f"{name} p99, journal sync full", percentile(latencies, 99) * 1000, "ms"),
+        ]
     figures += [
         Figure("mqtt", "durable requests, sustained", sustained, "req/s", "≥ 6,000", sustained >= 6000),
         # every one of these tickets is alive at once (reserved in a few seconds, voided two minutes later):
@@ -409,3 +419,37 @@ def _journal_tickets(db: Path) -> int:
 
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT count(*) FROM events WHERE type = 'TicketReserved'").fetchone()[0]
+
+
+def session_alone(workdir: Path, count: int = 500) -> dict[str, list[float]]:
+    """The controller's own work for one request, in this process and without a broker: a
+    `ticket.request` handed to a `HallSession` as a batch of one (until its reply is ready to
+    publish, the commit with its fsync included), and the journal's commit alone (one
+    ticket reserved and its reply remembered, then committed)."""
+    from hall import config
+    from hall_controller.durable import DurableEngine
+    from hall_controller.engine import commands as c
+    from hall_controller.session import HallSession
+
+    hall = config.parse(halls.raw())
+    up = topics.device_up("bench", "K1")
+    durable = DurableEngine(hall, workdir / "journal-alone.db", "full", clock=time.time)
+    try:
+        session = HallSession(hall, durable, secret=b"bench-secret-" * 3, started_at=time.time())
+        session.tick(time.time())
+        handled, committed = [], []
+        for i in range(count + 50):  # the first 50 warm up
+            _, payload = ticket_request()
+            start = time.perf_counter()
+            session.receive([(up, payload)], time.time())
+            took = time.perf_counter() - start
+            durable.apply([(c.RequestTicket(halls.SERVICES[1], "normal", "K1", None), time.time())])
+            durable.remember_reply("K1", f"alone-{i}", "{}")
+            start = time.perf_counter()
+            durable.commit()
+            if i >= 50:
+                handled.append(took)
+                committed.append(time.perf_counter() - start)
+    finally:
+        durable.close()
+    return {"request through the session alone": handled, "journal commit alone": committed}

@@ -142,3 +142,21 @@ def hall_device(tmp_path) -> Iterator[Callable[..., DeviceLink]]:
     yield make
     for link in links:
         link.close()
+
+
+@pytest.fixture
+def paired_hall(tmp_path):
+    """Factory of in-memory halls (tests/controller/pair.py): `hall = paired_hall(hall=None)`, the
+    example hall by default, its journal in tmp_path; stopped after the test."""
+    from .pair import InMemoryHall
+
+    made: list = []
+
+    def make(hall: config.Hall | None = None) -> InMemoryHall:
+        paired = InMemoryHall(hall or config.load(EXAMPLE_HALL), tmp_path / f"journal-{len(made)}.db")
+        made.append(paired)
+        return paired
+
+    yield make
+    for paired in made:
+        paired.stop()

@@ -86,6 +86,7 @@ def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(
 
     # The kiosk after its power cut: everything not answered at that moment goes out again.
     assert spy.wait_connected()
+    spy.subscribe(topics.device_down(HALL, "K1"))  # and wait for the SUBACK: its own re-subscription is not waited for
     revived = hall_device(url, "K1", outbox=tmp_path / "kiosk-at-power-cut.db")
     resent = revived.unanswered
     assert resent >= 20
@@ -106,3 +107,23 @@ def test_offline_backfill_arrives_exactly_once_across_a_broker_restart(
         assert sum(len(payloads) > 1 for payloads in copies.values()) >= resent
         for request_id, payloads in copies.items():
             assert len(set(payloads)) == 1, f"a resent {request_id} was processed again instead of answered"
+
+
+def test_the_board_is_retained_again_after_a_broker_restart_lost_it(mosquitto_broker, controller, mqtt_peer):
+    """The broker keeps no persistence here, so its restart loses the retained board: the controller
+    gives it again on reconnecting, and a screen switched on afterwards still finds one at once."""
+    url, board = mosquitto_broker.url, topics.board(HALL)
+    ctl = controller(url)
+    screen = mqtt_peer(url, "screen")
+    screen.subscribe(board)
+    before = decode(screen.expect(topic=board).payload).body
+    mosquitto_broker.kill()
+    wait_until(lambda: not ctl.gateway.connected.is_set(), "the controller notices the broker is gone")
+    mosquitto_broker.start()
+    wait_until(ctl.gateway.connected.is_set, "the controller is back on the broker")
+
+    late = mqtt_peer(url, "late-screen")
+    late.subscribe(board)
+    again = late.expect(topic=board)
+    assert again.retain, "a screen switched on after the restart gets the board at once"
+    assert decode(again.payload).body == before

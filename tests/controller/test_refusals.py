@@ -2,22 +2,22 @@
 have, and every kind of bad input. Each gets one error reply where there is a device to reply to
 (and none where there is not), the hall's state does not change, and the loop keeps serving.
 
-The messages are published by a plain MQTT peer that speaks as any device, because these are
-things a correct device link would never send. Replies are collected from every device's down
-topic. Whether a message got no reply is checked by order: each device's last message is one
-that is always answered, and the controller answers one device's messages in the order they came.
+The messages are put on the wire of an in-memory hall (tests/controller/pair.py) as raw bytes on
+any topic, speaking as any device, because these are things a correct device link would never
+send. Replies are collected from every device's down topic. Whether a message got no reply is
+checked by order: each device's last message is one that is always answered, and the controller
+answers one device's messages in the order they came.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections import defaultdict
 
-from protocol.envelope import MAX_BYTES, Message, decode, format_ts, make_message
+from protocol.envelope import MAX_BYTES, Message, decode, encode, format_ts, make_message
 from protocol.messages import CATALOGUE, may_send
 
-from .conftest import HALL, wait_until
+from .conftest import HALL
 
 ROLES = {"K1": "kiosk", "C1": "caller", "E1": "evaluator", "D1": "display"}
 
@@ -25,13 +25,11 @@ ROLES = {"K1": "kiosk", "C1": "caller", "E1": "evaluator", "D1": "display"}
 class Wire:
     """Speaks as any device (of this hall or another) and records every reply sent to one."""
 
-    def __init__(self, peer):
-        self.peer = peer
+    def __init__(self, hall):
+        self.hall = hall
         self.replies: dict[tuple[str, str], list[Message]] = defaultdict(list)  # (hall, device) -> replies
         self.refused: dict[tuple[str, str], list[Message]] = defaultdict(list)  # message.refused: no id to quote
-        self._heard = threading.Condition()
-        peer.on_message = self._on_message
-        peer.subscribe("hall/+/dev/+/down")
+        self._read = 0
 
     def send(
         self,
@@ -44,35 +42,35 @@ class Wire:
     ) -> None:
         if isinstance(payload, dict):
             payload = json.dumps(payload).encode()
-        self.peer.publish(topic or f"hall/{hall}/dev/{device}/{kind}", payload)
+        elif isinstance(payload, Message):
+            payload = encode(payload)
+        self.hall.deliver([(topic or f"hall/{hall}/dev/{device}/{kind}", payload)])
+        self._hear()
 
     def replies_up_to(self, device: str, marker: Message, hall: str = HALL) -> list[Message]:
-        """The replies `device` got, waiting for the one to `marker` (which is left out)."""
+        """The replies `device` got before the one to `marker` (which is left out)."""
         got = self.replies[(hall, device)]
-        with self._heard:
-            assert self._heard.wait_for(lambda: any(r.re == marker.id for r in got), 10), (
-                f"{device} got no reply to {marker.type} {marker.id}"
-            )
-            return got[: [r.re for r in got].index(marker.id)]
+        assert any(r.re == marker.id for r in got), f"{device} got no reply to {marker.type} {marker.id}"
+        return got[: [r.re for r in got].index(marker.id)]
 
-    def _on_message(self, peer, mqtt_message) -> None:
-        _, hall, _, device, _ = mqtt_message.topic.split("/")
-        message = decode(mqtt_message.payload)
-        if message.type == "message.refused":
-            with self._heard:
+    def _hear(self) -> None:
+        fresh, self._read = self.hall.published[self._read :], len(self.hall.published)
+        for out in fresh:
+            parts = out.topic.split("/")
+            if len(parts) != 5 or parts[4] != "down":
+                continue
+            _, hall, _, device, _ = parts
+            message = decode(out.payload)
+            if message.type == "message.refused":
                 self.refused[(hall, device)].append(message)
-            return
-        if message.re is None:
-            return  # a counter view or a rating prompt: not a reply
-        with self._heard:
-            self.replies[(hall, device)].append(message)
-            self._heard.notify_all()
+            elif message.re is not None:  # not a counter view or a rating prompt
+                self.replies[(hall, device)].append(message)
 
 
-def settled(ctl) -> dict:
+def settled(hall) -> dict:
     """The engine's state once its first tick has started every service's day."""
-    wait_until(lambda: len(ctl.engine.state.days) == len(ctl.hall.services), "the controller's first tick")
-    return ctl.engine.state.snapshot()
+    assert len(hall.engine.state.days) == len(hall.hall.services), "the controller's first tick"
+    return hall.engine.state.snapshot()
 
 
 def refusal(reply: Message) -> tuple[str, str, str]:
@@ -80,9 +78,9 @@ def refusal(reply: Message) -> tuple[str, str, str]:
     return reply.type, reply.error.code, reply.error.message
 
 
-def test_each_role_may_send_only_its_own_requests(broker_url, controller, mqtt_peer):
-    ctl = controller(broker_url)
-    wire = Wire(mqtt_peer(broker_url, "impostor"))
+def test_each_role_may_send_only_its_own_requests(paired_hall):
+    ctl = paired_hall()
+    wire = Wire(ctl)
     before = settled(ctl)
 
     answered: dict[str, list[str]] = {device: [] for device in ROLES}
@@ -106,7 +104,6 @@ def test_each_role_may_send_only_its_own_requests(broker_url, controller, mqtt_p
         for reply in replies:
             request_type, code, text = refusal(reply)
             assert code == "not_allowed" and role in text and request_type in text
-    wait_until(lambda: wire.replies[(HALL, "K99")], "the reply to the unknown device")
     (unknown,) = wire.replies[(HALL, "K99")]
     assert refusal(unknown)[:2] == ("ticket.request", "unknown_device")
     assert "K99" in unknown.error.message
@@ -116,7 +113,6 @@ def test_each_role_may_send_only_its_own_requests(broker_url, controller, mqtt_p
     # The loop goes on: the clerk at counter 1 can still sign in.
     caller = make_message("counter.open", {"clerk": "S001"})
     wire.send("C1", caller)
-    wait_until(lambda: any(r.re == caller.id for r in wire.replies[(HALL, "C1")]), "the reply to counter.open")
     assert next(r for r in wire.replies[(HALL, "C1")] if r.re == caller.id).ok
 
 
@@ -176,9 +172,9 @@ def message_id(payload: bytes | dict) -> str:
     return (json.loads(payload) if isinstance(payload, bytes) else payload)["id"]
 
 
-def test_bad_input_is_refused_and_changes_nothing(broker_url, controller, mqtt_peer):
-    ctl = controller(broker_url)
-    wire = Wire(mqtt_peer(broker_url, "stranger"))
+def test_bad_input_is_refused_and_changes_nothing(paired_hall):
+    ctl = paired_hall()
+    wire = Wire(ctl)
     before = settled(ctl)
     devices_before = dict(ctl.engine.state.devices)
 
@@ -221,6 +217,5 @@ def test_bad_input_is_refused_and_changes_nothing(broker_url, controller, mqtt_p
 
     # The loop goes on: the very next ticket is the hall's first, A001.
     wire.send("K1", request)
-    wait_until(lambda: any(r.re == request.id for r in wire.replies[(HALL, "K1")]), "the reply to a good request")
     reply = next(r for r in wire.replies[(HALL, "K1")] if r.re == request.id)
     assert reply.ok and reply.body["ticket"]["label"] == "A001"

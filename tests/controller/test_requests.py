@@ -1,18 +1,18 @@
-"""Every request a device sends, through real device links and a real broker, in the order a
-morning at the hall brings them; each reply is read, and so is everything else the controller
-says: calls with their sequence numbers, rating prompts and cancels, counter views, the board,
-alerts."""
+"""Every request a device sends, through devices wired in memory to a real session and journal
+(tests/controller/pair.py; the broker's part is in test_crash and test_broker_restart), in the
+order a morning at the hall brings them; each reply is read, and so is everything else the
+controller says: calls with their sequence numbers, rating prompts and cancels, counter views,
+the board, alerts."""
 
 from __future__ import annotations
 
-from hall import clock as hall_clock
 from hall_controller.engine import TicketState
 from protocol import topics
 from protocol.envelope import decode, format_epoch, parse_ts
 from protocol.messages import CATALOGUE
 from protocol.topics import Kind
 
-from .conftest import HALL, hear, no_wait_hall, wait_until
+from .conftest import HALL, no_wait_hall
 
 DEVICE_REQUESTS = {name for name, t in CATALOGUE.items() if t.topic == "up"}
 
@@ -49,19 +49,24 @@ def counter_row(board, number):
     return next((c for c in board.body["counters"] if c["number"] == number), {"number": number, "state": "closed"})
 
 
-def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
-    ctl = controller(broker_url, no_wait_hall())
-    web = mqtt_peer(broker_url, "web")
-    web.subscribe(topics.alerts(HALL))
-    screen = hall_device(broker_url, "D1", listen=("board", "calls"))
-    k1 = hall_device(broker_url, "K1", state={"paper": "ok"})
-    k2 = hall_device(broker_url, "K2", state={"paper": "ok"})
-    c1, e1 = hall_device(broker_url, "C1"), hall_device(broker_url, "E1")
-    c7, e7 = hall_device(broker_url, "C7"), hall_device(broker_url, "E7")
-    wait_until(
-        lambda: all(d in ctl.engine.state.devices for d in ("D1", "K1", "K2", "C1", "E1", "C7", "E7")),
-        "the controller has every device's state",
-    )  # (membership only: the controller's thread writes it)
+def hear(ctl, screen, seq: int) -> None:
+    """The hall display `screen` reports call `seq` spoken just now (the clocks of that call then
+    run from now)."""
+    now = format_epoch(ctl.now())
+    screen.send("calls.ack", {"seq": seq, "calls": [{"seq": seq, "outcome": "spoken", "started": now, "ended": now}]})
+    ticket = ctl.engine.state.open_calls[seq][0]
+    assert ctl.engine.state.tickets[ticket].heard_at is not None, f"the controller hears call {seq}"
+
+
+def test_a_morning_at_the_hall(paired_hall):
+    ctl = paired_hall(no_wait_hall())
+    web = Alerts(ctl)
+    screen = ctl.device("D1", listen=("board", "calls"))
+    k1 = ctl.device("K1", state={"paper": "ok"})
+    k2 = ctl.device("K2", state={"paper": "ok"})
+    c1, e1 = ctl.device("C1"), ctl.device("E1")
+    c7, e7 = ctl.device("C7"), ctl.device("E7")
+    assert all(d in ctl.engine.state.devices for d in ("D1", "K1", "K2", "C1", "E1", "C7", "E7"))
     tickets = ctl.engine.state.tickets
     sent = set()
 
@@ -87,7 +92,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     }
     assert ticket["estimated_wait_s"] == 0  # counter 1 serves social and is open and idle
     assert ticket["status_url"].startswith("http://hall.local:8080/t/") and len(ticket["status_url"]) > 30
-    assert abs(parse_ts(ticket["issued_at"]).timestamp() - hall_clock.now()) < 60
+    assert abs(parse_ts(ticket["issued_at"]).timestamp() - ctl.now()) < 60
     assert tickets[a001].state is TicketState.RESERVED
     assert ask(k1, "ticket.printed", {"ticket": a001}) == {}
     assert tickets[a001].state is TicketState.WAITING
@@ -144,15 +149,13 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert prompt.body | {"deadline": None} == {"prompt": a001, "ticket": "A001", "counter": 7, "deadline": None}
     assert parse_ts(prompt.body["deadline"]) > parse_ts(prompt.ts)
     sent.add("rating.submit")
-    rating = e7.send_durable(
-        "rating.submit", {"prompt": a001, "level": 1, "pressed_at": format_epoch(hall_clock.now())}
-    )
+    rating = e7.send_durable("rating.submit", {"prompt": a001, "level": 1, "pressed_at": format_epoch(ctl.now())})
     reply = e7.seen.reply_to(rating)
     assert reply.ok and reply.body == {}
     assert ctl.engine.state.prompts[a001].level == 1
     alert = _alert(web, "alert.raised", kind="negative_rating", subject=a001)
     assert "A001" in alert["message"] and "不满意" in alert["message"]
-    wait_until(lambda: e7.unanswered == 0, "the rating leaves the evaluator's outbox")
+    assert e7.unanswered == 0, "the rating leaves the evaluator's outbox"
 
     # The next citizen does not come: no-show, reinstated at the desk, called again and served.
     a002 = ask(k1, "ticket.request", {"service": "social"})["ticket"]["id"]
@@ -190,11 +193,7 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     sent.add("offline.backfill")
     backfill = k1.send_durable(
         "offline.backfill",
-        {
-            "tickets": [
-                {"service": "social", "number": 950, "class": "normal", "issued_at": format_epoch(hall_clock.now())}
-            ]
-        },
+        {"tickets": [{"service": "social", "number": 950, "class": "normal", "issued_at": format_epoch(ctl.now())}]},
     )
     reply = k1.seen.reply_to(backfill)
     a950 = f"{block['day']}-A950"
@@ -216,12 +215,11 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert ask(c7, "counter.status") == {"view": view(7, clerk="S007")}
 
     # The screen confirms it has announced every call; there is no reply to that.
-    wait_until(lambda: len(screen.seen.all("call.made", Kind.CALLS)) >= 6, "the screen has every call")
     calls = [m.body["seq"] for m in screen.seen.all("call.made", Kind.CALLS)]
     assert calls == list(range(1, ctl.engine.state.call_seq + 1)) == [1, 2, 3, 4, 5, 6]
     sent.add("calls.ack")
     screen.send("calls.ack", {"seq": calls[-1]})
-    wait_until(lambda: ctl.gateway.display_acks.get("D1") == calls[-1], "the controller notes the screen's ack")
+    assert ctl.session.display_acks.get("D1") == calls[-1], "the controller notes the screen's ack"
 
     # Kiosk 1 runs out of paper and is refilled: an alert raised, then cleared.
     k1.update_state(paper="out")
@@ -231,19 +229,15 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     _alert(web, "alert.cleared", alert=alert_no)
 
     # An evaluator is switched off (it says so on its way out): device offline; back on: cleared.
-    e10 = hall_device(broker_url, "E10")
-    wait_until(lambda: "E10" in ctl.engine.state.devices, "the controller sees E10")
+    e10 = ctl.device("E10")
+    assert "E10" in ctl.engine.state.devices, "the controller sees E10"
     e10.close()
     alert_no = _alert(web, "alert.raised", kind="device_offline", subject="E10")["alert"]
-    hall_device(broker_url, "E10")
+    ctl.device("E10")
     _alert(web, "alert.cleared", alert=alert_no)
 
     # A screen switched on now gets the board at once: it is retained.
-    late = mqtt_peer(broker_url, "late-screen")
-    late.subscribe(topics.board(HALL))
-    board = late.expect(topic=topics.board(HALL))
-    assert board.retain
-    board = decode(board.payload)
+    board = decode(ctl.retained[topics.board(HALL)])
     latest = board.body["calls"][0]
     assert (board.body["call_seq"], latest["seq"], latest["label"], latest["counter"]) == (6, 6, "A003", 1)
     assert service_row(board, "social")["waiting"] == 1 and counter_row(board, 7)["state"] == "open"
@@ -263,19 +257,29 @@ def test_a_morning_at_the_hall(broker_url, controller, hall_device, mqtt_peer):
     assert sent == DEVICE_REQUESTS, "every request type a device sends was exercised"
 
 
-def _alert(web, type: str, **fields) -> dict:
+class Alerts:
+    """What the management web hears on the alerts topic; `_alert` takes them in order."""
+
+    def __init__(self, hall) -> None:
+        self.hall, self.taken = hall, 0
+
+    def next(self, matches) -> dict:
+        alerts = self.hall.on(topics.alerts(HALL))
+        for i in range(self.taken, len(alerts)):
+            if matches(alerts[i]):
+                self.taken = i + 1
+                return dict(alerts[i].body)
+        raise AssertionError(f"no such alert; published: {[(a.type, a.body) for a in alerts[self.taken :]]}")
+
+
+def _alert(web: Alerts, type: str, **fields) -> dict:
     """The next alert of `type` with these fields on the alerts topic (others are passed over)."""
-
-    def matches(mqtt_message) -> bool:
-        message = decode(mqtt_message.payload)
-        return message.type == type and all(message.body.get(k) == v for k, v in fields.items())
-
-    return dict(decode(web.expect(topic=topics.alerts(HALL), where=matches).payload).body)
+    return web.next(lambda m: m.type == type and all(m.body.get(k) == v for k, v in fields.items()))
 
 
-def test_a_transferred_ticket_is_called_afresh_at_its_new_counter(broker_url, controller, hall_device):
-    ctl = controller(broker_url)
-    kiosk, c1, c7, screen = (hall_device(broker_url, d) for d in ("K1", "C1", "C7", "D1"))
+def test_a_transferred_ticket_is_called_afresh_at_its_new_counter(paired_hall):
+    ctl = paired_hall()
+    kiosk, c1, c7, screen = (ctl.device(d) for d in ("K1", "C1", "C7", "D1"))
     ticket = kiosk.request("ticket.request", {"service": "social"}).body["ticket"]["id"]
     kiosk.request("ticket.printed", {"ticket": ticket})
     c1.request("counter.open", {"clerk": "S001"})

@@ -63,3 +63,19 @@ def test_the_engine_imports_nothing_but_the_protocol_the_hall_file_and_itself():
         if not any(name == allowed or name.startswith(allowed + ".") for allowed in ENGINE_MAY)
     ]
     assert wrong == []
+
+
+def test_the_session_does_no_io():
+    """hall_controller/session.py is the controller's handling of messages, sans-I/O: the gateway
+    owns the broker, the sockets and the thread; the time comes in as an argument."""
+    path = ROOT / "hall_controller" / "session.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    assert found & {"paho", "socket", "select", "threading", "asyncio", "time"} == set()
+    assert {
+        name for name in imports(path) if name.startswith(("hall.clock", "hall.mqtt", "hall_controller.gateway"))
+    } == set()
