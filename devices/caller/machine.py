@@ -28,7 +28,7 @@ request waits for the controller, keys do nothing (the program also drops keys p
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +126,19 @@ class CallerMachine:
         self.online = False
         self.controller_online = True
         self._before: dict | None = None  # the view when the request in flight was made
+        # what a key does in each mode (READY is `_ready`, reached before any mode's own keys)
+        self._in_mode: dict[Mode, Callable[[str], Request | None]] = {
+            Mode.SIGN_IN: self._sign_in,
+            Mode.PAUSE: self._pause,
+            Mode.FINISH: self._finish,
+            Mode.TRANSFER_SERVICE: self._transfer_service,
+            Mode.TRANSFER_COUNTER: self._transfer_counter,
+            Mode.REINSTATE: self._reinstate,
+            Mode.RESUME_HELD: self._resume_held,
+            Mode.CLOSE: self._close,
+            Mode.PRIORITY: self._priority,
+            Mode.PRIORITY_DECIDE: self._priority_decide,
+        }
 
     @property
     def state(self) -> CallerState:
@@ -155,8 +168,7 @@ class CallerMachine:
         if name == OWN_KEY[self.mode] and self.mode in (Mode.SIGN_IN, Mode.PAUSE, Mode.REINSTATE, Mode.CLOSE):
             self._leave()  # the same key again: never mind
             return None
-        in_mode = getattr(self, f"_{self.mode.value}")  # _sign_in, _pause, _finish, …
-        return in_mode(name)
+        return self._in_mode[self.mode](name)
 
     def _ready(self, name: str) -> Request | None:
         if name in SIMPLE:
