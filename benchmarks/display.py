@@ -284,11 +284,11 @@ def call_latencies(url: str) -> list[float]:
 
     with WindowScreen(display.size, fullscreen=False) as screen:
         with CallingScreen(hall, display, url, screen, None, observer=on_frame) as device:
-            if not device.run_until(lambda: device.program.board is not None, 10):
+            if not device.wait_for(lambda: device.program.board is not None, 10):
                 raise RuntimeError("the screen did not get the board")
             publisher = threading.Thread(target=publish, daemon=True)
             publisher.start()
-            device.run_until(lambda: all(label in shown for label in labels), CALLS / CALL_RATE + 30)
+            device.wait_for(lambda: all(label in shown for label in labels), CALLS / CALL_RATE + 30)
             publisher.join(10)
     sample.close()
     return [shown[label] - published[label] for label in labels if label in shown and label in published]
@@ -419,7 +419,7 @@ def burst_run(workdir: Path, url: str) -> dict:
             hall, display, url, PngScreen(workdir / "burst-frames", display.size), speaker, repeats=display.repeats
         )
         with screen:
-            if not screen.run_until(lambda: screen.program.board is not None, 30):
+            if not screen.wait_for(lambda: screen.program.board is not None, 30):
                 raise RuntimeError("the screen did not get the board")
             started = time.time()
 
@@ -440,8 +440,8 @@ def burst_run(workdir: Path, url: str) -> dict:
 
             pressing = threading.Thread(target=clerks, daemon=True)
             pressing.start()
-            screen.run_until(lambda: not pressing.is_alive(), 600)
-            screen.run_until(lambda: screen.announcer is None or screen.announcer.wait_idle(0), 30)
+            screen.wait_for(lambda: not pressing.is_alive(), 600)
+            screen.wait_for(lambda: screen.announcer is None or screen.announcer.wait_idle(0), 30)
     finally:
         for link in links.values():
             link.close()

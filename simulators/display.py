@@ -308,8 +308,8 @@ def main(argv: list[str]) -> int:
                     if sample is not None:
                         sample.start()
                     if sample is not None and args.calls:
-                        device.run_until(lambda: device.program.acked >= args.calls, float("inf"))
-                        device.run_until(lambda: False, args.linger)
+                        device.wait_for(lambda: device.program.acked >= args.calls, float("inf"))
+                        device.wait_for(lambda: False, args.linger)
                     else:
                         device.run()
                     print(f"{device.frames} frames shown, calls acknowledged up to {device.program.acked}", flush=True)

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import queue
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from devices.display.board import BoardState
 from devices.display.program import BadMessage, ScreenProgram
 from devices.display.render import BoardPainter
 from devices.link import DeviceLink, Received
+from devices.stepping import StepLoop
 from drivers.screen import PngScreen, Screen
 from drivers.voice import Speaker
 from hall import clock as hall_clock
@@ -52,14 +52,18 @@ class Spoken:
     report: Announced | None = None
 
 
-class CallingScreen:
-    """One calling screen. Use as `with CallingScreen(...) as screen: screen.run()` on the main thread.
+class CallingScreen(StepLoop):
+    """One calling screen. Use as `with CallingScreen(...) as screen: screen.run()` on the main thread;
+    `screen.stop()` (from a signal handler, say) makes `run` return within `pump_s`.
 
     `speaker=None`: a screen without a voice. `observer(state)` is called after each frame is
     shown (tests and benchmarks read what is on the screen from it). `scroll_step_s`: how often
     the notice moves (default: 30 times a second on a real screen, never on PNG frames, which are
     for looking at, not for watching).
     """
+
+    drain = True  # every message waiting is taken before one frame is drawn
+    step_s = run_step_s = wait_step_s = math.inf  # the picture's own changes, and pump_s, say when to wake
 
     def __init__(
         self,
@@ -81,7 +85,7 @@ class CallingScreen:
             behind_s = hall.dispatch.display_behind_s
         self.hall, self.display, self.screen, self.clock = hall, display, screen, clock
         self.observer = observer
-        self.inbox: queue.Queue[Received | Spoken] = queue.Queue()
+        super().__init__(queue.Queue())
         png = isinstance(screen, PngScreen)
         self.pump_s = pump_s if pump_s is not None else (1.0 if png else 0.25)
         if scroll_step_s == "auto":
@@ -116,7 +120,8 @@ class CallingScreen:
         self._dirty = False
         self.frames = 0
         self.acks_sent = 0
-        self._stop = threading.Event()
+        self._now = clock()
+        self._announce: list[CallEvent] = []
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -127,7 +132,7 @@ class CallingScreen:
         return self
 
     def close(self) -> None:
-        self._stop.set()
+        self.stop()
         try:
             self.link.close()
         finally:
@@ -140,55 +145,33 @@ class CallingScreen:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def stop(self) -> None:
-        """Ask `run` to return (safe from a signal handler or another thread; within `pump_s`)."""
-        self._stop.set()
+    # --- the loop (StepLoop's step, run, wait_for) --------------------------------------------------
+    # Each step waits for a message or the next change of the picture, takes everything waiting,
+    # and shows a new frame if anything visible changed.
 
-    # --- the loop ----------------------------------------------------------------------------------
-
-    def run(self) -> None:
-        """Show the hall until `stop()` or the window is closed."""
-        while not self._stop.is_set():
-            self.step()
-
-    def run_until(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Run the loop until `done()` is true (True) or `timeout` seconds pass (False)."""
-        deadline = time.monotonic() + timeout
-        while not done():
-            left = deadline - time.monotonic()
-            if left <= 0 or self._stop.is_set():
-                return done()
-            self.step(left)
-        return True
-
-    def step(self, max_wait: float | None = None) -> None:
-        """Wait for a message or the next change of the picture, take everything waiting, and show
-        a new frame if anything visible changed."""
+    def _wait_s(self, timeout: float) -> float:
         now = self.clock()
-        wait = min(self.pump_s, max(0.0, self.program.next_change(now) - now))
-        if max_wait is not None:
-            wait = min(wait, max_wait)
-        items = []
+        return min(timeout, self.pump_s, max(0.0, self.program.next_change(now) - now))
+
+    def _woke(self) -> None:
+        self._now = self.clock()
+        self._announce = []
+
+    def _take(self, item: Received | Spoken) -> None:
+        if isinstance(item, Spoken):
+            self.program.done(item.seq, item.report)
+            return
         try:
-            items.append(self.inbox.get(timeout=wait) if wait > 0 else self.inbox.get_nowait())
-            while True:
-                items.append(self.inbox.get_nowait())
-        except queue.Empty:
-            pass
-        now = self.clock()
-        announce: list[CallEvent] = []
-        for item in items:
-            if isinstance(item, Spoken):
-                self.program.done(item.seq, item.report)
-                continue
-            try:
-                announce += self.program.receive(item.kind, item.message, now)
-            except BadMessage as e:
-                log.warning("%s: ignored a message: %s", self.display.id, e)
+            self._announce += self.program.receive(item.kind, item.message, self._now)
+        except BadMessage as e:
+            log.warning("%s: ignored a message: %s", self.display.id, e)
+
+    def _settle(self) -> None:
+        now = self._now
         self.program.connection(self.link.connected, now)
-        announce += self.program.tick(now)
+        announce = self._announce + self.program.tick(now)
         if self.screen.quit_requested():
-            self._stop.set()
+            self.stop()
         self._show(now)
         for call in announce:  # after the frame: the hall sees the call, then hears it
             assert self.announcer is not None

@@ -3,7 +3,7 @@ thread, as pygame wants), a stand-in controller, a recording speaker, a clock to
 
     screens        a factory: `screen = screens(url, "D1", speaker=..., clock=...)` gives a started
                    `CallingScreen` writing PNG frames to tmp_path/frames-D1; closed after the test.
-                   The test runs its loop: `screen.run_until(lambda: ..., WAIT_S)`.
+                   The test runs its loop: `screen.wait_for(lambda: ..., WAIT_S)`.
     sample         a factory: `sample(url)` gives a `SampleController` (not scheduled: the test calls
                    `publish_call` / `publish_board` itself); closed after the test
     speaker        a RecordingSpeaker on the real clock that takes a few milliseconds per call, so
