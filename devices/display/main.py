@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall display: {e}", file=sys.stderr)
         return 2
-    from devices.display.device import CallingScreen
+    from devices.display.program import DisplayProgram
     from drivers.screen import ScreenError
     from drivers.voice import VoiceError
 
@@ -141,7 +141,7 @@ def main(argv: list[str]) -> int:
         screen = make_screen(args, display)
         with (
             screen,
-            CallingScreen(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device,
+            DisplayProgram(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device,
         ):
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: device.stop())

@@ -39,7 +39,7 @@ def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(
 ):
     ctl = controller(broker_url)
     screen = screens(broker_url, speaker=speaker)
-    assert screen.wait_for(lambda: screen.program.board is not None and screen.frames > 0, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None and screen.frames > 0, WAIT_S)
     png = screen.screen.latest
     before = png.read_bytes()
 
@@ -71,14 +71,14 @@ def test_a_burst_of_fifty_calls_is_spoken_once_each_in_order_and_acknowledged(
     up = mqtt_peer(broker_url, "controller-side")
     up.subscribe(topics.device_up(example_hall.id, "D1"))
     screen = screens(broker_url, speaker=speaker)
-    assert screen.wait_for(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
 
     labels = [f"{'ABCDE'[i % 5]}{i + 1:03d}" for i in range(50)]
     for i, label in enumerate(labels):
         controller.publish_call(label, 1 + i % 10)
     controller.publish_board()
 
-    assert screen.wait_for(lambda: screen.program.acked == 50, WAIT_S * 2)
+    assert screen.wait_for(lambda: screen.machine.acked == 50, WAIT_S * 2)
     assert speaker.labels == labels
     assert speaker.overlaps == 0
     assert shows(screen, labels[-1])
@@ -93,13 +93,13 @@ def test_a_burst_of_fifty_calls_is_spoken_once_each_in_order_and_acknowledged(
 def test_missed_calls_are_refilled_from_the_board_and_announced_in_order(broker_url, screens, sample, speaker):
     controller = sample(broker_url)
     screen = screens(broker_url, speaker=speaker)
-    assert screen.wait_for(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     controller.publish_call("A001", 1)
     controller.publish_call("A002", 2, lost=True)
     controller.publish_call("B001", 4, lost=True)
     controller.publish_call("A003", 3)
     controller.publish_board()
-    assert screen.wait_for(lambda: screen.program.acked == 4, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.acked == 4, WAIT_S)
     assert speaker.labels == ["A001", "A002", "B001", "A003"]
     assert shows(screen, "A003")
     assert [r.label for r in screen.shown.recent] == ["B001", "A002", "A001"]
@@ -113,7 +113,7 @@ def test_after_a_restart_the_calls_the_board_held_are_shown_not_announced(broker
     screen = screens(broker_url, speaker=speaker)
     assert screen.wait_for(lambda: shows(screen, "A003"), WAIT_S)
     controller.publish_call("B001", 4)
-    assert screen.wait_for(lambda: screen.program.acked == 4, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.acked == 4, WAIT_S)
     assert speaker.labels == ["B001"]
     assert [r.label for r in screen.shown.recent] == ["A003", "A002", "A001"]
 
@@ -145,7 +145,7 @@ def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns
     screen = screens(broker_url)
     process = controller()
     try:
-        assert screen.wait_for(lambda: screen.program.controller_online is True, WAIT_S * 2)
+        assert screen.wait_for(lambda: screen.machine.controller_online is True, WAIT_S * 2)
         assert screen.shown.incident is None
         process.send_signal(signal.SIGKILL)
         process.wait(WAIT_S)
@@ -161,11 +161,11 @@ def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns
 def test_a_counter_screen_shows_and_says_only_its_own_counter(broker_url, screens, sample, speaker):
     controller = sample(broker_url)
     screen = screens(broker_url, "D3", speaker=speaker)  # above counter 10
-    assert screen.wait_for(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     controller.publish_call("A001", 10)
     controller.publish_call("B001", 5)
     controller.publish_board()
-    assert screen.wait_for(lambda: screen.program.acked == 2, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.acked == 2, WAIT_S)
     assert screen.shown.mode == "counter" and screen.shown.counter.number == 10
     assert screen.shown.counter.ticket == "A001"
     assert speaker.labels == ["A001"]
@@ -177,7 +177,7 @@ def test_nothing_is_drawn_while_nothing_changes_but_the_clock_by_the_minute(brok
     clock = StillClock(math.floor(now / 60) * 60 + 10)
     screen = screens(broker_url, clock=clock)
     png = screen.screen
-    assert screen.wait_for(lambda: screen.program.board is not None and screen.program.controller_online, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None and screen.machine.controller_online, WAIT_S)
     frames, written = screen.frames, png.frames_written
     screen.wait_for(lambda: False, 1.5)
     assert (screen.frames, png.frames_written) == (frames, written)
@@ -202,5 +202,5 @@ def test_a_bad_board_on_the_wire_changes_nothing(broker_url, screens, sample, mq
     peer.publish(topics.board(example_hall.id), b"{not json")
     screen.wait_for(lambda: False, 1.0)
     assert (screen.shown, screen.frames) == (shown, frames)
-    assert screen.program.last_seq == 1
+    assert screen.machine.last_seq == 1
     assert json.dumps(board)  # the board really was bad only in the name

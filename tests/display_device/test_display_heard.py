@@ -26,7 +26,7 @@ def test_a_no_show_waits_until_the_screen_has_spoken_the_call(broker_url, contro
 
     speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: may_speak.wait(WAIT_S))
     screen = screens(broker_url, speaker=speaker, hall=hall)
-    assert screen.wait_for(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     with DeviceLink(broker_url, hall.id, "K1") as kiosk, DeviceLink(broker_url, hall.id, "C5") as caller:
         ticket = kiosk.request("ticket.request", {"service": "property"}).body["ticket"]
         kiosk.request("ticket.printed", {"ticket": ticket["id"]})
@@ -59,7 +59,7 @@ def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(
     wire.subscribe(topics.device_up(example_hall.id, "D1"))
     speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: time.sleep(0.01))
     screen = screens(broker_url, speaker=speaker)
-    assert screen.wait_for(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     labels = []
     with DeviceLink(broker_url, example_hall.id, "K1") as kiosk, DeviceLink(broker_url, example_hall.id, "C1") as c1:
         for _ in range(20):
