@@ -1,8 +1,8 @@
 """What each key of the clerk's keypad does, as a state machine over the counter's view. Pure.
 
 The controller owns the counter: the machine never guesses what a request will do. It turns keys
-into requests (`key()` returns the request to send, or None while the clerk is still typing or
-choosing), and takes the outcome back: `answered(view)` with the controller's new view of the
+into requests (`key()` returns the requests to send: none while the clerk is still typing or
+choosing, else one), and takes the outcome back: `answered(view)` with the controller's new view of the
 counter, `refused(code, message)`, or `timed_out()`, which changes nothing but the notice.
 `view_pushed(view)` takes the views the controller sends when the counter changes by itself (a
 ticket joined its queue). What the screen shows is `state`, a frozen snapshot (see `screen`).
@@ -148,9 +148,14 @@ class CallerMachine:
 
     # -- keys ------------------------------------------------------------------------------------
 
-    def key(self, name: str) -> Request | None:
+    def key(self, name: str) -> list[Request]:
         """The clerk pressed `name` (a key name from `keys`, or a capital letter). Returns the
-        request to send now, if any; the caller then reports its outcome."""
+        requests to send now (none while the clerk is still typing or choosing, else one); the
+        caller then reports each one's outcome."""
+        request = self._key(name)
+        return [] if request is None else [request]
+
+    def _key(self, name: str) -> Request | None:
         if self.busy is not None:
             self._hint("请稍候", "waiting for the controller")
             return None

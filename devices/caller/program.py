@@ -138,8 +138,7 @@ class CallerProgram(StepLoop):
             if not self.debouncer.accept(item):
                 log.info("%s: key %s pressed twice at once; counted once", self.caller.id, item.key)
                 return
-            request = self.machine.key(item.key)
-            if request is not None:
+            for request in self.machine.key(item.key):
                 self._ask(request)
                 self._quiet_until = self.clock()
         elif isinstance(item, Received):

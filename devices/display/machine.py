@@ -17,8 +17,9 @@ The calls, by their gap-free sequence number (`seq`):
 - The first board after a start is the baseline: its calls were made before this screen started,
   so they are shown, never announced. A board *behind* the screen that was sent after the newest
   call the screen knows (a controller started on an empty journal) is a new baseline too.
-- `take_ack()` gives the highest number up to which every call has been shown and has left the
-  announcer (spoken, failed, or skipped as stale): the screen sends it as `calls.ack`.
+- `acknowledge()` gives the highest number up to which every call has been shown and has left the
+  announcer (spoken, failed, or skipped as stale), with the reports since the last: the screen
+  sends it as `calls.ack`.
 
 Incidents: the controller's retained `controller.state` saying `online: false` (its last will after
 a crash) puts the screen in incident mode, since the time it went down, until it says online
@@ -61,6 +62,15 @@ log = logging.getLogger(__name__)
 
 KEEP_CALLS = 2 * (MAX_RECENT + 1)  # calls remembered for the screen (and to check a board against)
 EXPECTED = {Kind.CALLS: "call.made", Kind.BOARD: "board.snapshot", Kind.CONTROLLER_STATE: "controller.state"}
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    """Send `calls.ack`: every call up to `seq` is shown and done with; `calls`: what the screen did
+    with each call since the last ack (as the message carries them; empty: leave the field out)."""
+
+    seq: int
+    calls: tuple[dict[str, Any], ...] = ()
 
 
 class BadMessage(ValueError):
@@ -225,6 +235,14 @@ class DisplayMachine:
             self.last_seq = first - 1
             return self._drain_held(now)
         return []
+
+    def acknowledge(self) -> list[Acknowledge]:
+        """What to send as `calls.ack` now that the frame is shown and the calls are offered to the
+        announcer: one `Acknowledge` when a new call is done or there is something to report, else none."""
+        ack = self.take_ack()
+        if ack is None and not self.reports:  # a report goes at once, even before its call is done
+            return []
+        return [Acknowledge(self.acked, tuple(self.take_reports()))]
 
     def take_ack(self) -> int | None:
         """The sequence number to acknowledge now (every call up to it shown and announced), or

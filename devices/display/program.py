@@ -177,12 +177,10 @@ class DisplayProgram(StepLoop):
             assert self.announcer is not None
             if not self.announcer.offer(call):
                 self.machine.done(call.seq)
-        ack = self.machine.take_ack()
-        if ack is not None or self.machine.reports:  # shown at once, even before a call is done
-            body: dict = {"seq": self.machine.acked}
-            reports = self.machine.take_reports()
-            if reports:
-                body["calls"] = reports
+        for ack in self.machine.acknowledge():
+            body: dict = {"seq": ack.seq}
+            if ack.calls:
+                body["calls"] = list(ack.calls)
             self.link.send("calls.ack", body)
             self.acks_sent += 1
 

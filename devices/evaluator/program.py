@@ -20,7 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from devices.evaluator.machine import LEVEL_NAMES, Ask, Ended, EvaluatorMachine, Ignored, Lights, Prompt, Submit, Thank
+from devices.evaluator.machine import (
+    LEVEL_NAMES,
+    Ask,
+    Effect,
+    Ended,
+    EvaluatorMachine,
+    Ignored,
+    Lights,
+    Prompt,
+    Submit,
+    Thank,
+)
 from devices.evaluator.panel import EvaluatorPanel
 from devices.evaluator.voice import EvaluatorVoice
 from devices.link import DeviceLink, Received
@@ -161,7 +172,7 @@ class EvaluatorProgram(StepLoop):
 
     # -- effects -----------------------------------------------------------------------------------
 
-    def _carry_out(self, effects: list) -> None:
+    def _carry_out(self, effects: list[Effect]) -> None:
         for effect in effects:
             if isinstance(effect, Ask):
                 self._say(f"asking for a rating of {effect.prompt.ticket}")

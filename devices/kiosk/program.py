@@ -36,7 +36,7 @@ from typing import Any
 import pygame
 
 from devices.kiosk import faces, words
-from devices.kiosk.machine import FAULTS, Ignored, Issue, KioskMachine, Phase, PollPrinter, Report, TakenTicket
+from devices.kiosk.machine import FAULTS, Effect, Ignored, Issue, KioskMachine, Phase, PollPrinter, Report, TakenTicket
 from devices.kiosk.menu import hit, render_view
 from devices.kiosk.offline import BadLease, OfflineNumbers, OfflineStoreError
 from devices.kiosk.ticket import TicketFace, TicketFaceError, wait_words
@@ -208,7 +208,7 @@ class KioskProgram(StepLoop):
                 return
             self.link.update_state(fault=self._fault(FAULTS.get(self.machine.problem or "")))
 
-    def _answer(self, key: str, effects: list) -> None:
+    def _answer(self, key: str, effects: list[Effect]) -> None:
         """Carry out what a press or touch asked for and note what it came to."""
         before = len(self.printed)
         text, ticket = None, None
@@ -271,7 +271,7 @@ class KioskProgram(StepLoop):
 
     # -- effects -------------------------------------------------------------------------------------
 
-    def _carry_out(self, effects: list) -> None:
+    def _carry_out(self, effects: list[Effect]) -> None:
         for effect in effects:
             if isinstance(effect, Issue):
                 self._show()  # "printing" on the screen before anything slow

@@ -391,6 +391,21 @@ def test_each_call_is_reported_shown_at_once_and_then_as_the_announcer_left_it(h
     assert hall_screen.take_reports() == []
 
 
+def test_acknowledge_hands_the_ack_and_its_reports_as_one_effect(hall_screen):
+    from devices.display.announcer import Announced
+    from devices.display.machine import Acknowledge
+
+    hall_screen.receive(Kind.BOARD, board(3), T0)
+    assert hall_screen.acknowledge() == [Acknowledge(3)]
+    assert hall_screen.acknowledge() == []
+    (event,) = hall_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
+    (shown,) = hall_screen.acknowledge()  # reported shown at once, not yet acknowledged: still spoken
+    assert shown.seq == 3 and [(r["seq"], r["outcome"]) for r in shown.calls] == [(4, "shown")]
+    hall_screen.done(4, Announced(event, "spoken", T0 + 2, T0 + 9))
+    (spoken,) = hall_screen.acknowledge()
+    assert spoken.seq == 4 and [(r["seq"], r["outcome"]) for r in spoken.calls] == [(4, "spoken")]
+
+
 def test_a_counter_screen_reports_only_its_own_counters_calls(counter_screen):
     counter_screen.receive(Kind.BOARD, board(3), T0)
     counter_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
