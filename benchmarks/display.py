@@ -256,7 +256,7 @@ def idle_run(workdir: Path, url: str, notice: dict, voice: str, seconds: float) 
 def call_latencies(url: str) -> list[float]:
     """Seconds from publishing each call to the frame showing it, for a screen in this process."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from devices.display.program import DisplayProgram
+    from devices.display.main import assemble
     from drivers.screen import WindowScreen
     from simulators.display import SampleController
 
@@ -283,7 +283,7 @@ def call_latencies(url: str) -> list[float]:
             sample.publish_board()
 
     with WindowScreen(display.size, fullscreen=False) as screen:
-        with DisplayProgram(hall, display, url, screen, None, observer=on_frame) as device:
+        with assemble(hall, display, url, screen, None, observer=on_frame) as device:
             if not device.wait_for(lambda: device.machine.board is not None, 10):
                 raise RuntimeError("the screen did not get the board")
             publisher = threading.Thread(target=publish, daemon=True)
@@ -362,7 +362,7 @@ def burst_hall(workdir: Path) -> Path:
 
 def burst_run(workdir: Path, url: str) -> dict:
     """Run the burst; its three figures (and the speech time) as a dict."""
-    from devices.display.program import DisplayProgram
+    from devices.display.main import assemble
     from devices.link import DeviceLink, LinkError
     from drivers.screen import PngScreen
     from drivers.voice import EspeakSpeaker
@@ -415,7 +415,7 @@ def burst_run(workdir: Path, url: str) -> dict:
         for _ in counters:
             ticket = kiosk.request("ticket.request", {"service": "social"}).body["ticket"]["id"]
             kiosk.request("ticket.printed", {"ticket": ticket})
-        screen = DisplayProgram(
+        screen = assemble(
             hall, display, url, PngScreen(workdir / "burst-frames", display.size), speaker, repeats=display.repeats
         )
         with screen:

@@ -77,12 +77,15 @@ class StepLoop:
         self._settle()
         return bool(items)
 
-    def run(self, stop: threading.Event | None = None) -> None:
-        """Step until `stop` is set, `stop()` is called, or the program asks to stop."""
+    def run(self, stop: threading.Event | None = None, *, each_step: Callable[[], object] | None = None) -> None:
+        """Step until `stop` is set, `stop()` is called, or the program asks to stop. `each_step()`
+        is called after every step (a simulator redraws its terminal there)."""
         while not self.stopped and not (stop is not None and stop.is_set()):
             self.step(self.run_step_s)
             if self._stop_requested():
                 self.stop()
+            if each_step is not None:
+                each_step()
 
     def stop(self) -> None:
         """Ask `run` and `wait_for` to return (safe from a signal handler or another thread)."""

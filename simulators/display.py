@@ -268,8 +268,7 @@ def main(argv: list[str]) -> int:
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall sim display: {e}", file=sys.stderr)
         return 2
-    from devices.display.main import VoiceChoiceError, make_screen, make_speaker
-    from devices.display.program import DisplayProgram
+    from devices.display.main import VoiceChoiceError, assemble, make_screen, make_speaker
     from drivers.screen import ScreenError
     from drivers.voice import VoiceError
     from hall_controller.broker import BrokerError, running_broker
@@ -297,7 +296,7 @@ def main(argv: list[str]) -> int:
                 else None
             )
             try:
-                with DisplayProgram(hall, display, url, screen, speaker) as device:
+                with assemble(hall, display, url, screen, speaker) as device:
                     for sig in (signal.SIGINT, signal.SIGTERM):
                         signal.signal(sig, lambda *_: device.stop())
                     print(

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
+from devices.display.main import assemble  # noqa: E402
 from devices.display.program import DisplayProgram  # noqa: E402
 from drivers.screen import PngScreen  # noqa: E402
 from drivers.voice import RecordingSpeaker  # noqa: E402
@@ -63,7 +64,7 @@ def screens(example_hall, tmp_path) -> Iterator[Callable[..., DisplayProgram]]:
         hall = hall or example_hall
         display = hall.displays[display_id]
         png = PngScreen(tmp_path / f"frames-{display_id}", display.size)
-        screen = DisplayProgram(hall, display, url, png, speaker, clock=clock, **options)
+        screen = assemble(hall, display, url, png, speaker, clock=clock, **options)
         made.append(screen)
         return screen.start()
 
