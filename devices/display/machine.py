@@ -39,7 +39,7 @@ import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from devices.display.announcer import Announced, BadCall, CallEvent
 from devices.display.board import (
@@ -157,7 +157,7 @@ class DisplayMachine:
         self.gap_since: float | None = None
         self.voice_pending: set[int] = set()  # handed to the announcer, not yet done
         self.acked = 0
-        self.reports: list[dict] = []  # what was done with each call, for the next ack
+        self.reports: list[dict[str, Any]] = []  # what was done with each call, for the next ack
         # zones: a counter whose own counter-mode screen has a voice hears its calls from there
         self.zoned = frozenset(
             d.counter
@@ -207,7 +207,7 @@ class DisplayMachine:
         if report is not None:
             self._report(seq, report.outcome, report.started, report.ended, report.reason)
 
-    def take_reports(self) -> list[dict]:
+    def take_reports(self) -> list[dict[str, Any]]:
         """What this screen did with each call since the last time, as `calls.ack` carries it
         (at most CALLS_PER_ACK; the rest wait for the next ack)."""
         out, self.reports = self.reports[:CALLS_PER_ACK], self.reports[CALLS_PER_ACK:]
@@ -216,7 +216,7 @@ class DisplayMachine:
     def _report(
         self, seq: int, outcome: str, started: float | None, ended: float | None, reason: str | None = None
     ) -> None:
-        entry: dict = {"seq": seq, "outcome": outcome}
+        entry: dict[str, Any] = {"seq": seq, "outcome": outcome}
         if started is not None:
             entry["started"] = format_epoch(started)
         if ended is not None:
@@ -472,7 +472,7 @@ class DisplayMachine:
 
     def next_change(self, now: float) -> float:
         """The next moment `state` may change by itself (with no message coming)."""
-        times = [math.floor(now / 60) * 60 + 60]
+        times: list[float] = [math.floor(now / 60) * 60 + 60]
         seen = self.counter_ticket[1] if self.counter_mode else self._newest_seen()
         if seen is not None and now - seen < self.blink_s:
             half = self.blink_period_s / 2
@@ -579,7 +579,7 @@ def _names(raw: Any, where: str) -> Names:
     return Names(zh, en)
 
 
-def _optional_time(raw: Mapping, key: str, where: str) -> float | None:
+def _optional_time(raw: Mapping[str, Any], key: str, where: str) -> float | None:
     value = raw.get(key)
     if value is None:
         return None
@@ -602,10 +602,10 @@ def _snapshot(body: Mapping[str, Any], message: Message, now: float, tz: dt.tzin
         for i, c in enumerate(body["counters"]):
             if not isinstance(c, Mapping):
                 raise BadMessage(f"{where} counters[{i}] is not an object")
-            view = CounterView(
-                c.get("number"),
+            view = CounterView(  # checks each field: a wrong type raises BoardError or TypeError
+                cast(int, c.get("number")),
                 Names("", ""),
-                state=c.get("state"),
+                state=cast(str, c.get("state")),
                 ticket=c.get("ticket"),
                 pause_reason=c.get("reason"),
                 clerk=c.get("clerk"),
@@ -640,10 +640,10 @@ def _service(raw: Any, where: str) -> ServiceWaiting:
         isinstance(wait_s, bool) or not isinstance(wait_s, (int, float)) or not math.isfinite(wait_s) or wait_s < 0
     ):
         raise BadMessage(f"{where}: estimated wait {wait_s!r} is not seconds")
-    return ServiceWaiting(
+    return ServiceWaiting(  # checks each field: a wrong type raises BoardError or TypeError
         _names(raw.get("name"), f"{where}.name"),
-        raw.get("prefix"),
-        raw.get("waiting"),
+        cast(str, raw.get("prefix")),
+        cast(int, raw.get("waiting")),
         wait_s,
         no_counter_open=wait_s is None and raw.get("no_counter_open") is True,
     )
