@@ -1,7 +1,7 @@
 """The calling screen: frame cost, idle cost, how fast a call reaches the screen, its memory.
 
 - Frame render time at 1920×1080 (software, `BoardPainter.paint` into the frame the screen
-  shows): a morning of states as the screen program makes them (a new call every 25 frames, its
+  shows): a morning of states as the display's machine makes them (a new call every 25 frames, its
   blink, the notice scrolling every frame), mean and p99. DESIGN.md: ≤ 8 ms. As on the screen,
   the other blink phase of a new call is drawn once right after its first frame is shown (not
   timed: it is off the frame path), and the screen's very first frame is drawn before timing.
@@ -72,7 +72,7 @@ def frame_times() -> tuple[list[float], list[float]]:
     """Paint FRAMES states at 1920×1080; (every frame's seconds, the seconds of frames showing a new call)."""
     import pygame
 
-    from devices.display.program import ScreenProgram
+    from devices.display.machine import DisplayMachine
     from devices.display.render import BoardPainter
     from protocol.envelope import format_epoch, make_message
     from protocol.topics import Kind
@@ -82,7 +82,7 @@ def frame_times() -> tuple[list[float], list[float]]:
     size = (1920, 1080)
     frame = pygame.Surface(size)
     t0 = 1_795_395_600.0
-    program = ScreenProgram(
+    machine = DisplayMachine(
         hall,
         hall.displays["D1"],
         notice_scrolls=lambda n: painter.notice_scrolls(n, size),
@@ -100,7 +100,7 @@ def frame_times() -> tuple[list[float], list[float]]:
         }
         for s in hall.services.values()
     ]
-    program.receive(
+    machine.receive(
         Kind.BOARD,
         make_message(
             "board.snapshot",
@@ -108,7 +108,7 @@ def frame_times() -> tuple[list[float], list[float]]:
         ),
         t0,
     )
-    painter.paint(program.state(t0), frame)  # the screen's first frame, drawn once at start
+    painter.paint(machine.state(t0), frame)  # the screen's first frame, drawn once at start
     times, new_call = [], []
     seq = 0
     for i in range(FRAMES):
@@ -117,7 +117,7 @@ def frame_times() -> tuple[list[float], list[float]]:
         if fresh:
             seq += 1
             service = list(hall.services.values())[seq % len(hall.services)]
-            program.receive(
+            machine.receive(
                 Kind.CALLS,
                 make_message(
                     "call.made",
@@ -133,8 +133,8 @@ def frame_times() -> tuple[list[float], list[float]]:
                 ),
                 now,
             )
-            program.voice_pending.clear()
-        state = program.state(now)
+            machine.voice_pending.clear()
+        state = machine.state(now)
         started = time.perf_counter()
         painter.paint(state, frame)
         took = time.perf_counter() - started
@@ -256,7 +256,7 @@ def idle_run(workdir: Path, url: str, notice: dict, voice: str, seconds: float) 
 def call_latencies(url: str) -> list[float]:
     """Seconds from publishing each call to the frame showing it, for a screen in this process."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from devices.display.device import CallingScreen
+    from devices.display.main import assemble
     from drivers.screen import WindowScreen
     from simulators.display import SampleController
 
@@ -283,12 +283,12 @@ def call_latencies(url: str) -> list[float]:
             sample.publish_board()
 
     with WindowScreen(display.size, fullscreen=False) as screen:
-        with CallingScreen(hall, display, url, screen, None, observer=on_frame) as device:
-            if not device.run_until(lambda: device.program.board is not None, 10):
+        with assemble(hall, display, url, screen, None, observer=on_frame) as device:
+            if not device.wait_for(lambda: device.machine.board is not None, 10):
                 raise RuntimeError("the screen did not get the board")
             publisher = threading.Thread(target=publish, daemon=True)
             publisher.start()
-            device.run_until(lambda: all(label in shown for label in labels), CALLS / CALL_RATE + 30)
+            device.wait_for(lambda: all(label in shown for label in labels), CALLS / CALL_RATE + 30)
             publisher.join(10)
     sample.close()
     return [shown[label] - published[label] for label in labels if label in shown and label in published]
@@ -362,7 +362,7 @@ def burst_hall(workdir: Path) -> Path:
 
 def burst_run(workdir: Path, url: str) -> dict:
     """Run the burst; its three figures (and the speech time) as a dict."""
-    from devices.display.device import CallingScreen
+    from devices.display.main import assemble
     from devices.link import DeviceLink, LinkError
     from drivers.screen import PngScreen
     from drivers.voice import EspeakSpeaker
@@ -415,11 +415,11 @@ def burst_run(workdir: Path, url: str) -> dict:
         for _ in counters:
             ticket = kiosk.request("ticket.request", {"service": "social"}).body["ticket"]["id"]
             kiosk.request("ticket.printed", {"ticket": ticket})
-        screen = CallingScreen(
+        screen = assemble(
             hall, display, url, PngScreen(workdir / "burst-frames", display.size), speaker, repeats=display.repeats
         )
         with screen:
-            if not screen.run_until(lambda: screen.program.board is not None, 30):
+            if not screen.wait_for(lambda: screen.machine.board is not None, 30):
                 raise RuntimeError("the screen did not get the board")
             started = time.time()
 
@@ -440,8 +440,8 @@ def burst_run(workdir: Path, url: str) -> dict:
 
             pressing = threading.Thread(target=clerks, daemon=True)
             pressing.start()
-            screen.run_until(lambda: not pressing.is_alive(), 600)
-            screen.run_until(lambda: screen.announcer is None or screen.announcer.wait_idle(0), 30)
+            screen.wait_for(lambda: not pressing.is_alive(), 600)
+            screen.wait_for(lambda: screen.announcer is None or screen.announcer.wait_idle(0), 30)
     finally:
         for link in links.values():
             link.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from devices.caller.keys import UnknownKey, key_name
 from devices.caller.machine import CallerState
-from devices.caller.main import RunningCaller, SetupError, assemble, run, screen_for
+from devices.caller.main import RunningCaller, SetupError, assemble, screen_for
 from devices.caller.program import REQUEST_TIMEOUT_S
 from devices.caller.terminal import KeyboardKeys
 from drivers.gpio import Checkpoint
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         hall = config.load(args.config)
         broker = device_broker_url(args.broker)
         output = screen_for(args.screen, f"{args.id} (hall sim press {args.id} KEY…)")
-        running = assemble(hall, args.id, broker, output.show, timeout=args.timeout)
+        running = assemble(hall, args.id, broker, output.show, timeout=args.timeout, poll=output.poll)
     except (config.ConfigError, BrokerUrlError, SetupError) as e:
         print(f"hall sim caller: {e}", file=sys.stderr)
         if output is not None:
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     keys = KeyboardKeys(running.inbox).start() if sys.stdin.isatty() else None
     try:
-        run(running.program, output, stop)
+        running.program.run(stop)
     except KeyboardInterrupt:
         pass
     finally:

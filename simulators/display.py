@@ -268,8 +268,7 @@ def main(argv: list[str]) -> int:
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall sim display: {e}", file=sys.stderr)
         return 2
-    from devices.display.device import CallingScreen
-    from devices.display.main import VoiceChoiceError, make_screen, make_speaker
+    from devices.display.main import VoiceChoiceError, assemble, make_screen, make_speaker
     from drivers.screen import ScreenError
     from drivers.voice import VoiceError
     from hall_controller.broker import BrokerError, running_broker
@@ -297,7 +296,7 @@ def main(argv: list[str]) -> int:
                 else None
             )
             try:
-                with CallingScreen(hall, display, url, screen, speaker) as device:
+                with assemble(hall, display, url, screen, speaker) as device:
                     for sig in (signal.SIGINT, signal.SIGTERM):
                         signal.signal(sig, lambda *_: device.stop())
                     print(
@@ -308,11 +307,11 @@ def main(argv: list[str]) -> int:
                     if sample is not None:
                         sample.start()
                     if sample is not None and args.calls:
-                        device.run_until(lambda: device.program.acked >= args.calls, float("inf"))
-                        device.run_until(lambda: False, args.linger)
+                        device.wait_for(lambda: device.machine.acked >= args.calls, float("inf"))
+                        device.wait_for(lambda: False, args.linger)
                     else:
                         device.run()
-                    print(f"{device.frames} frames shown, calls acknowledged up to {device.program.acked}", flush=True)
+                    print(f"{device.frames} frames shown, calls acknowledged up to {device.machine.acked}", flush=True)
             finally:
                 if sample is not None:
                     sample.close()

@@ -208,9 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        while not stop.is_set():
-            running.program.step(0.25)
-            screen.show(sim.lines())
+        running.program.run(stop, each_step=lambda: screen.show(sim.lines()))
     except KeyboardInterrupt:
         pass
     finally:

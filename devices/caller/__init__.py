@@ -5,5 +5,5 @@
 - `words`: the controller's refusals in short Chinese and English.
 - `screen`: the clerk's screen as text lines (a pure function), and a small-screen painter.
 - `terminal`: the clerk PC's keyboard as a keypad, and the screen drawn in the terminal.
-- `program`: the device program joining them to one DeviceLink; `main`: `hall caller`.
+- `program`: the device program joining them to one DeviceLink; `main`: `hall caller` and `assemble()`.
 """

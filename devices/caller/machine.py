@@ -1,8 +1,8 @@
 """What each key of the clerk's keypad does, as a state machine over the counter's view. Pure.
 
 The controller owns the counter: the machine never guesses what a request will do. It turns keys
-into requests (`key()` returns the request to send, or None while the clerk is still typing or
-choosing), and takes the outcome back: `answered(view)` with the controller's new view of the
+into requests (`key()` returns the requests to send: none while the clerk is still typing or
+choosing, else one), and takes the outcome back: `answered(view)` with the controller's new view of the
 counter, `refused(code, message)`, or `timed_out()`, which changes nothing but the notice.
 `view_pushed(view)` takes the views the controller sends when the counter changes by itself (a
 ticket joined its queue). What the screen shows is `state`, a frozen snapshot (see `screen`).
@@ -28,7 +28,7 @@ request waits for the controller, keys do nothing (the program also drops keys p
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,14 +118,27 @@ class CallerMachine:
             raise ValueError(f"there is no counter {counter} in hall {hall.id}")
         self.hall, self.counter = hall, counter
         self.services = list(hall.services.values())
-        self.view: dict | None = None
+        self.view: dict[str, Any] | None = None
         self.mode = Mode.READY
         self.entry = ""
         self.notice: Notice | None = None
         self.busy: Request | None = None
         self.online = False
         self.controller_online = True
-        self._before: dict | None = None  # the view when the request in flight was made
+        self._before: dict[str, Any] | None = None  # the view when the request in flight was made
+        # what a key does in each mode (READY is `_ready`, reached before any mode's own keys)
+        self._in_mode: dict[Mode, Callable[[str], Request | None]] = {
+            Mode.SIGN_IN: self._sign_in,
+            Mode.PAUSE: self._pause,
+            Mode.FINISH: self._finish,
+            Mode.TRANSFER_SERVICE: self._transfer_service,
+            Mode.TRANSFER_COUNTER: self._transfer_counter,
+            Mode.REINSTATE: self._reinstate,
+            Mode.RESUME_HELD: self._resume_held,
+            Mode.CLOSE: self._close,
+            Mode.PRIORITY: self._priority,
+            Mode.PRIORITY_DECIDE: self._priority_decide,
+        }
 
     @property
     def state(self) -> CallerState:
@@ -135,9 +148,14 @@ class CallerMachine:
 
     # -- keys ------------------------------------------------------------------------------------
 
-    def key(self, name: str) -> Request | None:
+    def key(self, name: str) -> list[Request]:
         """The clerk pressed `name` (a key name from `keys`, or a capital letter). Returns the
-        request to send now, if any; the caller then reports its outcome."""
+        requests to send now (none while the clerk is still typing or choosing, else one); the
+        caller then reports each one's outcome."""
+        request = self._key(name)
+        return [] if request is None else [request]
+
+    def _key(self, name: str) -> Request | None:
         if self.busy is not None:
             self._hint("请稍候", "waiting for the controller")
             return None
@@ -155,8 +173,7 @@ class CallerMachine:
         if name == OWN_KEY[self.mode] and self.mode in (Mode.SIGN_IN, Mode.PAUSE, Mode.REINSTATE, Mode.CLOSE):
             self._leave()  # the same key again: never mind
             return None
-        in_mode = getattr(self, f"_{self.mode.value}")  # _sign_in, _pause, _finish, …
-        return in_mode(name)
+        return self._in_mode[self.mode](name)
 
     def _ready(self, name: str) -> Request | None:
         if name in SIMPLE:
@@ -164,16 +181,20 @@ class CallerMachine:
         if name == "pause":
             if self.view is not None and self.view.get("state") == "paused":
                 return self._send(Request("counter.resume"))
-            return self._enter(Mode.PAUSE)
+            self._enter(Mode.PAUSE)
+            return None
         if name == "resume_held":
             held = self._held()
             if len(held) > 1:
-                return self._enter(Mode.RESUME_HELD)
+                self._enter(Mode.RESUME_HELD)
+                return None
             return self._send(Request("counter.resume_held"))
         if name in MODES:
-            return self._enter(MODES[name])
+            self._enter(MODES[name])
+            return None
         if name == "enter":  # confirm, with no menu open: a citizen's priority request
-            return self._enter(Mode.PRIORITY)
+            self._enter(Mode.PRIORITY)
+            return None
         if name == "clear":
             self.notice = None
             return None
@@ -186,12 +207,14 @@ class CallerMachine:
                 self._hint("请输入工号", "type your staff number")
                 return None
             return self._send(Request("counter.open", {"clerk": self.entry}))
-        return self._type(name)
+        self._type(name)
+        return None
 
     def _pause(self, name: str) -> Request | None:
         choice = _digit(name, len(PAUSE_REASONS))
         if choice is None:
-            return self._stay()
+            self._stay()
+            return None
         return self._send(Request("counter.pause", {"reason": PAUSE_REASONS[choice - 1]}))
 
     def _finish(self, name: str) -> Request | None:
@@ -199,7 +222,8 @@ class CallerMachine:
             return self._send(Request("counter.finish", {"outcome": OUTCOMES[0]}))
         choice = _digit(name, len(OUTCOMES))
         if choice is None:
-            return self._stay()
+            self._stay()
+            return None
         return self._send(Request("counter.finish", {"outcome": OUTCOMES[choice - 1]}))
 
     def _transfer_service(self, name: str) -> Request | None:
@@ -208,7 +232,8 @@ class CallerMachine:
             return None
         choice = _digit(name, min(9, len(self.services)))
         if choice is None:
-            return self._stay()
+            self._stay()
+            return None
         return self._send(Request("counter.transfer", {"service": self.services[choice - 1].id}))
 
     def _transfer_counter(self, name: str) -> Request | None:
@@ -223,7 +248,8 @@ class CallerMachine:
         if name.isdigit() and len(self.entry) < 3:
             self.entry += name
             return None
-        return self._stay()
+        self._stay()
+        return None
 
     def _reinstate(self, name: str) -> Request | None:
         if name == "enter":
@@ -245,7 +271,8 @@ class CallerMachine:
     def _priority_decide(self, name: str) -> Request | None:
         choice = 1 if name == "enter" else _digit(name, 2)
         if choice is None:
-            return self._stay()
+            self._stay()
+            return None
         return self._send(Request("ticket.priority", {"ticket": self.entry, "confirm": choice == 1}))
 
     def _ticket_number(self, name: str) -> Request | None:
@@ -253,10 +280,12 @@ class CallerMachine:
         if not self.entry and name.isdigit():  # the first digit picks the service's letter
             choice = _digit(name, min(9, len(self.services)))
             if choice is None:
-                return self._stay()
+                self._stay()
+                return None
             self.entry = self.services[choice - 1].prefix
             return None
-        return self._type(name)
+        self._type(name)
+        return None
 
     def _resume_held(self, name: str) -> Request | None:
         held = self._held()
@@ -264,7 +293,8 @@ class CallerMachine:
             return self._send(Request("counter.resume_held", {"ticket": held[0]} if held else {}))
         choice = _digit(name, min(9, len(held)))
         if choice is None:
-            return self._stay()
+            self._stay()
+            return None
         return self._send(Request("counter.resume_held", {"ticket": held[choice - 1]}))
 
     def _close(self, name: str) -> Request | None:
@@ -317,20 +347,18 @@ class CallerMachine:
 
     def _enter(self, mode: Mode) -> None:
         self.mode, self.entry, self.notice = mode, "", None
-        return None
 
     def _leave(self) -> None:
         self.mode, self.entry = Mode.READY, ""
 
     def _stay(self) -> None:
         self._hint("此键在此无效", "that key does nothing here")
-        return None
 
     def _type(self, name: str) -> None:
         if (name.isdigit() or name in _LETTERS) and len(self.entry) < MAX_ENTRY:
             self.entry += name
-            return None
-        return self._stay()
+        else:
+            self._stay()
 
     def _hint(self, zh: str, en: str) -> None:
         self.notice = Notice("hint", Names(zh, en))
@@ -338,7 +366,7 @@ class CallerMachine:
     def _held(self) -> list[str]:
         return list(self.view.get("held", [])) if self.view else []
 
-    def _done(self, request: Request, before: Mapping | None, after: Mapping | None) -> Names:
+    def _done(self, request: Request, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> Names:
         """What the clerk is told after a request succeeded."""
         old = _label(before)
         new = _label(after)
@@ -395,7 +423,7 @@ def _digit(name: str, count: int) -> int | None:
     return None
 
 
-def _label(view: Mapping | None) -> str:
+def _label(view: Mapping[str, Any] | None) -> str:
     if view and view.get("ticket"):
-        return view["ticket"].get("label", "?")
+        return str(view["ticket"].get("label", "?"))
     return "-"

@@ -57,8 +57,9 @@ def assemble(
     clock: Callable[[], float] = time.monotonic,
     timeout: float = REQUEST_TIMEOUT_S,
     keyboard: bool = True,
+    poll: Callable[[Callable[[str], None]], bool] = lambda press: False,
 ) -> RunningCaller:
-    """A caller program with its started link. Raises SetupError."""
+    """A caller program with its started link. Raises SetupError. `show` and `poll`: an `Output`'s."""
     caller = hall.callers.get(device_id)
     if caller is None:
         known = ", ".join(hall.callers) or "none"
@@ -68,7 +69,7 @@ def assemble(
         link = DeviceLink(broker, hall.id, device_id, listen=("controller/state",), inbox=inbox)
     except BrokerUrlError as e:
         raise SetupError(str(e)) from None
-    program = CallerProgram(hall, caller, link, inbox, show, clock=clock, timeout=timeout, keyboard=keyboard)
+    program = CallerProgram(hall, caller, link, inbox, show, clock=clock, timeout=timeout, keyboard=keyboard, poll=poll)
     link.start()
     return RunningCaller(program, link, inbox)
 
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         hall = config.load(args.config)
         broker = device_broker_url(args.broker, credentials=args.credentials)
         output = screen_for(args.screen, f"{args.id} hall caller")
-        running = assemble(hall, args.id, broker, output.show, timeout=args.timeout)
+        running = assemble(hall, args.id, broker, output.show, timeout=args.timeout, poll=output.poll)
     except (config.ConfigError, BrokerUrlError, SetupError) as e:
         print(f"hall caller: {e}", file=sys.stderr)
         if output is not None:
@@ -167,17 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     keys = KeyboardKeys(running.inbox, paced=running.program.press_paced).start()
     try:
-        run(running.program, output, stop)
+        running.program.run(stop)  # on this (the main) thread, which also looks after a window's events
     finally:
         keys.close()
         running.close()
         output.close()
     return 0
-
-
-def run(program: CallerProgram, output: Output, stop: threading.Event) -> None:
-    """The program's loop on this (the main) thread, which also looks after a window's events."""
-    while not stop.is_set() and not program.quit:
-        program.step(0.1)
-        if output.poll(program.press):
-            return

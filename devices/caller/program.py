@@ -30,7 +30,7 @@ from devices.caller.machine import CallerMachine, Request
 from devices.caller.screen import Line, screen_lines
 from devices.caller.terminal import Quit
 from devices.link import DeviceLink, LinkClosed, Received, Refused, ReplyTimeout
-from devices.stepping import step_until
+from devices.stepping import StepLoop
 from drivers.gpio import Checkpoint, Debouncer, Press
 from hall.config import Caller, Hall
 from protocol.topics import Kind
@@ -63,7 +63,12 @@ def is_view(view: Any, counter: int) -> bool:
     )
 
 
-class CallerProgram:
+class CallerProgram(StepLoop):
+    """The caller's loop (see `StepLoop`): `poll(press)` looks after a window's own keys and
+    close button between steps of `run` (True: the window was closed)."""
+
+    run_step_s = 0.1  # a window's keys are read between steps
+
     def __init__(
         self,
         hall: Hall,
@@ -75,12 +80,13 @@ class CallerProgram:
         clock: Callable[[], float] = time.monotonic,
         timeout: float = REQUEST_TIMEOUT_S,
         keyboard: bool = True,
+        poll: Callable[[Callable[[str], None]], bool] = lambda press: False,
     ) -> None:
-        self.hall, self.caller, self.link, self.inbox, self.show = hall, caller, link, inbox, show
+        super().__init__(inbox)
+        self.hall, self.caller, self.link, self.show, self.poll = hall, caller, link, show, poll
         self.clock, self.timeout, self.keyboard = clock, timeout, keyboard
         self.machine = CallerMachine(hall, caller.counter)
         self.debouncer = caller_debouncer()
-        self.quit = False
         self._view_id = ""  # id of the controller message whose view is shown
         self._quiet_until = 0.0  # keys pressed before this (device time) were pressed while waiting
         self._need_status = True
@@ -91,27 +97,17 @@ class CallerProgram:
         self.lines: list[Line] = []
         self._draw()
 
-    # -- the loop ----------------------------------------------------------------------------------
+    # -- the loop (StepLoop's step, run, wait_for) --------------------------------------------------
 
-    def step(self, timeout: float = 0.5) -> bool:
-        """Handle the next item (waiting at most `timeout`); True if one was handled."""
+    def _wait_s(self, timeout: float) -> float:
         self._watch_link()
-        try:
-            item = self.inbox.get(timeout=timeout)
-        except queue.Empty:
-            item = None
-        if item is not None:
-            self._take(item)
+        return timeout
+
+    def _settle(self) -> None:
         self._draw()
-        return item is not None
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set() and not self.quit:
-            self.step(0.2)
-
-    def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Step until `done()` or `timeout` (real seconds) passes; for tests driving the program."""
-        return step_until(self.step, done, timeout)
+    def _stop_requested(self) -> bool:
+        return self.poll(self.press)
 
     def press(self, key: str) -> None:
         """Put a key press on the queue, as the keyboard would (simulators and tests)."""
@@ -142,14 +138,13 @@ class CallerProgram:
             if not self.debouncer.accept(item):
                 log.info("%s: key %s pressed twice at once; counted once", self.caller.id, item.key)
                 return
-            request = self.machine.key(item.key)
-            if request is not None:
+            for request in self.machine.key(item.key):
                 self._ask(request)
                 self._quiet_until = self.clock()
         elif isinstance(item, Received):
             self._message(item)
         elif isinstance(item, Quit):
-            self.quit = True
+            self.stop()
         elif isinstance(item, Checkpoint):
             item.reached.set()
 
@@ -187,7 +182,7 @@ class CallerProgram:
             log.warning("%s: no reply to %s within %g s", self.caller.id, request.type, self.timeout)
         except LinkClosed:
             self.machine.timed_out(request)
-            self.quit = True
+            self.stop()
         else:
             view = reply.body.get("view")
             if not is_view(view, self.caller.counter):

@@ -9,7 +9,7 @@ docs/display.md); `--window` opens a window of the size the hall file gives the 
 chosen: espeak-ng, else the chime alone, for a hall screen; none for a counter screen (the hall
 screen speaks for every counter). `--sound silent` is for a machine without a sound card where
 calls should still take their time (the demo's screens): each is held for its length on the hall's
-clock and nothing is played.
+clock and nothing is played. `assemble` wires the same parts for the simulator and the tests.
 """
 
 from __future__ import annotations
@@ -21,10 +21,16 @@ import signal
 import string
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hall import clock as hall_clock
 from hall import config
 from hall.mqtt import ENV_VAR, BrokerUrlError, add_credentials_argument, device_broker_url, parse_broker_url
+
+if TYPE_CHECKING:  # pygame is imported only once the arguments are read
+    from devices.display.program import DisplayProgram
+    from drivers.screen import Screen
+    from drivers.voice import Speaker
 
 log = logging.getLogger("hall.display")
 
@@ -33,6 +39,24 @@ VOICES = "espeak, clips:DIR, chime or none"
 
 class VoiceChoiceError(ValueError):
     """--voice names no voice this program knows."""
+
+
+def assemble(
+    hall: config.Hall,
+    display: config.Display,
+    broker: str,
+    screen: Screen,
+    speaker: Speaker | None,
+    *,
+    repeats: int = 2,
+    **options: Any,
+) -> DisplayProgram:
+    """The display program with its screen and voice (None: silent), not yet started: use it as a
+    `with` block, which starts its link and announcer and closes them after. `options`:
+    DisplayProgram's clock, observer, scroll_step_s, pump_s, max_age_s, behind_s."""
+    from devices.display.program import DisplayProgram
+
+    return DisplayProgram(hall, display, broker, screen, speaker, repeats=repeats, **options)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -142,7 +166,6 @@ def main(argv: list[str]) -> int:
     except (config.ConfigError, BrokerUrlError) as e:
         print(f"hall display: {e}", file=sys.stderr)
         return 2
-    from devices.display.device import CallingScreen
     from drivers.screen import ScreenError
     from drivers.voice import VoiceError
 
@@ -155,7 +178,7 @@ def main(argv: list[str]) -> int:
         screen = make_screen(args, display)
         with (
             screen,
-            CallingScreen(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device,
+            assemble(hall, display, url, screen, speaker, repeats=args.repeats or display.repeats) as device,
         ):
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: device.stop())

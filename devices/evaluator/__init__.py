@@ -3,5 +3,5 @@
 - `machine`: what the evaluator does, as a pure state machine (prompt, press, timeout, cancel).
 - `panel`: its hardware (buttons, LEDs, buzzer) from the hall file, on a given pin factory.
 - `voice`: the spoken prompt and the confirmation beep, played on a thread of their own.
-- `program`: the device program joining them to one DeviceLink; `main`: `hall evaluator`.
+- `program`: the device program joining them to one DeviceLink; `main`: `hall evaluator` and `assemble()`.
 """

@@ -101,6 +101,9 @@ class Ignored:
     reason: str
 
 
+Effect = Ask | Submit | Thank | Ended | Ignored  #: what an input may ask of the program, in a list
+
+
 @dataclass(frozen=True)
 class Lights:
     """What the LEDs show: levels lit steadily and levels blinking."""
@@ -138,11 +141,11 @@ class EvaluatorMachine:
             return self._thanks_until
         return None
 
-    def prompted(self, prompt: Prompt) -> list:
+    def prompted(self, prompt: Prompt) -> list[Effect]:
         if prompt.id in self._seen:
             return []
         self._seen = (self._seen + [prompt.id])[-16:]
-        out: list = []
+        out: list[Effect] = []
         if self.phase is Phase.ASKING and self.prompt is not None:
             out.append(Ended(self.prompt.id, "replaced"))
         if prompt.ends_at <= prompt.received_at:
@@ -151,7 +154,7 @@ class EvaluatorMachine:
         self.phase, self.prompt, self.level = Phase.ASKING, prompt, None
         return out + [Ask(prompt)]
 
-    def cancelled(self, prompt_id: str, reason: str) -> list:
+    def cancelled(self, prompt_id: str, reason: str) -> list[Effect]:
         """The controller ended the prompt (the clerk called the next ticket, the counter closed…)."""
         if prompt_id not in self._seen:
             self._seen = (self._seen + [prompt_id])[-16:]  # a cancel overtaking its prompt: never ask it
@@ -160,7 +163,7 @@ class EvaluatorMachine:
             return [Ended(prompt_id, reason)]
         return []
 
-    def pressed(self, level: int, at: float) -> list:
+    def pressed(self, level: int, at: float) -> list[Effect]:
         if level not in LEVELS:
             raise ValueError(f"there is no rating level {level!r}")
         if self.phase is Phase.THANKING:
@@ -176,7 +179,7 @@ class EvaluatorMachine:
         self.phase, self.level, self._thanks_until = Phase.THANKING, level, at + self.thanks_s
         return [Submit(prompt.id, level, prompt.controller_time(at)), Thank(level)]
 
-    def tick(self, now: float) -> list:
+    def tick(self, now: float) -> list[Effect]:
         if self.phase is Phase.ASKING and self.prompt is not None and now > self.prompt.ends_at:
             prompt_id = self.prompt.id
             self._idle()

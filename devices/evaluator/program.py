@@ -6,7 +6,8 @@ time). One thread takes them, feeds the machine, and carries out what it says: L
 `rating.submit` through the link's outbox, so a rating given while the broker or the controller is
 away is delivered later, exactly once, tied to its prompt.
 
-`step(timeout)` handles one item (or the passing of time) and returns; `run(stop)` loops over it.
+`step(timeout)` handles one item (or the passing of time) and returns; `run(stop)` loops over it
+(both from `devices.stepping.StepLoop`).
 Tests call `step` themselves, on their thread, with a fake clock.
 """
 
@@ -14,17 +15,27 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from devices.evaluator.machine import LEVEL_NAMES, Ask, Ended, EvaluatorMachine, Ignored, Lights, Prompt, Submit, Thank
+from devices.evaluator.machine import (
+    LEVEL_NAMES,
+    Ask,
+    Effect,
+    Ended,
+    EvaluatorMachine,
+    Ignored,
+    Lights,
+    Prompt,
+    Submit,
+    Thank,
+)
 from devices.evaluator.panel import EvaluatorPanel
 from devices.evaluator.voice import EvaluatorVoice
 from devices.link import DeviceLink, Received
-from devices.stepping import step_until
+from devices.stepping import StepLoop
 from drivers.gpio import Checkpoint, Debouncer, Held, Press, Released
 from hall.config import Evaluator
 from protocol import messages
@@ -54,7 +65,7 @@ class StampedInbox:
         self.target.put(Arrival(self.clock(), item))
 
 
-class EvaluatorProgram:
+class EvaluatorProgram(StepLoop):
     def __init__(
         self,
         evaluator: Evaluator,
@@ -67,8 +78,9 @@ class EvaluatorProgram:
         machine: EvaluatorMachine | None = None,
         double_press_s: float = DOUBLE_PRESS_S,
     ) -> None:
+        super().__init__(inbox)
         self.evaluator = evaluator
-        self.link, self.panel, self.voice, self.inbox, self.clock = link, panel, voice, inbox, clock
+        self.link, self.panel, self.voice, self.clock = link, panel, voice, clock
         self.machine = machine or EvaluatorMachine()
         self.debouncer = Debouncer(double_press_s)
         self.log: list[str] = []  # what happened, in words (the simulator shows the last lines)
@@ -76,31 +88,17 @@ class EvaluatorProgram:
         self._stuck: set[str] = set()
         self._show()
 
-    # -- the loop ----------------------------------------------------------------------------------
+    # -- the loop (StepLoop's step, run, wait_for) --------------------------------------------------
 
-    def step(self, timeout: float = 0.5) -> bool:
-        """Handle the next item (waiting at most `timeout`, less if a deadline comes sooner) and
-        the passing of time. True if an item was handled."""
+    def _wait_s(self, timeout: float) -> float:
         wake = self.machine.next_wake()
         if wake is not None:
             timeout = max(0.0, min(timeout, wake - self.clock()))
-        try:
-            item = self.inbox.get(timeout=timeout)
-        except queue.Empty:
-            item = None
-        if item is not None:
-            self._take(item)
+        return timeout
+
+    def _settle(self) -> None:
         self._carry_out(self.machine.tick(self.clock()))
         self._show()
-        return item is not None
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.step(0.2)
-
-    def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Step until `done()` or `timeout` (real seconds) passes; for tests driving the program."""
-        return step_until(self.step, done, timeout)
 
     # -- items -------------------------------------------------------------------------------------
 
@@ -174,7 +172,7 @@ class EvaluatorProgram:
 
     # -- effects -----------------------------------------------------------------------------------
 
-    def _carry_out(self, effects: list) -> None:
+    def _carry_out(self, effects: list[Effect]) -> None:
         for effect in effects:
             if isinstance(effect, Ask):
                 self._say(f"asking for a rating of {effect.prompt.ticket}")

@@ -128,6 +128,9 @@ class PollPrinter:
     """Ask the printer how it is and hand the answer to `printer_seen`."""
 
 
+Effect = Issue | Ignored | Report | PollPrinter  #: what an input may ask of the program, in a list
+
+
 # --- what the screen shows --------------------------------------------------------------------------
 
 
@@ -251,7 +254,7 @@ class KioskMachine:
 
     # -- presses and touches ---------------------------------------------------------------------------
 
-    def pressed(self, key: str, at: float) -> list:
+    def pressed(self, key: str, at: float) -> list[Effect]:
         """A GPIO button: a service id or PRIORITY."""
         if key != PRIORITY and key not in self.kiosk.services:
             raise ValueError(f"kiosk {self.kiosk.id} has no button {key!r}")
@@ -262,7 +265,7 @@ class KioskMachine:
             return self._toggle_priority(key, at)
         return self._issue(key, at)
 
-    def touched(self, touch: Touch, at: float) -> list:
+    def touched(self, touch: Touch, at: float) -> list[Effect]:
         key = type(touch).__name__
         refusal = self._busy(key, at)
         if refusal:
@@ -306,14 +309,14 @@ class KioskMachine:
             return [Issue(None, "appointment", code, offline=False)]
         return []
 
-    def check_in(self, code: str, at: float) -> list:
+    def check_in(self, code: str, at: float) -> list[Effect]:
         """A whole booking code at once (the simulator's `checkin CODE`): open, type, submit."""
         out = self.touched(OpenCheckIn(), at)
         for char in code.upper():
             out += self.touched(TypeKey(char), at)
         return out + self.touched(SubmitCheckIn(), at)
 
-    def _busy(self, key: str, at: float) -> list:
+    def _busy(self, key: str, at: float) -> list[Effect]:
         if self.phase is Phase.OUT_OF_SERVICE:
             return [
                 Ignored(
@@ -327,7 +330,7 @@ class KioskMachine:
             return [Ignored(key, "pressed while a ticket was printing")]
         return []
 
-    def _toggle_priority(self, key: str, at: float) -> list:
+    def _toggle_priority(self, key: str, at: float) -> list[Effect]:
         if self.kiosk.priority == "off":
             return [Ignored(key, f"kiosk {self.kiosk.id} offers no priority tickets")]
         armed = self._priority(at)
@@ -342,7 +345,7 @@ class KioskMachine:
     def _priority(self, at: float) -> bool:
         return at < self._until.get("priority", -math.inf)
 
-    def _issue(self, service: str, at: float) -> list:
+    def _issue(self, service: str, at: float) -> list[Effect]:
         klass = PRIORITY if self._priority(at) else "normal"
         self._to_menu()
         self._until.pop("priority", None)
@@ -388,7 +391,7 @@ class KioskMachine:
 
     # -- the printer -----------------------------------------------------------------------------------
 
-    def printer_seen(self, status: PrinterStatus, at: float) -> list:
+    def printer_seen(self, status: PrinterStatus, at: float) -> list[Effect]:
         """The printer's answer (a check before a ticket, or a poll): a Report if the state to
         report changed; out of service and back. While a ticket prints, only remembered."""
         self.problem = problem_of(status)
@@ -412,7 +415,7 @@ class KioskMachine:
 
     # -- time ------------------------------------------------------------------------------------------
 
-    def tick(self, now: float) -> list:
+    def tick(self, now: float) -> list[Effect]:
         until = self._until
         if self.phase is Phase.TAKE and now >= until.get("take", math.inf):
             self._to_menu()

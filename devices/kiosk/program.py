@@ -16,7 +16,8 @@ and is delivered when the controller is back. While online and idle, the program
 service's leased numbers when they run low. A reservation whose reply comes too late (after the
 kiosk gave up and issued offline) is voided at once with `ticket.print_failed`.
 
-`step(timeout)` handles one item and the passing of time; `run(stop)` loops over it. Tests call
+`step(timeout)` handles one item and the passing of time; `run(stop)` loops over it (both from
+`devices.stepping.StepLoop`). Tests call
 `step` on their own thread (and may inject the clocks); `hall kiosk` runs `run` on the main thread,
 which is where pygame must be.
 """
@@ -35,12 +36,12 @@ from typing import Any
 import pygame
 
 from devices.kiosk import faces, words
-from devices.kiosk.machine import FAULTS, Ignored, Issue, KioskMachine, Phase, PollPrinter, Report, TakenTicket
+from devices.kiosk.machine import FAULTS, Effect, Ignored, Issue, KioskMachine, Phase, PollPrinter, Report, TakenTicket
 from devices.kiosk.menu import hit, render_view
 from devices.kiosk.offline import BadLease, OfflineNumbers, OfflineStoreError
 from devices.kiosk.ticket import TicketFace, TicketFaceError, wait_words
 from devices.link import DeviceLink, LinkClosed, LinkError, Received, Refused, ReplyTimeout
-from devices.stepping import step_until
+from devices.stepping import StepLoop
 from drivers.gpio import Debouncer, Held, Press, Released
 from drivers.printer import PrinterError, TicketPrinter
 from drivers.screen import Screen
@@ -95,7 +96,9 @@ class Outcome:
     ignored: bool = False  # it did not count (pressed again at once, the kiosk busy)
 
 
-class KioskProgram:
+class KioskProgram(StepLoop):
+    run_step_s = 0.25
+
     def __init__(
         self,
         hall: Hall,
@@ -114,8 +117,9 @@ class KioskProgram:
         double_press_s: float = DOUBLE_PRESS_S,
         native_qr: bool = False,
     ) -> None:
+        super().__init__(inbox)
         self.hall, self.kiosk, self.link, self.printer = hall, kiosk, link, printer
-        self.numbers, self.inbox, self.screen = numbers, inbox, screen
+        self.numbers, self.screen = numbers, screen
         self.has_touch = touch and screen is not None
         self.clock, self.wall = clock, wall
         self.request_timeout = request_timeout
@@ -127,6 +131,7 @@ class KioskProgram:
         self.log: list[str] = []  # what happened, in words (last 200)
         self.frames = 0
         self.changed = threading.Condition()
+        self._now = clock()
         self._shown = None
         self._lease_retry: dict[str, float] = {}
         self._stuck: set[str] = set()
@@ -137,43 +142,31 @@ class KioskProgram:
         self.numbers.drop_stale(wall())
         self._show()
 
-    # -- the loop ----------------------------------------------------------------------------------
+    # -- the loop (StepLoop's step, run, wait_for) --------------------------------------------------
 
-    def step(self, timeout: float = 0.5) -> bool:
-        """Handle the next item (waiting at most `timeout`, less if the machine has something to do
-        sooner) and the passing of time. True if an item was handled."""
-        now = self.clock()
-        timeout = max(0.0, min(timeout, self.machine.next_wake() - now))
+    def _wait_s(self, timeout: float) -> float:
+        timeout = max(0.0, min(timeout, self.machine.next_wake() - self.clock()))
         if self.has_touch:
             timeout = min(timeout, 0.05)
             self._read_touches()
-        try:
-            item = self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
-        except queue.Empty:
-            item = None
-        now = self.clock()
+        return timeout
+
+    def _woke(self) -> None:
+        self._now = now = self.clock()
         self.machine.connection(self.link.connected, now)
         if self.printer.told():  # its paper, cover or online state changed: look now, not at the next poll
             self._carry_out([PollPrinter()])
-        if item is not None:
-            self._take(item, now)
+
+    def _settle(self) -> None:
         self._carry_out(self.machine.tick(self.clock()))
         if self.inbox.empty() and self.machine.phase in (Phase.MENU, Phase.TAKE, Phase.OUT_OF_SERVICE):
             self._top_up_leases()  # not while a citizen types a code: a lease may take a moment
         self._show()
         with self.changed:
             self.changed.notify_all()
-        return item is not None
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.step(0.25)
-            if self.screen is not None and self.screen.quit_requested():
-                stop.set()
-
-    def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Step until `done()` or `timeout` (real seconds) passes; for tests driving the program."""
-        return step_until(self.step, done, timeout)
+    def _stop_requested(self) -> bool:
+        return self.screen is not None and self.screen.quit_requested()
 
     def _read_touches(self) -> None:
         for event in pygame.event.get(pygame.MOUSEBUTTONUP):
@@ -182,7 +175,8 @@ class KioskProgram:
 
     # -- items ---------------------------------------------------------------------------------------
 
-    def _take(self, item: Any, now: float) -> None:
+    def _take(self, item: Any) -> None:
+        now = self._now  # when the program woke to it
         if isinstance(item, (Press, Tap, CheckIn)) and self.machine.phase is Phase.OUT_OF_SERVICE:
             self._carry_out([PollPrinter()])  # a citizen is refused for the printer's state now, not an old one
         if isinstance(item, Press):
@@ -214,7 +208,7 @@ class KioskProgram:
                 return
             self.link.update_state(fault=self._fault(FAULTS.get(self.machine.problem or "")))
 
-    def _answer(self, key: str, effects: list) -> None:
+    def _answer(self, key: str, effects: list[Effect]) -> None:
         """Carry out what a press or touch asked for and note what it came to."""
         before = len(self.printed)
         text, ticket = None, None
@@ -277,7 +271,7 @@ class KioskProgram:
 
     # -- effects -------------------------------------------------------------------------------------
 
-    def _carry_out(self, effects: list) -> None:
+    def _carry_out(self, effects: list[Effect]) -> None:
         for effect in effects:
             if isinstance(effect, Issue):
                 self._show()  # "printing" on the screen before anything slow

@@ -2,8 +2,8 @@
 thread, as pygame wants), a stand-in controller, a recording speaker, a clock to hold still.
 
     screens        a factory: `screen = screens(url, "D1", speaker=..., clock=...)` gives a started
-                   `CallingScreen` writing PNG frames to tmp_path/frames-D1; closed after the test.
-                   The test runs its loop: `screen.run_until(lambda: ..., WAIT_S)`.
+                   `DisplayProgram` writing PNG frames to tmp_path/frames-D1; closed after the test.
+                   The test runs its loop: `screen.wait_for(lambda: ..., WAIT_S)`.
     sample         a factory: `sample(url)` gives a `SampleController` (not scheduled: the test calls
                    `publish_call` / `publish_board` itself); closed after the test
     speaker        a RecordingSpeaker on the real clock that takes a few milliseconds per call, so
@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
-from devices.display.device import CallingScreen  # noqa: E402
+from devices.display.main import assemble  # noqa: E402
+from devices.display.program import DisplayProgram  # noqa: E402
 from drivers.screen import PngScreen  # noqa: E402
 from drivers.voice import RecordingSpeaker  # noqa: E402
 from hall import clock as hall_clock
@@ -54,16 +55,16 @@ def speaker() -> RecordingSpeaker:
 
 
 @pytest.fixture
-def screens(example_hall, tmp_path) -> Iterator[Callable[..., CallingScreen]]:
-    made: list[CallingScreen] = []
+def screens(example_hall, tmp_path) -> Iterator[Callable[..., DisplayProgram]]:
+    made: list[DisplayProgram] = []
 
     def make(
         url: str, display_id: str = "D1", *, speaker=None, clock=hall_clock.now, hall=None, **options
-    ) -> CallingScreen:
+    ) -> DisplayProgram:
         hall = hall or example_hall
         display = hall.displays[display_id]
         png = PngScreen(tmp_path / f"frames-{display_id}", display.size)
-        screen = CallingScreen(hall, display, url, png, speaker, clock=clock, **options)
+        screen = assemble(hall, display, url, png, speaker, clock=clock, **options)
         made.append(screen)
         return screen.start()
 

@@ -39,7 +39,7 @@ def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(
 ):
     ctl = controller(broker_url)
     screen = screens(broker_url, speaker=speaker)
-    assert screen.run_until(lambda: screen.program.board is not None and screen.frames > 0, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None and screen.frames > 0, WAIT_S)
     png = screen.screen.latest
     before = png.read_bytes()
 
@@ -52,7 +52,7 @@ def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(
         caller.request("counter.open", {"clerk": "S005"})
         caller.request("counter.call_next")
 
-    assert screen.run_until(lambda: shows(screen, ticket["label"]), WAIT_S)
+    assert screen.wait_for(lambda: shows(screen, ticket["label"]), WAIT_S)
     assert screen.shown.current.counter == 5
     assert png.read_bytes() != before
     with Image.open(png) as on_disk:  # the PNG is exactly the picture of the state on the screen
@@ -60,7 +60,7 @@ def test_a_call_made_at_a_counter_appears_on_the_screen_and_is_acknowledged(
             ImageChops.difference(on_disk.convert("RGB"), picture(render_board(screen.shown, (1920, 1080)))).getbbox()
             is None
         )
-    assert screen.run_until(lambda: ctl.gateway.display_acks.get("D1") == ctl.engine.state.call_seq, WAIT_S)
+    assert screen.wait_for(lambda: ctl.gateway.display_acks.get("D1") == ctl.engine.state.call_seq, WAIT_S)
     assert speaker.labels == [ticket["label"]]
 
 
@@ -71,14 +71,14 @@ def test_a_burst_of_fifty_calls_is_spoken_once_each_in_order_and_acknowledged(
     up = mqtt_peer(broker_url, "controller-side")
     up.subscribe(topics.device_up(example_hall.id, "D1"))
     screen = screens(broker_url, speaker=speaker)
-    assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
 
     labels = [f"{'ABCDE'[i % 5]}{i + 1:03d}" for i in range(50)]
     for i, label in enumerate(labels):
         controller.publish_call(label, 1 + i % 10)
     controller.publish_board()
 
-    assert screen.run_until(lambda: screen.program.acked == 50, WAIT_S * 2)
+    assert screen.wait_for(lambda: screen.machine.acked == 50, WAIT_S * 2)
     assert speaker.labels == labels
     assert speaker.overlaps == 0
     assert shows(screen, labels[-1])
@@ -93,13 +93,13 @@ def test_a_burst_of_fifty_calls_is_spoken_once_each_in_order_and_acknowledged(
 def test_missed_calls_are_refilled_from_the_board_and_announced_in_order(broker_url, screens, sample, speaker):
     controller = sample(broker_url)
     screen = screens(broker_url, speaker=speaker)
-    assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     controller.publish_call("A001", 1)
     controller.publish_call("A002", 2, lost=True)
     controller.publish_call("B001", 4, lost=True)
     controller.publish_call("A003", 3)
     controller.publish_board()
-    assert screen.run_until(lambda: screen.program.acked == 4, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.acked == 4, WAIT_S)
     assert speaker.labels == ["A001", "A002", "B001", "A003"]
     assert shows(screen, "A003")
     assert [r.label for r in screen.shown.recent] == ["B001", "A002", "A001"]
@@ -111,9 +111,9 @@ def test_after_a_restart_the_calls_the_board_held_are_shown_not_announced(broker
         controller.publish_call(label, 1)
     controller.publish_board(wait=True)
     screen = screens(broker_url, speaker=speaker)
-    assert screen.run_until(lambda: shows(screen, "A003"), WAIT_S)
+    assert screen.wait_for(lambda: shows(screen, "A003"), WAIT_S)
     controller.publish_call("B001", 4)
-    assert screen.run_until(lambda: screen.program.acked == 4, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.acked == 4, WAIT_S)
     assert speaker.labels == ["B001"]
     assert [r.label for r in screen.shown.recent] == ["A003", "A002", "A001"]
 
@@ -145,14 +145,14 @@ def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns
     screen = screens(broker_url)
     process = controller()
     try:
-        assert screen.run_until(lambda: screen.program.controller_online is True, WAIT_S * 2)
+        assert screen.wait_for(lambda: screen.machine.controller_online is True, WAIT_S * 2)
         assert screen.shown.incident is None
         process.send_signal(signal.SIGKILL)
         process.wait(WAIT_S)
-        assert screen.run_until(lambda: screen.shown.incident is not None, WAIT_S * 2), "its last will: offline"
+        assert screen.wait_for(lambda: screen.shown.incident is not None, WAIT_S * 2), "its last will: offline"
         assert screen.shown.current is None or screen.shown.incident is not None
         process = controller()
-        assert screen.run_until(lambda: screen.shown.incident is None, WAIT_S * 2)
+        assert screen.wait_for(lambda: screen.shown.incident is None, WAIT_S * 2)
     finally:
         process.terminate()
         process.wait(WAIT_S)
@@ -161,11 +161,11 @@ def test_the_controller_killed_puts_the_screen_in_incident_mode_until_it_returns
 def test_a_counter_screen_shows_and_says_only_its_own_counter(broker_url, screens, sample, speaker):
     controller = sample(broker_url)
     screen = screens(broker_url, "D3", speaker=speaker)  # above counter 10
-    assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     controller.publish_call("A001", 10)
     controller.publish_call("B001", 5)
     controller.publish_board()
-    assert screen.run_until(lambda: screen.program.acked == 2, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.acked == 2, WAIT_S)
     assert screen.shown.mode == "counter" and screen.shown.counter.number == 10
     assert screen.shown.counter.ticket == "A001"
     assert speaker.labels == ["A001"]
@@ -177,13 +177,13 @@ def test_nothing_is_drawn_while_nothing_changes_but_the_clock_by_the_minute(brok
     clock = StillClock(math.floor(now / 60) * 60 + 10)
     screen = screens(broker_url, clock=clock)
     png = screen.screen
-    assert screen.run_until(lambda: screen.program.board is not None and screen.program.controller_online, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None and screen.machine.controller_online, WAIT_S)
     frames, written = screen.frames, png.frames_written
-    screen.run_until(lambda: False, 1.5)
+    screen.wait_for(lambda: False, 1.5)
     assert (screen.frames, png.frames_written) == (frames, written)
     clock.advance(60)
-    assert screen.run_until(lambda: screen.frames == frames + 1, WAIT_S)
-    screen.run_until(lambda: False, 1.0)
+    assert screen.wait_for(lambda: screen.frames == frames + 1, WAIT_S)
+    screen.wait_for(lambda: False, 1.0)
     assert (screen.frames, png.frames_written) == (frames + 1, written + 1)
 
 
@@ -192,8 +192,8 @@ def test_a_bad_board_on_the_wire_changes_nothing(broker_url, screens, sample, mq
     controller.publish_call("A001", 1)
     controller.publish_board(wait=True)
     screen = screens(broker_url)
-    assert screen.run_until(lambda: shows(screen, "A001"), WAIT_S)
-    shown, before = screen.shown, screen.program.board
+    assert screen.wait_for(lambda: shows(screen, "A001"), WAIT_S)
+    shown, before = screen.shown, screen.machine.board
     board = controller.board()
     board["calls"][0]["label"] = "Li Lei"
     board["call_seq"] = 2
@@ -201,7 +201,7 @@ def test_a_bad_board_on_the_wire_changes_nothing(broker_url, screens, sample, mq
     peer.publish(topics.board(example_hall.id), encode(make_message("board.snapshot", board)))
     peer.publish(topics.board(example_hall.id), b"{not json")
     # until both were turned away (a frame may still be drawn meanwhile: the clock's minute turns)
-    assert screen.run_until(
+    assert screen.wait_for(
         lambda: "is not a ticket number like A023" in caplog.text and "dropped a bad message" in caplog.text, WAIT_S
     )
     assert (screen.shown.current, screen.shown.recent, screen.shown.waiting) == (
@@ -209,6 +209,6 @@ def test_a_bad_board_on_the_wire_changes_nothing(broker_url, screens, sample, mq
         shown.recent,
         shown.waiting,
     )
-    assert screen.program.board is before
-    assert screen.program.last_seq == 1
+    assert screen.machine.board is before
+    assert screen.machine.last_seq == 1
     assert json.dumps(board)  # the board really was bad only in the name

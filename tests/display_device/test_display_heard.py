@@ -26,13 +26,13 @@ def test_a_no_show_waits_until_the_screen_has_spoken_the_call(broker_url, contro
 
     speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: may_speak.wait(WAIT_S))
     screen = screens(broker_url, speaker=speaker, hall=hall)
-    assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     with DeviceLink(broker_url, hall.id, "K1") as kiosk, DeviceLink(broker_url, hall.id, "C5") as caller:
         ticket = kiosk.request("ticket.request", {"service": "property"}).body["ticket"]
         kiosk.request("ticket.printed", {"ticket": ticket["id"]})
         caller.request("counter.open", {"clerk": "S005"})
         caller.request("counter.call_next")
-        assert screen.run_until(lambda: screen.shown is not None and screen.shown.current is not None, WAIT_S)
+        assert screen.wait_for(lambda: screen.shown is not None and screen.shown.current is not None, WAIT_S)
         try:
             caller.request("counter.no_show")
             raise AssertionError("a no-show before the call was spoken was accepted")
@@ -41,7 +41,7 @@ def test_a_no_show_waits_until_the_screen_has_spoken_the_call(broker_url, contro
             assert f"{ticket['label']} has not been announced" in refused.message
         may_speak.set()
         t = ctl.engine.state.tickets[ticket["id"]]
-        assert screen.run_until(lambda: t.heard_at is not None, WAIT_S)
+        assert screen.wait_for(lambda: t.heard_at is not None, WAIT_S)
         heard = speaker.heard[0]
         assert heard.start <= t.heard_at and abs(t.heard_at - heard.end) < 0.01  # the ack's own times, to the ms
         assert caller.request("counter.no_show").body["view"]["ticket"] is None
@@ -59,7 +59,7 @@ def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(
     wire.subscribe(topics.device_up(example_hall.id, "D1"))
     speaker = RecordingSpeaker(hall_clock.now, while_speaking=lambda announcement: time.sleep(0.01))
     screen = screens(broker_url, speaker=speaker)
-    assert screen.run_until(lambda: screen.program.board is not None, WAIT_S)
+    assert screen.wait_for(lambda: screen.machine.board is not None, WAIT_S)
     labels = []
     with DeviceLink(broker_url, example_hall.id, "K1") as kiosk, DeviceLink(broker_url, example_hall.id, "C1") as c1:
         for _ in range(20):
@@ -82,6 +82,6 @@ def test_a_burst_of_twenty_calls_is_spoken_once_each_and_reported_so(
                 reports.setdefault(entry["seq"], []).append(entry["outcome"])
         return len(reports) == 20 and all(len(r) == 2 for r in reports.values())
 
-    assert screen.run_until(all_reported, WAIT_S * 2)
+    assert screen.wait_for(all_reported, WAIT_S * 2)
     assert reports == {seq: ["shown", "spoken"] for seq in range(1, 21)}
     assert speaker.labels == labels and speaker.overlaps == 0

@@ -11,7 +11,7 @@ import queue
 import pytest
 
 from devices.display.announcer import Announcer, CallEvent
-from devices.display.program import BadMessage, ScreenProgram
+from devices.display.machine import BadMessage, DisplayMachine
 from drivers.voice import RecordingSpeaker
 from hall import clock as hall_clock
 from hall.config import Names
@@ -23,22 +23,22 @@ from .messages import T0, board, board_call, call, controller_state
 
 @pytest.fixture
 def hall_screen(example_hall):
-    return ScreenProgram(example_hall, example_hall.displays["D1"], started=T0)
+    return DisplayMachine(example_hall, example_hall.displays["D1"], started=T0)
 
 
 @pytest.fixture
 def counter_screen(example_hall):
-    return ScreenProgram(example_hall, example_hall.displays["D3"], started=T0)  # above counter 10
+    return DisplayMachine(example_hall, example_hall.displays["D3"], started=T0)  # above counter 10
 
 
 def seqs(calls) -> list[int]:
     return [c.seq for c in calls]
 
 
-def finish(program: ScreenProgram, calls) -> None:
+def finish(machine: DisplayMachine, calls) -> None:
     """The announcer is done with these calls."""
     for c in calls:
-        program.done(c.seq)
+        machine.done(c.seq)
 
 
 # --- calls, in order and once ----------------------------------------------------------------------
@@ -315,7 +315,7 @@ def test_the_blink_changes_every_half_second_for_six_seconds_then_stops(hall_scr
 
 def test_a_long_notice_scrolls_in_steps_and_a_short_one_stands_still(example_hall):
     long = Names("很长的通知" * 20, "")
-    program = ScreenProgram(
+    machine = DisplayMachine(
         example_hall,
         example_hall.displays["D1"],
         notice_scrolls=lambda n: n == long,
@@ -323,12 +323,12 @@ def test_a_long_notice_scrolls_in_steps_and_a_short_one_stands_still(example_hal
         scroll_step_s=0.5,
         started=T0,
     )
-    program.receive(Kind.BOARD, board(3, notice=("短通知", "")), T0)
-    assert program.state(T0 + 10).notice_offset == 0
-    program.receive(Kind.BOARD, board(3, notice=(long.zh, "")), T0 + 20)
-    assert [program.state(T0 + 20 + t).notice_offset for t in (0, 0.4, 0.5, 1.2)] == [0, 0, 45, 90]
-    assert program.next_change(T0 + 20.1) == pytest.approx(T0 + 20.5)
-    no_scroll = ScreenProgram(
+    machine.receive(Kind.BOARD, board(3, notice=("短通知", "")), T0)
+    assert machine.state(T0 + 10).notice_offset == 0
+    machine.receive(Kind.BOARD, board(3, notice=(long.zh, "")), T0 + 20)
+    assert [machine.state(T0 + 20 + t).notice_offset for t in (0, 0.4, 0.5, 1.2)] == [0, 0, 45, 90]
+    assert machine.next_change(T0 + 20.1) == pytest.approx(T0 + 20.5)
+    no_scroll = DisplayMachine(
         example_hall, example_hall.displays["D1"], notice_scrolls=lambda n: True, scroll_step_s=None, started=T0
     )
     assert no_scroll.state(T0 + 30).notice_offset == 0
@@ -391,6 +391,21 @@ def test_each_call_is_reported_shown_at_once_and_then_as_the_announcer_left_it(h
     assert hall_screen.take_reports() == []
 
 
+def test_acknowledge_hands_the_ack_and_its_reports_as_one_effect(hall_screen):
+    from devices.display.announcer import Announced
+    from devices.display.machine import Acknowledge
+
+    hall_screen.receive(Kind.BOARD, board(3), T0)
+    assert hall_screen.acknowledge() == [Acknowledge(3)]
+    assert hall_screen.acknowledge() == []
+    (event,) = hall_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
+    (shown,) = hall_screen.acknowledge()  # reported shown at once, not yet acknowledged: still spoken
+    assert shown.seq == 3 and [(r["seq"], r["outcome"]) for r in shown.calls] == [(4, "shown")]
+    hall_screen.done(4, Announced(event, "spoken", T0 + 2, T0 + 9))
+    (spoken,) = hall_screen.acknowledge()
+    assert spoken.seq == 4 and [(r["seq"], r["outcome"]) for r in spoken.calls] == [(4, "spoken")]
+
+
 def test_a_counter_screen_reports_only_its_own_counters_calls(counter_screen):
     counter_screen.receive(Kind.BOARD, board(3), T0)
     counter_screen.receive(Kind.CALLS, call(4, "B017", counter=4), T0 + 1)
@@ -403,7 +418,7 @@ def test_a_hall_screen_leaves_a_counter_with_its_own_speaking_screen_to_that_scr
         example_hall,
         displays={**example_hall.displays, "D3": dataclasses.replace(example_hall.displays["D3"], voice="espeak")},
     )
-    screen = ScreenProgram(hall, hall.displays["D1"], started=T0)
+    screen = DisplayMachine(hall, hall.displays["D1"], started=T0)
     screen.receive(Kind.BOARD, board(3), T0)
     assert screen.receive(Kind.CALLS, call(4, "A023", counter=10), T0 + 1) == []  # D3 says it at counter 10
     assert screen.take_reports()[0]["reason"] == "announced at its counter by that counter's own screen"
