@@ -159,4 +159,4 @@ def paired_hall(tmp_path):
 
     yield make
     for paired in made:
-        paired.stop()
+        paired.close()

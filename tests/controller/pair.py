@@ -16,31 +16,62 @@ all happens on the caller's thread, before `request` returns: no threads, no wai
 The clock is the hall's, frozen at the test's start (HALL_TEST_NOW, through the hall_test_clock
 fixture) and moved only by the harness: each round of the loop takes ROUND_S, a little more than
 BOARD_EVERY_S (and a power of two, so the differences of times are exact), so the board is looked
-at after every round, and the timers run every few rounds; `advance(s)` jumps.
+at after every round, and the timers run every few rounds; `advance(s)` jumps. Messages are
+stamped on it too (envelope.use_clock), as every program's are on the hall's clock.
 
-Wiring the real device programs: a `PairedLink` has the DeviceLink methods programs call, and
-takes a program's inbox (`inbox=queue`) as DeviceLink does.
+The real device programs run on it too, built from the same parts their `assemble` wires, with
+the drivers' twins (the end of this module): `hall.kiosk("K1", tmp_path)`, `hall.caller("C3")`,
+`hall.evaluator("E3")`, `hall.display("D1", tmp_path)`. Each gets a `PairedLink` as its link (it
+has the DeviceLink methods programs call, and takes the program's inbox as DeviceLink does) and
+the hall's clock. Nothing runs a program behind the test's back: a rig's `press` steps its own
+program only (`step(0)`, never waiting), and `hall.settle()` steps them all until none has
+anything left, so a test says when the calling screen gets round to a call. That is why a whole
+citizen's path, and the refusals that depend on who has done what yet, can be tested without a
+broker or a second of real time. Two workers keep their own thread, as in the hall: the calling
+screen's voice (`settle` waits until it is idle, so its reports are in the screen's inbox) and
+the evaluator's sounds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+import queue
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from gpiozero.pins.mock import MockFactory
 from testkit import WAIT_S
 
+from devices.caller.program import CallerProgram
+from devices.evaluator.panel import EvaluatorPanel
+from devices.evaluator.program import EvaluatorProgram, StampedInbox
+from devices.evaluator.voice import EvaluatorVoice
+from devices.kiosk.buttons import key_for
+from devices.kiosk.machine import KioskMachine
+from devices.kiosk.offline import OfflineNumbers
+from devices.kiosk.program import KioskProgram
 from devices.link import SOFTWARE, STATE_TYPE, LinkClosed, Received, Refused, ReplyTimeout
+from devices.stepping import StepLoop
+from drivers.gpio import PanelTwin, Press
+from drivers.printer.printer import open_printer
+from drivers.printer.twin import SimulatedPrinter
+from drivers.sounds import CHIME
+from drivers.voice import RecordingPlayer, RecordingSpeaker
 from hall import clock as hall_clock
 from hall.config import Hall
 from hall_controller.durable import DurableEngine, Result
+from hall_controller.engine import events
 from hall_controller.session import BOARD_EVERY_S, HallSession, Publication
-from protocol import topics
+from protocol import envelope, topics
 from protocol.envelope import Message, ProtocolError, decode, encode, make_message
 from protocol.topics import Kind
 
 from .conftest import Recorder
 
+R = TypeVar("R", bound="Rig")
 SECRET = b"test-secret-" * 3
 ROUND_S = 0.125  # hall seconds a round of the loop takes here
 assert ROUND_S >= BOARD_EVERY_S
@@ -70,6 +101,10 @@ class InMemoryHall:
         self.published: list[Publication] = []  # everything the session published, in order
         self._queue: list[tuple[str, bytes]] = []
         self._pumping = False
+        self.programs: list[StepLoop] = []  # the real device programs on this hall (`settle` steps them)
+        self._idle: list[Callable[[], object]] = []  # waits for a worker thread of theirs to be idle
+        self._close: list[Callable[[], object]] = []
+        envelope.use_clock(self.clock)  # messages stamped on this clock too: a prompt's times agree with the engine's
         self.start()
 
     # --- the controller ----------------------------------------------------------------------
@@ -92,6 +127,13 @@ class InMemoryHall:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def close(self) -> None:
+        """Close the device programs and their drivers, then stop the session (after the test)."""
+        while self._close:
+            self._close.pop()()
+        self.stop()
+        envelope.use_clock(hall_clock.now)
 
     @property
     def engine(self):
@@ -168,6 +210,46 @@ class InMemoryHall:
     def on(self, topic: str) -> list[Message]:
         """Every message the session published on `topic`, in order."""
         return [decode(p.payload) for p in self.published if p.topic == topic]
+
+    def journalled(self, type: str) -> list[Any]:
+        """The events of `type` (a name from engine/events.py) in the journal on disk, in order."""
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT body FROM events WHERE type = ? ORDER BY seq", (type,)).fetchall()
+        finally:
+            conn.close()
+        return [events.decode(type, body) for (body,) in rows]
+
+    # --- the real device programs (built at the end of this module) ------------------------------
+
+    def kiosk(self, device: str, out_dir: Path) -> KioskRig:
+        return self._joined(_kiosk(self, device, out_dir))
+
+    def caller(self, device: str) -> CallerRig:
+        return self._joined(_caller(self, device))
+
+    def evaluator(self, device: str) -> EvaluatorRig:
+        return self._joined(_evaluator(self, device))
+
+    def display(self, device: str, out_dir: Path) -> DisplayRig:
+        return self._joined(_display(self, device, out_dir))
+
+    def settle(self) -> None:
+        """Step every device program until none has anything left to take (their own workers
+        idle: what those had to say is in the inboxes)."""
+        while True:
+            for program in self.programs:
+                while program.step(0):
+                    pass
+            for wait in self._idle:
+                wait()
+            if all(program.inbox.empty() for program in self.programs):
+                return
+
+    def _joined(self, rig: R) -> R:
+        rig.step()  # what the link gave it on joining: retained board, the controller's presence
+        self.programs.append(rig.program)
+        return rig
 
     def _round_time(self) -> float:
         self.clock.advance(ROUND_S)
@@ -324,3 +406,141 @@ class PairedLink:
     def _check_open(self) -> None:
         if self._closed:
             raise LinkClosed("this link is closed")
+
+
+# --- the real device programs ----------------------------------------------------------------------
+# Built as each device's `assemble` builds them, with the twins its tests use, a PairedLink instead
+# of a DeviceLink, and the hall's clock.
+
+
+@dataclass
+class Rig:
+    """A real device program on an `InMemoryHall`, with its link and its drivers' twins."""
+
+    wire: InMemoryHall
+    program: Any
+    link: PairedLink
+
+    def step(self) -> None:
+        """Let this program (and only it) take everything waiting for it."""
+        while self.program.step(0):
+            pass
+
+
+@dataclass
+class KioskRig(Rig):
+    printer: Any = None
+    numbers: Any = None
+
+    def press(self, letter: str) -> None:
+        """The kiosk's button for the service `letter` ("A": the first), a citizen's press."""
+        self.wire.advance(2)  # a citizen's pace: past the kiosk's double-press window
+        self.program.inbox.put(Press(key_for(self.wire.hall, self.program.kiosk, letter), self.wire.now()))
+        self.step()
+
+
+@dataclass
+class CallerRig(Rig):
+    screens: list[list[str]] = field(default_factory=list)  # every screen drawn, as text lines
+
+    def press(self, *keys: str) -> list[str]:
+        """Press the keys a second apart (a clerk's pace), each handled before the next; the screen after."""
+        for key in keys:
+            self.wire.advance(1)
+            self.program.press(key)
+            self.step()
+        return self.screen
+
+    @property
+    def screen(self) -> list[str]:
+        return [line.text for line in self.program.lines]
+
+
+@dataclass
+class EvaluatorRig(Rig):
+    twin: Any = None
+    player: Any = None
+
+    def press(self, level: int) -> None:
+        """A citizen's firm push of the button for `level` (4: very satisfied, down to 1)."""
+        self.wire.advance(1)
+        self.twin.tap(self.program.panel.button_pins[str(level)])
+        self.step()
+
+
+@dataclass
+class DisplayRig(Rig):
+    speaker: Any = None  # a RecordingSpeaker: `speaker.labels`, the calls said
+
+    @property
+    def shown(self):
+        return self.program.shown
+
+
+def _kiosk(wire: InMemoryHall, device: str, out_dir: Path) -> KioskRig:
+    kiosk = wire.hall.kiosks[device]
+    inbox: queue.Queue = queue.Queue()
+    link = wire.device(device, listen=("board", "controller/state"), state={"paper": "unknown"}, inbox=inbox)
+    simulator = SimulatedPrinter(kiosk.paper_mm, out_dir=out_dir / f"paper-{device}")
+    printer = open_printer("sim", kiosk.paper_mm, simulator=simulator)
+    wire._close.append(printer.close)
+    numbers = OfflineNumbers(out_dir / f"offline-{device}.json", wire.hall, device)
+    machine = KioskMachine(wire.hall, kiosk, touch=False, now=wire.now())
+    program = KioskProgram(
+        wire.hall, kiosk, link, printer, numbers, inbox, clock=wire.clock, wall=wire.clock, machine=machine
+    )
+    return KioskRig(wire, program, link, printer, numbers)
+
+
+def _caller(wire: InMemoryHall, device: str) -> CallerRig:
+    inbox: queue.Queue = queue.Queue()
+    link = wire.device(device, listen=("controller/state",), inbox=inbox)
+    screens: list[list[str]] = []
+    program = CallerProgram(
+        wire.hall,
+        wire.hall.callers[device],
+        link,  # a PairedLink: what the program uses of a DeviceLink
+        inbox,
+        lambda lines: screens.append([line.text for line in lines]),
+        clock=wire.clock,
+    )
+    return CallerRig(wire, program, link, screens)
+
+
+def _evaluator(wire: InMemoryHall, device: str) -> EvaluatorRig:
+    evaluator = wire.hall.evaluators[device]
+    inbox: queue.Queue = queue.Queue()
+    link = wire.device(device, inbox=StampedInbox(inbox, wire.clock))
+    pins = MockFactory()
+    panel = EvaluatorPanel(evaluator, inbox, factory=pins, clock=wire.clock)
+    player = RecordingPlayer()
+    voice = EvaluatorVoice(player, CHIME.read_bytes())
+    wire._close += [pins.close, panel.close, voice.close]  # closed last to first
+    program = EvaluatorProgram(evaluator, link, panel, voice, inbox, clock=wire.clock)
+    wire._idle.append(lambda: voice.wait_idle(WAIT_S))
+    return EvaluatorRig(wire, program, link, PanelTwin(pins), player)
+
+
+def _display(wire: InMemoryHall, device: str, out_dir: Path) -> DisplayRig:
+    for name, value in (
+        ("SDL_VIDEODRIVER", "dummy"),
+        ("SDL_AUDIODRIVER", "dummy"),
+        ("PYGAME_HIDE_SUPPORT_PROMPT", "1"),
+    ):
+        os.environ.setdefault(name, value)
+    from devices.display.main import assemble
+    from devices.display.program import LISTEN
+    from drivers.screen import PngScreen
+
+    display = wire.hall.displays[device]
+    speaker = RecordingSpeaker(wire.clock)  # says each call at once, at the hall's time
+    screen = PngScreen(out_dir / f"frames-{device}", display.size)
+    # assemble makes a DeviceLink for the broker it is given, but starts nothing: the PairedLink
+    # takes its place before the program sees a message.
+    program = assemble(wire.hall, display, "mqtt://localhost", screen, speaker, clock=wire.clock)
+    link = program.link = wire.device(device, listen=LISTEN, inbox=program.inbox)
+    wire._close += [screen.close, program.close]
+    if program.announcer is not None:
+        program.announcer.start()
+        wire._idle.append(lambda: program.announcer.wait_idle(WAIT_S))
+    return DisplayRig(wire, program, link, speaker)

@@ -1,18 +1,10 @@
 """The session with devices wired in memory (tests/controller/pair.py): the retained board after a
-reconnect, the timers on the injected clock, and a real kiosk program issuing through the session.
+reconnect, the timers on the injected clock, and a real kiosk program issuing through the session
+(a citizen's whole path through all the real programs is in test_hall_in_memory).
 The same paths over a real broker are in test_broker_restart and test_crash."""
 
 from __future__ import annotations
 
-import queue
-
-from devices.kiosk.buttons import key_for
-from devices.kiosk.machine import KioskMachine
-from devices.kiosk.offline import OfflineNumbers
-from devices.kiosk.program import KioskProgram
-from drivers.gpio.keypad import Press
-from drivers.printer.printer import open_printer
-from drivers.printer.twin import SimulatedPrinter
 from hall_controller.engine import TicketState
 from hall_controller.engine import commands as c
 from protocol import topics
@@ -55,38 +47,13 @@ def test_a_reserved_ticket_is_voided_when_its_kiosk_never_prints_it(paired_hall)
 
 def test_a_real_kiosk_program_prints_a_ticket_the_session_issued(paired_hall, tmp_path):
     hall = paired_hall()
-    kiosk = hall.hall.kiosks["K1"]
-    inbox: queue.Queue = queue.Queue()
-    link = hall.device("K1", listen=("board", "controller/state"), state={"paper": "unknown"}, inbox=inbox)
-    simulator = SimulatedPrinter(kiosk.paper_mm, out_dir=tmp_path / "paper")
-    printer = open_printer("sim", kiosk.paper_mm, simulator=simulator)
-    numbers = OfflineNumbers(tmp_path / "offline.json", hall.hall, "K1")
-    monotonic = [1000.0]
-    program = KioskProgram(
-        hall.hall,
-        kiosk,
-        link,
-        printer,
-        numbers,
-        inbox,
-        clock=lambda: monotonic[0],
-        wall=hall.clock,
-        machine=KioskMachine(hall.hall, kiosk, touch=False, now=monotonic[0]),
-    )
-    try:
-        while program.step(0):  # the retained board and controller state, and the first leases
-            pass
-        monotonic[0] += 2
-        inbox.put(Press(key_for(hall.hall, kiosk, "A"), monotonic[0]))
-        while program.step(0):
-            pass
-        (issued,) = program.printed
-        assert (issued.label, issued.offline) == ("A001", False)
-        assert hall.engine.state.tickets[issued.ticket_id].state is TicketState.WAITING, "ticket.printed arrived"
-        assert link.unanswered == 0
-        assert numbers.left("social", hall.now()) > 0, "the kiosk leased offline numbers while idle"
-    finally:
-        printer.close()
+    kiosk = hall.kiosk("K1", tmp_path)  # the retained board and controller state taken
+    kiosk.press("A")
+    (issued,) = kiosk.program.printed
+    assert (issued.label, issued.offline) == ("A001", False)
+    assert hall.engine.state.tickets[issued.ticket_id].state is TicketState.WAITING, "ticket.printed arrived"
+    assert kiosk.link.unanswered == 0
+    assert kiosk.numbers.left("social", hall.now()) > 0, "the kiosk leased offline numbers while idle"
 
 
 def test_a_staff_command_is_journalled_with_the_batch_and_reaches_the_board(paired_hall):
