@@ -19,15 +19,15 @@ BOARD_EVERY_S (and a power of two, so the differences of times are exact), so th
 at after every round, and the timers run every few rounds; `advance(s)` jumps. Messages are
 stamped on it too (envelope.use_clock), as every program's are on the hall's clock.
 
-The real device programs run on it too, built from the same parts their `assemble` wires, with
+The real device programs can be wired to the hall as well, built from the same parts their `assemble` wires, with
 the drivers' twins (the end of this module): `hall.kiosk("K1", tmp_path)`, `hall.caller("C3")`,
 `hall.evaluator("E3")`, `hall.display("D1", tmp_path)`. Each gets a `PairedLink` as its link (it
 has the DeviceLink methods programs call, and takes the program's inbox as DeviceLink does) and
 the hall's clock. Nothing runs a program behind the test's back: a rig's `press` steps its own
 program only (`step(0)`, never waiting), and `hall.settle()` steps them all until none has
-anything left, so a test says when the calling screen gets round to a call. That is why a whole
-citizen's path, and the refusals that depend on who has done what yet, can be tested without a
-broker or a second of real time. Two workers keep their own thread, as in the hall: the calling
+anything left, so a test says when the calling screen gets round to a call. So a whole citizen's
+path, and the refusals that depend on who has done what yet, are tested with no broker and no
+second of real time. Two workers keep their own thread, as in the hall: the calling
 screen's voice (`settle` waits until it is idle, so its reports are in the screen's inbox) and
 the evaluator's sounds.
 """
