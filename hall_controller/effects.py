@@ -22,7 +22,8 @@ class Outgoing:
     retain: bool = False
 
 
-def announcements(hall: Hall, events: list) -> list[Outgoing]:
+def announcements(hall: Hall, events: list, now: float) -> list[Outgoing]:
+    """What the hall is told of these events (calls, rating prompts, alerts), stamped at `now`."""
     out: list[Outgoing] = []
     evaluators: dict[int, list[str]] = {}
     for e in hall.evaluators.values():
@@ -45,6 +46,7 @@ def announcements(hall: Hall, events: list) -> list[Outgoing]:
                             "recall": kind is ev.TicketRecalled,
                             "at": rfc3339(e.at),
                         },
+                        now=now,
                     ),
                 )
             )
@@ -56,13 +58,13 @@ def announcements(hall: Hall, events: list) -> list[Outgoing]:
                 "deadline": rfc3339(e.deadline),
             }
             out += [
-                Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.prompt", body))
+                Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.prompt", body, now=now))
                 for d in evaluators.get(e.counter, ())
             ]
         elif kind is ev.RatingClosed:
             body = {"prompt": e.prompt, "reason": e.reason}
             out += [
-                Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.cancel", body))
+                Outgoing(topics.device_down(hall.id, d), envelope.make_message("rating.cancel", body, now=now))
                 for d in evaluators.get(e.counter, ())
             ]
         elif kind is ev.AlertRaised:
@@ -78,18 +80,23 @@ def announcements(hall: Hall, events: list) -> list[Outgoing]:
                             "message": e.message,
                             "at": rfc3339(e.at),
                         },
+                        now=now,
                     ),
                 )
             )
         elif kind is ev.AlertCleared:
             out.append(
-                Outgoing(alerts, envelope.make_message("alert.cleared", {"alert": e.alert, "at": rfc3339(e.at)}))
+                Outgoing(
+                    alerts, envelope.make_message("alert.cleared", {"alert": e.alert, "at": rfc3339(e.at)}, now=now)
+                )
             )
         elif kind is ev.AlertAcknowledged:
             out.append(
                 Outgoing(
                     alerts,
-                    envelope.make_message("alert.acknowledged", {"alert": e.alert, "by": e.by, "at": rfc3339(e.at)}),
+                    envelope.make_message(
+                        "alert.acknowledged", {"alert": e.alert, "by": e.by, "at": rfc3339(e.at)}, now=now
+                    ),
                 )
             )
     return out

@@ -145,6 +145,7 @@ class HallSession:
         self._board_dirty = True
         self._board_at = 0.0
         self._storage = StorageTrouble()
+        self._now = started_at  # the time of the batch or tick being handled: every message is stamped with it
 
     # --- what the gateway calls ---------------------------------------------------------------
 
@@ -155,6 +156,7 @@ class HallSession:
         are then safe to send. `results` has one `Result` per command, in order. Raises only on
         our own bug (the batch is then not journalled, and nothing is to be published).
         """
+        self._now = now  # every message made for this batch is stamped with it
         pending: list[Pending] = []
         in_batch: dict[tuple[str, str], Pending] = {}
         device_reports: list = []
@@ -217,6 +219,7 @@ class HallSession:
         if now < self.next_tick:
             return []
         self.next_tick = now + TICK_S
+        self._now = now
         return self._tick(now)
 
     def board(self, now: float) -> list[Publication]:
@@ -234,7 +237,7 @@ class HallSession:
     def controller_state(self, online: bool, now: float) -> Publication:
         """The retained presence of the controller (online since its start, or offline from now)."""
         since = views.rfc3339(self.started_at if online else now)
-        message = envelope.make_message("controller.state", {"online": online, "since": since})
+        message = envelope.make_message("controller.state", {"online": online, "since": since}, now=now)
         return Publication(topics.controller_state(self.hall.id), envelope.encode(message), qos=1, retain=True)
 
     def status_url(self, ticket_id: str) -> str:
@@ -277,7 +280,7 @@ class HallSession:
         )
         for item in pending:
             if messages.CATALOGUE[item.type].replied:
-                reply = envelope.make_reply(item.message, ok=False, error=(refusal.code, refusal.message))
+                reply = envelope.make_reply(item.message, ok=False, error=(refusal.code, refusal.message), now=now)
                 replies.append((item.device, envelope.encode(reply)))
         return [Result(refused=refusal) for _ in commands]
 
@@ -303,7 +306,9 @@ class HallSession:
         except (ProtocolError, Refused) as e:
             log.warning("%s: %s refused: %s", device, message.type, e.message)
             if messages.CATALOGUE.get(message.type) is None or messages.CATALOGUE[message.type].replied:
-                reply = envelope.encode(envelope.make_reply(message, ok=False, error=(e.code, e.message)))
+                reply = envelope.encode(
+                    envelope.make_reply(message, ok=False, error=(e.code, e.message), now=self._now)
+                )
                 self._remember(device, message.id, reply)
                 replies.append((device, reply))
             return None
@@ -320,10 +325,10 @@ class HallSession:
             if not isinstance(obj["id"], str) or not 0 < len(obj["id"]) <= 64:
                 raise ValueError("no usable id")
             request = envelope.Message(type=obj["type"], id=obj["id"], ts=obj.get("ts", ""))
-            reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text)))
+            reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text), now=self._now))
         except Exception:  # noqa: BLE001 - not even an id to answer to
             body = {"code": code, "reason": text[:200], "size": len(payload)}
-            reply = envelope.encode(envelope.make_message("message.refused", body))
+            reply = envelope.encode(envelope.make_message("message.refused", body, now=self._now))
         replies.append((device, reply))
 
     def _reply(self, item: Pending) -> bytes | None:
@@ -334,12 +339,12 @@ class HallSession:
             return None
         refused = requests.refusal_of(item.type, item.results)
         if refused is not None:
-            reply = envelope.make_reply(item.message, ok=False, error=(refused.code, refused.message))
+            reply = envelope.make_reply(item.message, ok=False, error=(refused.code, refused.message), now=self._now)
         else:
             body = requests.reply_body(
                 item.type, item.results, item.device, item.role, self.hall, self.engine, self.status_url
             )
-            reply = envelope.make_reply(item.message, body)
+            reply = envelope.make_reply(item.message, body, now=self._now)
             if "view" in body:
                 self._views[body["view"]["counter"]] = body["view"]
         return envelope.encode(reply)
@@ -380,7 +385,7 @@ class HallSession:
     def _announce(self, events: list) -> list[Publication]:
         out = [
             Publication(a.topic, envelope.encode(a.message), qos=a.qos, retain=a.retain)
-            for a in effects.announcements(self.hall, events)
+            for a in effects.announcements(self.hall, events, self._now)
         ]
         if events:
             self._board_dirty = True
@@ -395,7 +400,7 @@ class HallSession:
             view = views.counter_view(self.engine, caller.counter)
             if self._views.get(caller.counter) != view:
                 self._views[caller.counter] = view
-                message = envelope.make_message("counter.view", {"view": view})
+                message = envelope.make_message("counter.view", {"view": view}, now=self._now)
                 out.append(Publication(topics.device_down(self.hall.id, caller.id), envelope.encode(message), qos=1))
         return out
 
@@ -407,5 +412,5 @@ class HallSession:
         if text == self._board:
             return []
         self._board = text
-        message = envelope.make_message("board.snapshot", board)
+        message = envelope.make_message("board.snapshot", board, now=now)
         return [Publication(topics.board(self.hall.id), envelope.encode(message), qos=1, retain=True)]

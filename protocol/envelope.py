@@ -144,12 +144,22 @@ def parse_ts(text: str) -> dt.datetime:
 
 
 def make_message(
-    type: str, body: Mapping[str, Any] | None = None, *, id: str | None = None, ts: str | None = None
+    type: str,
+    body: Mapping[str, Any] | None = None,
+    *,
+    id: str | None = None,
+    ts: str | None = None,
+    now: float | None = None,
 ) -> Message:
-    """A new message of `type` with a fresh id and the current time (both can be given)."""
+    """A new message of `type` with a fresh id and the current time (both can be given; `now`,
+    epoch seconds, stamps both with the caller's time instead of this process's clock)."""
     _check_type_name(type)
     body = _check_body(body)
-    return Message(type=type, id=id or new_id(), ts=ts or format_ts(), body=body)
+    return Message(type=type, id=id or new_id(now), ts=ts or _stamp(now), body=body)
+
+
+def _stamp(now: float | None) -> str:
+    return format_ts() if now is None else format_epoch(now)
 
 
 def make_reply(
@@ -161,8 +171,10 @@ def make_reply(
     type: str | None = None,
     id: str | None = None,
     ts: str | None = None,
+    now: float | None = None,
 ) -> Message:
-    """The reply to `request`: `re` = its id, the same type unless `type` is given.
+    """The reply to `request`: `re` = its id, the same type unless `type` is given (`now` as
+    for `make_message`).
 
     A refusal is `make_reply(request, ok=False, error=("no_such_service", "..."))`; `ok=False`
     without an error, or an error with `ok=True`, is a programming mistake (ValueError).
@@ -176,7 +188,13 @@ def make_reply(
     type = type or request.type
     _check_type_name(type)
     return Message(
-        type=type, id=id or new_id(), ts=ts or format_ts(), body=_check_body(body), re=request.id, ok=ok, error=error
+        type=type,
+        id=id or new_id(now),
+        ts=ts or _stamp(now),
+        body=_check_body(body),
+        re=request.id,
+        ok=ok,
+        error=error,
     )
 
 

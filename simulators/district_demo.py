@@ -130,13 +130,13 @@ class EngineHall:
         events, self.events[:] = list(self.events), []
         self.journal.append(events)
         self.journal.commit()
-        for out in effects.announcements(self.hall, events):
+        for out in effects.announcements(self.hall, events, now):
             if out.topic.endswith("/alerts"):
                 self.client.publish(out.topic, envelope.encode(out.message), qos=1)
         board = views.fit_board(views.board(self.day.engine), envelope.MAX_BYTES - 512)
         self.client.publish(
             f"hall/{self.hall.id}/board",
-            envelope.encode(envelope.make_message("board.snapshot", board, ts=envelope.format_epoch(now))),
+            envelope.encode(envelope.make_message("board.snapshot", board, now=now)),
             qos=1,
             retain=True,
         )

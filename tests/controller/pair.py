@@ -17,7 +17,8 @@ The clock is the hall's, frozen at the test's start (HALL_TEST_NOW, through the 
 fixture) and moved only by the harness: each round of the loop takes ROUND_S, a little more than
 BOARD_EVERY_S (and a power of two, so the differences of times are exact), so the board is looked
 at after every round, and the timers run every few rounds; `advance(s)` jumps. Messages are
-stamped on it too (envelope.use_clock), as every program's are on the hall's clock.
+stamped on it too: the session stamps its own with the `now` it is given, the device programs
+theirs with the process clock, which the harness points at this one (envelope.use_clock).
 
 The real device programs can be wired to the hall as well, built from the same parts their `assemble` wires, with
 the drivers' twins (the end of this module): `hall.kiosk("K1", tmp_path)`, `hall.caller("C3")`,
@@ -104,7 +105,7 @@ class InMemoryHall:
         self.programs: list[StepLoop] = []  # the real device programs on this hall (`settle` steps them)
         self._idle: list[Callable[[], object]] = []  # waits for a worker thread of theirs to be idle
         self._close: list[Callable[[], object]] = []
-        envelope.use_clock(self.clock)  # messages stamped on this clock too: a prompt's times agree with the engine's
+        envelope.use_clock(self.clock)  # the devices stamp their messages (a press) on the hall clock, as live
         self.start()
 
     # --- the controller ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hall_controller.engine import TicketState
 from hall_controller.engine import commands as c
-from protocol import topics
+from protocol import envelope, topics
 from protocol.envelope import decode
 from protocol.topics import Kind
 
@@ -65,3 +65,21 @@ def test_a_staff_command_is_journalled_with_the_batch_and_reaches_the_board(pair
     assert board.body["notice"] == {"zh": "今日下午系统升级", "en": "System upgrade this afternoon"}
     hall.restart()
     assert hall.engine.state.notice == ("今日下午系统升级", "System upgrade this afternoon")
+
+
+def test_the_session_stamps_what_it_publishes_with_the_time_it_is_given(paired_hall):
+    """Sans-I/O to the time stamps: replies, calls and the board carry the `now` the session was
+    handed, not this process's clock (here pointed at 1970 to tell them apart)."""
+    hall = paired_hall()
+    kiosk = hall.device("K1")
+    envelope.use_clock(lambda: 0.0)
+    try:
+        hall.advance(1)
+        reply = kiosk.request("ticket.request", {"service": "social"})
+        hall.submit(c.OpenCounter(3, "S003"))
+        hall.advance(1)
+    finally:
+        envelope.use_clock(hall.clock)
+    assert reply.ts.startswith(envelope.format_epoch(hall.now())[:4]) and not reply.ts.startswith("1970")
+    stamped = [decode(p.payload).ts for p in hall.published[-5:]]
+    assert stamped and not any(ts.startswith("1970") for ts in stamped)
