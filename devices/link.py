@@ -83,6 +83,14 @@ class Refused(LinkError):
         super().__init__(f"{code}: {message}")
         self.code, self.message, self.reply = code, message, reply
 
+    @classmethod
+    def check(cls, reply: Message) -> Message:
+        """The reply itself if the controller said ok; else this error, saying why."""
+        if reply.ok:
+            return reply
+        error = reply.error
+        raise cls(error.code if error else "refused", error.message if error else "", reply)
+
 
 class LinkClosed(LinkError):
     """The link was closed before (or while) the program used it."""
@@ -275,10 +283,7 @@ class DeviceLink:
             if self._closing:
                 raise LinkClosed(f"the link closed while {type} {message.id} waited for its reply")
             raise ReplyTimeout(type, message.id, timeout)
-        if not reply.ok:
-            error = reply.error
-            raise Refused(error.code if error else "refused", error.message if error else "", reply)
-        return reply
+        return Refused.check(reply)
 
     def send(self, type: str, body: Mapping[str, Any] | None = None) -> Message:
         """Send a message that needs no reply (QoS 1, best effort: while the link is down, paho

@@ -318,10 +318,7 @@ class PairedLink:
             self._waiting.pop(message.id, None)
         if reply is None:
             raise ReplyTimeout(type, message.id, timeout)
-        if not reply.ok:
-            error = reply.error
-            raise Refused(error.code if error else "refused", error.message if error else "", reply)
-        return reply
+        return Refused.check(reply)
 
     def send(self, type: str, body: Mapping[str, Any] | None = None) -> Message:
         self._check_open()
