@@ -145,7 +145,6 @@ class HallSession:
         self._board_dirty = True
         self._board_at = 0.0
         self._storage = StorageTrouble()
-        self._now = started_at  # the time of the batch or tick being handled: every message is stamped with it
 
     # --- what the gateway calls ---------------------------------------------------------------
 
@@ -156,7 +155,6 @@ class HallSession:
         are then safe to send. `results` has one `Result` per command, in order. Raises only on
         our own bug (the batch is then not journalled, and nothing is to be published).
         """
-        self._now = now  # every message made for this batch is stamped with it
         pending: list[Pending] = []
         in_batch: dict[tuple[str, str], Pending] = {}
         device_reports: list = []
@@ -173,7 +171,7 @@ class HallSession:
                 if report is not None:
                     device_reports.append(report)
                 continue
-            item = self._accept(route.device, payload, replies)
+            item = self._accept(route.device, payload, replies, now)
             if item is None:
                 continue
             key = (item.device, item.message.id)
@@ -209,7 +207,7 @@ class HallSession:
         # journalled one. QoS 1 would only add an acknowledgement to process per reply.
         out = [Publication(topics.device_down(self.hall.id, device), reply, qos=0) for device, reply in replies]
         try:
-            out += self._announce([e for r in results for e in r.events])
+            out += self._announce([e for r in results for e in r.events], now)
         except Exception:  # our own bug, after the commit: the replies still go out
             log.exception("the controller hit an internal error announcing a batch; carrying on")
         return Round(out, results[len(results) - len(commands) :] if commands else [])
@@ -219,7 +217,6 @@ class HallSession:
         if now < self.next_tick:
             return []
         self.next_tick = now + TICK_S
-        self._now = now
         return self._tick(now)
 
     def board(self, now: float) -> list[Publication]:
@@ -253,7 +250,7 @@ class HallSession:
         for item in pending:
             item.results = results[position : position + len(item.commands)]
             position += len(item.commands)
-            reply = self._reply(item)
+            reply = self._reply(item, now)
             if reply is not None:
                 self.durable.remember_reply(item.device, item.message.id, reply.decode())
                 made.append((item, reply))
@@ -284,14 +281,14 @@ class HallSession:
                 replies.append((item.device, envelope.encode(reply)))
         return [Result(refused=refusal) for _ in commands]
 
-    def _accept(self, device: str, payload: bytes, replies: list) -> Pending | None:
+    def _accept(self, device: str, payload: bytes, replies: list, now: float) -> Pending | None:
         """Check a device's message; on any problem, queue an error reply where possible."""
         role = self.hall.device_role(device)
         try:
             message = envelope.decode(payload)
         except ProtocolError as e:
             log.warning("%s sent a bad message: %s", device, e.message)
-            self._best_effort_error(device, payload, e.code, e.message, replies)
+            self._best_effort_error(device, payload, e.code, e.message, replies, now)
             return None
         if message.is_reply:
             log.warning("%s sent a reply to the controller; ignored", device)
@@ -306,14 +303,12 @@ class HallSession:
         except (ProtocolError, Refused) as e:
             log.warning("%s: %s refused: %s", device, message.type, e.message)
             if messages.CATALOGUE.get(message.type) is None or messages.CATALOGUE[message.type].replied:
-                reply = envelope.encode(
-                    envelope.make_reply(message, ok=False, error=(e.code, e.message), now=self._now)
-                )
+                reply = envelope.encode(envelope.make_reply(message, ok=False, error=(e.code, e.message), now=now))
                 self._remember(device, message.id, reply)
                 replies.append((device, reply))
             return None
 
-    def _best_effort_error(self, device: str, payload: bytes, code: str, text: str, replies: list) -> None:
+    def _best_effort_error(self, device: str, payload: bytes, code: str, text: str, replies: list, now: float) -> None:
         """A message that fails the envelope check is answered to its device: as a reply if its
         type and id are readable, else as `message.refused` (there is no id to put in `re`)."""
         if self.hall.device_role(device) is None:
@@ -325,13 +320,13 @@ class HallSession:
             if not isinstance(obj["id"], str) or not 0 < len(obj["id"]) <= 64:
                 raise ValueError("no usable id")
             request = envelope.Message(type=obj["type"], id=obj["id"], ts=obj.get("ts", ""))
-            reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text), now=self._now))
+            reply = envelope.encode(envelope.make_reply(request, ok=False, error=(code, text), now=now))
         except Exception:  # noqa: BLE001 - not even an id to answer to
             body = {"code": code, "reason": text[:200], "size": len(payload)}
-            reply = envelope.encode(envelope.make_message("message.refused", body, now=self._now))
+            reply = envelope.encode(envelope.make_message("message.refused", body, now=now))
         replies.append((device, reply))
 
-    def _reply(self, item: Pending) -> bytes | None:
+    def _reply(self, item: Pending, now: float) -> bytes | None:
         spec = messages.CATALOGUE[item.type]
         if item.type == "calls.ack":
             self.display_acks[item.device] = max(self.display_acks.get(item.device, 0), item.body["seq"])
@@ -339,12 +334,12 @@ class HallSession:
             return None
         refused = requests.refusal_of(item.type, item.results)
         if refused is not None:
-            reply = envelope.make_reply(item.message, ok=False, error=(refused.code, refused.message), now=self._now)
+            reply = envelope.make_reply(item.message, ok=False, error=(refused.code, refused.message), now=now)
         else:
             body = requests.reply_body(
                 item.type, item.results, item.device, item.role, self.hall, self.engine, self.status_url
             )
-            reply = envelope.make_reply(item.message, body, now=self._now)
+            reply = envelope.make_reply(item.message, body, now=now)
             if "view" in body:
                 self._views[body["view"]["counter"]] = body["view"]
         return envelope.encode(reply)
@@ -380,27 +375,27 @@ class HallSession:
             self._storage.failed(e, now)  # undone: the same time comes again at the next tick
             return []
         self._storage.fine()
-        return self._announce(events)
+        return self._announce(events, now)
 
-    def _announce(self, events: list) -> list[Publication]:
+    def _announce(self, events: list, now: float) -> list[Publication]:
         out = [
             Publication(a.topic, envelope.encode(a.message), qos=a.qos, retain=a.retain)
-            for a in effects.announcements(self.hall, events, self._now)
+            for a in effects.announcements(self.hall, events, now)
         ]
         if events:
             self._board_dirty = True
             self.changes += 1
             if any(type(e) not in QUIET_FOR_COUNTERS for e in events):
-                out += self._push_views()
+                out += self._push_views(now)
         return out
 
-    def _push_views(self) -> list[Publication]:
+    def _push_views(self, now: float) -> list[Publication]:
         out = []
         for caller in self.hall.callers.values():
             view = views.counter_view(self.engine, caller.counter)
             if self._views.get(caller.counter) != view:
                 self._views[caller.counter] = view
-                message = envelope.make_message("counter.view", {"view": view}, now=self._now)
+                message = envelope.make_message("counter.view", {"view": view}, now=now)
                 out.append(Publication(topics.device_down(self.hall.id, caller.id), envelope.encode(message), qos=1))
         return out
 
