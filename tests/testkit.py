@@ -17,6 +17,20 @@ EXAMPLE_HALL = Path(__file__).parents[1] / "examples" / "hall.toml"
 TEST_NOW = "HALL_TEST_NOW"
 
 
+class ManualClock:
+    """Seconds that move only when the test says (`advance`): a monotonic clock for a device's
+    presses, or the hall's epoch time for the in-memory hall."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def set_hall_time(text: str, monkeypatch) -> clock.HallClock:
     """Start the hall's clock at `text` (ISO 8601 with its offset) for the rest of this test."""
     start = dt.datetime.fromisoformat(text)

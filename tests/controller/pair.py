@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gpiozero.pins.mock import MockFactory
-from testkit import WAIT_S
+from testkit import WAIT_S, ManualClock
 
 from devices.caller.program import CallerProgram
 from devices.evaluator.panel import EvaluatorPanel
@@ -76,19 +76,6 @@ R = TypeVar("R", bound="Rig")
 SECRET = b"test-secret-" * 3
 ROUND_S = 0.125  # hall seconds a round of the loop takes here
 assert ROUND_S >= BOARD_EVERY_S
-
-
-class ManualClock:
-    """The hall's time in epoch seconds, moved only by `advance`."""
-
-    def __init__(self, start: float) -> None:
-        self.at = start
-
-    def __call__(self) -> float:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += seconds
 
 
 class InMemoryHall:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from gpiozero.pins.mock import MockFactory
+from testkit import ManualClock
 
 from devices.caller.main import RunningCaller
 from devices.caller.main import assemble as assemble_caller
@@ -32,22 +33,9 @@ REQUEST_WAV = CHIME.read_bytes()  # stands in for the spoken request (espeak is 
 BEEP_WAV = BEEP.read_bytes()
 
 
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
@@ -150,7 +138,7 @@ def evaluator(hall, pins, tmp_path, clock) -> Iterator[Callable[..., Evaluator]]
 class Caller:
     """A running caller program; `screens` is every screen it drew, as lists of text lines."""
 
-    def __init__(self, running: RunningCaller, screens: list[list[str]], clock: FakeClock) -> None:
+    def __init__(self, running: RunningCaller, screens: list[list[str]], clock: ManualClock) -> None:
         self.running, self.screens, self.clock = running, screens, clock
         self.program = running.program
         self.link = running.link

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from gpiozero.pins.mock import MockFactory
+from testkit import ManualClock
 
 from devices.evaluator.panel import EvaluatorPanel, NoPins
 from drivers.gpio import (
@@ -24,12 +25,12 @@ from drivers.gpio import (
 )
 from hall.config import Evaluator
 
-from .conftest import WAIT_S, FakeClock
+from .conftest import WAIT_S
 
 
 def test_a_button_press_and_release_are_stamped_and_queued_nothing_more(pins):
     inbox: queue.Queue = queue.Queue()
-    clock = FakeClock(50.0)
+    clock = ManualClock(50.0)
     with ButtonPanel({"4": 5, "3": 6}, inbox, factory=pins, clock=clock) as panel:
         twin = PanelTwin(pins)
         twin.press(6)

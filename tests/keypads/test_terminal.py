@@ -6,18 +6,20 @@ import os
 import pty
 import queue
 
+from testkit import ManualClock
+
 from devices.caller.screen import Line
 from devices.caller.terminal import KeyboardKeys, Quit, TerminalScreen
 from drivers.gpio import Press
 
-from .conftest import WAIT_S, FakeClock
+from .conftest import WAIT_S
 
 
 def test_keys_typed_on_a_terminal_become_presses_and_q_quits():
     master, slave = pty.openpty()
     inbox: queue.Queue = queue.Queue()
     with os.fdopen(slave, "r") as stream:
-        keys = KeyboardKeys(inbox, stream=stream, clock=FakeClock(7.0)).start()
+        keys = KeyboardKeys(inbox, stream=stream, clock=ManualClock(7.0)).start()
         try:
             os.write(master, b"n5S\x1b[A\nzq")  # call, 5, S, an arrow key (swallowed), Enter, z (no key), quit
             got = [inbox.get(timeout=WAIT_S) for _ in range(5)]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from gpiozero.pins.mock import MockFactory
+from testkit import ManualClock
 
 from devices.kiosk.buttons import KioskFinger, key_for
 from devices.kiosk.main import RunningKiosk, assemble
@@ -33,21 +34,8 @@ EXAMPLE_HALL = Path(__file__).parents[2] / "examples" / "hall.toml"
 FAST = {"out_poll_s": 1.0, "idle_poll_s": 1000.0, "take_s": 5.0}  # machine timings on the fake clock
 
 
-class FakeClock:
-    """Monotonic seconds that move only when the test says (presses are stamped with it)."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class KioskRig:
-    def __init__(self, running: RunningKiosk, simulator: SimulatedPrinter, clock: FakeClock, transport) -> None:
+    def __init__(self, running: RunningKiosk, simulator: SimulatedPrinter, clock: ManualClock, transport) -> None:
         self.running, self.simulator, self.clock, self.transport = running, simulator, clock, transport
         self.program = running.program
         self.hall, self.kiosk = self.program.hall, self.program.kiosk
@@ -121,7 +109,7 @@ def make_kiosk(tmp_path) -> Iterator[Callable[..., KioskRig]]:
             connector = server.connector
         else:
             connector = "sim"
-        clock = FakeClock()
+        clock = ManualClock()
         program.setdefault("request_timeout", 3.0)
         running = assemble(
             hall,
